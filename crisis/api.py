@@ -1,0 +1,41 @@
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from rest_framework import permissions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        body = {"detail": exc.message}
+        if exc.field:
+            body = {exc.field: [exc.message], "detail": exc.message}
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, IntegrityError):
+        # The database constraint is the last line of defence against a race.
+        return Response({"detail": "Conflict: this change collides with another one. Reload and try again."}, status=409)
+    if isinstance(exc, DjangoValidationError):
+        return Response({"detail": exc.messages}, status=400)
+    if isinstance(exc, (DjangoPermissionDenied,)):
+        return Response({"detail": str(exc) or "Permission denied."}, status=403)
+    if isinstance(exc, Http404):
+        return Response({"detail": "Not found."}, status=404)
+    return drf_exception_handler(exc, context)
+
+
+def require_perms(*perms: str):
+    """A DRF permission class requiring all of the given Django permissions."""
+
+    class _HasPerms(permissions.BasePermission):
+        message = "Your role does not allow this."
+
+        def has_permission(self, request, view):
+            user = request.user
+            return bool(user and user.is_authenticated and user.has_perms(perms))
+
+    _HasPerms.__name__ = "HasPerms_" + "_".join(p.replace(".", "_") for p in perms)
+    return _HasPerms

@@ -1,0 +1,40 @@
+"""The one door to the audit trail.
+
+Every create or change of a call and every view of a person's record goes
+through `record`. Entries are append-only: the model refuses updates and
+deletes, and on PostgreSQL a trigger refuses them too.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Any
+
+from django.db import models
+
+from .models import AuditEntry, User
+
+# The address of the request being served, set by AuditContextMiddleware so
+# that services need not thread it through every call. Empty for tasks.
+current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_ip", default=None)
+
+
+
+def record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None = None,
+    **detail: Any,
+) -> AuditEntry:
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEntry.objects.create(
+        actor=actor,
+        actor_label=actor.get_username() if actor else "system",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        ip_address=current_ip.get(),
+        detail=detail,
+    )

@@ -1,0 +1,26 @@
+"""Errors that services raise and edges translate (API: status codes, pages: form errors)."""
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    status_code = 400
+
+
+class InvalidTransition(DomainError):
+    """The object is not in a state that allows this action."""
+
+    status_code = 409
+
+
+class Conflict(DomainError):
+    """Someone else got there first (a race lost to another worker or user)."""
+
+    status_code = 409

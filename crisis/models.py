@@ -1,0 +1,102 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+
+class User(AbstractUser):
+    """A person who signs in. Their role is the Django group they belong to."""
+
+    phone = models.CharField(max_length=32, blank=True)
+    # Dispatch centres are partitioned by region; events fan out per region.
+    region = models.CharField(max_length=40, default="central")
+
+    class Meta:
+        permissions = [("view_reports", "Can view supervisor reports")]
+
+    @cached_property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    @property
+    def role(self) -> str | None:
+        from .roles import ROLE_ORDER
+
+        for name in ROLE_ORDER:
+            if name in self.role_names:
+                return name
+        return None
+
+
+class Person(models.Model):
+    """The person a call is about. May be known by name or only described."""
+
+    first_name = models.CharField(max_length=80, blank=True)
+    last_name = models.CharField(max_length=80, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    description = models.TextField(blank=True, help_text="For unidentified people: appearance, clothing.")
+    preferred_language = models.CharField(max_length=8, default="en")
+    experiencing_homelessness = models.BooleanField(default=False)
+    # Safety facts that follow the person across calls (premise/person history).
+    known_weapons_access = models.BooleanField(default=False)
+    history_of_violence = models.BooleanField(default=False)
+    mental_health_history = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        permissions = [("view_person_record", "Can view a person's mental-health record")]
+        indexes = [models.Index(fields=["last_name", "first_name"])]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or f"Unidentified person #{self.pk}"
+
+    def age_on(self, day) -> int | None:
+        if not self.date_of_birth:
+            return None
+        dob = self.date_of_birth
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+    def is_minor(self, day=None) -> bool:
+        age = self.age_on(day or timezone.localdate())
+        return age is not None and age < 18
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionDenied("Audit entries cannot be changed.")
+
+    def delete(self):
+        raise PermissionDenied("Audit entries cannot be deleted.")
+
+
+class AuditEntry(models.Model):
+    """Append-only record of who did or saw what. Written only by crisis.audit.record."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey("crisis.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=80, db_index=True)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Audit entries cannot be deleted.")

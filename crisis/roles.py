@@ -1,0 +1,81 @@
+"""Roles and what each may do: one table a supervisor can review.
+
+Roles are Django groups; the permissions are model permissions declared in
+each app's Meta. `sync_groups` makes the database match this table after
+every migrate, so a deployment can never drift from what is reviewed here.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+
+DISPATCHER = "dispatcher"
+RESPONDER = "responder"
+SUPERVISOR = "supervisor"
+CLINICIAN = "clinician"
+OFFICER = "officer"
+ADMINISTRATOR = "administrator"
+
+# When a user holds several roles, the first one here decides their home page.
+ROLE_ORDER = (ADMINISTRATOR, SUPERVISOR, DISPATCHER, CLINICIAN, RESPONDER, OFFICER)
+
+_CALL_DESK = [
+    "dispatch.view_call",
+    "dispatch.add_call",
+    "dispatch.triage_call",
+    "dispatch.close_call",
+    "dispatch.view_queue",
+    "dispatch.view_premise_history",
+    "dispatch.assign_call",
+    "responders.view_team",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    DISPATCHER: _CALL_DESK,
+    # Clinicians embedded in the 911 centre take and resolve calls by phone and
+    # may read a person's mental-health history; they do not assign teams.
+    CLINICIAN: [p for p in _CALL_DESK if p != "dispatch.assign_call"] + ["crisis.view_person_record"],
+    SUPERVISOR: _CALL_DESK + ["crisis.view_person_record", "crisis.view_reports", "responders.manage_team"],
+    RESPONDER: ["responders.respond_to_offer", "responders.update_own_team"],
+    # Officers request a crisis team and follow their own requests; nothing else.
+    OFFICER: ["dispatch.request_response"],
+    ADMINISTRATOR: _CALL_DESK
+    + [
+        "crisis.view_person_record",
+        "crisis.view_reports",
+        "responders.manage_team",
+        "crisis.view_auditentry",
+    ],
+}
+
+ROLE_HOME = {
+    ADMINISTRATOR: "dispatch:queue",
+    SUPERVISOR: "dispatch:queue",
+    DISPATCHER: "dispatch:queue",
+    CLINICIAN: "dispatch:queue",
+    RESPONDER: "responders:home",
+    OFFICER: "dispatch:officer_request",
+}
+
+
+def sync_groups() -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    # Custom permissions are created by post_migrate per app; make sure all
+    # exist before granting them, whatever order the apps migrated in.
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)
+
+
+def sync_groups_after_migrate(sender, app_config=None, **kwargs) -> None:
+    # Run once, after the last of our apps has migrated.
+    if app_config is not None and app_config.label == "dispatch":
+        sync_groups()

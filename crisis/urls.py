@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from dispatch import api as dispatch_api
+from responders import api as responders_api
+
+from . import people_api, views
+
+api_patterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("calls/", dispatch_api.CallListCreate.as_view(), name="calls"),
+    path("calls/<int:pk>/", dispatch_api.CallDetail.as_view(), name="call"),
+    path("calls/<int:pk>/triage/", dispatch_api.CallTriage.as_view(), name="call-triage"),
+    path("calls/<int:pk>/close/", dispatch_api.CallClose.as_view(), name="call-close"),
+    path("calls/<int:pk>/cancel/", dispatch_api.CallCancel.as_view(), name="call-cancel"),
+    path("calls/<int:pk>/resolve-by-phone/", dispatch_api.CallResolveByPhone.as_view(), name="call-resolve"),
+    path("calls/<int:pk>/assign/", dispatch_api.CallAssign.as_view(), name="call-assign"),
+    path("calls/<int:pk>/confirm/", dispatch_api.CallConfirm.as_view(), name="call-confirm"),
+    path("calls/<int:pk>/history/", dispatch_api.CallHistory.as_view(), name="call-history"),
+    path("calls/<int:pk>/advance/", dispatch_api.CallAdvance.as_view(), name="call-advance"),
+    path("calls/<int:pk>/clear/", dispatch_api.CallClear.as_view(), name="call-clear"),
+    path("assignments/<int:pk>/accept/", dispatch_api.AssignmentAccept.as_view(), name="assignment-accept"),
+    path("assignments/<int:pk>/decline/", dispatch_api.AssignmentDecline.as_view(), name="assignment-decline"),
+    path("teams/", responders_api.TeamList.as_view(), name="teams"),
+    path("teams/<int:pk>/status/", responders_api.TeamStatusView.as_view(), name="team-status"),
+    path("teams/<int:pk>/location/", responders_api.TeamLocation.as_view(), name="team-location"),
+    path("people/<int:pk>/", people_api.PersonDetail.as_view(), name="person"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView, name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("people/<int:pk>/", views.person_detail, name="person"),
+    path("dispatch/", include("dispatch.urls")),
+    path("responder/", include("responders.urls")),
+    path("api/", include((api_patterns, "api"))),
+    path("admin/", admin.site.urls),
+]

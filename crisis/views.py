@@ -1,0 +1,42 @@
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from .people import person_record_view
+from .roles import ROLE_HOME
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+LoginView = login_not_required(LoginView.as_view())
+
+
+@require_GET
+def home(request):
+    role = request.user.role
+    if role is None:
+        return render(request, "no_role.html", status=403)
+    return redirect(ROLE_HOME[role])
+
+
+@require_GET
+@permission_required("crisis.view_person_record", raise_exception=True)
+def person_detail(request, pk: int):
+    person = person_record_view(person_id=pk, by=request.user, purpose=request.GET.get("purpose", ""))
+    calls = person.calls.order_by("-received_at")[:20]
+    return render(request, "people/person_detail.html", {"person": person, "calls": calls})
+
+
+@login_not_required
+@require_GET
+def healthz(request):
+    from django.db import connection
+    from django.http import JsonResponse
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

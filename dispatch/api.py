@@ -1,0 +1,233 @@
+"""REST API for calls and assignments: validate, call one service, serialize."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crisis import audit
+from crisis.api import require_perms
+
+from . import selectors, serializers, services
+from .models import Assignment, Call, Source, Status, Tier
+
+
+def _detail(call_id: int) -> dict:
+    return serializers.CallDetailSerializer(selectors.call_for_page(call_id)).data
+
+
+class CallListCreate(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=Status.values),
+            OpenApiParameter("tier", str, enum=Tier.values),
+            OpenApiParameter("priority", int),
+            OpenApiParameter("program", int),
+            OpenApiParameter("open", bool),
+        ],
+        responses=serializers.CallListSerializer(many=True),
+    )
+    def get(self, request):
+        user = request.user
+        if not (user.has_perm("dispatch.view_call") or user.has_perm("dispatch.request_response")):
+            raise PermissionDenied("Your role does not allow listing calls.")
+        qs = selectors.visible_calls_for(user).select_related("team").order_by("-received_at", "-id")
+        errors = {}
+        params = request.query_params
+        if "status" in params:
+            if params["status"] not in Status.values:
+                errors["status"] = [f"Choose one of: {', '.join(Status.values)}."]
+            qs = qs.filter(status=params["status"])
+        if "tier" in params:
+            if params["tier"] not in Tier.values:
+                errors["tier"] = [f"Choose one of: {', '.join(Tier.values)}."]
+            qs = qs.filter(tier=params["tier"])
+        for name, field in (("priority", "priority"), ("program", "program_id")):
+            if name in params:
+                try:
+                    qs = qs.filter(**{field: int(params[name])})
+                except ValueError:
+                    errors[name] = ["Must be a whole number."]
+        if params.get("open") in ("1", "true"):
+            qs = qs.filter(status__in=[s for s in Status.values if s not in ("closed", "cancelled")])
+        if errors:
+            return Response(errors, status=400)
+        page = self.paginator.paginate_queryset(qs, request, view=self)
+        ser_class = (
+            serializers.CallListSerializer if user.has_perm("dispatch.view_call") else serializers.OfficerCallSerializer
+        )
+        return self.paginator.get_paginated_response(ser_class(page, many=True).data)
+
+    @property
+    def paginator(self):
+        from rest_framework.pagination import LimitOffsetPagination
+
+        if not hasattr(self, "_paginator"):
+            self._paginator = LimitOffsetPagination()
+        return self._paginator
+
+    @extend_schema(request=serializers.CallCreateSerializer, responses={201: serializers.CallDetailSerializer})
+    def post(self, request):
+        user = request.user
+        if not (user.has_perm("dispatch.add_call") or user.has_perm("dispatch.request_response")):
+            raise PermissionDenied("Your role does not allow creating calls.")
+        ser = serializers.CallCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        if not user.has_perm("dispatch.add_call"):
+            # An officer's request is always a law-enforcement request.
+            data["source"] = Source.LAW_ENFORCEMENT
+        call = services.call_create(by=user, **data)
+        if not user.has_perm("dispatch.view_call"):
+            return Response(serializers.OfficerCallSerializer(call).data, status=201)
+        return Response(_detail(call.pk), status=status.HTTP_201_CREATED)
+
+
+class CallDetail(APIView):
+    permission_classes = [require_perms("dispatch.view_call")]
+
+    @extend_schema(responses=serializers.CallDetailSerializer)
+    def get(self, request, pk: int):
+        get_object_or_404(Call, pk=pk)
+        return Response(_detail(pk))
+
+
+class CallTriage(APIView):
+    permission_classes = [require_perms("dispatch.triage_call")]
+
+    @extend_schema(request=serializers.TriageInputSerializer, responses=serializers.CallDetailSerializer)
+    def post(self, request, pk: int):
+        call = get_object_or_404(Call, pk=pk)
+        ser = serializers.TriageInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        override, reason = data.pop("tier_override"), data.pop("override_reason")
+        services.call_triage(call=call, screen=data, by=request.user, tier_override=override or None,
+                             override_reason=reason)
+        return Response(_detail(pk))
+
+
+class CallClose(APIView):
+    permission_classes = [require_perms("dispatch.close_call")]
+
+    @extend_schema(request=serializers.CloseSerializer, responses=serializers.CallDetailSerializer)
+    def post(self, request, pk: int):
+        call = get_object_or_404(Call, pk=pk)
+        ser = serializers.CloseSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        services.call_close(call=call, by=request.user, **ser.validated_data)
+        return Response(_detail(pk))
+
+
+class CallCancel(APIView):
+    permission_classes = [require_perms("dispatch.close_call")]
+
+    @extend_schema(request=serializers.ReasonSerializer, responses=serializers.CallDetailSerializer)
+    def post(self, request, pk: int):
+        call = get_object_or_404(Call, pk=pk)
+        ser = serializers.ReasonSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        services.call_cancel(call=call, by=request.user, reason=ser.validated_data["reason"])
+        return Response(_detail(pk))
+
+
+class CallResolveByPhone(APIView):
+    permission_classes = [require_perms("dispatch.close_call")]
+
+    @extend_schema(request=serializers.NoteSerializer(required=False), responses=serializers.CallDetailSerializer)
+    def post(self, request, pk: int):
+        call = get_object_or_404(Call, pk=pk)
+        services.call_resolve_by_phone(call=call, by=request.user, note=str(request.data.get("text", ""))[:2000])
+        return Response(_detail(pk))
+
+
+class CallAssign(APIView):
+    permission_classes = [require_perms("dispatch.assign_call")]
+
+    @extend_schema(request=serializers.AssignSerializer, responses=serializers.CallDetailSerializer)
+    def post(self, request, pk: int):
+        call = get_object_or_404(Call, pk=pk)
+        ser = serializers.AssignSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        services.call_assign(call=call, by=request.user, **ser.validated_data)
+        return Response(_detail(pk))
+
+
+class CallConfirm(APIView):
+    permission_classes = [require_perms("dispatch.assign_call")]
+
+    @extend_schema(request=None, responses=serializers.CallDetailSerializer)
+    def post(self, request, pk: int):
+        call = get_object_or_404(Call, pk=pk)
+        services.call_confirm_recommendation(call=call, by=request.user)
+        return Response(_detail(pk))
+
+
+class CallHistory(APIView):
+    permission_classes = [require_perms("dispatch.view_premise_history")]
+
+    @extend_schema(responses=serializers.CallListSerializer(many=True))
+    def get(self, request, pk: int):
+        call = get_object_or_404(Call, pk=pk)
+        rows = selectors.premise_history(address_key=call.address_key, person_id=call.person_id, exclude_call_id=pk)
+        audit.record(actor=request.user, action="dispatch.premise_history.viewed", obj=call, results=len(rows))
+        return Response(
+            [serializers.CallListSerializer(r["call"]).data | {"flags": r["flags"]} for r in rows]
+        )
+
+
+class CallAdvance(APIView):
+    """A responder (or dispatcher) reports field progress: en route, on scene, transporting."""
+
+    @extend_schema(request=serializers.AdvanceSerializer, responses=serializers.CallDetailSerializer)
+    def post(self, request, pk: int):
+        user = request.user
+        if not (user.has_perm("responders.update_own_team") or user.has_perm("dispatch.assign_call")):
+            raise PermissionDenied("Your role does not allow this.")
+        call = get_object_or_404(Call, pk=pk)
+        ser = serializers.AdvanceSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        services.call_advance(call=call, by=user, to=ser.validated_data["status"],
+                              expected_status=ser.validated_data.get("expected_status"))
+        return Response(serializers.CallListSerializer(Call.objects.get(pk=pk)).data)
+
+
+class CallClear(APIView):
+    """The team clears the call with a disposition (closes it)."""
+
+    @extend_schema(request=serializers.CloseSerializer, responses=serializers.CallListSerializer)
+    def post(self, request, pk: int):
+        user = request.user
+        call = get_object_or_404(Call, pk=pk)
+        if not user.has_perm("dispatch.close_call"):
+            membership = getattr(user, "membership", None)
+            if not (user.has_perm("responders.update_own_team") and membership and membership.team_id == call.team_id):
+                raise PermissionDenied("Only the assigned team or a dispatcher can clear this call.")
+        ser = serializers.CloseSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        services.call_close(call=call, by=user, **ser.validated_data)
+        return Response(serializers.CallListSerializer(Call.objects.get(pk=pk)).data)
+
+
+class AssignmentAccept(APIView):
+    permission_classes = [require_perms("responders.respond_to_offer")]
+
+    @extend_schema(request=None, responses=serializers.AssignmentSerializer)
+    def post(self, request, pk: int):
+        assignment = get_object_or_404(Assignment, pk=pk)
+        assignment = services.assignment_accept(assignment=assignment, by=request.user)
+        return Response(serializers.AssignmentSerializer(assignment).data)
+
+
+class AssignmentDecline(APIView):
+    permission_classes = [require_perms("responders.respond_to_offer")]
+
+    @extend_schema(request=serializers.ReasonSerializer, responses=serializers.AssignmentSerializer)
+    def post(self, request, pk: int):
+        assignment = get_object_or_404(Assignment, pk=pk)
+        ser = serializers.ReasonSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        assignment = services.assignment_decline(assignment=assignment, by=request.user, **ser.validated_data)
+        return Response(serializers.AssignmentSerializer(assignment).data)

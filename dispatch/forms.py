@@ -1,0 +1,81 @@
+from django import forms
+
+from crisis.models import Person
+from responders.models import Team
+
+from . import triage
+from .models import Call, Disposition, Tier, Triage
+
+
+class IntakeForm(forms.ModelForm):
+    person = forms.ModelChoiceField(
+        queryset=Person.objects.order_by("last_name", "first_name"), required=False,
+        help_text="Leave empty if the person is unknown, and describe them.",
+    )
+
+    class Meta:
+        model = Call
+        fields = [
+            "source", "caller_name", "callback_number", "person", "person_description", "address",
+            "latitude", "longitude", "location_type", "area_type", "call_type", "nature", "narrative", "language",
+        ]
+        widgets = {
+            "narrative": forms.Textarea(attrs={"rows": 4}),
+            "person_description": forms.Textarea(attrs={"rows": 2}),
+            "area_type": forms.Select(choices=[("urban", "Urban"), ("rural", "Rural")]),
+        }
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            self.add_error("longitude", "Give both latitude and longitude, or neither.")
+        for name, bound in (("latitude", 90), ("longitude", 180)):
+            value = data.get(name)
+            if value is not None and not -bound <= value <= bound:
+                self.add_error(name, f"Must be between -{bound} and {bound}.")
+        if not data.get("person") and not (data.get("person_description") or "").strip():
+            self.add_error("person_description", "Choose a known person or describe the person.")
+        return data
+
+
+class OfficerRequestForm(forms.ModelForm):
+    class Meta:
+        model = Call
+        fields = ["callback_number", "person_description", "address", "location_type", "call_type", "nature",
+                  "narrative"]
+        widgets = {"narrative": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_person_description(self):
+        value = self.cleaned_data.get("person_description", "").strip()
+        if not value:
+            raise forms.ValidationError("Describe the person the request is about.")
+        return value
+
+
+class TriageForm(forms.ModelForm):
+    tier_override = forms.ChoiceField(choices=[("", "Use the computed tier")] + list(Tier.choices), required=False)
+    override_reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    class Meta:
+        model = Triage
+        fields = list(triage.SCREEN_FIELDS)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("tier_override") and not (data.get("override_reason") or "").strip():
+            self.add_error("override_reason", "Give a reason for overriding the tier.")
+        return data
+
+
+class CloseForm(forms.Form):
+    disposition = forms.ChoiceField(choices=[("", "Choose…")] + list(Disposition.choices))
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=200)
+
+
+class AssignForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=Team.objects.select_related("program").order_by("name"))
+    reason = forms.CharField(max_length=200)

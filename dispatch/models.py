@@ -1,0 +1,290 @@
+import re
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Source(models.TextChoices):
+    TRANSFER_911 = "911", "911 transfer"
+    LINE_988 = "988", "988 line"
+    LAW_ENFORCEMENT = "law_enforcement", "Law-enforcement request"
+    PARTNER = "partner", "Partner agency"
+    SELF = "self", "Self / walk-in"
+    FOLLOW_UP = "follow_up", "Follow-up"
+
+
+class LocationType(models.TextChoices):
+    RESIDENCE = "residence", "Residence"
+    STREET = "street", "Street"
+    SHELTER = "shelter", "Shelter"
+    ENCAMPMENT = "encampment", "Encampment"
+    VEHICLE = "vehicle", "Vehicle"
+    BUSINESS = "business", "Business"
+    OTHER = "other", "Other"
+
+
+class CallType(models.TextChoices):
+    MENTAL_HEALTH = "mental_health", "Mental-health crisis"
+    SUICIDAL = "suicidal", "Suicidal person"
+    WELFARE_CHECK = "welfare_check", "Welfare check"
+    SUBSTANCE_USE = "substance_use", "Substance use / intoxication"
+    SOCIAL_DISTURBANCE = "social_disturbance", "Social disturbance"
+    HOMELESSNESS = "homelessness", "Homelessness assistance"
+    FAMILY_CONFLICT = "family_conflict", "Family / domestic conflict"
+    OTHER = "other", "Other"
+
+
+class Tier(models.TextChoices):
+    PHONE = "phone", "Resolve by phone"
+    COMMUNITY = "community", "Community / mobile crisis response"
+    CO_RESPONSE = "co_response", "Co-response with law enforcement"
+    LE_EMS = "le_ems", "Law-enforcement / EMS-led"
+
+
+# Tiers that need a team on scene, and so go to routing.
+FIELD_TIERS = frozenset({Tier.COMMUNITY, Tier.CO_RESPONSE})
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", "Received"
+    TRIAGED = "triaged", "Triaged"
+    AWAITING_TEAM = "awaiting_team", "Awaiting team"
+    ASSIGNED = "assigned", "Assigned"
+    EN_ROUTE = "en_route", "En route"
+    ON_SCENE = "on_scene", "On scene"
+    TRANSPORTING = "transporting", "Transporting"
+    RESOLVED_BY_PHONE = "resolved_by_phone", "Resolved by phone"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# The call lifecycle. Every status change goes through dispatch.services,
+# which refuses anything not listed here.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.RECEIVED: frozenset({Status.TRIAGED, Status.CANCELLED}),
+    Status.TRIAGED: frozenset(
+        {Status.TRIAGED, Status.AWAITING_TEAM, Status.RESOLVED_BY_PHONE, Status.CLOSED, Status.CANCELLED}
+    ),
+    Status.AWAITING_TEAM: frozenset(
+        {Status.TRIAGED, Status.ASSIGNED, Status.RESOLVED_BY_PHONE, Status.CLOSED, Status.CANCELLED}
+    ),
+    Status.ASSIGNED: frozenset({Status.EN_ROUTE, Status.ON_SCENE, Status.AWAITING_TEAM, Status.CANCELLED}),
+    Status.EN_ROUTE: frozenset({Status.ON_SCENE, Status.AWAITING_TEAM, Status.CANCELLED}),
+    Status.ON_SCENE: frozenset({Status.TRANSPORTING, Status.CLOSED}),
+    Status.TRANSPORTING: frozenset({Status.CLOSED}),
+    Status.RESOLVED_BY_PHONE: frozenset({Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+OPEN_STATUSES = frozenset(s for s in Status if s not in (Status.CLOSED, Status.CANCELLED))
+TEAM_ACTIVE_STATUSES = frozenset({Status.ASSIGNED, Status.EN_ROUTE, Status.ON_SCENE, Status.TRANSPORTING})
+
+
+class Disposition(models.TextChoices):
+    STABILIZED = "stabilized", "Stabilized on scene"
+    REFERRED = "referred", "Referred to services"
+    TRANSPORTED_VOLUNTARY = "transported_voluntary", "Transported voluntarily"
+    INVOLUNTARY_HOLD = "involuntary_hold", "Involuntary hold"
+    ED_TRANSPORT = "ed_transport", "Emergency-department transport"
+    POLICE_ARREST = "police_arrest", "Police involvement / arrest"
+    HANDED_TO_LE_EMS = "handed_to_le_ems", "Handed to police / EMS"
+    NO_CONTACT = "no_contact", "No contact / gone on arrival"
+    RESOLVED_BY_PHONE = "resolved_by_phone", "Resolved by phone"
+
+
+def address_key(address: str) -> str:
+    """Normalised address for premise-history matching ('12 Elm St.' == '12  elm st')."""
+    return re.sub(r"[^a-z0-9]+", " ", address.lower()).strip()
+
+
+class CallQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def queue_order(self):
+        # Untriaged calls first (they need a decision), then priority, then
+        # who has waited longest.
+        return self.order_by(
+            models.F("priority").asc(nulls_first=True), "received_at", "id"
+        )
+
+
+class Call(models.Model):
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    caller_name = models.CharField(max_length=120, blank=True)
+    callback_number = models.CharField(max_length=32, blank=True)
+    person = models.ForeignKey("crisis.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="calls")
+    person_description = models.TextField(blank=True)
+    address = models.CharField(max_length=255)
+    address_key = models.CharField(max_length=255, db_index=True, editable=False)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    location_type = models.CharField(max_length=16, choices=LocationType.choices, default=LocationType.OTHER)
+    area_type = models.CharField(max_length=8, default="urban")
+    call_type = models.CharField(max_length=24, choices=CallType.choices)
+    nature = models.CharField(max_length=200, help_text="Short nature of the call, as told.")
+    narrative = models.TextField(blank=True)
+    language = models.CharField(max_length=8, default="en")
+    region = models.CharField(max_length=40, default="central")
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    priority = models.PositiveSmallIntegerField(null=True, blank=True)
+    tier = models.CharField(max_length=16, choices=Tier.choices, blank=True)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    awaiting_since = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    disposition = models.CharField(max_length=24, choices=Disposition.choices, blank=True)
+    program = models.ForeignKey("programs.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey("responders.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Routing bookkeeping: the latest decision, shown to the dispatcher.
+    routing_explanation = models.JSONField(default=dict, blank=True)
+    recommended_team = models.ForeignKey(
+        "responders.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_routed_at = models.DateTimeField(null=True, blank=True)
+    unrouted_flagged_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        permissions = [
+            ("triage_call", "Can triage a call"),
+            ("close_call", "Can close or cancel a call"),
+            ("view_queue", "Can view the call queue"),
+            ("view_premise_history", "Can view prior calls at an address or about a person"),
+            ("assign_call", "Can assign or reassign a team"),
+            ("request_response", "Can request a crisis team (law enforcement)"),
+        ]
+        indexes = [models.Index(fields=["status", "priority", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"Call #{self.pk} {self.nature}"
+
+    def save(self, *args, **kwargs):
+        self.address_key = address_key(self.address)
+        super().save(*args, **kwargs)
+
+    def waiting_seconds(self, now) -> float:
+        return (now - (self.awaiting_since or self.received_at)).total_seconds()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def allowed_next(self) -> frozenset[str]:
+        return TRANSITIONS[self.status]
+
+
+class Triage(models.Model):
+    """One risk screen and its result. A call may be re-triaged; the latest counts."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="triages")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    # The screen (Columbia protocol questions for suicide risk).
+    weapons = models.BooleanField("Weapons involved or accessible", default=False)
+    violence = models.BooleanField("Violence or imminent danger to others", default=False)
+    medical = models.BooleanField("Medical emergency or overdose", default=False)
+    si_wish_dead = models.BooleanField("Wished to be dead or not wake up (past month)", default=False)
+    si_thoughts = models.BooleanField("Thoughts of killing themself (past month)", default=False)
+    si_method = models.BooleanField("Thought about how they might do it", default=False)
+    si_intent = models.BooleanField("Intention of acting on these thoughts", default=False)
+    si_plan = models.BooleanField("Worked out details / intends to carry out the plan", default=False)
+    si_behavior = models.BooleanField("Suicidal behavior or attempt (past 3 months)", default=False)
+    intoxication = models.BooleanField("Intoxicated", default=False)
+    police_on_scene = models.BooleanField("Police already on scene", default=False)
+    children_present = models.BooleanField("Children present", default=False)
+    phone_engaged = models.BooleanField("Engaged and safe to continue by phone", default=False)
+    person_is_minor = models.BooleanField("The person is a minor", default=False)
+
+    priority = models.PositiveSmallIntegerField()
+    computed_tier = models.CharField(max_length=16, choices=Tier.choices)
+    tier = models.CharField(max_length=16, choices=Tier.choices)
+    rules_fired = models.JSONField(default=list)
+    override_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        get_latest_by = ["at", "id"]
+
+    @property
+    def overridden(self) -> bool:
+        return self.tier != self.computed_tier
+
+
+class CallEvent(models.Model):
+    """The call's timeline: every transition and action, who and when."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey("responders.Team", null=True, on_delete=models.PROTECT, related_name="+")
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["call", "at"])]
+
+    @property
+    def actor_label(self) -> str:
+        return self.actor.get_username() if self.actor_id else "system"
+
+
+class AssignmentStatus(models.TextChoices):
+    OFFERED = "offered", "Offered"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    LAPSED = "lapsed", "Lapsed"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn / reassigned"
+
+
+ACTIVE_ASSIGNMENT = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)
+
+
+class Assignment(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="assignments")
+    team = models.ForeignKey("responders.Team", on_delete=models.PROTECT, related_name="assignments")
+    status = models.CharField(max_length=12, choices=AssignmentStatus.choices, default=AssignmentStatus.OFFERED)
+    offered_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=200, blank=True)
+    manual_reason = models.CharField(max_length=200, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    eta_seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-offered_at", "-id"]
+        # The last line of defence against double booking: whatever the code
+        # does, the database refuses a second active assignment.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team"], condition=models.Q(status__in=ACTIVE_ASSIGNMENT), name="one_active_assignment_per_team"
+            ),
+            models.UniqueConstraint(
+                fields=["call"], condition=models.Q(status__in=ACTIVE_ASSIGNMENT), name="one_active_assignment_per_call"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} → call #{self.call_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_ASSIGNMENT
+
+    def seconds_left(self, now) -> float | None:
+        if self.status != AssignmentStatus.OFFERED or self.expires_at is None:
+            return None
+        return max(0.0, (self.expires_at - now).total_seconds())

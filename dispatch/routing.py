@@ -1,0 +1,242 @@
+"""Ranking teams for calls: pure functions over facts, no database.
+
+`rank` orders every team for one call and says why each ineligible team was
+left out; `match` assigns several waiting calls jointly by a minimum-cost
+matching instead of one after another. Travel time comes from an
+`EtaEstimator`, so a road-network router can replace the great-circle
+estimate without touching the rest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from programs.models import great_circle_km
+from programs.plugins import CallFacts, ProgramPlugin, TeamFacts
+
+NEED_LABELS = {
+    "licensed_clinician": "a licensed clinician",
+    "medical": "a medical credential (EMT or nurse)",
+    "youth": "a youth specialist",
+    "substance_use": "a substance-use specialist",
+    "peer_specialist": "a peer specialist",
+}
+
+
+def need_label(need: str) -> str:
+    if need.startswith("lang:"):
+        return f"a {need[5:]} speaker"
+    return NEED_LABELS.get(need, need)
+
+
+class EtaEstimator(Protocol):
+    def travel_seconds(self, lat1: float, lon1: float, lat2: float, lon2: float) -> float: ...
+
+
+@dataclass(frozen=True)
+class GreatCircleEta:
+    """Straight-line distance times a road factor, at an average urban speed."""
+
+    road_factor: float = 1.3
+    speed_kmh: float = 40.0
+
+    def travel_seconds(self, lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+        return great_circle_km(lat1, lon1, lat2, lon2) * self.road_factor / self.speed_kmh * 3600.0
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    stale_after_seconds: float = 300.0
+    # A stale or missing position means the team may be anywhere: count it
+    # against them rather than trusting an old fix.
+    stale_penalty_seconds: float = 600.0
+    unknown_location_seconds: float = 1800.0
+    # ETAs within the same two minutes are "as fast"; skills, then workload
+    # decide between them.
+    eta_bucket_seconds: float = 120.0
+    min_members: int = 2
+
+
+FREE_STATUSES = frozenset({"available"})
+SOON_FREE_STATUSES = frozenset({"assigned", "on_scene", "transporting"})
+
+
+@dataclass
+class Candidate:
+    team_id: int
+    team_name: str
+    eligible: bool
+    available_now: bool
+    eta_seconds: float | None = None
+    score: float = math.inf
+    first: bool = False
+    skills: int = 0
+    workload: int = 0
+    reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "team_id": self.team_id,
+            "team": self.team_name,
+            "eligible": self.eligible,
+            "available_now": self.available_now,
+            "eta_seconds": None if self.eta_seconds is None else round(self.eta_seconds),
+            "reasons": self.reasons,
+            "notes": self.notes,
+        }
+
+
+def eligibility_gaps(call: CallFacts, team: TeamFacts, config: RoutingConfig) -> list[str]:
+    gaps: list[str] = []
+    if team.excluded_reason:
+        gaps.append(team.excluded_reason)
+    if call.tier not in team.tiers:
+        gaps.append(f"Program does not serve the {call.tier.replace('_', '-')} tier")
+    if team.call_types and call.call_type not in team.call_types:
+        gaps.append(f"Program does not take {call.call_type.replace('_', ' ')} calls")
+    if not team.open_now:
+        gaps.append("Program is closed at this hour")
+    if not team.covers_call:
+        gaps.append("Call is outside the program's service area")
+    if team.status not in FREE_STATUSES and team.status not in SOON_FREE_STATUSES:
+        gaps.append(f"Team is {team.status.replace('_', ' ')}")
+    if team.member_count < config.min_members:
+        gaps.append(f"Fewer than {config.min_members} members on the team")
+    if team.unsupervised_intern:
+        gaps.append("An intern is on the team without their licensed supervisor")
+    for need in sorted(call.needs - team.capabilities):
+        gaps.append(f"Needs {need_label(need)}")
+    if call.tier == "co_response" and not team.pairs_with_law_enforcement:
+        gaps.append("Does not pair with law enforcement (co-response)")
+    return gaps
+
+
+def assess(
+    call: CallFacts,
+    team: TeamFacts,
+    *,
+    eta: EtaEstimator,
+    plugins: Sequence[ProgramPlugin],
+    config: RoutingConfig,
+    wants: frozenset[str] = frozenset(),
+) -> Candidate:
+    cand = Candidate(
+        team_id=team.team_id,
+        team_name=team.name,
+        eligible=False,
+        available_now=team.status in FREE_STATUSES,
+        workload=team.workload,
+    )
+    cand.reasons = eligibility_gaps(call, team, config)
+    bonus = 0.0
+    for plugin in plugins:
+        verdict = plugin.assess(call, team)
+        if verdict is None:
+            continue
+        if verdict.ineligible:
+            cand.reasons.append(verdict.ineligible)
+        cand.first = cand.first or verdict.first
+        bonus += verdict.bonus_seconds
+        if verdict.note:
+            cand.notes.append(verdict.note)
+    cand.eligible = not cand.reasons
+
+    if team.latitude is None or team.longitude is None or call.latitude is None or call.longitude is None:
+        travel = config.unknown_location_seconds
+        cand.notes.append("Position unknown: assumed far")
+    else:
+        travel = eta.travel_seconds(team.latitude, team.longitude, call.latitude, call.longitude)
+        if team.location_age_seconds is None or team.location_age_seconds > config.stale_after_seconds:
+            travel += config.stale_penalty_seconds
+            cand.notes.append("Last location is stale")
+    busy = team.busy_until_seconds or 0.0
+    if not cand.available_now and team.status in SOON_FREE_STATUSES:
+        cand.notes.append(f"Soon available (clears in ~{round(busy / 60)} min)")
+    cand.eta_seconds = travel + busy
+    cand.score = cand.eta_seconds - bonus
+    cand.skills = len(wants & team.capabilities)
+    return cand
+
+
+def sort_key(c: Candidate, config: RoutingConfig) -> tuple:
+    return (
+        not c.eligible,
+        not c.first,
+        math.floor(c.score / config.eta_bucket_seconds),
+        -c.skills,
+        c.workload,
+        c.score,
+        c.team_id,
+    )
+
+
+def rank(
+    call: CallFacts,
+    teams: Iterable[TeamFacts],
+    *,
+    eta: EtaEstimator,
+    plugins: Sequence[ProgramPlugin] = (),
+    config: RoutingConfig = RoutingConfig(),
+    wants: frozenset[str] = frozenset(),
+) -> list[Candidate]:
+    """Every team for one call: eligible teams best first, then the ineligible with reasons."""
+    cands = [assess(call, t, eta=eta, plugins=plugins, config=config, wants=wants) for t in teams]
+    cands.sort(key=lambda c: sort_key(c, config))
+    return cands
+
+
+# Weight of a minute of waiting by priority in the joint matching: a priority
+# 1 call is never traded away to save a few minutes on two lower ones.
+PRIORITY_WEIGHT = {1: 8.0, 2: 4.0, 3: 2.0, 4: 1.0}
+_FIRST_BONUS = 1e6
+_INFEASIBLE = 1e12
+
+
+def match(
+    ranked: dict[int, list[Candidate]],
+    priorities: dict[int, int],
+) -> dict[int, Candidate]:
+    """Jointly assign waiting calls to teams free now, minimising weighted total ETA.
+
+    `ranked` maps call id to its candidates (from `rank`). Returns call id to
+    the chosen candidate; a call with no eligible free team is left out.
+    """
+    call_ids = [cid for cid, cands in ranked.items() if any(c.eligible and c.available_now for c in cands)]
+    if not call_ids:
+        return {}
+    team_ids = sorted({c.team_id for cid in call_ids for c in ranked[cid] if c.eligible and c.available_now})
+    col = {tid: j for j, tid in enumerate(team_ids)}
+    cost = np.full((len(call_ids), len(team_ids)), _INFEASIBLE)
+    for i, cid in enumerate(call_ids):
+        weight = PRIORITY_WEIGHT.get(priorities.get(cid, 3), 1.0)
+        for c in ranked[cid]:
+            if c.eligible and c.available_now:
+                cost[i, col[c.team_id]] = weight * c.score - (_FIRST_BONUS if c.first else 0.0)
+    rows, cols = linear_sum_assignment(cost)
+    chosen: dict[int, Candidate] = {}
+    for i, j in zip(rows, cols, strict=True):
+        if cost[i, j] >= _INFEASIBLE:
+            continue
+        cid, tid = call_ids[i], team_ids[j]
+        chosen[cid] = next(c for c in ranked[cid] if c.team_id == tid)
+    return chosen
+
+
+def greedy(ranked: dict[int, list[Candidate]], order: Sequence[int]) -> dict[int, Candidate]:
+    """Closest-available-unit dispatch, one call at a time (the baseline)."""
+    taken: set[int] = set()
+    chosen: dict[int, Candidate] = {}
+    for cid in order:
+        for c in ranked.get(cid, []):
+            if c.eligible and c.available_now and c.team_id not in taken:
+                chosen[cid] = c
+                taken.add(c.team_id)
+                break
+    return chosen

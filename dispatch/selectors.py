@@ -1,0 +1,242 @@
+"""Reads: the queue, a call's page, premise history and the facts routing ranks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+
+from crisis.models import User
+from programs import plugins as program_plugins
+from programs.plugins import CallFacts, TeamFacts
+from responders.models import MEDICAL_CREDENTIALS, Credential, Team, TeamMember, TeamStatus
+
+from .models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, Call, CallType, Status, Triage
+from .routing import GreatCircleEta, RoutingConfig
+
+
+def queue(*, region: str | None = None):
+    active = Assignment.objects.filter(status__in=ACTIVE_ASSIGNMENT).select_related("team")
+    qs = (
+        Call.objects.open()
+        .select_related("team", "person", "recommended_team")
+        .prefetch_related(Prefetch("assignments", queryset=active, to_attr="active_assignments"))
+        .queue_order()
+    )
+    if region:
+        qs = qs.filter(region=region)
+    return qs
+
+
+def call_for_page(pk: int) -> Call:
+    return (
+        Call.objects.select_related("person", "team", "program", "created_by", "recommended_team")
+        .prefetch_related(
+            Prefetch("events__actor"),
+            Prefetch("triages", queryset=Triage.objects.select_related("by")),
+            Prefetch("assignments", queryset=Assignment.objects.select_related("team", "by")),
+        )
+        .get(pk=pk)
+    )
+
+
+def latest_triage(call: Call) -> Triage | None:
+    triages = list(call.triages.all())
+    return triages[0] if triages else None
+
+
+def premise_history(*, address_key: str, person_id: int | None, exclude_call_id: int | None = None, limit: int = 20):
+    """Earlier calls at the same address or about the same person, with their safety flags."""
+    match = Q(address_key=address_key) if address_key else Q(pk__in=[])
+    if person_id:
+        match |= Q(person_id=person_id)
+    qs = (
+        Call.objects.filter(match)
+        .select_related("person")
+        .prefetch_related(Prefetch("triages", queryset=Triage.objects.order_by("-at", "-id")))
+        .order_by("-received_at")
+    )
+    if exclude_call_id:
+        qs = qs.exclude(pk=exclude_call_id)
+    rows = []
+    for call in qs[:limit]:
+        t = next(iter(call.triages.all()), None)
+        flags = []
+        if t:
+            flags = [label for name, label in SAFETY_FLAGS if getattr(t, name)]
+        if call.person and call.person.known_weapons_access and "Weapons" not in flags:
+            flags.append("Weapons")
+        if call.person and call.person.history_of_violence and "Violence" not in flags:
+            flags.append("Violence")
+        rows.append({"call": call, "flags": flags})
+    return rows
+
+
+SAFETY_FLAGS = (
+    ("weapons", "Weapons"),
+    ("violence", "Violence"),
+    ("medical", "Medical/overdose"),
+    ("si_behavior", "Recent suicide attempt"),
+    ("children_present", "Children present"),
+)
+
+
+# --- routing facts -----------------------------------------------------------------
+def routing_config() -> RoutingConfig:
+    return RoutingConfig(stale_after_seconds=settings.LOCATION_STALE_SECONDS)
+
+
+def eta_estimator() -> GreatCircleEta:
+    return GreatCircleEta(road_factor=settings.ROUTING_ROAD_FACTOR, speed_kmh=settings.ROUTING_AVERAGE_SPEED_KMH)
+
+
+# Expected minutes until a busy team clears, by status (typical field times).
+EXPECTED_CLEAR_MINUTES = {
+    TeamStatus.ASSIGNED: 70,
+    TeamStatus.ON_SCENE: 45,
+    TeamStatus.TRANSPORTING: 30,
+}
+
+
+def call_needs(call: Call, screen: Triage | None) -> tuple[frozenset[str], frozenset[str]]:
+    """What a team must have for this call, and what it would be good to have."""
+    needs: set[str] = set()
+    wants: set[str] = {"peer_specialist"}
+    if screen is not None:
+        if any(
+            getattr(screen, f)
+            for f in ("si_wish_dead", "si_thoughts", "si_method", "si_intent", "si_plan", "si_behavior")
+        ):
+            needs.add("licensed_clinician")
+        if screen.medical:
+            needs.add("medical")
+        if screen.person_is_minor:
+            needs.add("youth")
+        if screen.intoxication:
+            wants.add("substance_use")
+    if call.call_type == CallType.SUICIDAL:
+        needs.add("licensed_clinician")
+    if call.call_type == CallType.SUBSTANCE_USE:
+        wants.add("substance_use")
+    if call.person is not None and call.person.is_minor():
+        needs.add("youth")
+    if call.language and call.language != "en":
+        needs.add(f"lang:{call.language}")
+    return frozenset(needs), frozenset(needs | wants)
+
+
+def call_facts(call: Call, screen: Triage | None) -> tuple[CallFacts, frozenset[str]]:
+    needs, wants = call_needs(call, screen)
+    extra: dict = {}
+    for plugin in program_plugins.registered():
+        extra.update(plugin.call_facts(call))
+    facts = CallFacts(
+        call_id=call.pk,
+        tier=call.tier,
+        call_type=call.call_type,
+        priority=call.priority or 3,
+        latitude=call.latitude,
+        longitude=call.longitude,
+        needs=needs,
+        person_id=call.person_id,
+        person_homeless=bool(call.person and call.person.experiencing_homelessness)
+        or call.location_type in ("encampment", "shelter")
+        or call.call_type == CallType.HOMELESSNESS,
+        extra=extra,
+    )
+    return facts, wants
+
+
+def _capabilities(members: list[TeamMember]) -> frozenset[str]:
+    caps: set[str] = set()
+    for m in members:
+        caps.add(m.credential)
+        if m.credential in MEDICAL_CREDENTIALS:
+            caps.add("medical")
+        caps.update(m.specialties or [])
+        caps.update(f"lang:{code}" for code in (m.languages or []))
+    return frozenset(caps)
+
+
+def _unsupervised_intern(members: list[TeamMember]) -> bool:
+    licensed = {m.user_id for m in members if m.credential == Credential.LICENSED_CLINICIAN}
+    return any(m.credential == Credential.INTERN and m.supervisor_id not in licensed for m in members)
+
+
+def routing_teams(*, region: str, now=None) -> list[Team]:
+    return list(
+        Team.objects.filter(region=region, program__active=True)
+        .exclude(status=TeamStatus.OFF_SHIFT)
+        .select_related("program")
+        .prefetch_related(Prefetch("members", queryset=TeamMember.objects.filter(active=True)))
+    )
+
+
+def team_workloads(team_ids: list[int], now) -> Counter:
+    since = now - timedelta(hours=12)
+    rows = Assignment.objects.filter(
+        team_id__in=team_ids, offered_at__gte=since, status__in=("accepted", "completed")
+    ).values_list("team_id", flat=True)
+    return Counter(rows)
+
+
+def team_facts(team: Team, *, call: Call, now, workload: int, excluded: dict[int, str]) -> TeamFacts:
+    program = team.program
+    members = list(team.members.all())
+    busy = None
+    if team.status in EXPECTED_CLEAR_MINUTES:
+        busy = max(300.0, EXPECTED_CLEAR_MINUTES[team.status] * 60 - team.seconds_in_status(now))
+    return TeamFacts(
+        team_id=team.pk,
+        name=team.name,
+        program_id=program.pk,
+        program_kind=program.kind,
+        tiers=frozenset(program.tiers or []),
+        call_types=frozenset(program.call_types or []),
+        open_now=program.is_open_at(timezone.localtime(now).time()),
+        covers_call=program.covers(call.latitude, call.longitude),
+        status=team.status,
+        busy_until_seconds=busy,
+        latitude=team.latitude,
+        longitude=team.longitude,
+        location_age_seconds=team.location_age_seconds(now),
+        capabilities=_capabilities(members),
+        member_count=len(members),
+        unsupervised_intern=_unsupervised_intern(members),
+        pairs_with_law_enforcement=program.pairs_with_law_enforcement,
+        has_housing_partners=program.has_housing_partners,
+        workload=workload,
+        excluded_reason=excluded.get(team.pk),
+    )
+
+
+def exclusions(call_ids: list[int]) -> dict[int, dict[int, str]]:
+    """Teams that already declined or let lapse an offer of each call: not offered it again."""
+    out: dict[int, dict[int, str]] = {cid: {} for cid in call_ids}
+    rows = Assignment.objects.filter(
+        call_id__in=call_ids, status__in=(AssignmentStatus.DECLINED, AssignmentStatus.LAPSED)
+    ).values_list("call_id", "team_id", "status")
+    for call_id, team_id, status in rows:
+        out[call_id][team_id] = "Declined this call" if status == AssignmentStatus.DECLINED else "Let the offer lapse"
+    return out
+
+
+def waiting_calls_for_routing(*, region: str):
+    active = Assignment.objects.filter(call=OuterRef("pk"), status__in=ACTIVE_ASSIGNMENT)
+    return (
+        Call.objects.filter(status=Status.AWAITING_TEAM, region=region)
+        .exclude(Exists(active))
+        .order_by("priority", "received_at", "id")
+    )
+
+
+def visible_calls_for(user: User):
+    """Calls a user may list: the whole desk for call-desk roles, own requests for officers."""
+    if user.has_perm("dispatch.view_call"):
+        return Call.objects.all()
+    if user.has_perm("dispatch.request_response"):
+        return Call.objects.filter(created_by=user)
+    return Call.objects.none()

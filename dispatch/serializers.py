@@ -1,0 +1,156 @@
+"""API shapes. Validation of input only; every change goes through dispatch.services."""
+
+from rest_framework import serializers
+
+from crisis.models import Person
+from responders.models import Team
+
+from . import triage
+from .models import Assignment, Call, CallEvent, CallType, Disposition, LocationType, Source, Status, Tier
+from .models import Triage as TriageModel
+
+
+class CallCreateSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=Source.choices)
+    caller_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    callback_number = serializers.RegexField(
+        r"^[0-9+()\-. ]{3,32}$", required=False, allow_blank=True, default="",
+        error_messages={"invalid": "Enter a phone number (digits, spaces, + ( ) - .)."},
+    )
+    person_id = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(), required=False, allow_null=True, source="person"
+    )
+    person_description = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    address = serializers.CharField(max_length=255)
+    latitude = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90, default=None)
+    longitude = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180, default=None)
+    location_type = serializers.ChoiceField(choices=LocationType.choices, default=LocationType.OTHER)
+    area_type = serializers.ChoiceField(choices=[("urban", "Urban"), ("rural", "Rural")], default="urban")
+    call_type = serializers.ChoiceField(choices=CallType.choices)
+    nature = serializers.CharField(max_length=200)
+    narrative = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
+    language = serializers.RegexField(r"^[a-z]{2,3}$", required=False, default="en")
+    received_at = serializers.DateTimeField(required=False)
+
+    def validate(self, data):
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise serializers.ValidationError({"longitude": "Give both latitude and longitude, or neither."})
+        if not data.get("person") and not data.get("person_description", "").strip():
+            raise serializers.ValidationError(
+                {"person_description": "Choose a known person or describe the person the call is about."}
+            )
+        return data
+
+
+class TriageInputSerializer(serializers.Serializer):
+    tier_override = serializers.ChoiceField(choices=Tier.choices, required=False, allow_blank=True, default="")
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in triage.SCREEN_FIELDS:
+            fields[name] = serializers.BooleanField(required=False, default=False)
+        return fields
+
+
+class CloseSerializer(serializers.Serializer):
+    disposition = serializers.ChoiceField(choices=Disposition.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class AssignSerializer(serializers.Serializer):
+    team_id = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), source="team")
+    reason = serializers.CharField(max_length=200)
+
+
+class AdvanceSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[Status.EN_ROUTE, Status.ON_SCENE, Status.TRANSPORTING])
+    expected_status = serializers.ChoiceField(choices=Status.choices, required=False)
+
+
+class NoteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=2000)
+
+
+class TriageSerializer(serializers.ModelSerializer):
+    by = serializers.StringRelatedField()
+    rules = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TriageModel
+        fields = ["at", "by", "priority", "computed_tier", "tier", "override_reason", "rules", *triage.SCREEN_FIELDS]
+
+    def get_rules(self, obj) -> list[dict]:
+        return [{"code": code, "description": triage.describe(code)} for code in obj.rules_fired]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CallEvent
+        fields = ["at", "kind", "from_status", "to_status", "actor", "team", "detail"]
+
+    def get_actor(self, obj) -> str:
+        return obj.actor_label
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    team_name = serializers.CharField(source="team.name", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id", "call", "team", "team_name", "status", "offered_at", "expires_at",
+            "responded_at", "ended_at", "decline_reason", "manual_reason", "eta_seconds",
+        ]
+
+
+class CallListSerializer(serializers.ModelSerializer):
+    team_name = serializers.CharField(source="team.name", read_only=True, default=None)
+
+    class Meta:
+        model = Call
+        fields = [
+            "id", "received_at", "source", "status", "priority", "tier", "call_type", "nature",
+            "address", "latitude", "longitude", "location_type", "region", "team", "team_name",
+            "awaiting_since", "unrouted_flagged_at",
+        ]
+
+
+class CallDetailSerializer(CallListSerializer):
+    person = serializers.SerializerMethodField()
+    triage = serializers.SerializerMethodField()
+    timeline = EventSerializer(source="events", many=True, read_only=True)
+    assignments = AssignmentSerializer(many=True, read_only=True)
+
+    class Meta(CallListSerializer.Meta):
+        fields = CallListSerializer.Meta.fields + [
+            "caller_name", "callback_number", "person", "person_description", "narrative", "language",
+            "area_type", "disposition", "triaged_at", "assigned_at", "arrived_at", "closed_at",
+            "triage", "timeline", "assignments", "routing_explanation", "recommended_team",
+        ]
+
+    def get_person(self, obj) -> dict | None:
+        # Identity only: the mental-health record is behind its own, audited endpoint.
+        if obj.person is None:
+            return None
+        return {"id": obj.person_id, "name": str(obj.person)}
+
+    def get_triage(self, obj) -> dict | None:
+        triages = list(obj.triages.all())
+        return TriageSerializer(triages[0]).data if triages else None
+
+
+class OfficerCallSerializer(serializers.ModelSerializer):
+    """What an officer sees of their own request: where it stands, nothing clinical."""
+
+    team_name = serializers.CharField(source="team.name", read_only=True, default=None)
+
+    class Meta:
+        model = Call
+        fields = ["id", "received_at", "status", "address", "nature", "team_name"]

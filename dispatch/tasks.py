@@ -1,0 +1,27 @@
+"""Thin tasks: take ids, call a service, safe to run twice."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import services
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=1)
+def route_waiting(self, region: str) -> int:
+    try:
+        return len(services.calls_route_waiting(region=region))
+    except OperationalError as exc:  # e.g. a lock timeout or a dropped connection
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=1)
+def expire_offer(self, assignment_id: int) -> bool:
+    try:
+        return services.assignment_lapse(assignment_id=assignment_id)
+    except OperationalError as exc:
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(acks_late=True)
+def sweep() -> dict:
+    return services.calls_sweep()

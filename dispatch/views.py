@@ -1,0 +1,158 @@
+"""Dispatcher pages: thin edges that validate a form, call one service, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from crisis import audit
+from crisis.errors import DomainError
+from responders.selectors import team_board
+
+from . import forms, selectors, services, triage
+from .models import Call, Source, address_key
+
+
+@require_GET
+@permission_required("dispatch.view_queue", raise_exception=True)
+def queue(request):
+    calls = list(selectors.queue())
+    return render(request, "dispatch/queue.html", {"calls": calls, "now": timezone.now()})
+
+
+@permission_required("dispatch.add_call", raise_exception=True)
+def intake(request):
+    form = forms.IntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "person"}
+        call = services.call_create(by=request.user, person=form.cleaned_data.get("person"), **data)
+        messages.success(request, f"Call #{call.pk} created. Triage it now.")
+        return redirect("dispatch:call", pk=call.pk)
+    return render(request, "dispatch/intake.html", {"form": form})
+
+
+@require_GET
+@permission_required("dispatch.view_premise_history", raise_exception=True)
+def history(request):
+    """Prior calls at an address or about a person, fetched while the call is taken."""
+    key = address_key(request.GET.get("address", ""))
+    person_id = request.GET.get("person") or None
+    if person_id is not None and not str(person_id).isdigit():
+        person_id = None
+    rows = selectors.premise_history(address_key=key, person_id=int(person_id) if person_id else None) if (
+        len(key) >= 4 or person_id) else []
+    audit.record(actor=request.user, action="dispatch.premise_history.viewed", address=key,
+                 person_id=person_id, results=len(rows))
+    return render(request, "dispatch/_history.html", {"rows": rows})
+
+
+def _call_page(request, call_id: int, **forms_in):
+    get_object_or_404(Call, pk=call_id)
+    call = selectors.call_for_page(call_id)
+    latest = selectors.latest_triage(call)
+    ctx = {
+        "call": call,
+        "latest_triage": latest,
+        "rules": [(code, triage.describe(code)) for code in (latest.rules_fired if latest else [])],
+        "triage_form": forms_in.get("triage_form") or forms.TriageForm(instance=None),
+        "close_form": forms_in.get("close_form") or forms.CloseForm(),
+        "cancel_form": forms_in.get("cancel_form") or forms.ReasonForm(),
+        "assign_form": forms_in.get("assign_form") or forms.AssignForm(),
+        "history": selectors.premise_history(address_key=call.address_key, person_id=call.person_id,
+                                             exclude_call_id=call.pk),
+        "teams": list(team_board(region=call.region)),
+        "now": timezone.now(),
+    }
+    audit.record(actor=request.user, action="dispatch.premise_history.viewed", obj=call,
+                 results=len(ctx["history"]))
+    return render(request, "dispatch/call_detail.html", ctx, status=400 if forms_in else 200)
+
+
+@require_GET
+@permission_required("dispatch.view_call", raise_exception=True)
+def call_detail(request, pk: int):
+    return _call_page(request, pk)
+
+
+def _act(request, pk, form, action, ok_message, form_key):
+    """Run one service for a posted form; form errors and refused actions come back on the page."""
+    call = get_object_or_404(Call, pk=pk)
+    if not form.is_valid():
+        return _call_page(request, pk, **{form_key: form})
+    try:
+        action(call, form.cleaned_data)
+    except DomainError as exc:
+        if exc.field and exc.field in form.fields:
+            form.add_error(exc.field, exc.message)
+            return _call_page(request, pk, **{form_key: form})
+        messages.error(request, exc.message)
+        return redirect("dispatch:call", pk=pk)
+    messages.success(request, ok_message)
+    return redirect("dispatch:call", pk=pk)
+
+
+@require_POST
+@permission_required("dispatch.triage_call", raise_exception=True)
+def call_triage(request, pk: int):
+    def run(call, data):
+        screen = {name: data.get(name, False) for name in triage.SCREEN_FIELDS}
+        services.call_triage(call=call, screen=screen, by=request.user,
+                             tier_override=data.get("tier_override") or None,
+                             override_reason=data.get("override_reason", ""))
+
+    return _act(request, pk, forms.TriageForm(request.POST), run, "Triage recorded.", "triage_form")
+
+
+@require_POST
+@permission_required("dispatch.close_call", raise_exception=True)
+def call_resolve(request, pk: int):
+    form = forms.CloseForm({"disposition": "resolved_by_phone", "note": request.POST.get("note", "")})
+    return _act(request, pk, form,
+                lambda call, data: services.call_resolve_by_phone(call=call, by=request.user, note=data["note"]),
+                "Marked resolved by phone.", "close_form")
+
+
+@require_POST
+@permission_required("dispatch.close_call", raise_exception=True)
+def call_close(request, pk: int):
+    return _act(request, pk, forms.CloseForm(request.POST),
+                lambda call, data: services.call_close(call=call, by=request.user, **data),
+                "Call closed.", "close_form")
+
+
+@require_POST
+@permission_required("dispatch.close_call", raise_exception=True)
+def call_cancel(request, pk: int):
+    return _act(request, pk, forms.ReasonForm(request.POST),
+                lambda call, data: services.call_cancel(call=call, by=request.user, reason=data["reason"]),
+                "Call cancelled.", "cancel_form")
+
+
+@require_POST
+@permission_required("dispatch.assign_call", raise_exception=True)
+def call_assign(request, pk: int):
+    return _act(request, pk, forms.AssignForm(request.POST),
+                lambda call, data: services.call_assign(call=call, by=request.user, **data),
+                "Team assigned.", "assign_form")
+
+
+@require_POST
+@permission_required("dispatch.assign_call", raise_exception=True)
+def call_confirm(request, pk: int):
+    return _act(request, pk, forms.ReasonForm({"reason": "confirm"}),
+                lambda call, data: services.call_confirm_recommendation(call=call, by=request.user),
+                "Recommendation confirmed: offer sent.", "assign_form")
+
+
+@permission_required("dispatch.request_response", raise_exception=True)
+def officer_request(request):
+    form = forms.OfficerRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        call = services.call_create(by=request.user, source=Source.LAW_ENFORCEMENT,
+                                    caller_name=request.user.get_full_name() or request.user.username,
+                                    **form.cleaned_data)
+        messages.success(request, f"Request #{call.pk} sent to the crisis hub.")
+        return redirect("dispatch:officer_request")
+    mine = Call.objects.filter(created_by=request.user).select_related("team").order_by("-received_at")[:20]
+    return render(request, "dispatch/officer.html", {"form": form, "mine": mine})

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CommunityRespondersConfig(AppConfig):
+    name = "programs.community_responders"
+    label = "community_responders"
+    verbose_name = "Community responders"

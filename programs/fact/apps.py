@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class FactConfig(AppConfig):
+    name = "programs.fact"
+    label = "fact"
+    verbose_name = "FACT"
+
+    def ready(self):
+        from programs import plugins
+
+        from .routing import FactRouting
+
+        plugins.register(FactRouting())

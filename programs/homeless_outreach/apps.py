@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class HomelessOutreachConfig(AppConfig):
+    name = "programs.homeless_outreach"
+    label = "homeless_outreach"
+    verbose_name = "Homeless outreach"
+
+    def ready(self):
+        from programs import plugins
+
+        from .routing import OutreachRouting
+
+        plugins.register(OutreachRouting())

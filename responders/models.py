@@ -1,0 +1,97 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class TeamStatus(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    OFFERED = "offered", "Offered a call"
+    ASSIGNED = "assigned", "Assigned / en route"
+    ON_SCENE = "on_scene", "On scene"
+    TRANSPORTING = "transporting", "Transporting"
+    OUT_OF_SERVICE = "out_of_service", "Out of service"
+    OFF_SHIFT = "off_shift", "Off shift"
+
+
+# Statuses in which a team is working a call (holds an active assignment).
+BUSY_STATUSES = frozenset({TeamStatus.OFFERED, TeamStatus.ASSIGNED, TeamStatus.ON_SCENE, TeamStatus.TRANSPORTING})
+
+# What a responder (or dispatcher) may set directly. Offer and assignment
+# statuses are set only by the routing services, never by hand.
+MANUAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    TeamStatus.OFF_SHIFT: frozenset({TeamStatus.AVAILABLE}),
+    TeamStatus.AVAILABLE: frozenset({TeamStatus.OUT_OF_SERVICE, TeamStatus.OFF_SHIFT}),
+    TeamStatus.OUT_OF_SERVICE: frozenset({TeamStatus.AVAILABLE, TeamStatus.OFF_SHIFT}),
+}
+
+
+class Credential(models.TextChoices):
+    LICENSED_CLINICIAN = "licensed_clinician", "Licensed clinician"
+    PEER_SPECIALIST = "peer_specialist", "Peer specialist"
+    EMT = "emt", "EMT / paramedic"
+    NURSE = "nurse", "Nurse"
+    CASE_MANAGER = "case_manager", "Case manager"
+    INTERN = "intern", "Intern"
+
+
+MEDICAL_CREDENTIALS = frozenset({Credential.EMT, Credential.NURSE})
+
+
+class Specialty(models.TextChoices):
+    YOUTH = "youth", "Youth"
+    VETERANS = "veterans", "Veterans"
+    SUBSTANCE_USE = "substance_use", "Substance use"
+    DEVELOPMENTAL_DISABILITY = "developmental_disability", "Developmental disability"
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="teams")
+    region = models.CharField(max_length=40, default="central")
+    status = models.CharField(max_length=16, choices=TeamStatus.choices, default=TeamStatus.OFF_SHIFT)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    location_reported_at = models.DateTimeField(null=True, blank=True)
+    # Bumped on every status change; a phone replaying queued taps sends the
+    # version it saw, so a stale or out-of-order change is refused.
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("respond_to_offer", "Can accept or decline offers for own team"),
+            ("update_own_team", "Can update own team's status and location"),
+            ("manage_team", "Can manage any team"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def location_age_seconds(self, now) -> float | None:
+        if self.location_reported_at is None:
+            return None
+        return (now - self.location_reported_at).total_seconds()
+
+    def location_is_stale(self, now) -> bool:
+        age = self.location_age_seconds(now)
+        return age is None or age > settings.LOCATION_STALE_SECONDS
+
+    def seconds_in_status(self, now) -> float:
+        return (now - self.status_changed_at).total_seconds()
+
+
+class TeamMember(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    credential = models.CharField(max_length=24, choices=Credential.choices)
+    languages = models.JSONField(default=list, help_text='ISO codes, e.g. ["en", "es"]')
+    specialties = models.JSONField(default=list)
+    # An intern may go out only with their licensed supervisor on the same team.
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="supervisees"
+    )
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_credential_display()}, {self.team})"
