@@ -17,7 +17,9 @@ def exception_handler(exc, context):
         return Response(body, status=exc.status_code)
     if isinstance(exc, IntegrityError):
         # The database constraint is the last line of defence against a race.
-        return Response({"detail": "Conflict: this change collides with another one. Reload and try again."}, status=409)
+        return Response(
+            {"detail": "Conflict: this change collides with another one. Reload and try again."}, status=409
+        )
     if isinstance(exc, DjangoValidationError):
         return Response({"detail": exc.messages}, status=400)
     if isinstance(exc, (DjangoPermissionDenied,)):

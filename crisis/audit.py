@@ -19,7 +19,6 @@ from .models import AuditEntry, User
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_ip", default=None)
 
 
-
 def record(
     *,
     actor: User | None,

@@ -12,8 +12,16 @@ class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = [
-            "id", "first_name", "last_name", "date_of_birth", "description", "preferred_language",
-            "experiencing_homelessness", "known_weapons_access", "history_of_violence", "mental_health_history",
+            "id",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "description",
+            "preferred_language",
+            "experiencing_homelessness",
+            "known_weapons_access",
+            "history_of_violence",
+            "mental_health_history",
         ]
 
 

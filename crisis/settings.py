@@ -54,7 +54,6 @@ def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-
 # The test suite runs with eager tasks by default; tests that need a real
 # worker start one and say so (pytest marker celery_worker).
 TESTING = envbool("CRISIS_TESTING", "0") or "pytest" in sys.modules
@@ -63,14 +62,12 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if DEBUG or TESTING or envbool("CRISIS_EMBEDDED", "0"):
         # Only the embedded demo and the test suite may run without a secret.
-        SECRET_KEY = "insecure-embedded-only-key-do-not-use-in-production"
+        SECRET_KEY = "insecure-embedded-only-key-do-not-use-in-production"  # noqa: S105
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set (or run with DEBUG=1 / CRISIS_EMBEDDED=1).")
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -104,8 +104,9 @@ class CallTriage(APIView):
         ser.is_valid(raise_exception=True)
         data = dict(ser.validated_data)
         override, reason = data.pop("tier_override"), data.pop("override_reason")
-        services.call_triage(call=call, screen=data, by=request.user, tier_override=override or None,
-                             override_reason=reason)
+        services.call_triage(
+            call=call, screen=data, by=request.user, tier_override=override or None, override_reason=reason
+        )
         return Response(_detail(pk))
 
 
@@ -173,9 +174,7 @@ class CallHistory(APIView):
         call = get_object_or_404(Call, pk=pk)
         rows = selectors.premise_history(address_key=call.address_key, person_id=call.person_id, exclude_call_id=pk)
         audit.record(actor=request.user, action="dispatch.premise_history.viewed", obj=call, results=len(rows))
-        return Response(
-            [serializers.CallListSerializer(r["call"]).data | {"flags": r["flags"]} for r in rows]
-        )
+        return Response([serializers.CallListSerializer(r["call"]).data | {"flags": r["flags"]} for r in rows])
 
 
 class CallAdvance(APIView):
@@ -189,8 +188,12 @@ class CallAdvance(APIView):
         call = get_object_or_404(Call, pk=pk)
         ser = serializers.AdvanceSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        services.call_advance(call=call, by=user, to=ser.validated_data["status"],
-                              expected_status=ser.validated_data.get("expected_status"))
+        services.call_advance(
+            call=call,
+            by=user,
+            to=ser.validated_data["status"],
+            expected_status=ser.validated_data.get("expected_status"),
+        )
         return Response(serializers.CallListSerializer(Call.objects.get(pk=pk)).data)
 
 

@@ -7,6 +7,7 @@ connect, and each event already carries what the screen needs.
 from __future__ import annotations
 
 import asyncio
+from importlib import import_module
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -42,17 +43,14 @@ def _groups_for(user) -> list[str] | None:
 @database_sync_to_async
 def _session_alive(session_key: str | None, user_id: int) -> bool:
     from django.contrib.auth import SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from importlib import import_module
 
     if not session_key:
         return False
-    store_cls = import_module(settings.SESSION_ENGINE).SessionStore if settings.SESSION_ENGINE else SessionStore
-    store = store_cls(session_key=session_key)
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
     if not store.exists(session_key):
         return False
-    data = store.load()
-    return str(data.get(SESSION_KEY)) == str(user_id)
+    # load() returns an empty session once it has expired.
+    return str(store.load().get(SESSION_KEY)) == str(user_id)
 
 
 class BoardConsumer(AsyncJsonWebsocketConsumer):

@@ -9,15 +9,28 @@ from .models import Call, Disposition, Tier, Triage
 
 class IntakeForm(forms.ModelForm):
     person = forms.ModelChoiceField(
-        queryset=Person.objects.order_by("last_name", "first_name"), required=False,
+        queryset=Person.objects.order_by("last_name", "first_name"),
+        required=False,
         help_text="Leave empty if the person is unknown, and describe them.",
     )
 
     class Meta:
         model = Call
         fields = [
-            "source", "caller_name", "callback_number", "person", "person_description", "address",
-            "latitude", "longitude", "location_type", "area_type", "call_type", "nature", "narrative", "language",
+            "source",
+            "caller_name",
+            "callback_number",
+            "person",
+            "person_description",
+            "address",
+            "latitude",
+            "longitude",
+            "location_type",
+            "area_type",
+            "call_type",
+            "nature",
+            "narrative",
+            "language",
         ]
         widgets = {
             "narrative": forms.Textarea(attrs={"rows": 4}),
@@ -41,8 +54,15 @@ class IntakeForm(forms.ModelForm):
 class OfficerRequestForm(forms.ModelForm):
     class Meta:
         model = Call
-        fields = ["callback_number", "person_description", "address", "location_type", "call_type", "nature",
-                  "narrative"]
+        fields = [
+            "callback_number",
+            "person_description",
+            "address",
+            "location_type",
+            "call_type",
+            "nature",
+            "narrative",
+        ]
         widgets = {"narrative": forms.Textarea(attrs={"rows": 3})}
 
     def clean_person_description(self):

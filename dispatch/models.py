@@ -105,9 +105,7 @@ class CallQuerySet(models.QuerySet):
     def queue_order(self):
         # Untriaged calls first (they need a decision), then priority, then
         # who has waited longest.
-        return self.order_by(
-            models.F("priority").asc(nulls_first=True), "received_at", "id"
-        )
+        return self.order_by(models.F("priority").asc(nulls_first=True), "received_at", "id")
 
 
 class Call(models.Model):

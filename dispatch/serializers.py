@@ -14,7 +14,10 @@ class CallCreateSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=Source.choices)
     caller_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     callback_number = serializers.RegexField(
-        r"^[0-9+()\-. ]{3,32}$", required=False, allow_blank=True, default="",
+        r"^[0-9+()\-. ]{3,32}$",
+        required=False,
+        allow_blank=True,
+        default="",
         error_messages={"invalid": "Enter a phone number (digits, spaces, + ( ) - .)."},
     )
     person_id = serializers.PrimaryKeyRelatedField(
@@ -105,8 +108,18 @@ class AssignmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assignment
         fields = [
-            "id", "call", "team", "team_name", "status", "offered_at", "expires_at",
-            "responded_at", "ended_at", "decline_reason", "manual_reason", "eta_seconds",
+            "id",
+            "call",
+            "team",
+            "team_name",
+            "status",
+            "offered_at",
+            "expires_at",
+            "responded_at",
+            "ended_at",
+            "decline_reason",
+            "manual_reason",
+            "eta_seconds",
         ]
 
 
@@ -116,9 +129,23 @@ class CallListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Call
         fields = [
-            "id", "received_at", "source", "status", "priority", "tier", "call_type", "nature",
-            "address", "latitude", "longitude", "location_type", "region", "team", "team_name",
-            "awaiting_since", "unrouted_flagged_at",
+            "id",
+            "received_at",
+            "source",
+            "status",
+            "priority",
+            "tier",
+            "call_type",
+            "nature",
+            "address",
+            "latitude",
+            "longitude",
+            "location_type",
+            "region",
+            "team",
+            "team_name",
+            "awaiting_since",
+            "unrouted_flagged_at",
         ]
 
 
@@ -130,9 +157,23 @@ class CallDetailSerializer(CallListSerializer):
 
     class Meta(CallListSerializer.Meta):
         fields = CallListSerializer.Meta.fields + [
-            "caller_name", "callback_number", "person", "person_description", "narrative", "language",
-            "area_type", "disposition", "triaged_at", "assigned_at", "arrived_at", "closed_at",
-            "triage", "timeline", "assignments", "routing_explanation", "recommended_team",
+            "caller_name",
+            "callback_number",
+            "person",
+            "person_description",
+            "narrative",
+            "language",
+            "area_type",
+            "disposition",
+            "triaged_at",
+            "assigned_at",
+            "arrived_at",
+            "closed_at",
+            "triage",
+            "timeline",
+            "assignments",
+            "routing_explanation",
+            "recommended_team",
         ]
 
     def get_person(self, obj) -> dict | None:

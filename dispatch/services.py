@@ -14,8 +14,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -104,8 +104,7 @@ def _transition(call: Call, to: str, *, by: User | None, kind: str, team: Team |
     """Move a locked call to `to`, or refuse with a clear error."""
     if to not in TRANSITIONS[call.status]:
         raise InvalidTransition(
-            f"A call that is {call.get_status_display().lower()} cannot become "
-            f"{Status(to).label.lower()}."
+            f"A call that is {call.get_status_display().lower()} cannot become {Status(to).label.lower()}."
         )
     now = timezone.now()
     before = call.status
@@ -268,9 +267,7 @@ def team_summary(team: Team) -> dict[str, Any]:
     }
 
 
-def assignment_offer(
-    *, call: Call, team: Team, by: User | None = None, eta_seconds: float | None = None
-) -> Assignment:
+def assignment_offer(*, call: Call, team: Team, by: User | None = None, eta_seconds: float | None = None) -> Assignment:
     """Offer a locked, waiting call to a team. Raises Conflict if the team was taken meanwhile."""
     if call.status != Status.AWAITING_TEAM:
         raise InvalidTransition("Only a call awaiting a team can be offered.")
@@ -319,7 +316,7 @@ def _require_member(team: Team, by: User | None) -> None:
     """Responders act only for their own team; dispatch desks may act for any."""
     if by is None or by.has_perm("responders.manage_team") or by.has_perm("dispatch.assign_call"):
         return
-    membership = getattr(by, "membership", None) if hasattr(by, "membership") else None
+    membership = getattr(by, "membership", None)
     if membership is None or membership.team_id != team.pk:
         raise PermissionDenied(f"Only a member of {team.name} can do this.")
 
@@ -456,8 +453,13 @@ def call_assign(*, call: Call, team: Team, by: User, reason: str) -> Assignment:
         call.assigned_at = now
         call.recommended_team = None
         _transition(
-            call, Status.ASSIGNED, by=by, kind="call.assigned_manually", team=team,
-            assignment_id=assignment.pk, reason=reason.strip(),
+            call,
+            Status.ASSIGNED,
+            by=by,
+            kind="call.assigned_manually",
+            team=team,
+            assignment_id=assignment.pk,
+            reason=reason.strip(),
         )
     return assignment
 
@@ -533,8 +535,7 @@ def calls_route_waiting(*, region: str) -> list[Assignment]:
         workloads = selectors.team_workloads([t.pk for t in teams], now)
         excluded = selectors.exclusions([c.pk for c in calls])
         screens = {
-            t.call_id: t
-            for t in Triage.objects.filter(call__in=calls).order_by("call_id", "at", "id")
+            t.call_id: t for t in Triage.objects.filter(call__in=calls).order_by("call_id", "at", "id")
         }  # later rows overwrite earlier: the latest screen per call
         config, eta = selectors.routing_config(), selectors.eta_estimator()
         plugins = program_plugins.registered()
@@ -595,14 +596,12 @@ def calls_sweep(*, now=None) -> dict[str, int]:
 
     now = now or timezone.now()
     lapsed = 0
-    for assignment_id in Assignment.objects.filter(
-        status=AssignmentStatus.OFFERED, expires_at__lte=now
-    ).values_list("pk", flat=True):
+    for assignment_id in Assignment.objects.filter(status=AssignmentStatus.OFFERED, expires_at__lte=now).values_list(
+        "pk", flat=True
+    ):
         lapsed += assignment_lapse(assignment_id=assignment_id)
 
-    regions = set(
-        Call.objects.filter(status=Status.AWAITING_TEAM).values_list("region", flat=True).distinct()
-    )
+    regions = set(Call.objects.filter(status=Status.AWAITING_TEAM).values_list("region", flat=True).distinct())
     for region in regions:
         if selectors.waiting_calls_for_routing(region=region).exists():
             calls_route_waiting(region=region)

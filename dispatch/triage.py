@@ -46,34 +46,24 @@ class Rule:
     tier: str
 
 
+# fmt: off
 RULES: tuple[Rule, ...] = (
-    Rule("armed_and_violent", "Weapon and violence or imminent danger to others",
-         lambda s: s["weapons"] and s["violence"], 1, Tier.LE_EMS),
-    Rule("medical_emergency", "Medical emergency or overdose: EMS leads",
-         lambda s: s["medical"], 1, Tier.LE_EMS),
-    Rule("weapons", "Weapon involved or accessible",
-         lambda s: s["weapons"], 1, Tier.CO_RESPONSE),
-    Rule("violence", "Violence or imminent danger to others",
-         lambda s: s["violence"], 1, Tier.CO_RESPONSE),
-    Rule("suicide_high_risk", "Columbia high risk: recent suicidal behavior, or intent with a plan",
-         lambda s: s["si_behavior"] or (s["si_intent"] and s["si_plan"]), 1, Tier.COMMUNITY),
-    Rule("suicide_moderate_risk", "Columbia moderate risk: suicidal intent or a method in mind",
-         lambda s: s["si_intent"] or s["si_method"] or s["si_plan"], 2, Tier.COMMUNITY),
-    Rule("suicide_ideation", "Columbia low risk: wish to be dead or suicidal thoughts only",
-         lambda s: s["si_wish_dead"] or s["si_thoughts"], 3, Tier.PHONE),
-    Rule("police_on_scene", "Police already on scene: respond together",
-         lambda s: s["police_on_scene"], 2, Tier.CO_RESPONSE),
-    Rule("children_present", "Children present",
-         lambda s: s["children_present"], 2, Tier.COMMUNITY),
-    Rule("intoxication", "Intoxicated: in-person assessment",
-         lambda s: s["intoxication"], 3, Tier.COMMUNITY),
-    Rule("minor", "The person is a minor: in-person, youth-trained response",
-         lambda s: s["person_is_minor"] and not s["phone_engaged"], 3, Tier.COMMUNITY),
-    Rule("needs_in_person", "Not safely engaged by phone: send a team",
-         lambda s: not s["phone_engaged"], 3, Tier.COMMUNITY),
-    Rule("phone_engaged", "Engaged and safe by phone: resolve by phone",
-         lambda s: s["phone_engaged"], 4, Tier.PHONE),
+    #    code                     description                                                        when                                                    prio  tier
+    Rule("armed_and_violent",     "Weapon and violence or imminent danger to others",                lambda s: s["weapons"] and s["violence"],                  1, Tier.LE_EMS),
+    Rule("medical_emergency",     "Medical emergency or overdose: EMS leads",                        lambda s: s["medical"],                                    1, Tier.LE_EMS),
+    Rule("weapons",               "Weapon involved or accessible",                                   lambda s: s["weapons"],                                    1, Tier.CO_RESPONSE),
+    Rule("violence",              "Violence or imminent danger to others",                           lambda s: s["violence"],                                   1, Tier.CO_RESPONSE),
+    Rule("suicide_high_risk",     "Columbia high risk: recent suicidal behavior, or intent and plan", lambda s: s["si_behavior"] or (s["si_intent"] and s["si_plan"]), 1, Tier.COMMUNITY),
+    Rule("suicide_moderate_risk", "Columbia moderate risk: suicidal intent or a method in mind",     lambda s: s["si_intent"] or s["si_method"] or s["si_plan"], 2, Tier.COMMUNITY),
+    Rule("suicide_ideation",      "Columbia low risk: wish to be dead or suicidal thoughts only",    lambda s: s["si_wish_dead"] or s["si_thoughts"],           3, Tier.PHONE),
+    Rule("police_on_scene",       "Police already on scene: respond together",                       lambda s: s["police_on_scene"],                            2, Tier.CO_RESPONSE),
+    Rule("children_present",      "Children present",                                                lambda s: s["children_present"],                           2, Tier.COMMUNITY),
+    Rule("intoxication",          "Intoxicated: in-person assessment",                               lambda s: s["intoxication"],                               3, Tier.COMMUNITY),
+    Rule("minor",                 "The person is a minor: in-person, youth-trained response",        lambda s: s["person_is_minor"] and not s["phone_engaged"], 3, Tier.COMMUNITY),
+    Rule("needs_in_person",       "Not safely engaged by phone: send a team",                        lambda s: not s["phone_engaged"],                          3, Tier.COMMUNITY),
+    Rule("phone_engaged",         "Engaged and safe by phone: resolve by phone",                     lambda s: s["phone_engaged"],                              4, Tier.PHONE),
 )
+# fmt: on
 
 
 @dataclass(frozen=True)

@@ -40,10 +40,18 @@ def history(request):
     person_id = request.GET.get("person") or None
     if person_id is not None and not str(person_id).isdigit():
         person_id = None
-    rows = selectors.premise_history(address_key=key, person_id=int(person_id) if person_id else None) if (
-        len(key) >= 4 or person_id) else []
-    audit.record(actor=request.user, action="dispatch.premise_history.viewed", address=key,
-                 person_id=person_id, results=len(rows))
+    rows = (
+        selectors.premise_history(address_key=key, person_id=int(person_id) if person_id else None)
+        if (len(key) >= 4 or person_id)
+        else []
+    )
+    audit.record(
+        actor=request.user,
+        action="dispatch.premise_history.viewed",
+        address=key,
+        person_id=person_id,
+        results=len(rows),
+    )
     return render(request, "dispatch/_history.html", {"rows": rows})
 
 
@@ -59,13 +67,13 @@ def _call_page(request, call_id: int, **forms_in):
         "close_form": forms_in.get("close_form") or forms.CloseForm(),
         "cancel_form": forms_in.get("cancel_form") or forms.ReasonForm(),
         "assign_form": forms_in.get("assign_form") or forms.AssignForm(),
-        "history": selectors.premise_history(address_key=call.address_key, person_id=call.person_id,
-                                             exclude_call_id=call.pk),
+        "history": selectors.premise_history(
+            address_key=call.address_key, person_id=call.person_id, exclude_call_id=call.pk
+        ),
         "teams": list(team_board(region=call.region)),
         "now": timezone.now(),
     }
-    audit.record(actor=request.user, action="dispatch.premise_history.viewed", obj=call,
-                 results=len(ctx["history"]))
+    audit.record(actor=request.user, action="dispatch.premise_history.viewed", obj=call, results=len(ctx["history"]))
     return render(request, "dispatch/call_detail.html", ctx, status=400 if forms_in else 200)
 
 
@@ -97,9 +105,13 @@ def _act(request, pk, form, action, ok_message, form_key):
 def call_triage(request, pk: int):
     def run(call, data):
         screen = {name: data.get(name, False) for name in triage.SCREEN_FIELDS}
-        services.call_triage(call=call, screen=screen, by=request.user,
-                             tier_override=data.get("tier_override") or None,
-                             override_reason=data.get("override_reason", ""))
+        services.call_triage(
+            call=call,
+            screen=screen,
+            by=request.user,
+            tier_override=data.get("tier_override") or None,
+            override_reason=data.get("override_reason", ""),
+        )
 
     return _act(request, pk, forms.TriageForm(request.POST), run, "Triage recorded.", "triage_form")
 
@@ -108,50 +120,78 @@ def call_triage(request, pk: int):
 @permission_required("dispatch.close_call", raise_exception=True)
 def call_resolve(request, pk: int):
     form = forms.CloseForm({"disposition": "resolved_by_phone", "note": request.POST.get("note", "")})
-    return _act(request, pk, form,
-                lambda call, data: services.call_resolve_by_phone(call=call, by=request.user, note=data["note"]),
-                "Marked resolved by phone.", "close_form")
+    return _act(
+        request,
+        pk,
+        form,
+        lambda call, data: services.call_resolve_by_phone(call=call, by=request.user, note=data["note"]),
+        "Marked resolved by phone.",
+        "close_form",
+    )
 
 
 @require_POST
 @permission_required("dispatch.close_call", raise_exception=True)
 def call_close(request, pk: int):
-    return _act(request, pk, forms.CloseForm(request.POST),
-                lambda call, data: services.call_close(call=call, by=request.user, **data),
-                "Call closed.", "close_form")
+    return _act(
+        request,
+        pk,
+        forms.CloseForm(request.POST),
+        lambda call, data: services.call_close(call=call, by=request.user, **data),
+        "Call closed.",
+        "close_form",
+    )
 
 
 @require_POST
 @permission_required("dispatch.close_call", raise_exception=True)
 def call_cancel(request, pk: int):
-    return _act(request, pk, forms.ReasonForm(request.POST),
-                lambda call, data: services.call_cancel(call=call, by=request.user, reason=data["reason"]),
-                "Call cancelled.", "cancel_form")
+    return _act(
+        request,
+        pk,
+        forms.ReasonForm(request.POST),
+        lambda call, data: services.call_cancel(call=call, by=request.user, reason=data["reason"]),
+        "Call cancelled.",
+        "cancel_form",
+    )
 
 
 @require_POST
 @permission_required("dispatch.assign_call", raise_exception=True)
 def call_assign(request, pk: int):
-    return _act(request, pk, forms.AssignForm(request.POST),
-                lambda call, data: services.call_assign(call=call, by=request.user, **data),
-                "Team assigned.", "assign_form")
+    return _act(
+        request,
+        pk,
+        forms.AssignForm(request.POST),
+        lambda call, data: services.call_assign(call=call, by=request.user, **data),
+        "Team assigned.",
+        "assign_form",
+    )
 
 
 @require_POST
 @permission_required("dispatch.assign_call", raise_exception=True)
 def call_confirm(request, pk: int):
-    return _act(request, pk, forms.ReasonForm({"reason": "confirm"}),
-                lambda call, data: services.call_confirm_recommendation(call=call, by=request.user),
-                "Recommendation confirmed: offer sent.", "assign_form")
+    return _act(
+        request,
+        pk,
+        forms.ReasonForm({"reason": "confirm"}),
+        lambda call, data: services.call_confirm_recommendation(call=call, by=request.user),
+        "Recommendation confirmed: offer sent.",
+        "assign_form",
+    )
 
 
 @permission_required("dispatch.request_response", raise_exception=True)
 def officer_request(request):
     form = forms.OfficerRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        call = services.call_create(by=request.user, source=Source.LAW_ENFORCEMENT,
-                                    caller_name=request.user.get_full_name() or request.user.username,
-                                    **form.cleaned_data)
+        call = services.call_create(
+            by=request.user,
+            source=Source.LAW_ENFORCEMENT,
+            caller_name=request.user.get_full_name() or request.user.username,
+            **form.cleaned_data,
+        )
         messages.success(request, f"Request #{call.pk} sent to the crisis hub.")
         return redirect("dispatch:officer_request")
     mine = Call.objects.filter(created_by=request.user).select_related("team").order_by("-received_at")[:20]

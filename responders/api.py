@@ -14,7 +14,7 @@ from .models import Team
 def _may_act_for(user, team: Team) -> bool:
     if user.has_perm("responders.manage_team") or user.has_perm("dispatch.assign_call"):
         return True
-    membership = getattr(user, "membership", None) if hasattr(user, "membership") else None
+    membership = getattr(user, "membership", None)
     return bool(user.has_perm("responders.update_own_team") and membership and membership.team_id == team.pk)
 
 

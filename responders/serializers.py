@@ -14,8 +14,20 @@ class TeamSerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
         fields = [
-            "id", "name", "region", "program", "program_kind", "status", "status_changed_at", "latitude",
-            "longitude", "location_reported_at", "location_stale", "version", "skills", "members",
+            "id",
+            "name",
+            "region",
+            "program",
+            "program_kind",
+            "status",
+            "status_changed_at",
+            "latitude",
+            "longitude",
+            "location_reported_at",
+            "location_stale",
+            "version",
+            "skills",
+            "members",
             "current_assignment",
         ]
 
@@ -28,16 +40,21 @@ class TeamSerializer(serializers.ModelSerializer):
         }
 
     def get_members(self, team) -> list[dict]:
-        return [{"name": m.user.get_full_name() or m.user.username, "credential": m.credential}
-                for m in team.members.all()]
+        return [
+            {"name": m.user.get_full_name() or m.user.username, "credential": m.credential} for m in team.members.all()
+        ]
 
     def get_current_assignment(self, team) -> dict | None:
         active = getattr(team, "active_assignments", None)
         if not active:
             return None
         a = active[0]
-        return {"id": a.pk, "call": a.call_id, "status": a.status,
-                "expires_at": a.expires_at.isoformat() if a.expires_at else None}
+        return {
+            "id": a.pk,
+            "call": a.call_id,
+            "status": a.status,
+            "expires_at": a.expires_at.isoformat() if a.expires_at else None,
+        }
 
     def get_location_stale(self, team) -> bool:
         return team.location_is_stale(self.context["now"])

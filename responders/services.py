@@ -47,8 +47,7 @@ def team_set_status(
                     f"{team.name} is {team.get_status_display().lower()}: finish or hand back the call first."
                 )
             raise InvalidTransition(
-                f"A team that is {team.get_status_display().lower()} cannot become "
-                f"{TeamStatus(status).label.lower()}."
+                f"A team that is {team.get_status_display().lower()} cannot become {TeamStatus(status).label.lower()}."
             )
         now = timezone.now()
         before = team.status

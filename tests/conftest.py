@@ -99,40 +99,60 @@ def nora(db):
 @pytest.fixture
 def mobile_crisis(db):
     return Program.objects.create(
-        name="Mobile Crisis", kind="mobile_crisis", tiers=["community", "co_response"],
-        pairs_with_law_enforcement=True, center_latitude=CENTER[0], center_longitude=CENTER[1], radius_km=50,
+        name="Mobile Crisis",
+        kind="mobile_crisis",
+        tiers=["community", "co_response"],
+        pairs_with_law_enforcement=True,
+        center_latitude=CENTER[0],
+        center_longitude=CENTER[1],
+        radius_km=50,
     )
 
 
 def make_team(name, program, *, members, status=TeamStatus.AVAILABLE, offset=(0.0, 0.0)):
     team = Team.objects.create(
-        name=name, program=program, status=status, latitude=CENTER[0] + offset[0],
-        longitude=CENTER[1] + offset[1], location_reported_at=timezone.now(),
+        name=name,
+        program=program,
+        status=status,
+        latitude=CENTER[0] + offset[0],
+        longitude=CENTER[1] + offset[1],
+        location_reported_at=timezone.now(),
     )
     users = []
     for username, credential, languages, specialties in members:
         user = make_user(username, "responder")
-        TeamMember.objects.create(team=team, user=user, credential=credential, languages=languages,
-                                  specialties=specialties)
+        TeamMember.objects.create(
+            team=team, user=user, credential=credential, languages=languages, specialties=specialties
+        )
         users.append(user)
     return team, users
 
 
 @pytest.fixture
 def team_a(mobile_crisis):
-    team, _ = make_team("Team A", mobile_crisis, offset=(0.01, 0.0), members=[
-        ("rita", "licensed_clinician", ["en", "es"], ["youth"]),
-        ("pete", "peer_specialist", ["en"], []),
-    ])
+    team, _ = make_team(
+        "Team A",
+        mobile_crisis,
+        offset=(0.01, 0.0),
+        members=[
+            ("rita", "licensed_clinician", ["en", "es"], ["youth"]),
+            ("pete", "peer_specialist", ["en"], []),
+        ],
+    )
     return team
 
 
 @pytest.fixture
 def team_b(mobile_crisis):
-    team, _ = make_team("Team B", mobile_crisis, offset=(0.05, 0.0), members=[
-        ("bo", "licensed_clinician", ["en"], []),
-        ("eli", "emt", ["en"], []),
-    ])
+    team, _ = make_team(
+        "Team B",
+        mobile_crisis,
+        offset=(0.05, 0.0),
+        members=[
+            ("bo", "licensed_clinician", ["en"], []),
+            ("eli", "emt", ["en"], []),
+        ],
+    )
     return team
 
 
@@ -152,9 +172,16 @@ def person(db):
 
 
 CALL_DEFAULTS = dict(
-    source="911", caller_name="Neighbor", callback_number="312-555-0101", person_description="Man in his 40s",
-    address="1200 W Lake St", latitude=CENTER[0], longitude=CENTER[1], location_type="residence",
-    call_type="mental_health", nature="Shouting and paranoid",
+    source="911",
+    caller_name="Neighbor",
+    callback_number="312-555-0101",
+    person_description="Man in his 40s",
+    address="1200 W Lake St",
+    latitude=CENTER[0],
+    longitude=CENTER[1],
+    location_type="residence",
+    call_type="mental_health",
+    nature="Shouting and paranoid",
 )
 
 

@@ -103,8 +103,14 @@ def test_anonymous_is_sent_to_login_for_pages_and_401_for_api(client):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "persona, home",
-    [("dana", "/dispatch/"), ("cam", "/dispatch/"), ("sue", "/dispatch/"), ("ada", "/dispatch/"),
-     ("rita", "/responder/"), ("oli", "/dispatch/officer/")],
+    [
+        ("dana", "/dispatch/"),
+        ("cam", "/dispatch/"),
+        ("sue", "/dispatch/"),
+        ("ada", "/dispatch/"),
+        ("rita", "/responder/"),
+        ("oli", "/dispatch/officer/"),
+    ],
 )
 def test_each_role_lands_on_its_home(client, persona, home, request):
     client.force_login(request.getfixturevalue(persona))

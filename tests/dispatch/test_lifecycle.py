@@ -90,8 +90,13 @@ def test_override_needs_a_reason_and_is_recorded(new_call, dana):
     with pytest.raises(InvalidInput):
         services.call_triage(call=call, screen={"weapons": True}, by=dana, tier_override="community")
     assert not call.triages.exists()
-    result = services.call_triage(call=call, screen={"weapons": True}, by=dana, tier_override="community",
-                                  override_reason="Weapon secured by family, officer confirmed")
+    result = services.call_triage(
+        call=call,
+        screen={"weapons": True},
+        by=dana,
+        tier_override="community",
+        override_reason="Weapon secured by family, officer confirmed",
+    )
     assert (result.computed_tier, result.tier, result.overridden) == ("co_response", "community", True)
     ev = call.events.get(kind="call.triaged")
     assert ev.detail["computed_tier"] == "co_response"

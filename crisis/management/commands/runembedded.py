@@ -46,9 +46,17 @@ class Command(BaseCommand):
         try:
             # The worker owns the main thread so that it can handle signals.
             celery_app.worker_main(
-                argv=["worker", "--pool=threads", "--concurrency=4", "--beat", "--loglevel=INFO",
-                      f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}", "--without-heartbeat",
-                      "--without-gossip", "--without-mingle"]
+                argv=[
+                    "worker",
+                    "--pool=threads",
+                    "--concurrency=4",
+                    "--beat",
+                    "--loglevel=INFO",
+                    f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+                    "--without-heartbeat",
+                    "--without-gossip",
+                    "--without-mingle",
+                ]
             )
         finally:
             server.should_exit = True

@@ -20,12 +20,25 @@ ALL_FIELD = ["community", "co_response"]
 
 PROGRAMS = [
     dict(name="Mobile Crisis", kind="mobile_crisis", tiers=["community"], radius_km=40),
-    dict(name="Community Responders", kind="community_responder", tiers=["community"], radius_km=25,
-         call_types=["mental_health", "welfare_check", "substance_use", "social_disturbance", "homelessness", "other"]),
+    dict(
+        name="Community Responders",
+        kind="community_responder",
+        tiers=["community"],
+        radius_km=25,
+        call_types=["mental_health", "welfare_check", "substance_use", "social_disturbance", "homelessness", "other"],
+    ),
     dict(name="Co-Response Unit", kind="mobile_crisis", tiers=ALL_FIELD, pairs_with_law_enforcement=True, radius_km=40),
     dict(name="FACT North", kind="fact", tiers=ALL_FIELD, radius_km=60, clients_per_staff=10),
-    dict(name="Homeless Outreach", kind="homeless_outreach", tiers=["community"], has_housing_partners=True,
-         radius_km=30, open_24_7=False, opens_at="07:00", closes_at="23:00"),
+    dict(
+        name="Homeless Outreach",
+        kind="homeless_outreach",
+        tiers=["community"],
+        has_housing_partners=True,
+        radius_km=30,
+        open_24_7=False,
+        opens_at="07:00",
+        closes_at="23:00",
+    ),
     dict(name="Crisis Stabilization", kind="crisis_stabilization", tiers=[], radius_km=40),
     dict(name="911 Dispatch Diversion", kind="dispatch_diversion", tiers=["phone"]),
     dict(name="Law-Enforcement Remote Consult", kind="le_remote_consult", tiers=["phone"]),
@@ -35,39 +48,87 @@ PROGRAMS = [
 
 # name, program, status, offset (lat, lon), members: (username, first, last, credential, languages, specialties)
 TEAMS = [
-    ("MCT-1", "Mobile Crisis", TeamStatus.AVAILABLE, (0.01, 0.01), [
-        ("mct1_clin", "Ana", "Reyes", "licensed_clinician", ["en", "es"], ["youth"]),
-        ("mct1_peer", "Sam", "Okafor", "peer_specialist", ["en"], ["substance_use"]),
-    ]),
-    ("MCT-2", "Mobile Crisis", TeamStatus.AVAILABLE, (-0.04, -0.03), [
-        ("mct2_clin", "Lee", "Park", "licensed_clinician", ["en", "ko"], []),
-        ("mct2_emt", "Jo", "Martin", "emt", ["en"], []),
-    ]),
-    ("MCT-3", "Mobile Crisis", TeamStatus.AVAILABLE, (0.06, -0.05), [
-        ("mct3_clin", "Ruth", "Cohen", "licensed_clinician", ["en"], ["veterans"]),
-        ("mct3_intern", "Kai", "Nguyen", "intern", ["en", "vi"], []),
-    ]),
-    ("CR-A", "Community Responders", TeamStatus.AVAILABLE, (0.02, -0.02), [
-        ("cra_emt", "Maya", "Brooks", "emt", ["en"], ["substance_use"]),
-        ("cra_peer", "Dev", "Shah", "peer_specialist", ["en"], []),
-    ]),
-    ("CR-B", "Community Responders", TeamStatus.OFF_SHIFT, (-0.02, 0.03), [
-        ("crb_nurse", "Ines", "Silva", "nurse", ["en", "pt", "es"], []),
-        ("crb_cm", "Tom", "Wright", "case_manager", ["en"], []),
-    ]),
-    ("CORE-1", "Co-Response Unit", TeamStatus.AVAILABLE, (0.0, 0.05), [
-        ("core_clin", "Nia", "Adams", "licensed_clinician", ["en"], []),
-        ("core_cm", "Raj", "Iyer", "case_manager", ["en", "hi"], []),
-    ]),
-    ("FACT-N", "FACT North", TeamStatus.AVAILABLE, (0.09, 0.0), [
-        ("fact_clin", "Omar", "Haddad", "licensed_clinician", ["en", "ar"], []),
-        ("fact_nurse", "Beth", "Lund", "nurse", ["en"], []),
-        ("fact_cm", "Cy", "Moreau", "case_manager", ["en", "fr"], []),
-    ]),
-    ("OUT-1", "Homeless Outreach", TeamStatus.AVAILABLE, (-0.01, -0.06), [
-        ("out_cm", "Zoe", "Kim", "case_manager", ["en"], []),
-        ("out_peer", "Ray", "Diaz", "peer_specialist", ["en", "es"], ["substance_use"]),
-    ]),
+    (
+        "MCT-1",
+        "Mobile Crisis",
+        TeamStatus.AVAILABLE,
+        (0.01, 0.01),
+        [
+            ("mct1_clin", "Ana", "Reyes", "licensed_clinician", ["en", "es"], ["youth"]),
+            ("mct1_peer", "Sam", "Okafor", "peer_specialist", ["en"], ["substance_use"]),
+        ],
+    ),
+    (
+        "MCT-2",
+        "Mobile Crisis",
+        TeamStatus.AVAILABLE,
+        (-0.04, -0.03),
+        [
+            ("mct2_clin", "Lee", "Park", "licensed_clinician", ["en", "ko"], []),
+            ("mct2_emt", "Jo", "Martin", "emt", ["en"], []),
+        ],
+    ),
+    (
+        "MCT-3",
+        "Mobile Crisis",
+        TeamStatus.AVAILABLE,
+        (0.06, -0.05),
+        [
+            ("mct3_clin", "Ruth", "Cohen", "licensed_clinician", ["en"], ["veterans"]),
+            ("mct3_intern", "Kai", "Nguyen", "intern", ["en", "vi"], []),
+        ],
+    ),
+    (
+        "CR-A",
+        "Community Responders",
+        TeamStatus.AVAILABLE,
+        (0.02, -0.02),
+        [
+            ("cra_emt", "Maya", "Brooks", "emt", ["en"], ["substance_use"]),
+            ("cra_peer", "Dev", "Shah", "peer_specialist", ["en"], []),
+        ],
+    ),
+    (
+        "CR-B",
+        "Community Responders",
+        TeamStatus.OFF_SHIFT,
+        (-0.02, 0.03),
+        [
+            ("crb_nurse", "Ines", "Silva", "nurse", ["en", "pt", "es"], []),
+            ("crb_cm", "Tom", "Wright", "case_manager", ["en"], []),
+        ],
+    ),
+    (
+        "CORE-1",
+        "Co-Response Unit",
+        TeamStatus.AVAILABLE,
+        (0.0, 0.05),
+        [
+            ("core_clin", "Nia", "Adams", "licensed_clinician", ["en"], []),
+            ("core_cm", "Raj", "Iyer", "case_manager", ["en", "hi"], []),
+        ],
+    ),
+    (
+        "FACT-N",
+        "FACT North",
+        TeamStatus.AVAILABLE,
+        (0.09, 0.0),
+        [
+            ("fact_clin", "Omar", "Haddad", "licensed_clinician", ["en", "ar"], []),
+            ("fact_nurse", "Beth", "Lund", "nurse", ["en"], []),
+            ("fact_cm", "Cy", "Moreau", "case_manager", ["en", "fr"], []),
+        ],
+    ),
+    (
+        "OUT-1",
+        "Homeless Outreach",
+        TeamStatus.AVAILABLE,
+        (-0.01, -0.06),
+        [
+            ("out_cm", "Zoe", "Kim", "case_manager", ["en"], []),
+            ("out_peer", "Ray", "Diaz", "peer_specialist", ["en", "es"], ["substance_use"]),
+        ],
+    ),
 ]
 
 STAFF = [
@@ -102,8 +163,13 @@ class Command(BaseCommand):
         for name, program, status, (dlat, dlon), members in TEAMS:
             team, created = Team.objects.get_or_create(
                 name=name,
-                defaults=dict(program=programs[program], status=status, latitude=CENTER[0] + dlat,
-                              longitude=CENTER[1] + dlon, location_reported_at=now),
+                defaults=dict(
+                    program=programs[program],
+                    status=status,
+                    latitude=CENTER[0] + dlat,
+                    longitude=CENTER[1] + dlon,
+                    location_reported_at=now,
+                ),
             )
             if not created and team.status in (TeamStatus.AVAILABLE, TeamStatus.OFF_SHIFT):
                 # Positions stay fresh each time the demo starts.
@@ -113,8 +179,13 @@ class Command(BaseCommand):
                 user = self._user(username, first, last, "responder")
                 TeamMember.objects.update_or_create(
                     user=user,
-                    defaults=dict(team=team, credential=credential, languages=langs, specialties=specs,
-                                  supervisor=supervisor if credential == "intern" else None),
+                    defaults=dict(
+                        team=team,
+                        credential=credential,
+                        languages=langs,
+                        specialties=specs,
+                        supervisor=supervisor if credential == "intern" else None,
+                    ),
                 )
                 if credential == "licensed_clinician":
                     supervisor = user
@@ -140,29 +211,63 @@ class Command(BaseCommand):
 
     def _people_and_calls(self, now):
         dispatcher = User.objects.get(username="dispatcher")
-        marcus = Person.objects.create(first_name="Marcus", last_name="Hill", preferred_language="en",
-                                       history_of_violence=True,
-                                       mental_health_history="Schizoaffective disorder; FACT client since 2025.")
+        marcus = Person.objects.create(
+            first_name="Marcus",
+            last_name="Hill",
+            preferred_language="en",
+            history_of_violence=True,
+            mental_health_history="Schizoaffective disorder; FACT client since 2025.",
+        )
         Enrollment.objects.create(person=marcus, team=Team.objects.get(name="FACT-N"))
-        Person.objects.create(first_name="Rosa", last_name="Alvarez", preferred_language="es",
-                              experiencing_homelessness=True)
+        Person.objects.create(
+            first_name="Rosa", last_name="Alvarez", preferred_language="es", experiencing_homelessness=True
+        )
         earlier = services.call_create(
-            by=dispatcher, source="911", caller_name="Neighbor", callback_number="312-555-0101", person=marcus,
-            address="1200 W Lake St", latitude=41.8857, longitude=-87.6580, location_type="residence",
-            call_type="mental_health", nature="Shouting, paranoid, refusing meds",
+            by=dispatcher,
+            source="911",
+            caller_name="Neighbor",
+            callback_number="312-555-0101",
+            person=marcus,
+            address="1200 W Lake St",
+            latitude=41.8857,
+            longitude=-87.6580,
+            location_type="residence",
+            call_type="mental_health",
+            nature="Shouting, paranoid, refusing meds",
         )
         services.call_triage(call=earlier, screen={"violence": True}, by=dispatcher)
         services.call_cancel(call=earlier, by=dispatcher, reason="Demo history: caller called back, resolved")
         for spec, screen in [
-            (dict(source="988", caller_name="Self", callback_number="773-555-0199", person_description="Man, 40s",
-                  address="233 S Wacker Dr", latitude=41.8789, longitude=-87.6359, location_type="business",
-                  call_type="suicidal", nature="Suicidal thoughts, on a balcony"),
-             {"si_thoughts": True, "si_method": True}),
-            (dict(source="911", caller_name="Store clerk", callback_number="312-555-0150",
-                  person_description="Woman, 30s, intoxicated, outside store", address="100 N State St",
-                  latitude=41.8830, longitude=-87.6278, location_type="street", call_type="substance_use",
-                  nature="Intoxicated person, disoriented"),
-             None),
+            (
+                dict(
+                    source="988",
+                    caller_name="Self",
+                    callback_number="773-555-0199",
+                    person_description="Man, 40s",
+                    address="233 S Wacker Dr",
+                    latitude=41.8789,
+                    longitude=-87.6359,
+                    location_type="business",
+                    call_type="suicidal",
+                    nature="Suicidal thoughts, on a balcony",
+                ),
+                {"si_thoughts": True, "si_method": True},
+            ),
+            (
+                dict(
+                    source="911",
+                    caller_name="Store clerk",
+                    callback_number="312-555-0150",
+                    person_description="Woman, 30s, intoxicated, outside store",
+                    address="100 N State St",
+                    latitude=41.8830,
+                    longitude=-87.6278,
+                    location_type="street",
+                    call_type="substance_use",
+                    nature="Intoxicated person, disoriented",
+                ),
+                None,
+            ),
         ]:
             call = services.call_create(by=dispatcher, **spec)
             if screen:
