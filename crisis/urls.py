@@ -10,7 +10,7 @@ from . import people_api, views
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("calls/", dispatch_api.CallListCreate.as_view(), name="calls"),
     path("calls/<int:pk>/", dispatch_api.CallDetail.as_view(), name="call"),
     path("calls/<int:pk>/triage/", dispatch_api.CallTriage.as_view(), name="call-triage"),

@@ -1,0 +1,167 @@
+"""The calls API (dispatch/api.py): validation, nothing half-saved, clear errors."""
+
+import pytest
+
+from crisis.models import AuditEntry
+from dispatch.models import Call, CallEvent, Triage
+from tests.conftest import CALL_DEFAULTS
+
+BAD_CALLS = [
+    ({"source": "carrier-pigeon"}, "source"),
+    ({"source": ""}, "source"),
+    ({"address": ""}, "address"),
+    ({"address": "x" * 300}, "address"),
+    ({"call_type": "alien"}, "call_type"),
+    ({"nature": ""}, "nature"),
+    ({"latitude": 123.0}, "latitude"),
+    ({"longitude": -200.0}, "longitude"),
+    ({"latitude": 41.0, "longitude": None}, "longitude"),
+    ({"latitude": "north"}, "latitude"),
+    ({"callback_number": "call me maybe"}, "callback_number"),
+    ({"person_description": "", "person_id": None}, "person_description"),
+    ({"person_id": 999999}, "person_id"),
+    ({"location_type": "spaceship"}, "location_type"),
+    ({"language": "English!"}, "language"),
+    ({"received_at": "yesterday"}, "received_at"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change, field", BAD_CALLS)
+def test_bad_call_input_is_a_400_naming_the_field_and_saves_nothing(client, dana, change, field):
+    client.force_login(dana)
+    response = client.post("/api/calls/", CALL_DEFAULTS | change, content_type="application/json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert Call.objects.count() == 0
+    assert CallEvent.objects.count() == 0
+    assert not AuditEntry.objects.filter(action__startswith="dispatch.call").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", ["not json", "[1,2,3]", "null", '{"source": ["911"]}'])
+def test_malformed_bodies_are_400_not_500(client, dana, body):
+    client.force_login(dana)
+    response = client.post("/api/calls/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert Call.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_create_returns_the_call_with_its_timeline(client, dana):
+    client.force_login(dana)
+    response = client.post("/api/calls/", CALL_DEFAULTS, content_type="application/json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "received"
+    assert [e["kind"] for e in body["timeline"]] == ["call.created"]
+    assert body["timeline"][0]["actor"] == "dana"
+
+
+@pytest.mark.django_db
+def test_triage_through_the_api(client, dana, new_call):
+    call = new_call()
+    client.force_login(dana)
+    response = client.post(
+        f"/api/calls/{call.pk}/triage/",
+        {"si_thoughts": True, "si_method": True, "phone_engaged": True},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["priority"], body["tier"], body["status"]) == (2, "community", "awaiting_team")
+    assert {r["code"] for r in body["triage"]["rules"]} >= {"suicide_moderate_risk"}
+    assert [e["kind"] for e in body["timeline"]][:3] == ["call.created", "call.triaged", "call.awaiting_team"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"weapons": "very"}, "weapons"),
+        ({"tier_override": "helicopter"}, "tier_override"),
+        ({"tier_override": "community", "weapons": True}, "override_reason"),
+    ],
+)
+def test_bad_triage_is_400_and_saves_nothing(client, dana, new_call, body, field):
+    call = new_call()
+    client.force_login(dana)
+    response = client.post(f"/api/calls/{call.pk}/triage/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert field in response.json()
+    call.refresh_from_db()
+    assert call.status == "received" and call.priority is None
+    assert not Triage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_illegal_transition_through_api_is_409_with_message(client, dana, new_call):
+    call = new_call()
+    client.force_login(dana)
+    response = client.post(f"/api/calls/{call.pk}/close/", {"disposition": "referred"}, content_type="application/json")
+    assert response.status_code == 409
+    assert "cannot become closed" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_close_without_disposition_is_400(client, dana, new_call):
+    call = new_call()
+    client.force_login(dana)
+    client.post(f"/api/calls/{call.pk}/triage/", {"phone_engaged": True}, content_type="application/json")
+    response = client.post(f"/api/calls/{call.pk}/close/", {}, content_type="application/json")
+    assert response.status_code == 400 and "disposition" in response.json()
+    response = client.post(
+        f"/api/calls/{call.pk}/close/", {"disposition": "resolved_by_phone"}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["status"] == "closed"
+
+
+@pytest.mark.django_db
+def test_unknown_call_is_404(client, dana):
+    client.force_login(dana)
+    assert client.get("/api/calls/424242/").status_code == 404
+    assert client.post("/api/calls/424242/triage/", {}, content_type="application/json").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query, field",
+    [("status=lost", "status"), ("tier=x", "tier"), ("priority=high", "priority"), ("program=abc", "program")],
+)
+def test_bad_filters_are_400(client, dana, query, field):
+    client.force_login(dana)
+    response = client.get(f"/api/calls/?{query}")
+    assert response.status_code == 400 and field in response.json()
+
+
+@pytest.mark.django_db
+def test_filters(client, dana, new_call):
+    a, b = new_call(nature="A"), new_call(nature="B")
+    from dispatch import services
+
+    services.call_triage(call=a, screen={"phone_engaged": True}, by=dana)
+    client.force_login(dana)
+    by_status = client.get("/api/calls/?status=triaged").json()["results"]
+    assert [c["id"] for c in by_status] == [a.pk]
+    by_tier = client.get("/api/calls/?tier=phone&priority=4").json()["results"]
+    assert [c["id"] for c in by_tier] == [a.pk]
+    assert {c["id"] for c in client.get("/api/calls/?open=1").json()["results"]} == {a.pk, b.pk}
+
+
+@pytest.mark.django_db
+def test_token_auth_for_integrations(client, dana):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=dana)
+    response = client.post(
+        "/api/calls/", CALL_DEFAULTS, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}"
+    )
+    assert response.status_code == 201
+    assert client.get("/api/calls/", HTTP_AUTHORIZATION="Token wrong").status_code == 401
+
+
+@pytest.mark.django_db
+def test_schema_and_docs_are_served(client, dana):
+    client.force_login(dana)
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/docs/").status_code == 200

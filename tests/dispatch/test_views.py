@@ -1,0 +1,137 @@
+"""Dispatcher pages (dispatch/views.py): the intake → triage → queue journey, form errors, no 500s."""
+
+import pytest
+from django.utils import timezone
+
+from dispatch import services
+from dispatch.models import Call, Triage
+
+INTAKE = {
+    "source": "988",
+    "caller_name": "Self",
+    "callback_number": "773-555-0199",
+    "person": "",
+    "person_description": "Woman, 20s",
+    "address": "233 S Wacker Dr",
+    "latitude": "41.8789",
+    "longitude": "-87.6359",
+    "location_type": "business",
+    "area_type": "urban",
+    "call_type": "suicidal",
+    "nature": "Suicidal thoughts",
+    "narrative": "",
+    "language": "en",
+}
+
+
+@pytest.mark.django_db
+def test_dispatcher_takes_triages_and_sees_call_in_queue(client, dana):
+    client.force_login(dana)
+    response = client.post("/dispatch/calls/new/", INTAKE)
+    call = Call.objects.get()
+    assert response.status_code == 302 and response.url == f"/dispatch/calls/{call.pk}/"
+    page = client.get(response.url)
+    assert page.status_code == 200 and b"Risk screen" in page.content
+    response = client.post(f"/dispatch/calls/{call.pk}/triage/", {"si_thoughts": "on", "si_method": "on"})
+    assert response.status_code == 302
+    call.refresh_from_db()
+    assert (call.priority, call.tier, call.status) == (2, "community", "awaiting_team")
+    queue = client.get("/dispatch/")
+    assert f"#{call.pk}".encode() in queue.content and b"P2" in queue.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"address": ""}, "address"),
+        ({"source": "x"}, "source"),
+        ({"latitude": "95"}, "latitude"),
+        ({"longitude": ""}, "longitude"),
+        ({"person_description": ""}, "person_description"),
+        ({"latitude": "abc"}, "latitude"),
+    ],
+)
+def test_intake_form_errors_are_shown_and_nothing_saved(client, dana, change, field):
+    client.force_login(dana)
+    response = client.post("/dispatch/calls/new/", INTAKE | change)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert b'role="alert"' in response.content
+    assert Call.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_override_without_reason_is_a_form_error(client, dana, new_call):
+    call = new_call()
+    client.force_login(dana)
+    response = client.post(f"/dispatch/calls/{call.pk}/triage/", {"weapons": "on", "tier_override": "community"})
+    assert response.status_code == 400
+    assert "override_reason" in response.context["triage_form"].errors
+    assert not Triage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_refused_action_is_a_message_not_a_500(client, dana, new_call):
+    call = new_call()
+    client.force_login(dana)
+    response = client.post(f"/dispatch/calls/{call.pk}/close/", {"disposition": "referred"}, follow=True)
+    assert response.status_code == 200
+    assert "cannot become closed" in response.content.decode()
+    call.refresh_from_db()
+    assert call.status == "received"
+
+
+@pytest.mark.django_db
+def test_queue_orders_untriaged_first_then_priority_then_waiting_time(client, dana, new_call):
+    now = timezone.now()
+    p3_old = new_call(nature="p3 old", received_at=now - timezone.timedelta(minutes=30))
+    p1_new = new_call(nature="p1 new", received_at=now - timezone.timedelta(minutes=1))
+    p3_new = new_call(nature="p3 new", received_at=now - timezone.timedelta(minutes=5))
+    untriaged = new_call(nature="untriaged", received_at=now - timezone.timedelta(minutes=2))
+    services.call_triage(call=p3_old, screen={}, by=dana)
+    services.call_triage(call=p3_new, screen={}, by=dana)
+    services.call_triage(call=p1_new, screen={"si_behavior": True}, by=dana)
+    client.force_login(dana)
+    calls = client.get("/dispatch/").context["calls"]
+    assert [c.nature for c in calls] == ["untriaged", "p1 new", "p3 old", "p3 new"]
+
+
+@pytest.mark.django_db
+def test_queue_page_query_count_does_not_grow_with_calls(client, dana, new_call, django_assert_max_num_queries):
+    for i in range(3):
+        new_call(nature=f"call {i}")
+    client.force_login(dana)
+    client.get("/dispatch/")
+    for i in range(20):
+        new_call(nature=f"more {i}")
+    with django_assert_max_num_queries(8):
+        assert client.get("/dispatch/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_unknown_call_page_is_404(client, dana):
+    client.force_login(dana)
+    assert client.get("/dispatch/calls/999999/").status_code == 404
+    assert client.post("/dispatch/calls/999999/triage/", {}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_officer_request_page(client, oli):
+    client.force_login(oli)
+    response = client.post(
+        "/dispatch/officer/",
+        {
+            "callback_number": "312-555-0123",
+            "person_description": "Man on bridge railing",
+            "address": "Lake St bridge",
+            "location_type": "street",
+            "call_type": "suicidal",
+            "nature": "Person at risk on bridge",
+            "narrative": "",
+        },
+    )
+    assert response.status_code == 302
+    call = Call.objects.get()
+    assert (call.source, call.created_by) == ("law_enforcement", oli)
+    assert b"Lake St bridge" in client.get("/dispatch/officer/").content
