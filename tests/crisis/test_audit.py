@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 
+from crisis.errors import InvalidTransition
 from crisis.models import AuditEntry
 from dispatch import services
 
@@ -116,6 +117,6 @@ def test_postgres_refuses_edits_even_in_raw_sql(new_call):
 def test_a_failed_change_leaves_no_audit_entry(dana, new_call):
     call = new_call()
     before = AuditEntry.objects.count()
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidTransition):
         services.call_close(call=call, disposition="referred", by=dana)
     assert AuditEntry.objects.count() == before

@@ -88,7 +88,7 @@ def test_queue_orders_untriaged_first_then_priority_then_waiting_time(client, da
     p3_old = new_call(nature="p3 old", received_at=now - timezone.timedelta(minutes=30))
     p1_new = new_call(nature="p1 new", received_at=now - timezone.timedelta(minutes=1))
     p3_new = new_call(nature="p3 new", received_at=now - timezone.timedelta(minutes=5))
-    untriaged = new_call(nature="untriaged", received_at=now - timezone.timedelta(minutes=2))
+    new_call(nature="untriaged", received_at=now - timezone.timedelta(minutes=2))
     services.call_triage(call=p3_old, screen={}, by=dana)
     services.call_triage(call=p3_new, screen={}, by=dana)
     services.call_triage(call=p1_new, screen={"si_behavior": True}, by=dana)
