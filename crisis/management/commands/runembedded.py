@@ -8,6 +8,8 @@ timeouts and the periodic sweep behave exactly as in production.
 """
 
 import asyncio
+import os
+import sys
 import threading
 
 import uvicorn
@@ -61,3 +63,8 @@ class Command(BaseCommand):
         finally:
             server.should_exit = True
             thread.join(timeout=10)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            # Everything that holds state has stopped; leftover idle pool
+            # threads (asgiref, kombu) would otherwise keep Ctrl+C hanging.
+            os._exit(0)
