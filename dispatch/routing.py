@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+from django.conf.locale import LANG_INFO
 from scipy.optimize import linear_sum_assignment
 
 from programs.models import great_circle_km
@@ -31,7 +32,8 @@ NEED_LABELS = {
 
 def need_label(need: str) -> str:
     if need.startswith("lang:"):
-        return f"a {need[5:]} speaker"
+        code = need[5:]
+        return f"a {LANG_INFO.get(code, {}).get('name', code)} speaker"
     return NEED_LABELS.get(need, need)
 
 
