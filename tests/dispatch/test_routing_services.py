@@ -347,3 +347,28 @@ def test_fact_enrolled_person_goes_to_their_fact_team(field_call, mobile_crisis,
     Enrollment.objects.create(person=person, team=fact_team)
     call = field_call(person=person, address="2 B St")
     assert active(call).team == fact_team
+
+
+def test_sweep_routes_a_call_whose_routing_message_was_lost(new_call, dana, routed, team_a, monkeypatch):
+    from dispatch import jobs
+
+    call = new_call()
+    with monkeypatch.context() as m:
+        m.setattr(jobs, "enqueue_routing", lambda **kw: None)  # the message never reaches a worker
+        routed(services.call_triage, call=call, screen={}, by=dana)
+    assert active(call) is None
+    assert routed(services.calls_sweep)["regions_routed"] == 1
+    assert active(call).team == team_a
+
+
+def test_busy_team_is_ranked_as_soon_available_but_never_offered(new_call, dana, routed, mobile_crisis, team_a, team_b):
+    Team.objects.filter(pk=team_a.pk).update(status="on_scene")
+    Team.objects.filter(pk=team_b.pk).update(status="out_of_service")
+    call = new_call()
+    routed(services.call_triage, call=call, screen={}, by=dana)
+    call.refresh_from_db()
+    assert active(call) is None and call.routing_explanation["chosen"] is None
+    [soon] = call.routing_explanation["candidates"]
+    assert soon["team"] == "Team A" and soon["available_now"] is False
+    assert soon["eta_seconds"] >= 300
+    assert any(n.startswith("Soon available") for n in soon["notes"])
