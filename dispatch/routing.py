@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+from django.conf.locale import LANG_INFO
 from scipy.optimize import linear_sum_assignment
 
 from programs.models import great_circle_km
@@ -31,7 +32,8 @@ NEED_LABELS = {
 
 def need_label(need: str) -> str:
     if need.startswith("lang:"):
-        return f"a {need[5:]} speaker"
+        code = need[5:]
+        return f"a {LANG_INFO.get(code, {}).get('name', code)} speaker"
     return NEED_LABELS.get(need, need)
 
 
@@ -65,6 +67,11 @@ class RoutingConfig:
 
 FREE_STATUSES = frozenset({"available"})
 SOON_FREE_STATUSES = frozenset({"assigned", "on_scene", "transporting"})
+UNAVAILABLE_REASONS = {
+    "offered": "Team has a pending offer",
+    "out_of_service": "Team is out of service",
+    "off_shift": "Team is off shift",
+}
 
 
 @dataclass
@@ -106,7 +113,7 @@ def eligibility_gaps(call: CallFacts, team: TeamFacts, config: RoutingConfig) ->
     if not team.covers_call:
         gaps.append("Call is outside the program's service area")
     if team.status not in FREE_STATUSES and team.status not in SOON_FREE_STATUSES:
-        gaps.append(f"Team is {team.status.replace('_', ' ')}")
+        gaps.append(UNAVAILABLE_REASONS.get(team.status, f"Team is {team.status.replace('_', ' ')}"))
     if team.member_count < config.min_members:
         gaps.append(f"Fewer than {config.min_members} members on the team")
     if team.unsupervised_intern:
@@ -208,16 +215,33 @@ def match(
     `ranked` maps call id to its candidates (from `rank`). Returns call id to
     the chosen candidate; a call with no eligible free team is left out.
     """
-    call_ids = [cid for cid, cands in ranked.items() if any(c.eligible and c.available_now for c in cands)]
+    chosen: dict[int, Candidate] = {}
+    taken: set[int] = set()
+    # Most urgent calls first, each level matched jointly over the teams the
+    # levels above left free: a weighted sum alone would still hand a priority
+    # 1 call a farther team whenever that saved enough on lower-priority calls.
+    for level in sorted({priorities.get(cid, 3) for cid in ranked}):
+        level_ranked = {cid: cands for cid, cands in ranked.items() if priorities.get(cid, 3) == level}
+        chosen |= _match_level(level_ranked, level, taken)
+        taken |= {c.team_id for c in chosen.values()}
+    return chosen
+
+
+def _offerable(c: Candidate, taken: set[int]) -> bool:
+    return c.eligible and c.available_now and c.team_id not in taken
+
+
+def _match_level(ranked: dict[int, list[Candidate]], level: int, taken: set[int]) -> dict[int, Candidate]:
+    call_ids = [cid for cid, cands in ranked.items() if any(_offerable(c, taken) for c in cands)]
     if not call_ids:
         return {}
-    team_ids = sorted({c.team_id for cid in call_ids for c in ranked[cid] if c.eligible and c.available_now})
+    team_ids = sorted({c.team_id for cid in call_ids for c in ranked[cid] if _offerable(c, taken)})
     col = {tid: j for j, tid in enumerate(team_ids)}
     cost = np.full((len(call_ids), len(team_ids)), _INFEASIBLE)
+    weight = PRIORITY_WEIGHT.get(level, 1.0)
     for i, cid in enumerate(call_ids):
-        weight = PRIORITY_WEIGHT.get(priorities.get(cid, 3), 1.0)
         for c in ranked[cid]:
-            if c.eligible and c.available_now:
+            if _offerable(c, taken):
                 cost[i, col[c.team_id]] = weight * c.score - (_FIRST_BONUS if c.first else 0.0)
     rows, cols = linear_sum_assignment(cost)
     chosen: dict[int, Candidate] = {}

@@ -322,6 +322,7 @@ def _require_member(team: Team, by: User | None) -> None:
 
 
 def assignment_accept(*, assignment: Assignment, by: User | None) -> Assignment:
+    lapsed = False
     with transaction.atomic():
         call = _lock_call(assignment.call_id)
         assignment = _lock_assignment(assignment)
@@ -330,17 +331,22 @@ def assignment_accept(*, assignment: Assignment, by: User | None) -> Assignment:
         if assignment.status != AssignmentStatus.OFFERED:
             raise InvalidTransition(f"This offer is already {assignment.get_status_display().lower()}.")
         if assignment.expires_at and assignment.expires_at <= now:
+            # Lapse it for good (and re-route) before refusing: raising inside
+            # the block would roll the lapse back and leave the call stuck.
             _end_offer(assignment, AssignmentStatus.LAPSED, now, by=None)
-            raise Conflict("This offer has lapsed and gone to another team.")
-        assignment.status = AssignmentStatus.ACCEPTED
-        assignment.responded_at = now
-        assignment.save(update_fields=["status", "responded_at"])
-        team = assignment.team
-        _set_team_status(team, TeamStatus.ASSIGNED, now)
-        call.team = team
-        call.program_id = team.program_id
-        call.assigned_at = now
-        _transition(call, Status.ASSIGNED, by=by, kind="call.accepted", team=team, assignment_id=assignment.pk)
+            lapsed = True
+        else:
+            assignment.status = AssignmentStatus.ACCEPTED
+            assignment.responded_at = now
+            assignment.save(update_fields=["status", "responded_at"])
+            team = assignment.team
+            _set_team_status(team, TeamStatus.ASSIGNED, now)
+            call.team = team
+            call.program_id = team.program_id
+            call.assigned_at = now
+            _transition(call, Status.ASSIGNED, by=by, kind="call.accepted", team=team, assignment_id=assignment.pk)
+    if lapsed:
+        raise Conflict("This offer has lapsed and gone to another team.")
     return assignment
 
 
@@ -360,12 +366,13 @@ def assignment_decline(*, assignment: Assignment, by: User | None, reason: str) 
 
 def assignment_lapse(*, assignment_id: int) -> bool:
     """Lapse an unanswered offer whose time is up. Safe to run any number of times."""
+    call_id = Assignment.objects.filter(pk=assignment_id).values_list("call_id", flat=True).first()
+    if call_id is None:
+        return False
     with transaction.atomic():
-        try:
-            assignment = Assignment.objects.select_for_update().get(pk=assignment_id)
-        except Assignment.DoesNotExist:
-            return False
-        _lock_call(assignment.call_id)
+        # Call first, then assignment: the order accept and decline use, so a
+        # lapse racing a tap on "accept" waits instead of deadlocking.
+        _lock_call(call_id)
         assignment = _lock_assignment(assignment_id)
         now = timezone.now()
         if assignment.status != AssignmentStatus.OFFERED or assignment.expires_at > now:
@@ -417,7 +424,7 @@ def call_assign(*, call: Call, team: Team, by: User, reason: str) -> Assignment:
             raise Conflict(f"{team.name} is already assigned to this call.")
         if team.status in (TeamStatus.OFF_SHIFT, TeamStatus.OUT_OF_SERVICE):
             raise Conflict(f"{team.name} is {team.get_status_display().lower()}.")
-        if Assignment.objects.filter(team=team, status__in=("offered", "accepted")).exists():
+        if Assignment.objects.filter(team=team, status__in=("offered", "accepted")).exclude(call=call).exists():
             raise Conflict(f"{team.name} is busy with another call.")
         now = timezone.now()
         active = call.assignments.select_for_update().filter(status__in=("offered", "accepted")).first()
@@ -549,20 +556,30 @@ def calls_route_waiting(*, region: str) -> list[Assignment]:
             ranked[call.pk] = routing.rank(facts, team_facts, eta=eta, plugins=plugins, config=config, wants=wants)
         chosen = routing.match(ranked, {c.pk: c.priority or 3 for c in calls})
         by_id = {t.pk: t for t in teams}
+        recommend = settings.ROUTING_MODE == "recommend"
         for call in calls:
             pick = chosen.get(call.pk)
             call.routing_explanation = _explain(ranked[call.pk], pick, now, joint=len(calls) > 1)
             call.last_routed_at = now
-            call.save(update_fields=["routing_explanation", "last_routed_at"])
-            if pick is None:
-                continue
-            team = by_id[pick.team_id]
-            if settings.ROUTING_MODE == "recommend":
-                call.recommended_team = team
-                call.save(update_fields=["recommended_team"])
-                _event(call, "call.recommended", by=None, team=team, eta_seconds=round(pick.eta_seconds))
-                continue
+            fields = ["routing_explanation", "last_routed_at"]
+            new_recommendation = pick.team_id if (recommend and pick) else None
+            recommendation_changed = recommend and call.recommended_team_id != new_recommendation
+            if recommendation_changed:
+                call.recommended_team_id = new_recommendation
+                fields.append("recommended_team")
+            call.save(update_fields=fields)
+            if recommendation_changed and pick is not None:
+                # Only a changed recommendation is news: re-running the router
+                # must not repeat the event.
+                _event(call, "call.recommended", by=None, team=by_id[pick.team_id], eta_seconds=round(pick.eta_seconds))
+        if recommend:
+            return offers
+        calls_by_id = {c.pk: c for c in calls}
+        # Claim teams in one global order (team id): two routers claiming the
+        # same pair of teams in opposite orders would deadlock otherwise.
+        for call_id, pick in sorted(chosen.items(), key=lambda kv: kv[1].team_id):
             try:
+                call, team = calls_by_id[call_id], by_id[pick.team_id]
                 with transaction.atomic():
                     offers.append(assignment_offer(call=call, team=team, eta_seconds=pick.eta_seconds))
             except Conflict:

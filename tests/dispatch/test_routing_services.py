@@ -1,0 +1,374 @@
+"""Routing through the services (dispatch/services.py): offers, lapses, declines, retries, modes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from crisis.errors import Conflict, InvalidInput, InvalidTransition
+from dispatch import services
+from dispatch.models import Assignment, Call, CallEvent
+from responders import services as team_services
+from responders.models import Team
+from tests.conftest import make_team
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def routed(django_capture_on_commit_callbacks):
+    """Run a service and everything it enqueues after commit (Celery is eager in tests)."""
+
+    def _run(fn, /, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(**kwargs)
+
+    return _run
+
+
+@pytest.fixture
+def field_call(new_call, dana, routed, team_a, team_b):
+    """A community-tier call triaged and routed: team A (1 km) is closer than team B (5.5 km)."""
+
+    def _make(**overrides):
+        call = new_call(**overrides)
+        routed(services.call_triage, call=call, screen={}, by=dana)
+        call.refresh_from_db()
+        return call
+
+    return _make
+
+
+def active(call) -> Assignment | None:
+    return Assignment.objects.filter(call=call, status__in=("offered", "accepted")).first()
+
+
+def snapshot() -> dict:
+    return {
+        "assignments": sorted(Assignment.objects.values_list("pk", "status")),
+        "events": CallEvent.objects.count(),
+        "calls": sorted(Call.objects.values_list("pk", "status", "team_id", "recommended_team_id")),
+        "teams": sorted(Team.objects.values_list("pk", "status", "version")),
+    }
+
+
+def test_triage_of_a_field_call_offers_it_to_the_best_team(field_call, team_a, team_b):
+    call = field_call()
+    offer = active(call)
+    assert offer is not None and offer.team == team_a and offer.status == "offered"
+    assert call.status == "awaiting_team"
+    assert offer.expires_at == pytest.approx(offer.offered_at + timedelta(seconds=60), abs=timedelta(seconds=1))
+    team_a.refresh_from_db()
+    team_b.refresh_from_db()
+    assert (team_a.status, team_b.status) == ("offered", "available")
+    assert call.events.filter(kind="call.offered", team=team_a).count() == 1
+
+
+def test_phone_tier_call_is_not_routed(new_call, dana, routed, team_a):
+    call = new_call()
+    routed(services.call_triage, call=call, screen={"phone_engaged": True}, by=dana)
+    assert not Assignment.objects.exists()
+
+
+def test_explanation_lists_the_choice_runner_ups_and_ineligible_teams(field_call, mobile_crisis, team_a, team_b):
+    make_team("Solo", mobile_crisis, members=[("sol", "licensed_clinician", ["en"], [])])
+    make_team(
+        "Resting",
+        mobile_crisis,
+        status="out_of_service",
+        members=[("res1", "nurse", ["en"], []), ("res2", "emt", [], [])],
+    )
+    call = field_call()
+    why = call.routing_explanation
+    assert why["chosen"]["team_id"] == team_a.pk
+    assert why["mode"] == "auto"
+    runner_ups = [c for c in why["candidates"] if c["team_id"] != team_a.pk]
+    assert [c["team"] for c in runner_ups] == ["Team B"]
+    assert runner_ups[0]["eta_seconds"] > why["chosen"]["eta_seconds"] > 0
+    reasons = {c["team"]: c["reasons"] for c in why["ineligible"]}
+    assert reasons == {"Solo": ["Fewer than 2 members on the team"], "Resting": ["Team is out of service"]}
+
+
+def test_suicide_risk_needs_a_licensed_clinician_and_spanish_needs_a_speaker(field_call, mobile_crisis, team_a, team_b):
+    # Move team A far away: team B is now closer, but has no Spanish speaker.
+    Team.objects.filter(pk=team_a.pk).update(latitude=team_a.latitude + 0.2)
+    call = field_call(language="es")
+    assert active(call).team == team_a
+    reasons = {c["team"]: c["reasons"] for c in call.routing_explanation["ineligible"]}
+    assert reasons["Team B"] == ["Needs a Spanish speaker"]
+
+
+@pytest.mark.parametrize("how", ["task", "sweep"])
+def test_lapsed_offer_goes_to_the_next_team_and_not_back(field_call, routed, team_a, team_b, how):
+    call = field_call()
+    first = active(call)
+    Assignment.objects.filter(pk=first.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    if how == "task":
+        assert routed(services.assignment_lapse, assignment_id=first.pk) is True
+    else:
+        assert routed(services.calls_sweep)["lapsed"] == 1
+    first.refresh_from_db()
+    assert first.status == "lapsed"
+    second = active(call)
+    assert second.team == team_b and second.status == "offered"
+    team_a.refresh_from_db()
+    assert team_a.status == "available"
+    call.refresh_from_db()
+    assert {"team": "Team A", "reasons": ["Let the offer lapse"]}.items() <= {
+        k: v for c in call.routing_explanation["ineligible"] for k, v in c.items() if c["team"] == "Team A"
+    }.items()
+    # Team B lets it lapse too: nobody is left, the call waits, Team A is not asked again.
+    Assignment.objects.filter(pk=second.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    routed(services.assignment_lapse, assignment_id=second.pk)
+    call.refresh_from_db()
+    assert call.status == "awaiting_team" and active(call) is None
+    assert Assignment.objects.filter(call=call, team=team_a).count() == 1
+
+
+def test_offer_not_yet_due_does_not_lapse(field_call, routed):
+    call = field_call()
+    offer = active(call)
+    assert routed(services.assignment_lapse, assignment_id=offer.pk) is False
+    offer.refresh_from_db()
+    assert offer.status == "offered"
+
+
+def test_decline_with_reason_goes_to_the_next_team(field_call, routed, rita, team_a, team_b):
+    call = field_call()
+    offer = active(call)
+    routed(services.assignment_decline, assignment=offer, by=rita, reason="Still clearing the last scene")
+    offer.refresh_from_db()
+    assert (offer.status, offer.decline_reason) == ("declined", "Still clearing the last scene")
+    assert active(call).team == team_b
+    ev = call.events.get(kind="call.offer_declined")
+    assert (ev.actor, ev.team, ev.detail["reason"]) == (rita, team_a, "Still clearing the last scene")
+
+
+def test_decline_without_reason_changes_nothing(field_call, routed, rita):
+    call = field_call()
+    offer = active(call)
+    before = snapshot()
+    with pytest.raises(InvalidInput):
+        routed(services.assignment_decline, assignment=offer, by=rita, reason="   ")
+    assert snapshot() == before
+
+
+def test_responder_of_another_team_cannot_accept_or_decline(field_call, bo):
+    call = field_call()
+    offer = active(call)
+    before = snapshot()
+    with pytest.raises(PermissionDenied):
+        services.assignment_accept(assignment=offer, by=bo)
+    with pytest.raises(PermissionDenied):
+        services.assignment_decline(assignment=offer, by=bo, reason="not ours")
+    assert snapshot() == before
+
+
+def test_accept_assigns_the_team(field_call, rita, team_a):
+    call = field_call()
+    services.assignment_accept(assignment=active(call), by=rita)
+    call.refresh_from_db()
+    team_a.refresh_from_db()
+    assert (call.status, call.team, team_a.status) == ("assigned", team_a, "assigned")
+    with pytest.raises(InvalidTransition):
+        services.assignment_accept(assignment=active(call), by=rita)
+
+
+def test_accept_after_expiry_is_a_conflict_and_the_offer_lapses(field_call, routed, rita, team_a, team_b):
+    call = field_call()
+    offer = active(call)
+    Assignment.objects.filter(pk=offer.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    with pytest.raises(Conflict):
+        routed(services.assignment_accept, assignment=offer, by=rita)
+    offer.refresh_from_db()
+    assert offer.status == "lapsed"
+    call.refresh_from_db()
+    assert call.status == "awaiting_team"
+    assert active(call).team == team_b
+
+
+def test_no_eligible_team_waits_then_routes_when_a_team_becomes_available(
+    new_call, dana, routed, mobile_crisis, team_a, team_b
+):
+    for team in (team_a, team_b):
+        routed(team_services.team_set_status, team=team, status="out_of_service", by=dana)
+    call = new_call()
+    routed(services.call_triage, call=call, screen={}, by=dana)
+    call.refresh_from_db()
+    assert call.status == "awaiting_team" and active(call) is None
+    assert call.routing_explanation["chosen"] is None
+    assert call.waiting_seconds(timezone.now()) >= 0
+    routed(team_services.team_set_status, team=team_b, status="available", by=dana)
+    offer = active(call)
+    assert offer is not None and offer.team == team_b
+
+
+def test_unsuitable_team_coming_back_does_not_route(new_call, dana, routed, team_a, team_b):
+    for team in (team_a, team_b):
+        routed(team_services.team_set_status, team=team, status="out_of_service", by=dana)
+    call = new_call(language="fr")
+    routed(services.call_triage, call=call, screen={}, by=dana)
+    routed(team_services.team_set_status, team=team_a, status="available", by=dana)
+    assert active(call) is None
+
+
+def test_unrouted_call_is_flagged_once_after_the_configured_time(new_call, dana, routed, settings):
+    settings.UNROUTED_FLAG_SECONDS = 120
+    call = new_call(language="fr")  # no team speaks French
+    routed(services.call_triage, call=call, screen={}, by=dana)
+    assert routed(services.calls_sweep)["flagged"] == 0
+    Call.objects.filter(pk=call.pk).update(awaiting_since=timezone.now() - timedelta(seconds=121))
+    assert routed(services.calls_sweep)["flagged"] == 1
+    call.refresh_from_db()
+    assert call.unrouted_flagged_at is not None
+    ev = call.events.get(kind="call.unrouted_flagged")
+    assert ev.detail["waiting_seconds"] >= 121
+    assert routed(services.calls_sweep)["flagged"] == 0
+    assert call.events.filter(kind="call.unrouted_flagged").count() == 1
+
+
+def test_recommend_only_mode_recommends_and_the_dispatcher_confirms(field_call, routed, settings, dana, team_a):
+    settings.ROUTING_MODE = "recommend"
+    call = field_call()
+    assert active(call) is None
+    assert call.recommended_team == team_a
+    assert call.routing_explanation["mode"] == "recommend"
+    assert call.events.filter(kind="call.recommended").count() == 1
+    team_a.refresh_from_db()
+    assert team_a.status == "available"
+    before = snapshot()
+    routed(services.calls_route_waiting, region=call.region)
+    assert snapshot() == before, "re-running the router repeats nothing"
+    offer = routed(services.call_confirm_recommendation, call=call, by=dana)
+    assert (offer.team, offer.status, offer.by) == (team_a, "offered", dana)
+    call.refresh_from_db()
+    assert call.recommended_team is None
+    with pytest.raises(InvalidTransition):
+        services.call_confirm_recommendation(call=call, by=dana)
+
+
+def test_manual_assign_and_reassign_need_a_reason(field_call, routed, dana, team_a, team_b):
+    call = field_call()
+    offer = active(call)
+    with pytest.raises(InvalidInput):
+        services.call_assign(call=call, team=team_b, by=dana, reason=" ")
+    assert active(call) == offer
+    manual = routed(services.call_assign, call=call, team=team_b, by=dana, reason="B knows the family")
+    offer.refresh_from_db()
+    assert offer.status == "withdrawn"
+    assert (manual.status, manual.manual_reason, manual.by) == ("accepted", "B knows the family", dana)
+    call.refresh_from_db()
+    team_a.refresh_from_db()
+    team_b.refresh_from_db()
+    assert (call.status, call.team, team_a.status, team_b.status) == ("assigned", team_b, "available", "assigned")
+    # Reassign back to A.
+    routed(services.call_assign, call=call, team=team_a, by=dana, reason="B's vehicle broke down")
+    call.refresh_from_db()
+    team_a.refresh_from_db()
+    team_b.refresh_from_db()
+    assert (call.status, call.team, team_a.status, team_b.status) == ("assigned", team_a, "assigned", "available")
+    kinds = list(call.events.values_list("kind", flat=True))
+    assert kinds.count("call.assigned_manually") == 2 and "call.reassigning" in kinds
+    with pytest.raises(Conflict):
+        services.call_assign(call=call, team=team_a, by=dana, reason="again")
+
+
+def test_dispatcher_may_assign_the_team_holding_the_offer(field_call, routed, dana, team_a):
+    call = field_call()
+    routed(services.call_assign, call=call, team=team_a, by=dana, reason="Confirmed by radio")
+    call.refresh_from_db()
+    assert (call.status, call.team) == ("assigned", team_a)
+    assert Assignment.objects.filter(call=call, status="withdrawn", team=team_a).count() == 1
+
+
+def test_assigning_a_busy_team_is_a_conflict_and_changes_nothing(field_call, routed, dana, team_a, team_b):
+    first = field_call()  # offered to team A
+    second = field_call(address="9 Elm St")  # offered to team B
+    assert active(second).team == team_b
+    before = snapshot()
+    with pytest.raises(Conflict):
+        services.call_assign(call=second, team=team_a, by=dana, reason="closer")
+    assert snapshot() == before
+    assert active(first).team == team_a
+
+
+def test_assigning_an_out_of_service_team_is_a_conflict(field_call, routed, dana, team_b):
+    call = field_call()
+    routed(team_services.team_set_status, team=team_b, status="out_of_service", by=dana)
+    with pytest.raises(Conflict):
+        services.call_assign(call=call, team=team_b, by=dana, reason="closer")
+
+
+def test_routing_tasks_are_idempotent(new_call, dana, routed, mobile_crisis, team_a, team_b):
+    calls = [new_call(address=f"{n} Oak St") for n in range(4)]
+    for call in calls:
+        services.call_triage(call=call, screen={}, by=dana)  # not routed yet: callbacks not run
+    routed(services.calls_route_waiting, region="central")
+    assert Assignment.objects.filter(status="offered").count() == 2
+    for _ in range(2):
+        once = snapshot()
+        routed(services.calls_route_waiting, region="central")
+        routed(services.calls_sweep)
+        for a in Assignment.objects.all():
+            routed(services.assignment_lapse, assignment_id=a.pk)
+        assert snapshot() == once
+    # An overdue offer lapses exactly once however often the lapse runs.
+    offer = Assignment.objects.filter(status="offered").first()
+    Assignment.objects.filter(pk=offer.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert routed(services.assignment_lapse, assignment_id=offer.pk) is True
+    after_first = snapshot()
+    assert routed(services.assignment_lapse, assignment_id=offer.pk) is False
+    routed(services.calls_sweep)
+    assert snapshot() == after_first
+    assert CallEvent.objects.filter(kind="call.offer_lapsed").count() == 1
+
+
+def test_lapse_of_a_missing_assignment_is_a_no_op(db):
+    assert services.assignment_lapse(assignment_id=999_999) is False
+
+
+def test_fact_enrolled_person_goes_to_their_fact_team(field_call, mobile_crisis, person, team_a):
+    from programs.fact.models import Enrollment
+    from programs.models import Program
+
+    fact = Program.objects.create(name="FACT North", kind="fact", tiers=["community"])
+    fact_team, _ = make_team(
+        "FACT 1",
+        fact,
+        offset=(0.2, 0.0),
+        members=[("fa1", "licensed_clinician", ["en"], []), ("fa2", "case_manager", ["en"], [])],
+    )
+    other = field_call(address="1 A St")  # not enrolled: FACT team may not take it
+    assert active(other).team == team_a
+    assert any(c["team"] == "FACT 1" for c in other.routing_explanation["ineligible"])
+    Enrollment.objects.create(person=person, team=fact_team)
+    call = field_call(person=person, address="2 B St")
+    assert active(call).team == fact_team
+
+
+def test_sweep_routes_a_call_whose_routing_message_was_lost(new_call, dana, routed, team_a, monkeypatch):
+    from dispatch import jobs
+
+    call = new_call()
+    with monkeypatch.context() as m:
+        m.setattr(jobs, "enqueue_routing", lambda **kw: None)  # the message never reaches a worker
+        routed(services.call_triage, call=call, screen={}, by=dana)
+    assert active(call) is None
+    assert routed(services.calls_sweep)["regions_routed"] == 1
+    assert active(call).team == team_a
+
+
+def test_busy_team_is_ranked_as_soon_available_but_never_offered(new_call, dana, routed, mobile_crisis, team_a, team_b):
+    Team.objects.filter(pk=team_a.pk).update(status="on_scene")
+    Team.objects.filter(pk=team_b.pk).update(status="out_of_service")
+    call = new_call()
+    routed(services.call_triage, call=call, screen={}, by=dana)
+    call.refresh_from_db()
+    assert active(call) is None and call.routing_explanation["chosen"] is None
+    [soon] = call.routing_explanation["candidates"]
+    assert soon["team"] == "Team A" and soon["available_now"] is False
+    assert soon["eta_seconds"] >= 300
+    assert any(n.startswith("Soon available") for n in soon["notes"])
