@@ -27,6 +27,7 @@ from bench.common import (
     Table,
     env_flag,
     env_int,
+    loadavg,
     machine,
     prepare_postgres,
     prepare_redis,
@@ -118,7 +119,8 @@ def main() -> int:
     services = _setup(cfg)
     info = machine()
     header = (
-        f"Machine: {info['nproc']} CPU ({info['cpu']}), {info['ram_gb']} GB RAM, Python {info['python']}; "
+        f"Machine: {info['nproc']} CPU ({info['cpu']}), {info['ram_gb']} GB RAM, Python {info['python']}, "
+        f"load average {info['loadavg']} at start; "
         f"PostgreSQL: {'yes' if services.postgres else 'no'}; Redis: {'yes' if services.redis else 'no'}; "
         f"{'quick sizes' if cfg.quick else 'full sizes'}"
     )
@@ -135,13 +137,17 @@ def main() -> int:
             print("\n" + render(table), flush=True)
         tables.extend(section_tables)
     total = time.perf_counter() - started
-    print(f"\nTotal {total:.0f}s ({', '.join(f'{k} {v}s' for k, v in timings.items())})")
+    load_end = loadavg()
+    print(
+        f"\nLoad average at start {info['loadavg']}, at end {load_end} (other processes on this machine skew figures)"
+    )
+    print(f"Total {total:.0f}s ({', '.join(f'{k} {v}s' for k, v in timings.items())})")
 
     out_dir = ROOT / "var"
     out_dir.mkdir(exist_ok=True)
     result = {
         "at": datetime.now(UTC).isoformat(),
-        "machine": info,
+        "machine": info | {"loadavg_end": load_end},
         "quick": cfg.quick,
         "services": {"postgres": services.postgres, "redis": services.redis},
         "seconds": {"total": round(total, 1), **timings},

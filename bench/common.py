@@ -191,12 +191,21 @@ def machine() -> dict[str, Any]:
     import platform
 
     return {
+        "loadavg": loadavg(),
         "nproc": os.cpu_count(),
         "cpu": cpu,
         "ram_gb": round(ram_gb, 1),
         "python": platform.python_version(),
         "kernel": platform.release(),
     }
+
+
+def loadavg() -> str:
+    """1/5/15-minute load: other work on the machine shows up here and in the figures."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 # --- services ---------------------------------------------------------------------------
