@@ -229,8 +229,8 @@ def _free_port(first: int) -> int:
 async def _measure(cfg: Config, services: Services, port: int, token: str, dash_cookie: str, team_cookies) -> dict:
     from dispatch import events
 
-    n_calls = cfg.size("rt_calls", 300, 60)
-    n_intake = cfg.size("rt_intake", 600, 150)
+    n_calls = cfg.size("rt_calls", 200, 60)
+    n_intake = cfg.size("rt_intake", 400, 150)
     concurrency = cfg.size("rt_concurrency", 8, 8)
     fan_sizes = [10, 100, 500] if not cfg.quick else [10, 100]
     fan_sizes = [int(x) for x in os.environ.get("BENCH_RT_FANOUT", ",".join(map(str, fan_sizes))).split(",")]

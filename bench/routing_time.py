@@ -71,14 +71,35 @@ def _db(n_teams: int, iterations: int, seed: int) -> tuple[list[float], int]:
         times.append(time.perf_counter() - t0)
         offered += len(offers)
     Assignment.objects.filter(call=call).delete()
+    Team.objects.filter(Q(region=region) & ~Q(status="available")).update(status="available")
+    load_times = []
+    for _ in range(max(5, iterations // 2)):
+        t0 = time.perf_counter()
+        _load_facts(call, region)
+        load_times.append(time.perf_counter() - t0)
     Team.objects.filter(region=region).update(status="off_shift")
-    return times, offered
+    return times, offered, load_times
+
+
+def _load_facts(call, region: str):
+    """The read half of a routing run for one call: teams, members, workloads, facts."""
+    from django.utils import timezone
+
+    from dispatch import selectors
+
+    now = timezone.now()
+    teams = selectors.routing_teams(region=region, now=now)
+    workloads = selectors.team_workloads([t.pk for t in teams], now)
+    excluded = selectors.exclusions([call.pk])
+    return [
+        selectors.team_facts(t, call=call, now=now, workload=workloads[t.pk], excluded=excluded[call.pk]) for t in teams
+    ]
 
 
 def run(cfg: Config, services: Services) -> list[Table]:
     sizes = (50, 1000)
-    pure_calls = {50: cfg.size("route_pure_calls_50", 2000, 300), 1000: cfg.size("route_pure_calls_1000", 300, 60)}
-    db_iters = {50: cfg.size("route_db_iters_50", 200, 40), 1000: cfg.size("route_db_iters_1000", 60, 15)}
+    pure_calls = {50: cfg.size("route_pure_calls_50", 1000, 300), 1000: cfg.size("route_pure_calls_1000", 200, 60)}
+    db_iters = {50: cfg.size("route_db_iters_50", 100, 40), 1000: cfg.size("route_db_iters_1000", 30, 15)}
     table = Table(
         title=TITLE,
         columns=["path", "teams", "runs", "median ms", "p99 ms", "max ms"],
@@ -92,11 +113,15 @@ def run(cfg: Config, services: Services) -> list[Table]:
         table.notes.append(f"calls_route_waiting (PostgreSQL): skipped: {reason}")
     else:
         for n in sizes:
-            times, offered = _db(n, db_iters[n], seed=1000 + n)
+            times, offered, load_times = _db(n, db_iters[n], seed=1000 + n)
             s = summary_ms(times)
             s["offers"] = offered
             table.rows.append(["calls_route_waiting (PostgreSQL)", n, s["n"], s["median_ms"], s["p99_ms"], s["max_ms"]])
             table.data[f"db_{n}"] = s
+            ls = summary_ms(load_times)
+            table.rows.append(["  of which: load teams + build facts", n, ls["n"], ls["median_ms"], ls["p99_ms"],
+                               ls["max_ms"]])  # fmt: skip
+            table.data[f"db_load_{n}"] = ls
             if offered != len(times):
                 table.notes.append(f"{n} teams: only {offered} of {len(times)} runs made an offer")
     table.notes.append(

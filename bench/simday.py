@@ -169,7 +169,7 @@ def run(cfg: Config, services: Services) -> list[Table]:
     from programs.plugins import registered
 
     n_teams = cfg.size("sim_teams", 30, 20)
-    seeds = cfg.size("sim_seeds", 5, 2)
+    seeds = cfg.size("sim_seeds", 4, 2)
     hours = cfg.size("sim_hours", 24, 12)
     side_km = 30.0
     eta, plugins, config = eta_estimator(), registered(), routing_config()

@@ -51,8 +51,10 @@ def _wait_all(region: str, n: int, timeout: float) -> float:
 def _latencies(region: str) -> list[float]:
     from dispatch.models import Assignment
 
-    rows = Assignment.objects.filter(call__region=region, status="offered").values_list(
-        "offered_at", "call__awaiting_since"
+    rows = (
+        Assignment.objects.filter(call__region=region, status="offered")
+        .order_by("call__awaiting_since")
+        .values_list("offered_at", "call__awaiting_since")
     )
     return [(offered - waiting).total_seconds() for offered, waiting in rows]
 
@@ -67,7 +69,7 @@ def run(cfg: Config, services: Services) -> list[Table]:
     from dispatch import services as dispatch_services
     from dispatch.tasks import route_waiting
 
-    n = cfg.size("tp_calls", 300, 60)
+    n = cfg.size("tp_calls", 150, 60)
     rng = random.Random(2)
     program = create_programs()["Bench Mobile Crisis"]  # eligible for every bench call: no team left out
     dana, _ = User.objects.get_or_create(username="bench-dana", defaults={"region": "bench-tp"})
@@ -119,6 +121,14 @@ def run(cfg: Config, services: Services) -> list[Table]:
             f"(intake took {t_intake:.1f}s); offer latency = offer time - time the call started awaiting a team"
         )
         table.data["trickle"] = {"calls": n, "seconds": seconds, "intake_seconds": t_intake}
+        tenth = max(1, n // 10)
+        first, last = statistics.median(lat_tp[:tenth]), statistics.median(lat_tp[-tenth:])
+        backlog = last > 2 * first + 0.2
+        verdict = "a backlog built up: routing is slower than intake" if backlog else "routing kept up with intake"
+        table.notes.append(
+            f"trickle: offer latency of the first tenth of calls {first * 1000:.0f} ms, of the last tenth "
+            f"{last * 1000:.0f} ms ({verdict})"
+        )
 
         # burst: N waiting calls, N routing tasks at once.
         for _ in range(n):
