@@ -232,7 +232,7 @@ def prepare_postgres(url: str, *, keep: bool) -> tuple[bool, str]:
             if not exists:
                 conn.execute(f'CREATE DATABASE "{dbname}"')
     except Exception as exc:  # any connection or permission problem: skip the sections that need it
-        return False, f"PostgreSQL not reachable at {_redact(url)} ({type(exc).__name__}: {str(exc).strip()[:120]})"
+        return False, f"PostgreSQL not reachable at {_redact(url)} ({_why(exc)})"
     return True, ""
 
 
@@ -245,8 +245,12 @@ def prepare_redis(url: str) -> tuple[bool, str]:
         client = redis.Redis.from_url(url, socket_connect_timeout=2)
         client.ping()
     except Exception as exc:
-        return False, f"Redis not reachable at {_redact(url)} ({type(exc).__name__}: {str(exc).strip()[:120]})"
+        return False, f"Redis not reachable at {_redact(url)} ({_why(exc)})"
     return True, ""
+
+
+def _why(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:120]}"
 
 
 def _redact(url: str) -> str:
