@@ -229,7 +229,7 @@ def _free_port(first: int) -> int:
 async def _measure(cfg: Config, services: Services, port: int, token: str, dash_cookie: str, team_cookies) -> dict:
     from dispatch import events
 
-    n_calls = cfg.size("rt_calls", 200, 60)
+    n_calls = cfg.size("rt_calls", 150, 60)
     n_intake = cfg.size("rt_intake", 400, 150)
     concurrency = cfg.size("rt_concurrency", 8, 8)
     fan_sizes = [10, 100, 500] if not cfg.quick else [10, 100]
