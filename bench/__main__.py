@@ -66,12 +66,14 @@ def _setup(cfg: Config) -> Services:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["DJANGO_SETTINGS_MODULE"] = "crisis.settings"
     os.environ.pop("CRISIS_TESTING", None)
+    # The embedded broker folder, SQLite file and beat schedule of `make run` live in var/; the bench's
+    # (used when Redis or PostgreSQL is missing) must not, or a later `make run` would consume bench tasks.
+    os.environ["CRISIS_VAR_DIR"] = str(ROOT / "var" / "bench-embedded")
     if services.postgres:
         os.environ["DATABASE_URL"] = services.database_url = cfg.database_url
     else:
         # Pure sections still run; Django needs some database to import the models.
         os.environ.pop("DATABASE_URL", None)
-        os.environ["CRISIS_VAR_DIR"] = str(ROOT / "var" / "bench-embedded")
     if services.redis:
         os.environ["REDIS_URL"] = services.redis_url = cfg.redis_url
         # Redis pub/sub channels are server-wide, not per database: keep ours apart.
