@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import time
 import traceback
@@ -69,6 +70,7 @@ def _setup(cfg: Config) -> Services:
     # The embedded broker folder, SQLite file and beat schedule of `make run` live in var/; the bench's
     # (used when Redis or PostgreSQL is missing) must not, or a later `make run` would consume bench tasks.
     os.environ["CRISIS_VAR_DIR"] = str(ROOT / "var" / "bench-embedded")
+    shutil.rmtree(ROOT / "var" / "bench-embedded" / "broker", ignore_errors=True)  # an earlier run's tasks
     if services.postgres:
         os.environ["DATABASE_URL"] = services.database_url = cfg.database_url
     else:
