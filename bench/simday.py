@@ -71,8 +71,15 @@ def simulate(policy: str, teams, calls, *, eta, plugins, config) -> dict:
     from dispatch import routing
     from programs.plugins import CallFacts
 
+    # Every team in the simulated fleet is a general field team (no FACT caseload-only teams), so all
+    # policies dispatch the same fleet and differ only in how they choose.
     facts = {
-        i + 1: replace(team_facts(t, team_id=i + 1), tiers=frozenset({"community"}), call_types=frozenset())
+        i + 1: replace(
+            team_facts(t, team_id=i + 1),
+            tiers=frozenset({"community"}),
+            call_types=frozenset(),
+            program_kind="mobile_crisis" if t.program[1] == "fact" else t.program[1],
+        )
         for i, t in enumerate(teams)
     }
     free = set(facts)
