@@ -85,6 +85,38 @@ def _pg_insert(url: str, n: int) -> list[float]:
     return out
 
 
+async def _layer_fanout(url: str, sizes: list[int], repeats: int) -> dict[int, list[float]]:
+    """The channel layer alone: N in-process channels in one group, group_send until all N received."""
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    layer = RedisPubSubChannelLayer(hosts=[url], prefix=f"bench-layer-{os.getpid()}")
+    group, channels, out = "bench-layer", [], {}
+
+    async def recv(ch):
+        await layer.receive(ch)
+        return time.perf_counter()
+
+    try:
+        for size in sizes:
+            while len(channels) < size:
+                ch = await layer.new_channel()
+                await layer.group_add(group, ch)
+                channels.append(ch)
+            await asyncio.sleep(0.2)
+            last = []
+            for r in range(repeats):
+                waiting = [asyncio.ensure_future(recv(ch)) for ch in channels]
+                await asyncio.sleep(0)
+                t0 = time.perf_counter()
+                await layer.group_send(group, {"type": "bench.fanout", "n": r})
+                got = await asyncio.wait_for(asyncio.gather(*waiting), timeout=15)
+                last.append(max(got) - t0)
+            out[size] = last
+    finally:
+        await layer.flush()
+    return out
+
+
 # --- HTTP -------------------------------------------------------------------------------------
 class Api:
     """One keep-alive HTTP connection with a dispatcher's token (one per thread)."""
@@ -325,6 +357,8 @@ async def _measure(cfg: Config, services: Services, port: int, token: str, dash_
         await socks.close()
     out["fan"] = fan
 
+    out["layer_fan"] = await _layer_fanout(services.redis_url, fan_sizes, fan_repeats)
+
     # The floor, measured now on the same machine and services.
     out["redis_rtt"] = await _redis_rtt(services.redis_url, n_floor)
     out["pg_insert"] = await asyncio.to_thread(_pg_insert, services.database_url, n_floor)
@@ -472,8 +506,26 @@ def _tables(res: dict, *, n_teams: int, workers: int, port: int) -> list[Table]:
             ]  # fmt: skip
         )
         fan.data[str(size)] = {"last": last, "median_socket": each}
+    for size, times in res.get("layer_fan", {}).items():
+        s = summary_ms(times)
+        fan.rows.append(
+            [
+                f"{size} (channel layer only)",
+                s["n"],
+                s["median_ms"],
+                s["p99_ms"],
+                "-",
+                floor_med,
+                s["median_ms"] / floor_med,
+            ]  # fmt: skip
+        )
+        fan.data[f"layer_{size}"] = s
     fan.notes.append(
         "from events.publish() in this process (Redis sequence number, channels_redis group send) to the frame "
         "read by the last of N websocket clients, all N clients in this one Python process"
+    )
+    fan.notes.append(
+        "channel layer only: channels_redis RedisPubSubChannelLayer.group_send to N channels of one in-process "
+        "group until all N receive() calls returned (no consumer, no websocket): the layer's share of the fan-out"
     )
     return [lat, intake, fan]
