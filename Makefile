@@ -31,8 +31,16 @@ beat: install
 test: install
 	CRISIS_TESTING=1 $(PY) -m pytest
 
+# The bench creates (and recreates) its own database and uses its own Redis
+# database; it never touches DATABASE_URL / REDIS_URL. `make bench BENCH_QUICK=1`
+# for smaller sizes; see bench/__main__.py for the other knobs.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crisis_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/15
+BENCH_PORT ?= 8201
+
 bench: install
-	CRISIS_EMBEDDED=1 $(PY) -m bench
+	CRISIS_EMBEDDED=1 BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) \
+		BENCH_PORT=$(BENCH_PORT) $(PY) -m bench
 
 lint: install
 	$(VENV)/bin/ruff check .
