@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from datetime import timedelta
 
@@ -183,7 +184,8 @@ def team_workloads(team_ids: list[int], now) -> Counter:
     return Counter(rows)
 
 
-def team_facts(team: Team, *, call: Call, now, workload: int, excluded: dict[int, str]) -> TeamFacts:
+def team_base_facts(team: Team, *, now, workload: int) -> TeamFacts:
+    """What is true of a team whatever the call: built once per routing run."""
     program = team.program
     members = list(team.members.all())
     busy = None
@@ -197,7 +199,7 @@ def team_facts(team: Team, *, call: Call, now, workload: int, excluded: dict[int
         tiers=frozenset(program.tiers or []),
         call_types=frozenset(program.call_types or []),
         open_now=program.is_open_at(timezone.localtime(now).time()),
-        covers_call=program.covers(call.latitude, call.longitude),
+        covers_call=True,
         status=team.status,
         busy_until_seconds=busy,
         latitude=team.latitude,
@@ -209,8 +211,20 @@ def team_facts(team: Team, *, call: Call, now, workload: int, excluded: dict[int
         pairs_with_law_enforcement=program.pairs_with_law_enforcement,
         has_housing_partners=program.has_housing_partners,
         workload=workload,
-        excluded_reason=excluded.get(team.pk),
     )
+
+
+def team_facts_for_call(base: TeamFacts, team: Team, *, call: Call, excluded: dict[int, str]) -> TeamFacts:
+    """The call-dependent part: service area and earlier declines of this call."""
+    covers = team.program.covers(call.latitude, call.longitude)
+    reason = excluded.get(team.pk)
+    if covers and reason is None:
+        return base
+    return dataclasses.replace(base, covers_call=covers, excluded_reason=reason)
+
+
+def team_facts(team: Team, *, call: Call, now, workload: int, excluded: dict[int, str]) -> TeamFacts:
+    return team_facts_for_call(team_base_facts(team, now=now, workload=workload), team, call=call, excluded=excluded)
 
 
 def exclusions(call_ids: list[int]) -> dict[int, dict[int, str]]:

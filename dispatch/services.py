@@ -546,13 +546,11 @@ def calls_route_waiting(*, region: str) -> list[Assignment]:
         }  # later rows overwrite earlier: the latest screen per call
         config, eta = selectors.routing_config(), selectors.eta_estimator()
         plugins = program_plugins.registered()
+        base = [(t, selectors.team_base_facts(t, now=now, workload=workloads[t.pk])) for t in teams]
         ranked: dict[int, list[routing.Candidate]] = {}
         for call in calls:
             facts, wants = selectors.call_facts(call, screens.get(call.pk))
-            team_facts = [
-                selectors.team_facts(t, call=call, now=now, workload=workloads[t.pk], excluded=excluded[call.pk])
-                for t in teams
-            ]
+            team_facts = [selectors.team_facts_for_call(f, t, call=call, excluded=excluded[call.pk]) for t, f in base]
             ranked[call.pk] = routing.rank(facts, team_facts, eta=eta, plugins=plugins, config=config, wants=wants)
         chosen = routing.match(ranked, {c.pk: c.priority or 3 for c in calls})
         by_id = {t.pk: t for t in teams}
