@@ -51,8 +51,9 @@ def world(mobile_crisis, team_a, team_b):
     c = {}
     c[1] = mk(at(0), triaged=10, assigned=70, arrived=1270, closed=4270, tier="community", priority=2,
               team=team_a, program=mobile_crisis, disposition="stabilized", person=p, **closed)  # fmt: skip
-    c[2] = mk(at(10), triaged=20, assigned=50, arrived=4050, closed=7650, tier="community", priority=1, area_type="rural",
-              source="988", team=team_a, program=mobile_crisis, disposition="ed_transport", person=p, **closed)  # fmt: skip
+    c[2] = mk(at(10), triaged=20, assigned=50, arrived=4050, closed=7650, tier="community", priority=1,
+              area_type="rural", source="988", team=team_a, program=mobile_crisis, disposition="ed_transport",
+              person=p, **closed)  # fmt: skip
     c[3] = mk(at(1), triaged=5, assigned=105, closed=2000, tier="co_response", priority=1,
               team=team_b, program=mobile_crisis, disposition="police_arrest", **closed)  # fmt: skip
     c[4] = mk(at(2, 3), triaged=40, closed=640, tier="phone", priority=4, disposition="resolved_by_phone", **closed)

@@ -1,15 +1,14 @@
 """dispatch/standards.py: the standards table and the pure live clocks."""
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_tz
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from dispatch.standards import BREACHED, MET, NEAR, OK, DEFAULT_STANDARDS, clocks_for, configured_standards
+from dispatch.standards import BREACHED, DEFAULT_STANDARDS, MET, NEAR, OK, clocks_for, configured_standards
 
-T0 = datetime(2026, 3, 2, 16, 0, tzinfo=dt_tz.utc)
+T0 = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
 
 
 def call(**kw):
