@@ -150,10 +150,14 @@ def test_standards_shares_and_breaches(world):
 
 
 @pytest.mark.django_db
-def test_follow_up_not_yet_due_is_pending_not_breached(world):
-    now = world[6].arrived_at + timedelta(hours=10)
+def test_follow_up_not_yet_due_is_pending_not_breached(world, team_a):
+    c7 = mk(at(13, 8), triaged=10, assigned=60, arrived=600, closed=1600, tier="community", team=team_a,
+            disposition="referred", status=Status.CLOSED)  # fmt: skip
+    now = c7.arrived_at + timedelta(hours=10)
     s = rows(reports.standards_report(filters(), now=now).tables["summary"], "key")
-    assert (s["follow_up"]["measured"], s["follow_up"]["met"], s["follow_up"]["not_measured"]) == (2, 1, 1)
+    assert (s["follow_up"]["measured"], s["follow_up"]["met"], s["follow_up"]["not_measured"]) == (3, 1, 1)
+    s = rows(reports.standards_report(filters(), now=now + timedelta(hours=63)).tables["summary"], "key")
+    assert (s["follow_up"]["measured"], s["follow_up"]["met"], s["follow_up"]["not_measured"]) == (4, 1, 0)
 
 
 @pytest.mark.django_db
