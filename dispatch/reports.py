@@ -568,7 +568,7 @@ class StandardSQL:
     target: Any
 
 
-def standard_sql(std: Standard, now: datetime) -> StandardSQL:
+def standard_sql(std: Standard, now: datetime, f: Filters) -> StandardSQL:
     applicable = Q(**{f"{std.start}__isnull": False})
     if std.tiers is not None:
         applicable &= Q(tier__in=std.tiers)
@@ -579,7 +579,10 @@ def standard_sql(std: Standard, now: datetime) -> StandardSQL:
         # being looked up for every call.
         limit = timedelta(seconds=std.target_for(None))
         within = FollowUp.objects.filter(
-            completed_at__isnull=False, completed_at__lte=F("call__" + std.start) + limit
+            completed_at__isnull=False,
+            completed_at__lte=F("call__" + std.start) + limit,
+            call__received_at__gte=f.start_at,
+            call__received_at__lt=f.end_at,
         ).values("call_id")
         met = applicable & Q(pk__in=within)
         ran_out = Q(**{f"{std.start}__lt": now - limit})
@@ -603,10 +606,10 @@ def standard_sql(std: Standard, now: datetime) -> StandardSQL:
     return StandardSQL(applicable, measured, met, secs, target)
 
 
-def _standard_counts(standards, now) -> dict[str, Any]:
+def _standard_counts(standards, now, f) -> dict[str, Any]:
     out = {}
     for std in standards:
-        sq = standard_sql(std, now)
+        sq = standard_sql(std, now, f)
         out[f"{std.key}__applicable"] = Count("id", filter=sq.applicable)
         out[f"{std.key}__measured"] = Count("id", filter=sq.measured)
         out[f"{std.key}__met"] = Count("id", filter=sq.met)
@@ -635,7 +638,7 @@ def standards_report(
     by_key = {s.key: s for s in standards}
     chosen = by_key[standard] if standard else by_key["arrival"]
 
-    counts = f.calls().aggregate(**_standard_counts(standards, now))
+    counts = f.calls().aggregate(**_standard_counts(standards, now, f))
     summary_rows = []
     for std in standards:
         c = {k: counts[f"{std.key}__{k}"] for k in ("applicable", "measured", "met")}
@@ -683,7 +686,7 @@ def standards_report(
         f.calls()
         .annotate(period=trunc("received_at", tzinfo=_local_tz()))
         .values("period")
-        .annotate(**_standard_counts(standards, now))
+        .annotate(**_standard_counts(standards, now, f))
         .order_by("period")
     )
     for r in by_period:
@@ -699,7 +702,7 @@ def standards_report(
         time_rows,
     )
 
-    sq = standard_sql(chosen, now)
+    sq = standard_sql(chosen, now, f)
     breach_qs = (
         f.calls()
         .filter(sq.measured & ~sq.met)
@@ -914,7 +917,7 @@ def shift_hours() -> int:
     return int(getattr(settings, "REPORTS_SHIFT_HOURS", 12))
 
 
-def caseload_report(f: Filters, *, now: datetime | None = None) -> Report:
+def caseload_report(f: Filters) -> Report:
     teams = list(f.teams().order_by("program__name", "name"))
     team_ids = [t.pk for t in teams]
     open_by_team = dict(
