@@ -270,10 +270,8 @@ def fmt_share(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
 
 
-def fmt_number(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+def fmt_number(value: float | None, decimals: int = 1) -> str:
+    return "–" if value is None else f"{value:,.{decimals}f}"
 
 
 def fmt_datetime(value: datetime | None) -> str:
@@ -284,7 +282,6 @@ FORMATTERS = {
     "text": lambda v: "–" if v is None or v == "" else str(v),
     "int": lambda v: "0" if v is None else f"{int(v):,}",
     "id": lambda v: "–" if v is None else str(v),
-    "number": fmt_number,
     "duration": fmt_duration,
     "share": fmt_share,
     "datetime": fmt_datetime,
@@ -296,6 +293,7 @@ class Column:
     key: str
     label: str
     kind: str = "text"
+    decimals: int = 1  # for kind "number"
 
     @property
     def numeric(self) -> bool:
@@ -314,7 +312,10 @@ class Table:
     page_size: int | None = None
 
     def display_rows(self) -> list[list[str]]:
-        return [[FORMATTERS[c.kind](row.get(c.key)) for c in self.columns] for row in self.rows]
+        def fmt(c: Column, v):
+            return fmt_number(v, c.decimals) if c.kind == "number" else FORMATTERS[c.kind](v)
+
+        return [[fmt(c, row.get(c.key)) for c in self.columns] for row in self.rows]
 
     def cells(self) -> list[list[tuple[str, bool]]]:
         """display_rows with each cell's numeric flag, for the page."""
@@ -967,7 +968,7 @@ def caseload_report(f: Filters) -> Report:
             Column("staff", "Active staff", "int"),
             Column("open", "Open calls now", "int"),
             Column("handled", "Calls handled", "int"),
-            Column("per_shift", "Calls per shift", "number"),
+            Column("per_shift", "Calls per shift", "number", decimals=2),
             Column("on_task_hours", "Time on task (hours)", "number"),
             Column("on_task_median", "Median time on task per call", "duration"),
         ],
@@ -1058,13 +1059,14 @@ def caseload_report(f: Filters) -> Report:
             Column("engaged", "People engaged (outreach)", "int"),
             Column("staff", "Active staff", "int"),
             Column("per_staff", "Clients per staff", "number"),
-            Column("ratio", "Program ratio (clients per staff)", "number"),
+            Column("ratio", "Program ratio (clients per staff)", "number", decimals=0),
             Column("status", "Against ratio"),
         ],
         case_rows,
         note="Enrolled: open FACT enrollments on the last day of the range. Engaged: distinct people an outreach team "
         "contacted in the range.",
     )
+    ratio_rows = [r for r in case_rows if r["ratio"]]
     charts = [
         {
             "id": "chart-teams",
@@ -1081,10 +1083,10 @@ def caseload_report(f: Filters) -> Report:
             "id": "chart-caseload",
             "title": "Clients per staff member against the program ratio",
             "type": "bar",
-            "labels": [r["team"] for r in case_rows],
+            "labels": [r["team"] for r in ratio_rows],
             "datasets": [
-                {"label": "Clients per staff", "data": [r["per_staff"] for r in case_rows]},
-                {"label": "Program ratio", "data": [r["ratio"] for r in case_rows]},
+                {"label": "Clients per staff", "data": [r["per_staff"] for r in ratio_rows]},
+                {"label": "Program ratio", "data": [r["ratio"] for r in ratio_rows]},
             ],
             "y_title": "Clients per staff",
         },

@@ -29,8 +29,16 @@ class ReportFilterForm(forms.Form):
     standard = forms.ChoiceField(label="Breaches of", required=False, choices=())
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    DEFAULTS = {"by": "program", "standard": "arrival"}
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            # Show the defaults the report uses in the selects, not just their first option.
+            data = data.copy()
+            for key, value in self.DEFAULTS.items():
+                if not data.get(key):
+                    data[key] = value
+        super().__init__(data, *args, **kwargs)
         self.fields["standard"].choices = [(s.key, s.label) for s in configured_standards()]
         self.fields["team"].queryset = Team.objects.select_related("program").order_by("name")
 

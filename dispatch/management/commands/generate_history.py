@@ -196,7 +196,9 @@ class Command(BaseCommand):
             team = rng.choice(field_teams[tier])
             program = programs[team.program_id]
             assigned = triaged + timedelta(seconds=_lognormal(rng, ASSIGN_MEDIAN[priority], 0.9))
-            travel = _lognormal(rng, 45 * 60 if area == "rural" else 20 * 60, 0.5)
+            # Teams differ (where they are based, how they work): up to ±25% travel time.
+            pace = 0.75 + 0.5 * ((team.pk * 7919) % 100) / 100
+            travel = _lognormal(rng, (45 * 60 if area == "rural" else 20 * 60) * pace, 0.5)
             if rng.random() < 0.04:
                 cancelled = True
                 closed = assigned + timedelta(seconds=travel * rng.random())
