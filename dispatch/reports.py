@@ -53,6 +53,7 @@ from django.db.models.functions import (
     TruncWeek,
 )
 from django.db.models.lookups import LessThanOrEqual
+from django.urls import reverse
 from django.utils import timezone
 
 from programs.fact.models import Enrollment
@@ -294,6 +295,7 @@ class Column:
     label: str
     kind: str = "text"
     decimals: int = 1  # for kind "number"
+    link: str | None = None  # URL name taking the raw value, for the page only (e.g. the call's page)
 
     @property
     def numeric(self) -> bool:
@@ -317,10 +319,17 @@ class Table:
 
         return [[fmt(c, row.get(c.key)) for c in self.columns] for row in self.rows]
 
-    def cells(self) -> list[list[tuple[str, bool]]]:
-        """display_rows with each cell's numeric flag, for the page."""
-        flags = [c.numeric for c in self.columns]
-        return [list(zip(row, flags, strict=True)) for row in self.display_rows()]
+    def cells(self) -> list[list[tuple[str, bool, str | None]]]:
+        """display_rows with each cell's numeric flag and link, for the page."""
+        out = []
+        for raw, shown in zip(self.rows, self.display_rows(), strict=True):
+            out.append(
+                [
+                    (text, c.numeric, reverse(c.link, args=[raw[c.key]]) if c.link and raw.get(c.key) else None)
+                    for c, text in zip(self.columns, shown, strict=True)
+                ]
+            )
+        return out
 
     def header(self) -> list[str]:
         return [c.label for c in self.columns]
@@ -731,7 +740,7 @@ def standards_report(
         "breaches",
         f"Calls that breached: {chosen.label}",
         [
-            Column("call", "Call", "id"),
+            Column("call", "Call", "id", link="dispatch:call"),
             Column("received_at", "Received", "datetime"),
             Column("area_type", "Area"),
             Column("tier", "Tier"),

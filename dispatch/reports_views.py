@@ -40,8 +40,11 @@ def index(request):
 @permission_required(PERM, raise_exception=True)
 def report_page(request, name: str):
     form, ok = _report_or_form(request, name)
+    only_on = {"by": "intervals", "standard": "standards"}  # filters that belong to one report
+    fields = [f for f in form.visible_fields() if only_on.get(f.name, name) == name or f.errors]
     ctx = {
         "form": form,
+        "fields": fields,
         "name": name,
         "title": reports.REPORTS[name],
         "reports": reports.REPORTS,

@@ -161,8 +161,12 @@ def test_page_shows_hand_computed_numbers_and_charts(client, sue, world):  # noq
     assert "1:05:40" in page and "1:06:28" in page
     assert 'id="report-charts"' in page and "vendor/chartjs/chart.umd.min.js" in page
     assert 'role="img"' in page
+    assert 'name="by"' in page and 'name="standard"' not in page
     page = client.get(f"/reports/outcomes/?{RANGE}").content.decode()
     assert "No law-enforcement involvement: the call" in page
+    page = client.get(f"/reports/standards/?{RANGE}").content.decode()
+    assert f'<a href="/dispatch/calls/{world[6].pk}/">{world[6].pk}</a>' in page
+    assert '<option value="arrival" selected>' in page
 
 
 @pytest.mark.django_db
