@@ -656,6 +656,7 @@ def standards_report(
         summary_rows.append(
             {
                 "standard": std.label,
+                "short": std.short or std.label,
                 "key": std.key,
                 "target": _describe_target(std),
                 "goal": std.goal,
@@ -756,16 +757,18 @@ def standards_report(
         note=chosen.citation + ". " + chosen.explanation,
     )
     colors = ["#0b5cad", "#c25400", "#1d6b2f", "#7a3e9d"]
+    goals = {s.goal for s in standards}
+    goal_line = round(goals.pop() * 100, 1) if len(goals) == 1 else None  # one line only when all goals agree
     charts = [
         {
             "id": "chart-standards",
-            "title": "Share of calls meeting each standard (goal 90%)",
+            "title": "Share of calls meeting each standard" + (f" (goal {goal_line:g}%)" if goal_line else ""),
             "type": "bar",
-            "labels": [r["standard"] for r in summary_rows],
+            "labels": [r["short"] for r in summary_rows],
             "datasets": [{"label": "Share met (%)", "data": [_pct(r["share"]) for r in summary_rows]}],
             "y_title": "%",
             "y_max": 100,
-            "goal_line": 90,
+            "goal_line": goal_line,
         },
         {
             "id": "chart-over-time",
@@ -773,7 +776,11 @@ def standards_report(
             "type": "line",
             "labels": [r["period"] for r in time_rows],
             "datasets": [
-                {"label": s.label, "data": [_pct(r.get(s.key)) for r in time_rows], "color": colors[i % len(colors)]}
+                {
+                    "label": s.short or s.label,
+                    "data": [_pct(r.get(s.key)) for r in time_rows],
+                    "color": colors[i % len(colors)],
+                }
                 for i, s in enumerate(standards)
             ],
             "y_title": "% met",

@@ -44,6 +44,7 @@ class Standard:
     overdue_is_breach: bool = False
     near_fraction: float = 0.75  # live clocks turn "near" at this share of the target
     explanation: str = ""
+    short: str = ""  # for chart axes and legends
 
     def target_for(self, area_type: str | None) -> float:
         if isinstance(self.target_seconds, Mapping):
@@ -57,6 +58,7 @@ class Standard:
 DEFAULT_STANDARDS: tuple[Standard, ...] = (
     Standard(
         key="answer",
+        short="Answer ≤ 15 s",
         label="Answered within 15 s",
         citation="NENA call-answering standard: 90% of calls answered within 15 seconds",
         start="received_at",
@@ -66,6 +68,7 @@ DEFAULT_STANDARDS: tuple[Standard, ...] = (
     ),
     Standard(
         key="dispatch",
+        short="Dispatch ≤ 60 s",
         label="Dispatched within 60 s of answer",
         citation="NFPA 1225: answer to dispatch within 60 seconds for 90% of calls",
         start="triaged_at",
@@ -76,6 +79,7 @@ DEFAULT_STANDARDS: tuple[Standard, ...] = (
     ),
     Standard(
         key="arrival",
+        short="On scene ≤ 60/120 min",
         label="Team on scene within 60 min (urban) / 120 min (rural)",
         citation="Mobile crisis arrival: 60 minutes urban, 120 minutes rural",
         start="received_at",
@@ -86,6 +90,7 @@ DEFAULT_STANDARDS: tuple[Standard, ...] = (
     ),
     Standard(
         key="follow_up",
+        short="Follow-up ≤ 72 h",
         label="Follow-up contact within 72 h",
         citation="Follow-up contact within 72 hours of a field response",
         start="arrived_at",
@@ -109,7 +114,7 @@ def configured_standards(overrides: Mapping[str, Mapping[str, Any]] | None = Non
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured(f"CRISIS_STANDARDS names unknown standards: {sorted(unknown)}")
-    allowed = {"target_seconds", "goal", "near_fraction", "label"}
+    allowed = {"target_seconds", "goal", "near_fraction", "label", "short"}
     out = []
     for std in DEFAULT_STANDARDS:
         change = dict(overrides.get(std.key, {}))
