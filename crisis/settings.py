@@ -7,6 +7,7 @@ channels-redis and a Redis broker. A malformed value fails loudly at start-up
 rather than silently falling back (healthchecks' envbool does the same).
 """
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -220,6 +221,17 @@ ROUTING_ROAD_FACTOR = envfloat("ROUTING_ROAD_FACTOR", 1.3)
 ROUTING_AVERAGE_SPEED_KMH = envfloat("ROUTING_AVERAGE_SPEED_KMH", 40.0)
 RESPONDER_LOCATION_INTERVAL_SECONDS = envint("RESPONDER_LOCATION_INTERVAL_SECONDS", 30)
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+# --- Reports -------------------------------------------------------------------
+# Overrides of the published response standards (dispatch/standards.py), as JSON, e.g.
+# {"arrival": {"target_seconds": {"urban": 2700, "rural": 5400, "default": 2700}}, "answer": {"goal": 0.95}}
+try:
+    CRISIS_STANDARDS = json.loads(os.environ.get("CRISIS_STANDARDS") or "{}")
+except ValueError as exc:
+    raise ImproperlyConfigured(f"CRISIS_STANDARDS must be a JSON object: {exc}") from exc
+if not isinstance(CRISIS_STANDARDS, dict):
+    raise ImproperlyConfigured("CRISIS_STANDARDS must be a JSON object")
+REPORTS_SHIFT_HOURS = envint("REPORTS_SHIFT_HOURS", 12)  # "calls per shift" on the caseload report
 
 CELERY_BEAT_SCHEDULE = {
     "dispatch-sweep": {"task": "dispatch.tasks.sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},

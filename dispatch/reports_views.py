@@ -1,0 +1,101 @@
+"""Supervisor report pages, CSV downloads and the JSON API: thin edges over dispatch.reports."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crisis import audit
+from crisis.api import require_perms
+
+from . import reports
+from .reports_forms import ReportFilterForm
+
+PERM = "crisis.view_reports"
+
+
+def _report_or_form(request, name: str):
+    if name not in reports.REPORTS:
+        raise Http404("No such report.")
+    form = ReportFilterForm(request.GET)
+    if not form.is_valid():
+        return form, None
+    opts = form.options()
+    return form, (form.filters(), opts)
+
+
+@require_GET
+@permission_required(PERM, raise_exception=True)
+def index(request):
+    return report_page(request, "standards")
+
+
+@require_GET
+@permission_required(PERM, raise_exception=True)
+def report_page(request, name: str):
+    form, ok = _report_or_form(request, name)
+    only_on = {"by": "intervals", "standard": "standards"}  # filters that belong to one report
+    fields = [f for f in form.visible_fields() if only_on.get(f.name, name) == name or f.errors]
+    ctx = {
+        "form": form,
+        "fields": fields,
+        "name": name,
+        "title": reports.REPORTS[name],
+        "reports": reports.REPORTS,
+        "report": None,
+        "query": request.GET.urlencode(),
+    }
+    if ok is None:
+        return render(request, "reports/report.html", ctx, status=400)
+    f, opts = ok
+    report = reports.build(name, f, by=opts["by"], standard=opts["standard"], page=opts["page"])
+    params = request.GET.copy()
+    params.pop("page", None)
+    ctx.update(report=report, query=params.urlencode(), charts=report.charts)
+    breaches = report.tables.get("breaches")
+    if breaches is not None and breaches.page_size and breaches.total > breaches.page * breaches.page_size:
+        ctx["next_page"] = breaches.page + 1
+    if breaches is not None and breaches.page > 1:
+        ctx["prev_page"] = breaches.page - 1
+    return render(request, "reports/report.html", ctx)
+
+
+@require_GET
+@permission_required(PERM, raise_exception=True)
+def report_csv(request, name: str, table: str):
+    form, ok = _report_or_form(request, name)
+    if ok is None:
+        body = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        return HttpResponse(body, status=400, content_type="text/plain; charset=utf-8")
+    f, opts = ok
+    report = reports.build(name, f, by=opts["by"], standard=opts["standard"], paged=False)
+    if table not in report.tables:
+        raise Http404("No such table.")
+    t = report.tables[table]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{table}-{f.start}-{f.end}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(t.header())
+    writer.writerows(t.display_rows())
+    audit.record(actor=request.user, action="dispatch.report.exported", report=name, table=table, **f.as_dict())
+    return response
+
+
+class ReportAPI(APIView):
+    """GET /api/reports/<name>/?start=&end=&program=&team=&by=&standard=&page= → the report's tables as JSON."""
+
+    permission_classes = [require_perms(PERM)]
+
+    def get(self, request, name: str):
+        form, ok = _report_or_form(request, name)
+        if ok is None:
+            return Response({"detail": "Invalid filters.", "errors": form.errors}, status=400)
+        f, opts = ok
+        report = reports.build(name, f, by=opts["by"], standard=opts["standard"], page=opts["page"])
+        return Response(report.as_json())
