@@ -29,8 +29,8 @@ def board(request):
 
     from responders.models import TeamStatus
 
-    from .models import Disposition, Status, Tier
     from .models import CallType as Types
+    from .models import Disposition, Status, Tier
 
     labels = {
         "status": dict(Status.choices),
