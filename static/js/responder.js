@@ -91,8 +91,8 @@
   }
 
   // --- rendering -----------------------------------------------------------------
-  function button(label, attrs, cls) {
-    return '<button type="button" class="big ' + (cls || "") + '" ' + attrs + ">" + esc(label) + "</button>";
+  function button(label, attrs, cls, type) {
+    return '<button type="' + (type || "button") + '" class="big ' + (cls || "") + '" ' + attrs + ">" + esc(label) + "</button>";
   }
 
   function renderShift() {
@@ -143,7 +143,7 @@
         ? '<form id="decline-form" class="stack"><label for="decline-reason">Reason for declining</label>' +
           '<select id="decline-reason" name="reason">' + reasons + '<option value="other">Other…</option></select>' +
           '<input id="decline-other" name="other" placeholder="Other reason" maxlength="200" hidden>' +
-          button("Send decline", 'type="submit" id="decline-send"', "danger") + button("Back", 'id="decline-back"') + "</form>"
+          button("Send decline", 'id="decline-send"', "danger", "submit") + button("Back", 'id="decline-back"') + "</form>"
         : button("Decline…", 'id="decline"', ""));
   }
 
@@ -181,11 +181,11 @@
       '<div class="steps stack">' + steps + "</div>" +
       (canClear
         ? '<form id="clear-form" class="stack"><label for="disposition">Disposition</label><select id="disposition" name="disposition" required>' +
-          dispositions + "</select>" + button("Clear call", 'type="submit" id="clear"', "primary") + "</form>"
+          dispositions + "</select>" + button("Clear call", 'id="clear"', "primary", "submit") + "</form>"
         : "") +
       '<section class="notes"><h3>Notes</h3><ol class="note-list">' + notes + "</ol>" +
       '<form id="note-form" class="stack"><label for="note-text">Add a note</label><textarea id="note-text" name="text" rows="2" maxlength="2000" required></textarea>' +
-      button("Add note", 'type="submit"', "") + "</form></section>";
+      button("Add note", "", "", "submit") + "</form></section>";
   }
 
   function renderSos() {
