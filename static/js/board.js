@@ -66,7 +66,9 @@
       else { m.setLatLng(p); m.setIcon(icon); }
     }
     for (const [id, m] of teamMarkers) if (!teams.has(id)) { m.remove(); teamMarkers.delete(id); }
-    if (!fitted && bounds.length) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14 }); fitted = true; }
+    // Fit once there is something to show, and again whenever a marker lands outside the view.
+    const outside = bounds.some(function (p) { return !map.getBounds().contains(p); });
+    if (bounds.length && (!fitted || outside)) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14 }); fitted = true; }
   }
 
   // --- derived facts ---------------------------------------------------------
@@ -146,7 +148,7 @@
       tr.className = "p" + (c.priority || 0) + (c.unrouted_flagged_at ? " flagged" : "") + (c.id === selected ? " selected" : "");
       tr.dataset.status = c.status;
     }
-    document.getElementById("counts").textContent = rows.length + " open · " + teams.size + " teams";
+    document.getElementById("counts").textContent = rows.length + " open · " + teams.size + (teams.size === 1 ? " team" : " teams");
   }
 
   function teamSig(t, current) {

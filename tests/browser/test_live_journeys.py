@@ -43,12 +43,23 @@ def sign_in(page, base: str, username: str) -> None:
 
 
 def board_rows(page) -> dict:
+    """What the board shows, row by row, without the ticking clocks."""
     return page.evaluate(
-        """() => ({
-            calls: [...document.querySelectorAll('#calls tr[data-call]')].map(tr => tr.dataset.sig),
-            teams: [...document.querySelectorAll('#teams tr[data-team]')].map(tr => tr.dataset.sig),
-            alerts: [...document.querySelectorAll('#alerts [data-alert]')].map(el => el.dataset.alert),
-        })"""
+        """() => {
+            const text = (sel) => [...document.querySelectorAll(sel)].map(tr => {
+                const copy = tr.cloneNode(true);
+                copy.querySelectorAll('.clock, .countdown, [data-reported]').forEach(el => el.remove());
+                return copy.innerText.replace(/\\s+/g, ' ').trim();
+            });
+            return {
+                calls: [...document.querySelectorAll('#calls tr[data-call]')].map(tr => tr.dataset.sig),
+                teams: [...document.querySelectorAll('#teams tr[data-team]')].map(tr => tr.dataset.sig),
+                call_text: text('#calls tr'),
+                team_text: text('#teams tr'),
+                alerts: [...document.querySelectorAll('#alerts [data-alert]')].map(el => el.dataset.alert),
+                markers: document.querySelectorAll('.leaflet-marker-icon.team-marker, path.call-marker').length,
+            };
+        }"""
     )
 
 
