@@ -172,6 +172,10 @@ def test_call_from_intake_to_clear_live_on_board_and_phone(live_stack, chromium,
         expect(card.locator(".note-list")).to_contain_text("Calm now", timeout=WAIT)
         expect(mobile.locator("#queue-line")).to_be_hidden(timeout=WAIT)
         screenshot(mobile, "phone-on-scene.png")
+        # The routing decision, explained, for the selected call.
+        row.click()
+        expect(board.locator("#detail")).to_contain_text("Router chose Team A", timeout=WAIT)
+        expect(board.locator("#detail form.reassign")).to_be_visible()
         screenshot(board, "board-on-scene.png")
 
         mobile.select_option("#disposition", "stabilized")
