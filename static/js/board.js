@@ -243,7 +243,16 @@
     L_.api("GET", "/api/calls/" + id + "/").then(function (res) {
       if (selected !== id) return;
       if (!res.ok) { box.innerHTML = '<p class="error">' + esc(res.error) + "</p>"; return; }
+      // Keep a half-typed reassignment across live redraws.
+      const reason = document.getElementById("assign-reason");
+      const team = document.getElementById("assign-team");
+      const kept = reason && box.querySelector("form.reassign").dataset.call === String(id) ? { reason: reason.value, team: team.value } : null;
       box.innerHTML = detailHtml(res.data);
+      if (kept) {
+        document.getElementById("assign-reason").value = kept.reason;
+        const select = document.getElementById("assign-team");
+        if ([...select.options].some(function (o) { return o.value === kept.team; })) select.value = kept.team;
+      }
     }).catch(function () { box.innerHTML = '<p class="error">Could not load the call: offline.</p>'; });
   }
   function detailHtml(c) {

@@ -107,7 +107,7 @@
   Live.prototype.open = function () {
     const self = this;
     clearTimeout(this.timer);
-    if (!navigator.onLine) { this.setState("offline"); return; }
+    // navigator.onLine is only a hint (and may lag the "online" event): always try, back off on failure.
     const proto = location.protocol === "https:" ? "wss://" : "ws://";
     let ws;
     try { ws = new WebSocket(proto + location.host + "/ws/board/"); } catch (e) { this.scheduleReconnect(); return; }
@@ -135,8 +135,7 @@
 
   Live.prototype.scheduleReconnect = function () {
     const self = this;
-    this.setState(navigator.onLine && this.attempt < 4 ? "reconnecting" : "offline");
-    if (!navigator.onLine) return; // the "online" event reconnects
+    this.setState(navigator.onLine && this.attempt < 3 ? "reconnecting" : "offline");
     const delay = Math.min(MAX_BACKOFF_MS, 500 * Math.pow(2, this.attempt)) * (0.75 + Math.random() / 2);
     this.attempt += 1;
     clearTimeout(this.timer);
@@ -145,6 +144,7 @@
 
   Live.prototype.reconnectNow = function () {
     this.attempt = 0;
+    clearTimeout(this.timer);
     if (this.ws && this.ws.readyState <= 1) return;
     this.open();
   };

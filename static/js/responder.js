@@ -126,13 +126,31 @@
     return '<a class="button big maps" href="geo:0,0?q=' + q + '">Open in maps</a>';
   }
 
+  // Redraw a card only when its content changed, keeping what the responder is typing or choosing
+  // (an event arriving mid-note must not wipe the note).
+  function paint(box, html) {
+    if (box.dataset.html === html) return;
+    const kept = {};
+    for (const el of box.querySelectorAll("input[id], select[id], textarea[id]")) kept[el.id] = { value: el.value, hidden: el.hidden };
+    const focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.id : null;
+    box.innerHTML = html;
+    box.dataset.html = html;
+    for (const id in kept) {
+      const el = document.getElementById(id);
+      if (!el) continue;
+      if (el.tagName !== "SELECT" || [...el.options].some(function (o) { return o.value === kept[id].value; })) el.value = kept[id].value;
+      if (el.id === "decline-other") el.hidden = kept[id].hidden;
+    }
+    if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+  }
+
   function renderOffer() {
     const box = $("offer");
     const a = snap.assignment, c = snap.call;
-    if (!a || a.status !== "offered" || !c) { box.hidden = true; box.innerHTML = ""; declining = false; return; }
+    if (!a || a.status !== "offered" || !c) { box.hidden = true; paint(box, ""); declining = false; return; }
     box.hidden = false;
     const reasons = labels.decline_reasons.map(function (r) { return '<option value="' + esc(r) + '">' + esc(r) + "</option>"; }).join("");
-    box.innerHTML =
+    paint(box,
       '<h2>New call offered <span class="countdown" data-until="' + esc(a.expires_at) + '"></span></h2>' +
       flagsHtml(c.flags) +
       '<p class="nature"><strong>#' + c.id + " · " + esc(c.nature) + "</strong><br>" + esc(c.call_type_label) + (c.priority ? " · P" + c.priority : "") + "</p>" +
@@ -144,7 +162,8 @@
           '<select id="decline-reason" name="reason">' + reasons + '<option value="other">Other…</option></select>' +
           '<input id="decline-other" name="other" placeholder="Other reason" maxlength="200" hidden>' +
           button("Send decline", 'id="decline-send"', "danger", "submit") + button("Back", 'id="decline-back"') + "</form>"
-        : button("Decline…", 'id="decline"', ""));
+        : button("Decline…", 'id="decline"', "")));
+    tick();
   }
 
   const NEXT = {
@@ -157,7 +176,7 @@
   function renderAssignment() {
     const box = $("assignment");
     const a = snap.assignment, c = snap.call;
-    if (!a || a.status !== "accepted" || !c) { box.hidden = true; box.innerHTML = ""; return; }
+    if (!a || a.status !== "accepted" || !c) { box.hidden = true; paint(box, ""); return; }
     box.hidden = false;
     const steps = (NEXT[c.status] || []).map(function (s) {
       return button(s[1], 'data-advance="' + s[0] + '"', "primary step");
@@ -167,7 +186,7 @@
     const notes = (c.notes || []).map(function (n) {
       return "<li><small>" + L_.hhmm(new Date(n.at)) + " " + esc(n.by) + (n.pending ? " (not sent yet)" : "") + "</small><br>" + esc(n.text) + "</li>";
     }).join("");
-    box.innerHTML =
+    paint(box,
       flagsHtml(c.flags) +
       '<h2>#' + c.id + " · " + esc(c.nature) + "</h2>" +
       '<p class="call-status">Call status: <strong id="call-status" data-status="' + esc(c.status) + '">' + esc(labels.status[c.status] || c.status) + "</strong></p>" +
@@ -185,7 +204,7 @@
         : "") +
       '<section class="notes"><h3>Notes</h3><ol class="note-list">' + notes + "</ol>" +
       '<form id="note-form" class="stack"><label for="note-text">Add a note</label><textarea id="note-text" name="text" rows="2" maxlength="2000" required></textarea>' +
-      button("Add note", "", "", "submit") + "</form></section>";
+      button("Add note", "", "", "submit") + "</form></section>");
   }
 
   function renderSos() {
@@ -294,6 +313,7 @@
       const text = form.text.value.trim();
       if (!text) return;
       const c = snap.call;
+      form.text.value = "";
       tap({ label: "Note", url: "/api/calls/" + c.id + "/notes/", body: { text: text }, effect: { type: "note", call_id: c.id, text: text } });
     }
   });

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import CENTER, PASSWORD, make_team
-from tests.support.live_stack import ARTIFACTS, ROOT
+from tests.support.live_stack import ARTIFACTS, ROOT, off_loop
 
 pytestmark = [
     pytest.mark.browser,
@@ -275,7 +275,7 @@ def test_board_resyncs_after_reconnect_and_equals_a_fresh_load(live_stack, chrom
         api(live_stack, token, "POST", f"/api/calls/{created['id']}/triage/", {"intoxication": True})
         api(live_stack, token, "POST", f"/api/calls/{doomed.pk}/cancel/", {"reason": "Caller hung up"})
         api(live_stack, token, "POST", f"/api/teams/{team_b.pk}/status/", {"status": "out_of_service"})
-        services.call_add_note(call=waiting, by=people["dana"], text="still on the line")
+        off_loop(services.call_add_note, call=waiting, by=people["dana"], text="still on the line")
         # Wait for the worker to offer the routed call before reconnecting.
         from dispatch.models import Assignment
 
@@ -324,3 +324,56 @@ def _publish_screenshots():
         if (ARTIFACTS / src).exists():
             docs.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(ARTIFACTS / src, docs / dst)
+
+
+def test_offline_taps_are_queued_replayed_in_order_and_a_stale_one_is_refused(live_stack, chromium, people, new_call):
+    from dispatch import services
+    from dispatch.models import Call
+
+    dana, team_a = people["dana"], people["team_a"]
+    call = new_call(nature="Quiet, needs a check")
+    # Triaged for the phone tier (so no router races us), then sent by hand.
+    services.call_triage(call=call, screen={"phone_engaged": True}, by=dana)
+    services.call_assign(call=call, team=team_a, by=dana, reason="closest, by hand")
+
+    phone = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        mobile = phone.new_page()
+        sign_in(mobile, live_stack.url, "rita")
+        expect(mobile.locator("#conn")).to_have_attribute("data-state", "live", timeout=WAIT)
+        status = mobile.locator("#call-status")
+        expect(status).to_have_attribute("data-status", "assigned", timeout=WAIT)
+
+        phone.set_offline(True)
+        expect(mobile.locator("#conn")).to_have_attribute("data-state", "offline", timeout=WAIT)
+        mobile.get_by_role("button", name="En route", exact=True).click()
+        expect(status).to_have_attribute("data-status", "en_route")
+        mobile.get_by_role("button", name="On scene", exact=True).click()
+        expect(mobile.locator("#queue-line")).to_contain_text("2 changes waiting", timeout=WAIT)
+        expect(mobile.locator("#queue-line")).to_contain_text("(offline)")
+        assert Call.objects.get(pk=call.pk).status == "assigned"
+
+        phone.set_offline(False)
+        expect(mobile.locator("#conn")).to_have_attribute("data-state", "live", timeout=WAIT)
+        expect(mobile.locator("#queue-line")).to_be_hidden(timeout=WAIT)
+        expect(status).to_have_attribute("data-status", "on_scene", timeout=WAIT)
+        assert Call.objects.get(pk=call.pk).status == "on_scene"
+        kinds = list(call.events.filter(kind__in=("call.en_route", "call.on_scene")).values_list("kind", flat=True))
+        assert kinds == ["call.en_route", "call.on_scene"]
+
+        # Offline again; meanwhile the dispatcher closes the call. The queued tap is refused, plainly.
+        phone.set_offline(True)
+        expect(mobile.locator("#conn")).to_have_attribute("data-state", "offline", timeout=WAIT)
+        mobile.get_by_role("button", name="Transporting", exact=True).click()
+        expect(mobile.locator("#queue-line")).to_contain_text("1 change waiting", timeout=WAIT)
+        off_loop(services.call_close, call=call, disposition="stabilized", by=dana)
+        phone.set_offline(False)
+        message = mobile.locator("#message")
+        expect(message).to_contain_text("“Transporting” was not applied", timeout=WAIT)
+        expect(message).to_contain_text("the call is now closed")
+        expect(mobile.locator("#idle")).to_be_visible(timeout=WAIT)
+        assert Call.objects.get(pk=call.pk).status == "closed"
+        expect(mobile.locator("#conn")).to_have_attribute("data-state", "live", timeout=WAIT)
+        screenshot(mobile, "phone-stale-tap-refused.png")
+    finally:
+        phone.close()

@@ -132,15 +132,46 @@ def _end_other_sessions(connection, timeout: float = 5) -> None:
         cur.execute("SELECT pg_terminate_backend(pid) " + others)  # noqa: S608 (constant SQL)
 
 
+def off_loop(fn, /, *args, **kwargs):
+    """Run a service call in its own thread, as a server would.
+
+    Playwright's sync API keeps an event loop running in the test's thread,
+    where Django refuses to block (and async_to_sync, used to publish
+    events, cannot run); a short-lived thread has neither problem.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def run():
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result(timeout=60)
+
+
 @pytest.fixture
-def live_stack(transactional_db, tmp_path):
-    """uvicorn + Celery worker (with beat) against this test's database. Yields a LiveStack."""
-    from django.conf import settings
+def live_stack(transactional_db, tmp_path, settings):
+    """uvicorn + Celery worker (with beat) against this test's database. Yields a LiveStack.
+
+    The test process publishes on the same channel prefix, so a change a test
+    makes through a service reaches the browsers as it would from the server.
+    """
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("the live stack needs PostgreSQL")
     port = free_port()
+    prefix = f"live-{uuid.uuid4().hex[:10]}"
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": prefix},
+        }
+    }
     var = tmp_path / "var"
     var.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
@@ -153,7 +184,7 @@ def live_stack(transactional_db, tmp_path):
         CELERY_TASK_ALWAYS_EAGER="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         CSRF_TRUSTED_ORIGINS=f"http://127.0.0.1:{port}",
-        CHANNEL_PREFIX=f"live-{uuid.uuid4().hex[:10]}",
+        CHANNEL_PREFIX=prefix,
         CRISIS_VAR_DIR=str(var),
         OFFER_TIMEOUT_SECONDS="180",
         SWEEP_INTERVAL_SECONDS="5",
