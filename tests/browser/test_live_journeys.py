@@ -377,3 +377,40 @@ def test_offline_taps_are_queued_replayed_in_order_and_a_stale_one_is_refused(li
         screenshot(mobile, "phone-stale-tap-refused.png")
     finally:
         phone.close()
+
+
+def test_dispatcher_reassigns_from_the_routing_panel(live_stack, chromium, people, mobile_crisis, new_call):
+    from dispatch import services
+
+    dana, team_a = people["dana"], people["team_a"]
+    team_b, _ = make_team("Team B", mobile_crisis, offset=(0.05, 0.0), members=[("bo", "emt", ["en"], [])])
+    call = off_loop(new_call, nature="Needs the EMT team")
+    off_loop(services.call_triage, call=call, screen={"intoxication": True}, by=dana)  # routed: offered to Team A
+
+    desk = chromium.new_context(viewport=DESKTOP)
+    try:
+        board = desk.new_page()
+        sign_in(board, live_stack.url, "dana")
+        expect(board.locator("#conn")).to_have_attribute("data-state", "live", timeout=WAIT)
+        row = board.locator(f'#calls tr[data-call="{call.pk}"]')
+        expect(row.locator("td.team")).to_contain_text("Team A", timeout=WAIT)
+        row.click()
+        detail = board.locator("#detail")
+        expect(detail).to_contain_text("Router chose Team A", timeout=WAIT)
+        detail.locator("#assign-team").select_option(str(team_b.pk))
+        detail.locator("#assign-reason").fill("EMT needed on scene")
+        detail.locator("form.reassign button[type=submit]").click()
+
+        expect(row).to_have_attribute("data-status", "assigned", timeout=WAIT)
+        expect(row.locator("td.team")).to_have_text("Team B", timeout=WAIT)
+        expect(board.locator(f'#teams tr[data-team="{team_a.pk}"]')).to_have_attribute(
+            "data-status", "available", timeout=WAIT
+        )
+        expect(board.locator(f'#teams tr[data-team="{team_b.pk}"]')).to_have_attribute(
+            "data-status", "assigned", timeout=WAIT
+        )
+        call.refresh_from_db()
+        assert call.team_id == team_b.pk
+        assert call.events.filter(kind="call.assigned_manually", actor=dana).exists()
+    finally:
+        desk.close()
