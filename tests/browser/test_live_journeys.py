@@ -309,6 +309,13 @@ def test_board_resyncs_after_reconnect_and_equals_a_fresh_load(live_stack, chrom
             board.wait_for_timeout(100)
         assert board_rows(board) == expected
         screenshot(board, "board-after-reconnect.png")
+
+        # A gap in the numbers (a message lost on a live socket) also sends the board back to a snapshot.
+        syncs = board.evaluate("window.crisisBoard.live.syncCount")
+        board.evaluate("window.crisisBoard.live.lastSeq['dispatch.central'] -= 1")
+        api(live_stack, token, "POST", f"/api/calls/{waiting.pk}/notes/", {"text": "any event will do"})
+        board.wait_for_function(f"window.crisisBoard.live.syncCount > {syncs}", timeout=WAIT)
+        expect(conn).to_have_attribute("data-state", "live", timeout=WAIT)
     finally:
         desk.close()
 
