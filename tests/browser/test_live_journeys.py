@@ -421,3 +421,28 @@ def test_dispatcher_reassigns_from_the_routing_panel(live_stack, chromium, peopl
         assert call.events.filter(kind="call.assigned_manually", actor=dana).exists()
     finally:
         desk.close()
+
+
+def test_responder_declines_with_a_reason(live_stack, chromium, people, new_call):
+    from dispatch import services
+    from dispatch.models import Assignment
+
+    call = off_loop(new_call, nature="Across town")
+    off_loop(services.call_triage, call=call, screen={"intoxication": True}, by=people["dana"])  # offered to Team A
+
+    phone = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        mobile = phone.new_page()
+        sign_in(mobile, live_stack.url, "rita")
+        offer = mobile.locator("#offer")
+        expect(offer).to_contain_text(f"#{call.pk}", timeout=WAIT)
+        mobile.click("#decline")
+        mobile.select_option("#decline-reason", "other")
+        mobile.fill("#decline-other", "Vehicle has a flat tyre")
+        mobile.click("#decline-send")
+        expect(offer).to_be_hidden(timeout=WAIT)
+        expect(mobile.locator("#idle")).to_be_visible(timeout=WAIT)
+        assignment = Assignment.objects.get(call=call)
+        assert (assignment.status, assignment.decline_reason) == ("declined", "Vehicle has a flat tyre")
+    finally:
+        phone.close()
