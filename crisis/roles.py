@@ -50,10 +50,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 ROLE_HOME = {
-    ADMINISTRATOR: "dispatch:queue",
-    SUPERVISOR: "dispatch:queue",
-    DISPATCHER: "dispatch:queue",
-    CLINICIAN: "dispatch:queue",
+    ADMINISTRATOR: "dispatch:board",
+    SUPERVISOR: "dispatch:board",
+    DISPATCHER: "dispatch:board",
+    CLINICIAN: "dispatch:board",
     RESPONDER: "responders:home",
     OFFICER: "dispatch:officer_request",
 }

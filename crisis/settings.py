@@ -221,6 +221,8 @@ ROUTING_ROAD_FACTOR = envfloat("ROUTING_ROAD_FACTOR", 1.3)
 ROUTING_AVERAGE_SPEED_KMH = envfloat("ROUTING_AVERAGE_SPEED_KMH", 40.0)
 RESPONDER_LOCATION_INTERVAL_SECONDS = envint("RESPONDER_LOCATION_INTERVAL_SECONDS", 30)
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Where the board's map opens before it has calls or teams to fit.
+MAP_CENTER = (envfloat("MAP_CENTER_LAT", 41.8781), envfloat("MAP_CENTER_LON", -87.6298))
 
 # --- Reports -------------------------------------------------------------------
 # Overrides of the published response standards (dispatch/standards.py), as JSON, e.g.

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from dispatch import api as dispatch_api
+from dispatch import live_api
 from responders import api as responders_api
 
 from . import people_api, views
@@ -28,6 +29,11 @@ api_patterns = [
     path("teams/<int:pk>/status/", responders_api.TeamStatusView.as_view(), name="team-status"),
     path("teams/<int:pk>/location/", responders_api.TeamLocation.as_view(), name="team-location"),
     path("people/<int:pk>/", people_api.PersonDetail.as_view(), name="person"),
+    path("board/", live_api.BoardSnapshot.as_view(), name="board"),
+    path("my-team/", live_api.MyTeamSnapshot.as_view(), name="my-team"),
+    path("calls/<int:pk>/notes/", live_api.CallNotes.as_view(), name="call-notes"),
+    path("teams/<int:pk>/sos/", live_api.TeamSos.as_view(), name="team-sos"),
+    path("alerts/<int:pk>/acknowledge/", live_api.AlertAcknowledge.as_view(), name="alert-acknowledge"),
 ]
 
 urlpatterns = [

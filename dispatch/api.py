@@ -200,7 +200,7 @@ class CallAdvance(APIView):
 class CallClear(APIView):
     """The team clears the call with a disposition (closes it)."""
 
-    @extend_schema(request=serializers.CloseSerializer, responses=serializers.CallListSerializer)
+    @extend_schema(request=serializers.ClearSerializer, responses=serializers.CallListSerializer)
     def post(self, request, pk: int):
         user = request.user
         call = get_object_or_404(Call, pk=pk)
@@ -208,9 +208,9 @@ class CallClear(APIView):
             membership = getattr(user, "membership", None)
             if not (user.has_perm("responders.update_own_team") and membership and membership.team_id == call.team_id):
                 raise PermissionDenied("Only the assigned team or a dispatcher can clear this call.")
-        ser = serializers.CloseSerializer(data=request.data)
+        ser = serializers.ClearSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        services.call_close(call=call, by=user, **ser.validated_data)
+        services.call_clear(call=call, by=user, **ser.validated_data)
         return Response(serializers.CallListSerializer(Call.objects.get(pk=pk)).data)
 
 

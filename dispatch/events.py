@@ -2,7 +2,7 @@
 
 Services call `publish`; the message goes out only after the surrounding
 transaction commits (so no screen ever shows a change that was rolled back),
-stamped with a monotonically increasing sequence number that lets a client
+stamped with a per-group, monotonically increasing sequence number that lets a client
 detect a gap and resynchronise from a REST snapshot. Nothing else touches the
 channel layer.
 """
@@ -10,7 +10,6 @@ channel layer.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import threading
 from typing import Any
@@ -39,21 +38,81 @@ def user_group(user_id: int) -> str:
 
 
 # --- sequence numbers ------------------------------------------------------
-_local_seq = itertools.count(1)
+# One counter per group: a dashboard subscribed to dispatch.central must not
+# mistake another region's events for a gap in its own stream. A client
+# tracks the last number it saw per group; the REST snapshot returns the
+# numbers current when it was read (see `current_seqs`).
+_local_seqs: dict[str, int] = {}
 _local_lock = threading.Lock()
 _redis = None
 
 
-def next_seq() -> int:
+def _redis_client():
     global _redis
-    if settings.REDIS_URL:
-        if _redis is None:
-            import redis
+    if _redis is None:
+        import redis
 
-            _redis = redis.Redis.from_url(settings.REDIS_URL)
-        return int(_redis.incr(f"{settings.CHANNEL_LAYERS['default']['CONFIG'].get('prefix', 'crisis')}:event-seq"))
+        _redis = redis.Redis.from_url(settings.REDIS_URL)
+    return _redis
+
+
+def _seq_key(group: str) -> str:
+    return f"{settings.CHANNEL_LAYERS['default'].get('CONFIG', {}).get('prefix', 'crisis')}:event-seq:{group}"
+
+
+def next_seqs(groups: list[str]) -> dict[str, int]:
+    if settings.REDIS_URL:
+        pipe = _redis_client().pipeline(transaction=False)
+        for group in groups:
+            pipe.incr(_seq_key(group))
+        return {group: int(n) for group, n in zip(groups, pipe.execute(), strict=True)}
     with _local_lock:
-        return next(_local_seq)
+        out = {}
+        for group in groups:
+            _local_seqs[group] = _local_seqs.get(group, 0) + 1
+            out[group] = _local_seqs[group]
+        return out
+
+
+def next_seq(group: str = "all") -> int:
+    return next_seqs([group])[group]
+
+
+def current_seqs(groups: list[str]) -> dict[str, int]:
+    """The last sequence number sent to each group. Read it *before* querying a snapshot:
+    any event numbered at or below it was committed before the query ran."""
+    if settings.REDIS_URL:
+        values = _redis_client().mget([_seq_key(g) for g in groups]) if groups else []
+        return {g: int(v or 0) for g, v in zip(groups, values, strict=True)}
+    with _local_lock:
+        return {g: _local_seqs.get(g, 0) for g in groups}
+
+
+def groups_for_user(user) -> list[str] | None:
+    """The groups a user's websocket joins; None when the role may not listen at all.
+
+    Supervisors follow every region through the supervisors group; dispatch
+    desks follow their own region; a responder only their own team.
+    """
+    if user is None or not user.is_authenticated:
+        return None
+    if user.has_perm("dispatch.view_queue"):
+        if user.has_perm("crisis.view_reports"):
+            return [SUPERVISORS_GROUP, user_group(user.pk)]
+        return [dispatch_group(user.region), user_group(user.pk)]
+    if user.has_perm("responders.update_own_team"):
+        from responders.models import TeamMember
+
+        membership = TeamMember.objects.filter(user=user, active=True).only("team_id").first()
+        if membership is None:
+            return None
+        return [team_group(membership.team_id), user_group(user.pk)]
+    return None
+
+
+def stream_groups(groups: list[str]) -> list[str]:
+    """The groups whose events carry data (the per-user group only signals sign-out)."""
+    return [g for g in groups if not g.startswith("user.")]
 
 
 # --- embedded mode ------------------------------------------------------------
@@ -68,13 +127,13 @@ def set_server_loop(loop: asyncio.AbstractEventLoop | None) -> None:
     _server_loop = loop
 
 
-def _send_now(groups: list[str], message: dict[str, Any]) -> None:
+def _send_now(messages: dict[str, dict[str, Any]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
 
     async def _fan_out():
-        for group in groups:
+        for group, message in messages.items():
             await layer.group_send(group, message)
 
     try:
@@ -83,7 +142,7 @@ def _send_now(groups: list[str], message: dict[str, Any]) -> None:
         else:
             async_to_sync(_fan_out)()
     except Exception:  # a dead realtime layer must never break the write that already committed
-        log.exception("realtime publish failed for %s", message.get("kind"))
+        log.exception("realtime publish failed for %s", next(iter(messages.values()), {}).get("kind"))
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
@@ -96,14 +155,16 @@ def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
 def publish(kind: str, data: dict[str, Any], *, groups: list[str]) -> None:
     """Send an event to the given groups once the current transaction commits."""
 
+    groups = list(dict.fromkeys(groups))
+
     def _go():
-        message = {
-            "type": "crisis.event",
-            "kind": kind,
-            "seq": next_seq(),
-            "at": timezone.now().isoformat(),
-            "data": data,
-        }
-        _send_now(groups, message)
+        try:
+            seqs = next_seqs(groups)
+        except Exception:  # Redis down: the write committed; clients resync when it returns
+            log.exception("could not number realtime event %s", kind)
+            return
+        at = timezone.now().isoformat()
+        base = {"type": "crisis.event", "kind": kind, "at": at, "data": data}
+        _send_now({group: base | {"group": group, "seq": seqs[group]} for group in groups})
 
     transaction.on_commit(_go, robust=True)

@@ -61,6 +61,11 @@ class CloseSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
+class ClearSerializer(CloseSerializer):
+    # A phone replaying queued taps sends the status it saw; a stale tap gets a 409.
+    expected_status = serializers.ChoiceField(choices=Status.choices, required=False)
+
+
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 

@@ -24,7 +24,7 @@ from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import Person, User
 from responders.models import Team, TeamStatus
 
-from . import events, jobs, triage
+from . import events, jobs, live, triage
 from .models import (
     FIELD_TIERS,
     TRANSITIONS,
@@ -69,6 +69,8 @@ def call_summary(call: Call) -> dict[str, Any]:
         "team_id": call.team_id,
         "recommended_team_id": call.recommended_team_id,
         "unrouted_flagged_at": call.unrouted_flagged_at.isoformat() if call.unrouted_flagged_at else None,
+        # The offer or assignment in force, so a board can redraw the row from this event alone.
+        "assignment": live.active_assignment_row(call),
     }
 
 
@@ -203,6 +205,19 @@ def call_close(*, call: Call, disposition: str, by: User | None, note: str = "")
         if team is not None:
             _finish_assignment(call, team, now)
     return call
+
+
+def call_clear(
+    *, call: Call, disposition: str, by: User | None, note: str = "", expected_status: str | None = None
+) -> Call:
+    """The team clears its call with a disposition. `expected_status` refuses a replayed, out-of-order tap."""
+    with transaction.atomic():
+        locked = _lock_call(call)
+        if expected_status is not None and expected_status != locked.status:
+            raise Conflict(
+                f"This change was made against an old view: the call is now {locked.get_status_display().lower()}."
+            )
+        return call_close(call=locked, disposition=disposition, by=by, note=note)
 
 
 def call_cancel(*, call: Call, by: User | None, reason: str) -> Call:

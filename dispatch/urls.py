@@ -6,6 +6,7 @@ app_name = "dispatch"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("board/", views.board, name="board"),
     path("calls/new/", views.intake, name="intake"),
     path("calls/<int:pk>/", views.call_detail, name="call"),
     path("calls/<int:pk>/triage/", views.call_triage, name="triage"),

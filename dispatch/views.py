@@ -21,6 +21,32 @@ def queue(request):
     return render(request, "dispatch/queue.html", {"calls": calls, "now": timezone.now()})
 
 
+@require_GET
+@permission_required("dispatch.view_queue", raise_exception=True)
+def board(request):
+    """The live board: a shell the page fills from /api/board/ and keeps current over the websocket."""
+    from django.conf import settings
+
+    from responders.models import TeamStatus
+
+    from .models import CallType as Types
+    from .models import Disposition, Status, Tier
+
+    labels = {
+        "status": dict(Status.choices),
+        "tier": dict(Tier.choices),
+        "call_type": dict(Types.choices),
+        "team_status": dict(TeamStatus.choices),
+        "disposition": dict(Disposition.choices),
+        "can_assign": request.user.has_perm("dispatch.assign_call"),
+    }
+    return render(
+        request,
+        "dispatch/board.html",
+        {"labels": labels, "tile_url": settings.MAP_TILE_URL, "center": settings.MAP_CENTER},
+    )
+
+
 @permission_required("dispatch.add_call", raise_exception=True)
 def intake(request):
     form = forms.IntakeForm(request.POST or None)

@@ -95,3 +95,31 @@ class TeamMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_credential_display()}, {self.team})"
+
+
+class SosAlert(models.Model):
+    """A responder's emergency button. Stays open on the board until a dispatcher acknowledges it."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="sos_alerts")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The team's last known position when the button was pressed (it may be stale: shown with its age).
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    location_reported_at = models.DateTimeField(null=True, blank=True)
+    call = models.ForeignKey("dispatch.Call", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [models.Index(fields=["acknowledged_at", "raised_at"])]
+
+    def __str__(self) -> str:
+        return f"SOS {self.team} at {self.raised_at:%H:%M:%S}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None

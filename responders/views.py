@@ -1,23 +1,32 @@
+from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from dispatch.models import ACTIVE_ASSIGNMENT, Assignment
+from dispatch.models import Disposition, Status
 
+from .models import TeamStatus
 from .selectors import team_of
+
+DECLINE_REASONS = [
+    "Too far away",
+    "Team lacks the needed skills",
+    "Safety concern",
+    "Finishing another task",
+]
 
 
 @require_GET
 @permission_required("responders.update_own_team", raise_exception=True)
 def home(request):
+    """The responder's phone: a shell the page fills from /api/my-team/ and keeps current over the websocket."""
     team = team_of(request.user)
-    assignment = None
-    if team is not None:
-        assignment = (
-            Assignment.objects.filter(team=team, status__in=ACTIVE_ASSIGNMENT)
-            .select_related("call", "call__person")
-            .prefetch_related("call__triages")
-            .first()
-        )
-    return render(request, "responders/home.html", {"team": team, "assignment": assignment, "now": timezone.now()})
+    labels = {
+        "status": dict(Status.choices),
+        "team_status": dict(TeamStatus.choices),
+        "disposition": [[k, v] for k, v in Disposition.choices if k != Disposition.RESOLVED_BY_PHONE],
+        "decline_reasons": DECLINE_REASONS,
+        "location_interval_seconds": settings.RESPONDER_LOCATION_INTERVAL_SECONDS,
+        "user": request.user.get_username(),
+    }
+    return render(request, "responders/home.html", {"team": team, "labels": labels})

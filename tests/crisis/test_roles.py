@@ -9,6 +9,7 @@ PERSONAS = ["dana", "cam", "sue", "oli", "ada", "rita", "nora"]
 # (method, url name, allowed personas). Anything else must get 403.
 PAGES = [
     ("get", "/dispatch/", {"dana", "cam", "sue", "ada"}),
+    ("get", "/dispatch/board/", {"dana", "cam", "sue", "ada"}),
     ("get", "/dispatch/calls/new/", {"dana", "cam", "sue", "ada"}),
     ("get", "/dispatch/calls/{call}/", {"dana", "cam", "sue", "ada"}),
     ("get", "/dispatch/history/?address=1200+W+Lake", {"dana", "cam", "sue", "ada"}),
@@ -104,10 +105,10 @@ def test_anonymous_is_sent_to_login_for_pages_and_401_for_api(client):
 @pytest.mark.parametrize(
     "persona, home",
     [
-        ("dana", "/dispatch/"),
-        ("cam", "/dispatch/"),
-        ("sue", "/dispatch/"),
-        ("ada", "/dispatch/"),
+        ("dana", "/dispatch/board/"),
+        ("cam", "/dispatch/board/"),
+        ("sue", "/dispatch/board/"),
+        ("ada", "/dispatch/board/"),
         ("rita", "/responder/"),
         ("oli", "/dispatch/officer/"),
     ],

@@ -1,0 +1,190 @@
+"""Reads for the live screens: the rows events carry and the REST snapshots clients resync from.
+
+An event and a snapshot describe a call or a team with the same row, so a
+client can upsert either idempotently. Snapshots read the sequence numbers
+*before* querying: any event numbered at or below them is already in the
+snapshot, anything later arrives on the socket.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from . import events
+from .models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, Call, CallEvent, Triage
+
+
+def assignment_row(assignment: Assignment | None) -> dict[str, Any] | None:
+    if assignment is None:
+        return None
+    return {
+        "id": assignment.pk,
+        "team_id": assignment.team_id,
+        "team_name": assignment.team.name,
+        "status": assignment.status,
+        "offered_at": assignment.offered_at.isoformat(),
+        "expires_at": assignment.expires_at.isoformat()
+        if assignment.expires_at and assignment.status == AssignmentStatus.OFFERED
+        else None,
+        "eta_seconds": None if assignment.eta_seconds is None else round(assignment.eta_seconds),
+    }
+
+
+def active_assignment_row(call: Call) -> dict[str, Any] | None:
+    """The call's offer or accepted assignment; uses a prefetched `active_assignments` when there is one."""
+    prefetched = getattr(call, "active_assignments", None)
+    if prefetched is not None:
+        return assignment_row(prefetched[0] if prefetched else None)
+    if call.pk is None:
+        return None
+    active = Assignment.objects.filter(call_id=call.pk, status__in=ACTIVE_ASSIGNMENT).select_related("team").first()
+    return assignment_row(active)
+
+
+# Risk flags a responder must see before arriving, most dangerous first.
+DANGER_FLAGS = (("weapons", "Weapons"), ("violence", "Violence"), ("medical", "Medical / overdose"))
+OTHER_FLAGS = (
+    ("si_behavior", "Recent suicide attempt"),
+    ("intoxication", "Intoxicated"),
+    ("children_present", "Children present"),
+    ("police_on_scene", "Police on scene"),
+    ("person_is_minor", "Minor"),
+)
+SUICIDE_FIELDS = ("si_wish_dead", "si_thoughts", "si_method", "si_intent", "si_plan")
+
+
+def risk_flags(call: Call, screen: Triage | None) -> list[dict[str, Any]]:
+    flags: dict[str, dict[str, Any]] = {}
+    if screen is not None:
+        for code, label in DANGER_FLAGS:
+            if getattr(screen, code):
+                flags[code] = {"code": code, "label": label, "danger": True}
+        if any(getattr(screen, f) for f in SUICIDE_FIELDS):
+            flags["suicide_risk"] = {"code": "suicide_risk", "label": "Suicide risk", "danger": False}
+        for code, label in OTHER_FLAGS:
+            if getattr(screen, code):
+                flags[code] = {"code": code, "label": label, "danger": False}
+    person = call.person
+    if person is not None:
+        if person.known_weapons_access and "weapons" not in flags:
+            flags["weapons"] = {"code": "weapons", "label": "Weapons (known access)", "danger": True}
+        if person.history_of_violence and "violence" not in flags:
+            flags["violence"] = {"code": "violence", "label": "Violence (history)", "danger": True}
+    return sorted(flags.values(), key=lambda f: not f["danger"])
+
+
+def _seqs_for(user) -> dict[str, int]:
+    return events.current_seqs(events.stream_groups(events.groups_for_user(user) or []))
+
+
+def board_snapshot(user) -> dict[str, Any]:
+    """Open calls with their offers, teams and open SOS alerts for a dispatch desk."""
+    from responders.models import SosAlert, Team
+    from responders.services import alert_summary
+
+    from . import selectors, services
+
+    seq = _seqs_for(user)
+    now = timezone.now()
+    region = None if user.has_perm("crisis.view_reports") else user.region
+    calls = selectors.queue(region=region)
+    teams = Team.objects.select_related("program").order_by("name")
+    alerts = SosAlert.objects.filter(acknowledged_at__isnull=True).select_related("team", "raised_by")
+    if region:
+        teams = teams.filter(region=region)
+        alerts = alerts.filter(team__region=region)
+    return {
+        "seq": seq,
+        "now": now.isoformat(),
+        "calls": [services.call_summary(c) for c in calls],
+        "teams": [services.team_summary(t) | {"program": t.program.name} for t in teams],
+        "alerts": [alert_summary(a) for a in alerts.order_by("raised_at", "id")],
+        "settings": _client_settings(),
+    }
+
+
+def _client_settings() -> dict[str, Any]:
+    return {
+        "location_stale_seconds": settings.LOCATION_STALE_SECONDS,
+        "offer_timeout_seconds": settings.OFFER_TIMEOUT_SECONDS,
+        "location_interval_seconds": settings.RESPONDER_LOCATION_INTERVAL_SECONDS,
+    }
+
+
+def call_for_team(call: Call) -> dict[str, Any]:
+    """What a responder needs to go to a call: where, who, what to expect, how to call back."""
+    from . import services
+
+    screen = next(iter(call.triages.all()), None)
+    notes = [
+        {"at": e.at.isoformat(), "by": e.actor_label, "text": e.detail.get("text", "")}
+        for e in call.events.all()
+        if e.kind == "call.note"
+    ]
+    return services.call_summary(call) | {
+        "call_type_label": call.get_call_type_display(),
+        "tier_label": call.get_tier_display(),
+        "status_label": call.get_status_display(),
+        "location_type": call.get_location_type_display(),
+        "narrative": call.narrative,
+        "person_description": call.person_description,
+        "person_name": str(call.person) if call.person_id else "",
+        "caller_name": call.caller_name,
+        "callback_number": call.callback_number,
+        "language": call.language,
+        "flags": risk_flags(call, screen),
+        "notes": notes,
+    }
+
+
+def my_team_snapshot(user) -> dict[str, Any]:
+    """A responder's phone: their team, its offer or assignment with the call's details, open SOS alerts."""
+    from responders.models import SosAlert, TeamMember
+    from responders.services import alert_summary
+
+    from . import services
+
+    seq = _seqs_for(user)
+    now = timezone.now()
+    membership = TeamMember.objects.select_related("team__program").filter(user=user, active=True).first()
+    out: dict[str, Any] = {
+        "seq": seq,
+        "now": now.isoformat(),
+        "team": None,
+        "assignment": None,
+        "call": None,
+        "alerts": [],
+        "settings": _client_settings(),
+    }
+    if membership is None:
+        return out
+    team = membership.team
+    out["team"] = services.team_summary(team) | {"program": team.program.name}
+    active = (
+        Assignment.objects.filter(team=team, status__in=ACTIVE_ASSIGNMENT)
+        .select_related("team", "call__person")
+        .prefetch_related(
+            Prefetch("call__triages", queryset=Triage.objects.order_by("-at", "-id")),
+            Prefetch(
+                "call__events",
+                queryset=CallEvent.objects.filter(kind="call.note").select_related("actor").order_by("at", "id"),
+            ),
+        )
+        .first()
+    )
+    if active is not None:
+        call = active.call
+        call.active_assignments = [active]
+        out["assignment"] = assignment_row(active)
+        out["call"] = call_for_team(call)
+    out["alerts"] = [
+        alert_summary(a)
+        for a in SosAlert.objects.filter(team=team, acknowledged_at__isnull=True)
+        .select_related("team", "raised_by")
+        .order_by("raised_at", "id")
+    ]
+    return out

@@ -1,0 +1,92 @@
+"""REST for the live screens: snapshots to (re)synchronise from, notes, SOS. Thin edges over services."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers as drf
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crisis.api import require_perms
+from responders import services as responder_services
+from responders.models import SosAlert, Team
+
+from . import live, services
+from .models import Call
+from .serializers import NoteSerializer
+
+
+class BoardSnapshot(APIView):
+    """Everything a dispatch board shows, with the sequence numbers it is current to."""
+
+    permission_classes = [require_perms("dispatch.view_queue")]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(live.board_snapshot(request.user))
+
+
+class MyTeamSnapshot(APIView):
+    """A responder's phone: team, offer or assignment with the call's details and risk flags."""
+
+    permission_classes = [require_perms("responders.update_own_team")]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(live.my_team_snapshot(request.user))
+
+
+def _on_team(user, team_id: int | None) -> bool:
+    membership = getattr(user, "membership", None)
+    return bool(team_id and membership and membership.active and membership.team_id == team_id)
+
+
+class CallNotes(APIView):
+    """Add a note to a call's timeline: the dispatch desk, or the team working the call."""
+
+    @extend_schema(request=NoteSerializer, responses={201: dict})
+    def post(self, request, pk: int):
+        call = get_object_or_404(Call, pk=pk)
+        user = request.user
+        if not (user.has_perm("dispatch.view_call") or _on_team(user, call.team_id)):
+            raise PermissionDenied("Only the dispatch desk or the assigned team can add notes to this call.")
+        ser = NoteSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        event = services.call_add_note(call=call, by=user, text=ser.validated_data["text"])
+        return Response({"at": event.at.isoformat(), "by": event.actor_label, "text": event.detail["text"]}, status=201)
+
+
+class SosInputSerializer(drf.Serializer):
+    latitude = drf.FloatField(required=False, min_value=-90, max_value=90)
+    longitude = drf.FloatField(required=False, min_value=-180, max_value=180)
+
+    def validate(self, data):
+        if ("latitude" in data) != ("longitude" in data):
+            raise drf.ValidationError({"longitude": "Give both latitude and longitude, or neither."})
+        return data
+
+
+class TeamSos(APIView):
+    """The emergency button: only a member of the team can press it."""
+
+    permission_classes = [require_perms("responders.update_own_team")]
+
+    @extend_schema(request=SosInputSerializer, responses={201: dict})
+    def post(self, request, pk: int):
+        team = get_object_or_404(Team, pk=pk)
+        if not _on_team(request.user, team.pk):
+            raise PermissionDenied("You can raise an alert only for your own team.")
+        ser = SosInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        alert = responder_services.team_raise_sos(team=team, by=request.user, **ser.validated_data)
+        return Response(responder_services.alert_summary(alert), status=201)
+
+
+class AlertAcknowledge(APIView):
+    permission_classes = [require_perms("dispatch.assign_call")]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request, pk: int):
+        alert = get_object_or_404(SosAlert, pk=pk)
+        alert = responder_services.alert_acknowledge(alert=alert, by=request.user)
+        return Response(responder_services.alert_summary(alert))

@@ -1,0 +1,375 @@
+// The dispatch board: queue, teams, map, SOS alerts, routing decision with confirm/reassign.
+// Every row is drawn from the same shape whether it came from the snapshot or from an event,
+// so an event simply replaces its row (idempotent upsert) and a resync redraws everything.
+(function () {
+  "use strict";
+  const L_ = window.CrisisLive;
+  const esc = L_.esc;
+  const labels = JSON.parse(document.getElementById("labels").textContent);
+  const CLOSED = { closed: true, cancelled: true };
+
+  const calls = new Map();
+  const teams = new Map();
+  const alerts = new Map();
+  let settings = { location_stale_seconds: 300 };
+  let selected = null;
+  let live = null;
+
+  // --- map -----------------------------------------------------------------
+  const mapEl = document.getElementById("map");
+  let map = null;
+  const callMarkers = new Map();
+  const teamMarkers = new Map();
+  let fitted = false;
+  if (window.L && mapEl) {
+    map = window.L.map(mapEl, { zoomControl: true }).setView([+mapEl.dataset.lat, +mapEl.dataset.lon], 12);
+    // Tiles may fail (no network, tile server down): markers are vectors and HTML, so they still show.
+    window.L.tileLayer(mapEl.dataset.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap contributors" }).addTo(map);
+  }
+
+  function pos(lat, lon) { return lat != null && lon != null ? [lat, lon] : null; }
+
+  function syncMarkers() {
+    if (!map) return;
+    const bounds = [];
+    for (const [id, c] of calls) {
+      const p = pos(c.latitude, c.longitude);
+      let m = callMarkers.get(id);
+      if (!p) { if (m) { m.remove(); callMarkers.delete(id); } continue; }
+      bounds.push(p);
+      const cls = "call-marker p" + (c.priority || 0) + (id === selected ? " selected" : "");
+      if (!m) {
+        m = window.L.circleMarker(p, { radius: 9, weight: 2, fillOpacity: 0.85, className: cls });
+        m.on("click", function () { select(id); });
+        m.addTo(map);
+        callMarkers.set(id, m);
+      } else {
+        m.setLatLng(p);
+        if (m._path) m._path.setAttribute("class", cls + " leaflet-interactive");
+      }
+      m.bindTooltip("#" + id + " " + esc(c.nature));
+    }
+    for (const [id, m] of callMarkers) if (!calls.has(id)) { m.remove(); callMarkers.delete(id); }
+    for (const [id, t] of teams) {
+      const p = pos(t.latitude, t.longitude);
+      let m = teamMarkers.get(id);
+      if (!p) { if (m) { m.remove(); teamMarkers.delete(id); } continue; }
+      bounds.push(p);
+      const stale = isStale(t);
+      const sos = [...alerts.values()].some(function (a) { return a.team_id === id; });
+      const icon = window.L.divIcon({
+        className: "team-marker status-" + t.status + (stale ? " stale" : "") + (sos ? " sos" : ""),
+        html: "<span>" + esc(t.name) + "</span>",
+        iconSize: null,
+      });
+      if (!m) { m = window.L.marker(p, { icon: icon, title: t.name, keyboard: false }).addTo(map); teamMarkers.set(id, m); }
+      else { m.setLatLng(p); m.setIcon(icon); }
+    }
+    for (const [id, m] of teamMarkers) if (!teams.has(id)) { m.remove(); teamMarkers.delete(id); }
+    // Fit once there is something to show, and again whenever a marker lands outside the view.
+    const outside = bounds.some(function (p) { return !map.getBounds().contains(p); });
+    if (bounds.length && (!fitted || outside)) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14 }); fitted = true; }
+  }
+
+  // --- derived facts ---------------------------------------------------------
+  function now() { return live ? live.serverNow() : Date.now(); }
+  function isStale(t) {
+    if (!t.location_reported_at) return true;
+    return (now() - Date.parse(t.location_reported_at)) / 1000 > settings.location_stale_seconds;
+  }
+  function callOfTeam() {
+    const out = new Map();
+    for (const c of calls.values()) if (c.assignment) out.set(c.assignment.team_id, c);
+    return out;
+  }
+  function teamName(id) { const t = teams.get(id); return t ? t.name : "team " + id; }
+
+  // --- rendering -------------------------------------------------------------
+  function callSig(c) {
+    const a = c.assignment || {};
+    return [c.id, c.status, c.priority, c.tier, a.team_id, a.status, c.recommended_team_id, !!c.unrouted_flagged_at].join("|");
+  }
+  function callCells(c) {
+    const a = c.assignment;
+    let team = "—";
+    if (a && a.status === "offered") {
+      team = esc(a.team_name) + ' <small>offered</small> <span class="countdown" data-until="' + esc(a.expires_at) + '"></span>';
+    } else if (a) {
+      team = esc(a.team_name);
+    } else if (c.recommended_team_id) {
+      team = '<span class="badge warn">Recommended: ' + esc(teamName(c.recommended_team_id)) + "</span>";
+    }
+    const prio = c.priority ? "P" + c.priority : "New";
+    return (
+      '<td><span class="prio p' + (c.priority || 0) + '">' + prio + "</span></td>" +
+      '<td><a href="/dispatch/calls/' + c.id + '/">#' + c.id + "</a></td>" +
+      "<td>" + esc(c.nature) + "<br><small>" + esc(labels.call_type[c.call_type] || c.call_type) + "</small></td>" +
+      "<td>" + esc(c.address) + "</td>" +
+      "<td>" + esc(labels.tier[c.tier] || "—") + "</td>" +
+      '<td class="status">' + esc(labels.status[c.status] || c.status) +
+      (c.unrouted_flagged_at ? ' <strong class="flag">No team</strong>' : "") + "</td>" +
+      '<td class="team">' + team + "</td>" +
+      '<td><span class="clock" data-since="' + esc(c.awaiting_since || c.received_at) + '"></span></td>'
+    );
+  }
+  function sortedCalls() {
+    return [...calls.values()].sort(function (a, b) {
+      const pa = a.priority == null ? -1 : a.priority, pb = b.priority == null ? -1 : b.priority;
+      return pa - pb || Date.parse(a.received_at) - Date.parse(b.received_at) || a.id - b.id;
+    });
+  }
+  function renderRows(tbody, items, sigOf, cellsOf, attr, emptyText, cols) {
+    const existing = new Map();
+    for (const tr of tbody.querySelectorAll("tr[" + attr + "]")) existing.set(tr.getAttribute(attr), tr);
+    const empty = tbody.querySelector("tr.empty-row");
+    if (empty) empty.remove();
+    let prev = null;
+    for (const item of items) {
+      const key = String(item.id);
+      let tr = existing.get(key);
+      const sig = sigOf(item);
+      if (!tr) { tr = document.createElement("tr"); tr.setAttribute(attr, key); tr.tabIndex = 0; }
+      if (tr.dataset.sig !== sig) { tr.innerHTML = cellsOf(item); tr.dataset.sig = sig; tr.classList.add("changed"); setTimeout(function (el) { el.classList.remove("changed"); }, 1500, tr); }
+      existing.delete(key);
+      const want = prev ? prev.nextSibling : tbody.firstChild;
+      if (want !== tr) tbody.insertBefore(tr, want);
+      prev = tr;
+    }
+    for (const tr of existing.values()) tr.remove();
+    if (!items.length) tbody.innerHTML = '<tr class="empty-row"><td colspan="' + cols + '" class="empty">' + emptyText + "</td></tr>";
+  }
+
+  function renderCalls() {
+    const rows = sortedCalls();
+    const tbody = document.getElementById("calls");
+    renderRows(tbody, rows, callSig, callCells, "data-call", "No open calls.", 8);
+    for (const tr of tbody.querySelectorAll("tr[data-call]")) {
+      const c = calls.get(+tr.dataset.call);
+      tr.className = "p" + (c.priority || 0) + (c.unrouted_flagged_at ? " flagged" : "") + (c.id === selected ? " selected" : "");
+      tr.dataset.status = c.status;
+    }
+    document.getElementById("counts").textContent = rows.length + " open · " + teams.size + (teams.size === 1 ? " team" : " teams");
+  }
+
+  function teamSig(t, current) {
+    return [t.id, t.status, t.version, current ? current.id + ":" + (current.assignment || {}).status : "", t.status_changed_at].join("|");
+  }
+  function renderTeams() {
+    const current = callOfTeam();
+    const items = [...teams.values()].sort(function (a, b) { return a.name.localeCompare(b.name); });
+    renderRows(
+      document.getElementById("teams"),
+      items,
+      function (t) { return teamSig(t, current.get(t.id)); },
+      function (t) {
+        const c = current.get(t.id);
+        let callCell = "—";
+        if (c) {
+          const offered = c.assignment.status === "offered";
+          callCell = '<a href="#" data-select="' + c.id + '">#' + c.id + "</a> " + esc(c.nature) +
+            (offered ? ' <small>offer</small> <span class="countdown" data-until="' + esc(c.assignment.expires_at) + '"></span>' : "");
+        }
+        return (
+          "<td><strong>" + esc(t.name) + "</strong><br><small>" + esc(t.program || "") + "</small></td>" +
+          '<td><span class="tstatus s-' + esc(t.status) + '">' + esc(labels.team_status[t.status] || t.status) + "</span></td>" +
+          '<td><span class="clock" data-since="' + esc(t.status_changed_at) + '"></span></td>' +
+          "<td>" + callCell + "</td>" +
+          '<td class="position" data-reported="' + esc(t.location_reported_at || "") + '"></td>'
+        );
+      },
+      "data-team",
+      "No teams.",
+      5
+    );
+    for (const tr of document.querySelectorAll("#teams tr[data-team]")) tr.dataset.status = teams.get(+tr.dataset.team).status;
+  }
+
+  function renderAlerts() {
+    const box = document.getElementById("alerts");
+    const items = [...alerts.values()].sort(function (a, b) { return Date.parse(a.raised_at) - Date.parse(b.raised_at); });
+    box.innerHTML = items.map(function (a) {
+      const where = a.latitude != null
+        ? a.latitude.toFixed(5) + ", " + a.longitude.toFixed(5) + ' <small class="age" data-reported="' + esc(a.location_reported_at || "") + '"></small>'
+        : "no known position";
+      return (
+        '<div class="sos" role="alert" data-alert="' + a.id + '">' +
+        "<strong>SOS · " + esc(a.team_name) + "</strong> raised " + L_.hhmmss(new Date(a.raised_at)) + " by " + esc(a.raised_by) +
+        " · last position " + where + (a.call_id ? ' · call <a href="#" data-select="' + a.call_id + '">#' + a.call_id + "</a>" : "") +
+        (labels.can_assign ? ' <button type="button" class="ack" data-ack="' + a.id + '">Acknowledge</button>' : "") +
+        '<span class="error" data-ack-error="' + a.id + '"></span></div>'
+      );
+    }).join("");
+  }
+
+  function renderAll() { renderCalls(); renderTeams(); renderAlerts(); syncMarkers(); tick(); }
+
+  // --- ticking clocks --------------------------------------------------------
+  function tick() {
+    const t = now();
+    for (const el of document.querySelectorAll(".board .clock[data-since]")) {
+      const since = Date.parse(el.dataset.since);
+      el.textContent = isNaN(since) ? "" : L_.duration((t - since) / 1000);
+    }
+    for (const el of document.querySelectorAll(".board .countdown[data-until]")) {
+      const until = Date.parse(el.dataset.until);
+      if (isNaN(until)) { el.textContent = ""; continue; }
+      const left = (until - t) / 1000;
+      el.textContent = left > 0 ? L_.duration(left) + " left" : "lapsing…";
+      el.classList.toggle("urgent", left < 15);
+    }
+    for (const el of document.querySelectorAll("[data-reported]")) {
+      const at = Date.parse(el.dataset.reported);
+      const age = isNaN(at) ? null : (t - at) / 1000;
+      const stale = age == null || age > settings.location_stale_seconds;
+      el.innerHTML = (age == null ? "never reported" : L_.duration(age) + " ago") + (stale ? ' <span class="badge stale">stale</span>' : "");
+      el.classList.toggle("is-stale", stale);
+    }
+  }
+  setInterval(tick, 1000);
+  setInterval(syncMarkers, 15000); // stale markers change with time, not only with events
+
+  // --- selection: routing decision, confirm, reassign ---------------------------
+  function select(id) {
+    selected = id;
+    renderCalls();
+    syncMarkers();
+    loadDetail();
+  }
+  let detailTimer = null;
+  function loadDetail() {
+    const box = document.getElementById("detail");
+    const id = selected;
+    if (!id) return;
+    L_.api("GET", "/api/calls/" + id + "/").then(function (res) {
+      if (selected !== id) return;
+      if (!res.ok) { box.innerHTML = '<p class="error">' + esc(res.error) + "</p>"; return; }
+      // Keep a half-typed reassignment across live redraws.
+      const reason = document.getElementById("assign-reason");
+      const team = document.getElementById("assign-team");
+      const kept = reason && box.querySelector("form.reassign").dataset.call === String(id) ? { reason: reason.value, team: team.value } : null;
+      box.innerHTML = detailHtml(res.data);
+      if (kept) {
+        document.getElementById("assign-reason").value = kept.reason;
+        const select = document.getElementById("assign-team");
+        if ([...select.options].some(function (o) { return o.value === kept.team; })) select.value = kept.team;
+      }
+    }).catch(function () { box.innerHTML = '<p class="error">Could not load the call: offline.</p>'; });
+  }
+  function detailHtml(c) {
+    const ex = c.routing_explanation || {};
+    let html = '<h2>Call #' + c.id + " · " + esc(c.nature) + "</h2>";
+    html += "<p>" + esc(labels.status[c.status] || c.status) + " · " + esc(c.address) + ' · <a href="/dispatch/calls/' + c.id + '/">full page</a></p>';
+    if (ex.chosen) {
+      html += '<p class="explain-chosen">Router chose <strong>' + esc(ex.chosen.team) + "</strong>, ETA " + Math.round((ex.chosen.eta_seconds || 0) / 60) + " min" + (ex.joint ? " (joint assignment)" : "") + "</p>";
+    } else if (ex.at) {
+      html += '<p class="warn">No eligible team is free now.</p>';
+    }
+    if (ex.candidates && ex.candidates.length) {
+      html += '<table class="explain"><thead><tr><th>Team</th><th>ETA</th><th>Free</th><th>Notes</th></tr></thead><tbody>' +
+        ex.candidates.map(function (x) {
+          return "<tr><td>" + esc(x.team) + "</td><td>" + Math.round((x.eta_seconds || 0) / 60) + " min</td><td>" + (x.available_now ? "now" : "soon") + "</td><td>" + esc((x.notes || []).join("; ")) + "</td></tr>";
+        }).join("") + "</tbody></table>";
+    }
+    if (ex.ineligible && ex.ineligible.length) {
+      html += "<details><summary>Not eligible (" + (ex.ineligible_count || ex.ineligible.length) + ")</summary><ul>" +
+        ex.ineligible.map(function (x) { return "<li>" + esc(x.team) + ": " + esc((x.reasons || []).join("; ")) + "</li>"; }).join("") + "</ul></details>";
+    }
+    const open = !CLOSED[c.status] && c.status !== "resolved_by_phone";
+    if (labels.can_assign && open) {
+      if (c.recommended_team) {
+        html += '<button type="button" class="primary" data-confirm="' + c.id + '">Confirm ' + esc(teamName(c.recommended_team)) + "</button>";
+      }
+      const options = [...teams.values()]
+        .filter(function (t) { return t.status === "available"; })
+        .map(function (t) { return '<option value="' + t.id + '">' + esc(t.name) + "</option>"; }).join("");
+      html += '<form class="inline reassign" data-call="' + c.id + '">' +
+        '<label for="assign-team">' + (c.team ? "Reassign to" : "Assign to") + "</label>" +
+        '<select id="assign-team" name="team_id" required>' + (options || '<option value="">No team is available</option>') + "</select>" +
+        '<label for="assign-reason">Reason</label><input id="assign-reason" name="reason" required maxlength="200">' +
+        '<button type="submit">' + (c.team ? "Reassign" : "Assign") + "</button></form>";
+    }
+    html += '<p class="error" id="detail-error" role="alert"></p>';
+    return html;
+  }
+
+  document.addEventListener("click", function (e) {
+    const sel = e.target.closest("[data-select]");
+    if (sel) { e.preventDefault(); select(+sel.dataset.select); return; }
+    const ack = e.target.closest("[data-ack]");
+    if (ack) {
+      ack.disabled = true;
+      L_.api("POST", "/api/alerts/" + ack.dataset.ack + "/acknowledge/").then(function (res) {
+        if (!res.ok) {
+          ack.disabled = false;
+          const err = document.querySelector('[data-ack-error="' + ack.dataset.ack + '"]');
+          if (err) err.textContent = res.error;
+          if (res.status === 409) live.sync();
+        }
+      });
+      return;
+    }
+    const confirm = e.target.closest("[data-confirm]");
+    if (confirm) {
+      confirm.disabled = true;
+      L_.api("POST", "/api/calls/" + confirm.dataset.confirm + "/confirm/").then(showResult);
+      return;
+    }
+    const row = e.target.closest("tr[data-call]");
+    if (row && !e.target.closest("a")) select(+row.dataset.call);
+  });
+  document.addEventListener("keydown", function (e) {
+    const row = e.target.closest && e.target.closest("tr[data-call]");
+    if (row && e.key === "Enter") select(+row.dataset.call);
+  });
+  document.addEventListener("submit", function (e) {
+    const form = e.target.closest("form.reassign");
+    if (!form) return;
+    e.preventDefault();
+    const body = { team_id: +form.team_id.value, reason: form.reason.value };
+    L_.api("POST", "/api/calls/" + form.dataset.call + "/assign/", body).then(showResult);
+  });
+  function showResult(res) {
+    if (res.ok) { loadDetail(); return; }
+    const err = document.getElementById("detail-error");
+    if (err) err.textContent = res.error;
+    for (const b of document.querySelectorAll("#detail button")) b.disabled = false;
+  }
+
+  // --- live wiring ------------------------------------------------------------
+  function upsertCall(c) {
+    if (CLOSED[c.status]) calls.delete(c.id);
+    else calls.set(c.id, Object.assign({}, calls.get(c.id) || {}, c));
+  }
+  function upsertTeam(t) {
+    const old = teams.get(t.id);
+    if (old && old.version > t.version) return; // an older row arriving late
+    teams.set(t.id, Object.assign({}, old || {}, t));
+  }
+  function upsertAlert(a) {
+    if (a.acknowledged_at) alerts.delete(a.id);
+    else alerts.set(a.id, a);
+  }
+
+  live = L_.connect({
+    snapshotUrl: "/api/board/",
+    stateEl: document.getElementById("conn"),
+    onSnapshot: function (data) {
+      settings = data.settings || settings;
+      calls.clear(); teams.clear(); alerts.clear();
+      data.calls.forEach(upsertCall);
+      data.teams.forEach(upsertTeam);
+      data.alerts.forEach(upsertAlert);
+      renderAll();
+      if (selected) loadDetail();
+    },
+    onEvent: function (ev) {
+      const d = ev.data || {};
+      if (d.call) upsertCall(d.call);
+      if (d.team) upsertTeam(d.team);
+      if (d.alert) upsertAlert(d.alert);
+      renderAll();
+      if (d.call && d.call.id === selected) { clearTimeout(detailTimer); detailTimer = setTimeout(loadDetail, 250); }
+    },
+  });
+  window.crisisBoard = { live: live, calls: calls, teams: teams, alerts: alerts };
+})();

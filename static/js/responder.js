@@ -1,0 +1,387 @@
+// The responder's phone: shift, offer, assignment, one-tap status changes, notes, location, SOS.
+//
+// Status taps go through a queue kept in localStorage and are sent strictly in
+// order: offline, they wait and the screen shows them as pending; when the
+// connection returns they are replayed. Each carries the state it was made
+// against (expected_status / expected_version), so the server refuses a stale
+// or out-of-order tap with a 409 that is shown here, and the rest of the queue
+// (made on the same stale view) is dropped rather than applied blindly.
+(function () {
+  "use strict";
+  const L_ = window.CrisisLive;
+  const esc = L_.esc;
+  const labels = JSON.parse(document.getElementById("labels").textContent);
+  const teamId = JSON.parse(document.getElementById("team-id").textContent);
+  const QUEUE_KEY = "crisis.taps." + labels.user + "." + teamId;
+
+  let snap = { team: null, assignment: null, call: null, alerts: [] };
+  let live = null;
+  let lastPosition = null;
+  let lastSentAt = null;
+  let locationProblem = "";
+  let flushing = false;
+  let declining = false;
+
+  const $ = function (id) { return document.getElementById(id); };
+
+  // --- the tap queue -------------------------------------------------------------
+  function loadQueue() { try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; } }
+  function saveQueue(q) { localStorage.setItem(QUEUE_KEY, JSON.stringify(q)); renderQueueLine(); }
+  let queue = loadQueue();
+
+  function applyEffect(effect) {
+    if (!effect) return;
+    if (effect.type === "call_status" && snap.call && snap.call.id === effect.call_id) snap.call.status = effect.status;
+    if (effect.type === "call_cleared" && snap.call && snap.call.id === effect.call_id) { snap.call = null; snap.assignment = null; }
+    if (effect.type === "team_status" && snap.team) { snap.team.status = effect.status; snap.team.version += 1; }
+    if (effect.type === "note" && snap.call && snap.call.id === effect.call_id) {
+      snap.call.notes = (snap.call.notes || []).concat([{ at: new Date().toISOString(), by: labels.user, text: effect.text, pending: true }]);
+    }
+  }
+
+  function tap(item) {
+    item.id = Date.now() + "-" + Math.random().toString(36).slice(2, 7);
+    queue.push(item);
+    saveQueue(queue);
+    applyEffect(item.effect);
+    render();
+    flush();
+  }
+
+  function flush() {
+    if (flushing || !queue.length) return;
+    flushing = true;
+    const item = queue[0];
+    L_.api("POST", item.url, item.body).then(function (res) {
+      flushing = false;
+      if (res.ok) {
+        queue.shift();
+        saveQueue(queue);
+        flush();
+        if (!queue.length) live.sync();
+        return;
+      }
+      if (res.status >= 500) { setTimeout(flush, 5000); return; } // the server's trouble: try again
+      const dropped = queue.length - 1;
+      queue = [];
+      saveQueue(queue);
+      showMessage("“" + item.label + "” was not applied: " + res.error +
+        (dropped ? " " + dropped + " later change" + (dropped > 1 ? "s were" : " was") + " not sent." : ""));
+      live.sync();
+    }).catch(function () {
+      flushing = false; // offline: keep the queue; "online" or the retry timer sends it
+      renderQueueLine();
+    });
+  }
+  window.addEventListener("online", flush);
+  setInterval(flush, 5000);
+
+  function renderQueueLine() {
+    const el = $("queue-line");
+    if (!queue.length) { el.hidden = true; return; }
+    el.hidden = false;
+    el.textContent = queue.length + " change" + (queue.length > 1 ? "s" : "") + " waiting to be sent: " +
+      queue.map(function (q) { return q.label; }).join(", ") + (navigator.onLine ? " (sending…)" : " (offline)");
+  }
+
+  function showMessage(text) {
+    const el = $("message");
+    el.textContent = text;
+    el.hidden = !text;
+  }
+
+  // --- rendering -----------------------------------------------------------------
+  function button(label, attrs, cls, type) {
+    return '<button type="' + (type || "button") + '" class="big ' + (cls || "") + '" ' + attrs + ">" + esc(label) + "</button>";
+  }
+
+  function renderShift() {
+    const t = snap.team;
+    if (!t) return;
+    const pill = $("team-status");
+    pill.textContent = labels.team_status[t.status] || t.status;
+    pill.dataset.status = t.status;
+    let html = "";
+    if (t.status === "off_shift") html = button("Go on shift", 'data-team-status="available"', "primary");
+    else if (t.status === "available") html = button("Go off shift", 'data-team-status="off_shift"') + button("Out of service", 'data-team-status="out_of_service"');
+    else if (t.status === "out_of_service") html = button("Back in service", 'data-team-status="available"', "primary") + button("Go off shift", 'data-team-status="off_shift"');
+    else html = '<p class="small muted">On a call: finish it before changing shift.</p>';
+    $("shift-actions").innerHTML = html;
+  }
+
+  function flagsHtml(flags) {
+    if (!flags || !flags.length) return '<p class="small muted">No risk flags recorded.</p>';
+    return '<ul class="flags">' + flags.map(function (f) {
+      return '<li class="flag-item ' + (f.danger ? "danger" : "caution") + '" data-flag="' + esc(f.code) + '">' + (f.danger ? "⚠ " : "") + esc(f.label) + "</li>";
+    }).join("") + "</ul>";
+  }
+
+  function mapLinks(c) {
+    const q = encodeURIComponent(c.address);
+    if (c.latitude != null) {
+      const ll = c.latitude + "," + c.longitude;
+      return '<a class="button big maps" href="geo:' + ll + "?q=" + ll + "(" + q + ')">Open in maps</a>' +
+        ' <a class="small" href="https://www.openstreetmap.org/?mlat=' + c.latitude + "&mlon=" + c.longitude + "#map=17/" + c.latitude + "/" + c.longitude + '" target="_blank" rel="noopener">web map</a>';
+    }
+    return '<a class="button big maps" href="geo:0,0?q=' + q + '">Open in maps</a>';
+  }
+
+  // Redraw a card only when its content changed, keeping what the responder is typing or choosing
+  // (an event arriving mid-note must not wipe the note).
+  function paint(box, html) {
+    if (box.dataset.html === html) return;
+    const kept = {};
+    for (const el of box.querySelectorAll("input[id], select[id], textarea[id]")) kept[el.id] = { value: el.value, hidden: el.hidden };
+    const focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.id : null;
+    box.innerHTML = html;
+    box.dataset.html = html;
+    for (const id in kept) {
+      const el = document.getElementById(id);
+      if (!el) continue;
+      if (el.tagName !== "SELECT" || [...el.options].some(function (o) { return o.value === kept[id].value; })) el.value = kept[id].value;
+      if (el.id === "decline-other") el.hidden = kept[id].hidden;
+    }
+    if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+  }
+
+  function renderOffer() {
+    const box = $("offer");
+    const a = snap.assignment, c = snap.call;
+    if (!a || a.status !== "offered" || !c) { box.hidden = true; paint(box, ""); declining = false; return; }
+    box.hidden = false;
+    const reasons = labels.decline_reasons.map(function (r) { return '<option value="' + esc(r) + '">' + esc(r) + "</option>"; }).join("");
+    paint(box,
+      '<h2>New call offered <span class="countdown" data-until="' + esc(a.expires_at) + '"></span></h2>' +
+      flagsHtml(c.flags) +
+      '<p class="nature"><strong>#' + c.id + " · " + esc(c.nature) + "</strong><br>" + esc(c.call_type_label) + (c.priority ? " · P" + c.priority : "") + "</p>" +
+      '<p class="address">' + esc(c.address) + "</p>" +
+      (a.eta_seconds != null ? '<p class="small">Estimated ' + Math.round(a.eta_seconds / 60) + " min away</p>" : "") +
+      button("Accept", 'id="accept" data-assignment="' + a.id + '"', "primary accept") +
+      (declining
+        ? '<form id="decline-form" class="stack"><label for="decline-reason">Reason for declining</label>' +
+          '<select id="decline-reason" name="reason">' + reasons + '<option value="other">Other…</option></select>' +
+          '<input id="decline-other" name="other" placeholder="Other reason" maxlength="200" hidden>' +
+          button("Send decline", 'id="decline-send"', "danger", "submit") + button("Back", 'id="decline-back"') + "</form>"
+        : button("Decline…", 'id="decline"', "")));
+    tick();
+  }
+
+  const NEXT = {
+    assigned: [["en_route", "En route"], ["on_scene", "On scene"]],
+    en_route: [["on_scene", "On scene"]],
+    on_scene: [["transporting", "Transporting"]],
+    transporting: [],
+  };
+
+  function renderAssignment() {
+    const box = $("assignment");
+    const a = snap.assignment, c = snap.call;
+    if (!a || a.status !== "accepted" || !c) { box.hidden = true; paint(box, ""); return; }
+    box.hidden = false;
+    const steps = (NEXT[c.status] || []).map(function (s) {
+      return button(s[1], 'data-advance="' + s[0] + '"', "primary step");
+    }).join("");
+    const canClear = c.status === "on_scene" || c.status === "transporting";
+    const dispositions = labels.disposition.map(function (d) { return '<option value="' + esc(d[0]) + '">' + esc(d[1]) + "</option>"; }).join("");
+    const notes = (c.notes || []).map(function (n) {
+      return "<li><small>" + L_.hhmm(new Date(n.at)) + " " + esc(n.by) + (n.pending ? " (not sent yet)" : "") + "</small><br>" + esc(n.text) + "</li>";
+    }).join("");
+    paint(box,
+      flagsHtml(c.flags) +
+      '<h2>#' + c.id + " · " + esc(c.nature) + "</h2>" +
+      '<p class="call-status">Call status: <strong id="call-status" data-status="' + esc(c.status) + '">' + esc(labels.status[c.status] || c.status) + "</strong></p>" +
+      '<p class="address"><strong>' + esc(c.address) + "</strong> <small>(" + esc(c.location_type) + ")</small></p>" + mapLinks(c) +
+      '<dl class="facts">' +
+      "<dt>Type</dt><dd>" + esc(c.call_type_label) + (c.priority ? " · P" + c.priority : "") + (c.language && c.language !== "en" ? " · language " + esc(c.language) : "") + "</dd>" +
+      "<dt>Person</dt><dd>" + esc(c.person_name) + " " + esc(c.person_description) + "</dd>" +
+      "<dt>Caller</dt><dd>" + esc(c.caller_name || "—") + (c.callback_number ? ' · <a class="tel" href="tel:' + esc(c.callback_number.replace(/[^0-9+]/g, "")) + '">' + esc(c.callback_number) + "</a>" : "") + "</dd>" +
+      "</dl>" +
+      (c.narrative ? '<p class="narrative">' + esc(c.narrative) + "</p>" : "") +
+      '<div class="steps stack">' + steps + "</div>" +
+      (canClear
+        ? '<form id="clear-form" class="stack"><label for="disposition">Disposition</label><select id="disposition" name="disposition" required>' +
+          dispositions + "</select>" + button("Clear call", 'id="clear"', "primary", "submit") + "</form>"
+        : "") +
+      '<section class="notes"><h3>Notes</h3><ol class="note-list">' + notes + "</ol>" +
+      '<form id="note-form" class="stack"><label for="note-text">Add a note</label><textarea id="note-text" name="text" rows="2" maxlength="2000" required></textarea>' +
+      button("Add note", "", "", "submit") + "</form></section>");
+  }
+
+  function renderSos() {
+    const open = (snap.alerts || []).filter(function (a) { return !a.acknowledged_at; });
+    const el = $("sos-status");
+    if (open.length) el.textContent = "SOS sent " + L_.hhmmss(new Date(open[open.length - 1].raised_at)) + ": dispatch alerted, waiting for acknowledgement.";
+    else if (el.dataset.ackBy) el.textContent = "Dispatch acknowledged your SOS (" + el.dataset.ackBy + ").";
+  }
+
+  function renderLocation() {
+    const t = snap.team;
+    const el = $("location-line");
+    if (!t || t.status === "off_shift") { el.textContent = "Location: not shared while off shift."; return; }
+    let text = "Sharing location every " + labels.location_interval_seconds + " s · last sent " + (lastSentAt ? L_.hhmmss(lastSentAt) : "not yet");
+    if (locationProblem) text += " · " + locationProblem;
+    el.textContent = text;
+  }
+
+  function render() {
+    renderShift();
+    renderOffer();
+    renderAssignment();
+    $("idle").hidden = !!(snap.assignment && snap.call);
+    renderSos();
+    renderLocation();
+    renderQueueLine();
+    tick();
+  }
+
+  function tick() {
+    const now = live ? live.serverNow() : Date.now();
+    for (const el of document.querySelectorAll(".countdown[data-until]")) {
+      const left = (Date.parse(el.dataset.until) - now) / 1000;
+      el.textContent = isNaN(left) ? "" : left > 0 ? L_.duration(left) + " to answer" : "time is up";
+      el.classList.toggle("urgent", left < 15);
+    }
+  }
+  setInterval(tick, 1000);
+
+  // --- actions -------------------------------------------------------------------
+  document.addEventListener("click", function (e) {
+    const t = e.target.closest("button");
+    if (!t) return;
+    if (t.dataset.teamStatus) {
+      const label = t.textContent;
+      tap({
+        label: label,
+        url: "/api/teams/" + teamId + "/status/",
+        body: { status: t.dataset.teamStatus, expected_version: snap.team.version },
+        effect: { type: "team_status", status: t.dataset.teamStatus },
+      });
+      if (t.dataset.teamStatus !== "off_shift") setTimeout(shareLocation, 500);
+      return;
+    }
+    if (t.dataset.advance) {
+      const c = snap.call;
+      tap({
+        label: t.textContent,
+        url: "/api/calls/" + c.id + "/advance/",
+        body: { status: t.dataset.advance, expected_status: c.status },
+        effect: { type: "call_status", call_id: c.id, status: t.dataset.advance },
+      });
+      return;
+    }
+    if (t.id === "accept") {
+      t.disabled = true;
+      L_.api("POST", "/api/assignments/" + t.dataset.assignment + "/accept/").then(function (res) {
+        if (!res.ok) showMessage("Could not accept: " + res.error); else showMessage("");
+        live.sync();
+      }).catch(function () { t.disabled = false; showMessage("You are offline: the offer was not accepted. Call dispatch."); });
+      return;
+    }
+    if (t.id === "decline") { declining = true; renderOffer(); return; }
+    if (t.id === "decline-back") { e.preventDefault(); declining = false; renderOffer(); return; }
+    if (t.id === "sos") { $("sos-confirm").hidden = false; t.hidden = true; $("sos-send").focus(); return; }
+    if (t.id === "sos-cancel") { $("sos-confirm").hidden = true; $("sos").hidden = false; return; }
+    if (t.id === "sos-send") { sendSos(); return; }
+  });
+
+  document.addEventListener("change", function (e) {
+    if (e.target.id === "decline-reason") $("decline-other").hidden = e.target.value !== "other";
+  });
+
+  document.addEventListener("submit", function (e) {
+    const form = e.target;
+    e.preventDefault();
+    if (form.id === "decline-form") {
+      const reason = form.reason.value === "other" ? form.other.value.trim() : form.reason.value;
+      if (!reason) { showMessage("Give a reason for declining."); return; }
+      L_.api("POST", "/api/assignments/" + snap.assignment.id + "/decline/", { reason: reason }).then(function (res) {
+        showMessage(res.ok ? "" : "Could not decline: " + res.error);
+        declining = false;
+        live.sync();
+      }).catch(function () { showMessage("You are offline: the decline was not sent."); });
+    }
+    if (form.id === "clear-form") {
+      const c = snap.call;
+      tap({
+        label: "Clear call (" + form.disposition.options[form.disposition.selectedIndex].text + ")",
+        url: "/api/calls/" + c.id + "/clear/",
+        body: { disposition: form.disposition.value, expected_status: c.status },
+        effect: { type: "call_cleared", call_id: c.id },
+      });
+    }
+    if (form.id === "note-form") {
+      const text = form.text.value.trim();
+      if (!text) return;
+      const c = snap.call;
+      form.text.value = "";
+      tap({ label: "Note", url: "/api/calls/" + c.id + "/notes/", body: { text: text }, effect: { type: "note", call_id: c.id, text: text } });
+    }
+  });
+
+  function sendSos() {
+    const body = lastPosition ? { latitude: lastPosition.latitude, longitude: lastPosition.longitude } : {};
+    const status = $("sos-status");
+    status.textContent = "Sending SOS…";
+    L_.api("POST", "/api/teams/" + teamId + "/sos/", body).then(function (res) {
+      $("sos-confirm").hidden = true;
+      $("sos").hidden = false;
+      if (!res.ok) { status.textContent = "SOS NOT SENT: " + res.error + " Call dispatch by phone."; return; }
+      snap.alerts = (snap.alerts || []).concat([res.data]);
+      renderSos();
+    }).catch(function () {
+      $("sos-confirm").hidden = true;
+      $("sos").hidden = false;
+      status.textContent = "SOS NOT SENT: you are offline. Call dispatch or 911 by phone.";
+    });
+  }
+
+  // --- location sharing ------------------------------------------------------------
+  function shareLocation() {
+    const t = snap.team;
+    if (!t || t.status === "off_shift") { renderLocation(); return; }
+    if (!navigator.geolocation) { locationProblem = "this device cannot share its location"; renderLocation(); return; }
+    navigator.geolocation.getCurrentPosition(function (p) {
+      lastPosition = { latitude: p.coords.latitude, longitude: p.coords.longitude };
+      L_.api("POST", "/api/teams/" + teamId + "/location/", lastPosition).then(function (res) {
+        if (res.ok) { lastSentAt = new Date(); locationProblem = ""; } else locationProblem = "not accepted: " + res.error;
+        renderLocation();
+      }).catch(function () { locationProblem = "not sent: offline"; renderLocation(); });
+    }, function (err) {
+      locationProblem = err.code === 1 ? "location permission denied" : "position unavailable";
+      renderLocation();
+    }, { enableHighAccuracy: true, maximumAge: 10000, timeout: 15000 });
+  }
+  setInterval(shareLocation, labels.location_interval_seconds * 1000);
+
+  // --- live wiring --------------------------------------------------------------------
+  let resyncTimer = null;
+  live = L_.connect({
+    snapshotUrl: "/api/my-team/",
+    stateEl: $("conn"),
+    onSnapshot: function (data) {
+      const wasOff = !snap.team || snap.team.status === "off_shift";
+      snap = data;
+      for (const item of queue) applyEffect(item.effect); // taps not sent yet stay visible
+      render();
+      if (wasOff && snap.team && snap.team.status !== "off_shift") shareLocation();
+    },
+    onEvent: function (ev) {
+      const d = ev.data || {};
+      if (d.team && snap.team && d.team.id === snap.team.id && d.team.version >= snap.team.version) {
+        Object.assign(snap.team, d.team);
+        for (const item of queue) if (item.effect && item.effect.type === "team_status") applyEffect(item.effect);
+        render();
+      }
+      if (d.alert) {
+        snap.alerts = (snap.alerts || []).filter(function (a) { return a.id !== d.alert.id; });
+        if (d.alert.acknowledged_at) $("sos-status").dataset.ackBy = (d.alert.acknowledged_by || "") + " at " + L_.hhmmss(new Date(d.alert.acknowledged_at));
+        else snap.alerts.push(d.alert);
+        renderSos();
+      }
+      if (d.call) { clearTimeout(resyncTimer); resyncTimer = setTimeout(function () { live.sync(); }, 100); }
+    },
+    onState: function (state) { if (state === "live") flush(); renderQueueLine(); },
+  });
+  window.crisisPhone = { live: live, queue: function () { return queue; }, snap: function () { return snap; } };
+  render();
+})();

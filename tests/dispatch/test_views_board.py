@@ -1,0 +1,36 @@
+"""The board and phone pages are shells over the live API; libraries come from our own static files."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_board_page_serves_leaflet_from_static_with_the_configured_tiles(client, dana, settings):
+    settings.MAP_TILE_URL = "https://tiles.example.test/{z}/{x}/{y}.png"
+    client.force_login(dana)
+    html = client.get("/dispatch/board/").content.decode()
+    assert "/static/vendor/leaflet/leaflet.js" in html and "/static/vendor/leaflet/leaflet.css" in html
+    assert 'data-tiles="https://tiles.example.test/{z}/{x}/{y}.png"' in html
+    assert "unpkg" not in html and "cdn" not in html.lower()
+    assert 'id="conn"' in html
+
+
+def test_leaflet_is_in_static_files(client, dana):
+    from django.contrib.staticfiles import finders
+
+    for path in ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "vendor/leaflet/images/marker-icon.png"):
+        assert finders.find(path), path
+
+
+def test_phone_page_for_a_responder(client, rita):
+    client.force_login(rita)
+    html = client.get("/responder/").content.decode()
+    assert 'name="viewport"' in html and "js/responder.js" in html and 'id="sos"' in html
+
+
+def test_phone_page_for_a_responder_without_a_team(client, db):
+    from tests.conftest import make_user
+
+    client.force_login(make_user("loner", "responder"))
+    html = client.get("/responder/").content.decode()
+    assert "not on a team" in html and "responder.js" not in html
