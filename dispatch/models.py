@@ -147,6 +147,9 @@ class Call(models.Model):
     last_routed_at = models.DateTimeField(null=True, blank=True)
     unrouted_flagged_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    # Bumped with every published change, so a screen can drop a row that
+    # arrives after a newer one (two commits on one call within milliseconds).
+    version = models.PositiveIntegerField(default=0)
 
     objects = CallQuerySet.as_manager()
 

@@ -24,7 +24,7 @@ from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import Person, User
 from responders.models import Team, TeamStatus
 
-from . import events, jobs, live, triage
+from . import events, jobs, live, standards, triage
 from .models import (
     FIELD_TIERS,
     TRANSITIONS,
@@ -69,9 +69,36 @@ def call_summary(call: Call) -> dict[str, Any]:
         "team_id": call.team_id,
         "recommended_team_id": call.recommended_team_id,
         "unrouted_flagged_at": call.unrouted_flagged_at.isoformat() if call.unrouted_flagged_at else None,
+        "version": call.version,
+        # Running standards clocks; the board ticks them and highlights a call about to breach.
+        "standards": live_clocks(call),
         # The offer or assignment in force, so a board can redraw the row from this event alone.
         "assignment": live.active_assignment_row(call),
     }
+
+
+# The response clocks a board watches; the 72-hour follow-up belongs to case work, not the live board.
+LIVE_STANDARDS = ("answer", "dispatch", "arrival")
+# Clocks whose near-breach is pushed to the boards as a timeline event by the sweep.
+PUSHED_STANDARDS = ("dispatch", "arrival")
+
+
+def live_clocks(call: Call) -> list[dict[str, Any]]:
+    if not call.is_open:
+        return []
+    configured = standards.configured_standards()
+    near = {s.key: s.near_fraction for s in configured}
+    return [
+        {
+            "key": c.key,
+            "label": c.label,
+            "started_at": c.started_at.isoformat(),
+            "near_at": (c.started_at + timedelta(seconds=c.target_seconds * near[c.key])).isoformat(),
+            "target_at": c.target_at.isoformat(),
+        }
+        for c in standards.clocks_for(call, timezone.now(), configured)
+        if not c.stopped and c.key in LIVE_STANDARDS
+    ]
 
 
 def _event(
@@ -84,6 +111,8 @@ def _event(
     team: Team | None = None,
     **detail: Any,
 ) -> CallEvent:
+    Call.objects.filter(pk=call.pk).update(version=F("version") + 1)
+    call.refresh_from_db(fields=["version"])
     ev = CallEvent.objects.create(
         call=call,
         kind=kind,
@@ -113,6 +142,10 @@ def _transition(call: Call, to: str, *, by: User | None, kind: str, team: Team |
     call.status = to
     call.status_changed_at = now
     if to == Status.AWAITING_TEAM:
+        if before in (Status.ASSIGNED, Status.EN_ROUTE):
+            # Back in the queue after a team was withdrawn: a new wait, with its own flag.
+            call.awaiting_since = now
+            call.unrouted_flagged_at = None
         call.awaiting_since = call.awaiting_since or now
     call.save()
     _event(call, kind, by=by, from_status=before, to_status=to, team=team, **detail)
@@ -649,4 +682,46 @@ def calls_sweep(*, now=None) -> dict[str, int]:
             call.save(update_fields=["unrouted_flagged_at"])
             _event(call, "call.unrouted_flagged", by=None, waiting_seconds=round(call.waiting_seconds(now)))
             flagged += 1
-    return {"lapsed": lapsed, "regions_routed": len(regions), "flagged": flagged}
+    warned = calls_warn_standards(now=now)
+    return {"lapsed": lapsed, "regions_routed": len(regions), "flagged": flagged, "warned": warned}
+
+
+def calls_warn_standards(*, now=None) -> int:
+    """Push a warning once per call and standard when a response clock nears or passes its target.
+
+    The board ticks the clocks itself; this event makes the warning reach
+    supervisors and the call's timeline even when no board is open.
+    """
+    now = now or timezone.now()
+    open_calls = list(
+        Call.objects.filter(status__in=[Status.AWAITING_TEAM, Status.ASSIGNED, Status.EN_ROUTE, Status.TRIAGED])
+    )
+    if not open_calls:
+        return 0
+    already = set(
+        CallEvent.objects.filter(call__in=open_calls, kind="call.standard_warning").values_list(
+            "call_id", "detail__standard"
+        )
+    )
+    configured = standards.configured_standards()
+    warned = 0
+    for call in open_calls:
+        for clock in standards.clocks_for(call, now, configured):
+            if clock.stopped or clock.key not in PUSHED_STANDARDS or clock.state == standards.OK:
+                continue
+            if (call.pk, clock.key) in already:
+                continue
+            with transaction.atomic():
+                locked = _lock_call(call.pk)
+                if not locked.is_open:
+                    continue
+                _event(
+                    locked,
+                    "call.standard_warning",
+                    by=None,
+                    standard=clock.key,
+                    state=clock.state,
+                    target_at=clock.target_at.isoformat(),
+                )
+            warned += 1
+    return warned

@@ -87,7 +87,8 @@
   // --- rendering -------------------------------------------------------------
   function callSig(c) {
     const a = c.assignment || {};
-    return [c.id, c.status, c.priority, c.tier, a.team_id, a.status, c.recommended_team_id, !!c.unrouted_flagged_at].join("|");
+    const std = (c.standards || []).map(function (x) { return x.key + x.target_at; }).join(",");
+    return [c.id, c.status, c.priority, c.tier, a.team_id, a.status, c.recommended_team_id, !!c.unrouted_flagged_at, std].join("|");
   }
   function callCells(c) {
     const a = c.assignment;
@@ -109,8 +110,16 @@
       '<td class="status">' + esc(labels.status[c.status] || c.status) +
       (c.unrouted_flagged_at ? ' <strong class="flag">No team</strong>' : "") + "</td>" +
       '<td class="team">' + team + "</td>" +
-      '<td><span class="clock" data-since="' + esc(c.awaiting_since || c.received_at) + '"></span></td>'
+      '<td><span class="clock" data-since="' + esc(c.awaiting_since || c.received_at) + '"></span>' + standardCell(c) + "</td>"
     );
+  }
+  // The running standard with the nearest target (answer, dispatch, arrival): ticks like the other clocks.
+  function standardCell(c) {
+    const running = (c.standards || []).slice().sort(function (a, b) { return Date.parse(a.target_at) - Date.parse(b.target_at); });
+    if (!running.length) return "";
+    const s = running[0];
+    return '<br><small class="std" data-near="' + esc(s.near_at) + '" data-target="' + esc(s.target_at) +
+      '" data-label="' + esc(s.label) + '"></small>';
   }
   function sortedCalls() {
     return [...calls.values()].sort(function (a, b) {
@@ -216,6 +225,15 @@
       const left = (until - t) / 1000;
       el.textContent = left > 0 ? L_.duration(left) + " left" : "lapsing…";
       el.classList.toggle("urgent", left < 15);
+    }
+    for (const el of document.querySelectorAll(".board .std[data-target]")) {
+      const target = Date.parse(el.dataset.target), near = Date.parse(el.dataset.near);
+      const left = (target - t) / 1000;
+      const state = left < 0 ? "breached" : t >= near ? "near" : "ok";
+      el.textContent = el.dataset.label + ": " + (left < 0 ? "over by " + L_.duration(-left) : L_.duration(left) + " left");
+      el.dataset.state = state;
+      const row = el.closest("tr");
+      if (row) { row.classList.toggle("std-near", state === "near"); row.classList.toggle("std-breached", state === "breached"); }
     }
     for (const el of document.querySelectorAll("[data-reported]")) {
       const at = Date.parse(el.dataset.reported);
@@ -337,6 +355,8 @@
 
   // --- live wiring ------------------------------------------------------------
   function upsertCall(c) {
+    const old = calls.get(c.id);
+    if (old && old.version > c.version) return; // an older row arriving late
     if (CLOSED[c.status]) calls.delete(c.id);
     else calls.set(c.id, Object.assign({}, calls.get(c.id) || {}, c));
   }

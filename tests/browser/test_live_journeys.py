@@ -48,7 +48,7 @@ def board_rows(page) -> dict:
         """() => {
             const text = (sel) => [...document.querySelectorAll(sel)].map(tr => {
                 const copy = tr.cloneNode(true);
-                copy.querySelectorAll('.clock, .countdown, [data-reported]').forEach(el => el.remove());
+                copy.querySelectorAll('.clock, .countdown, .std, [data-reported]').forEach(el => el.remove());
                 return copy.innerText.replace(/\\s+/g, ' ').trim();
             });
             return {
@@ -134,6 +134,8 @@ def test_call_from_intake_to_clear_live_on_board_and_phone(live_stack, chromium,
 
         row = board.locator(f'#calls tr[data-call="{call_id}"]')
         expect(row).to_have_attribute("data-status", "received", timeout=WAIT)
+        # The answer standard's clock ticks on the new row (NENA: 15 s).
+        expect(row.locator(".std")).to_contain_text("Answered within 15 s", timeout=WAIT)
 
         intake.check("input[name=weapons]")
         intake.check("input[name=intoxication]")
@@ -142,6 +144,8 @@ def test_call_from_intake_to_clear_live_on_board_and_phone(live_stack, chromium,
         # The worker routes it: the board shows the offer with its countdown...
         expect(row.locator("td.team")).to_contain_text("Team A", timeout=WAIT)
         expect(row.locator(".countdown")).to_contain_text("left", timeout=WAIT)
+        # ...and, triaged, the call runs against the dispatch and arrival standards.
+        expect(row.locator(".std")).to_contain_text(re.compile(r"Dispatched within 60 s|Team on scene"), timeout=WAIT)
         expect(board.locator(f'#teams tr[data-team="{people["team_a"].pk}"]')).to_have_attribute(
             "data-status", "offered", timeout=WAIT
         )
