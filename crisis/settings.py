@@ -186,6 +186,10 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+    # With late acks, Redis hands an unacknowledged message (its worker died
+    # outright) to another worker after this long; it must exceed the longest
+    # countdown we schedule (the offer timeout). The periodic sweep covers the gap.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 600)}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     _broker_dir = VAR_DIR / "broker"

@@ -139,10 +139,24 @@ def _send_now(messages: dict[str, dict[str, Any]]) -> None:
     try:
         if _server_loop is not None and _server_loop.is_running() and not _on_loop(_server_loop):
             asyncio.run_coroutine_threadsafe(_fan_out(), _server_loop).result(timeout=5)
+        elif _loop_running_here():
+            # Sync code called from inside an event loop's thread (a shell or a
+            # test driving a browser): async_to_sync refuses to block that loop.
+            worker = threading.Thread(target=async_to_sync(_fan_out), name="publish")
+            worker.start()
+            worker.join(timeout=5)
         else:
             async_to_sync(_fan_out)()
     except Exception:  # a dead realtime layer must never break the write that already committed
         log.exception("realtime publish failed for %s", next(iter(messages.values()), {}).get("kind"))
+
+
+def _loop_running_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:

@@ -69,7 +69,13 @@ def celery_binary() -> str:
 
 
 @contextlib.contextmanager
-def celery_worker(*, env: dict[str, str] | None = None, queue: str | None = None) -> Iterator[WorkerHandle]:
+def celery_worker(
+    *,
+    env: dict[str, str] | None = None,
+    queue: str | None = None,
+    pool: str = "solo",
+    imports: tuple[str, ...] = (),
+) -> Iterator[WorkerHandle]:
     from crisis.celery import app
 
     redis_url = settings.REDIS_URL
@@ -99,7 +105,9 @@ def celery_worker(*, env: dict[str, str] | None = None, queue: str | None = None
             "-A",
             "crisis",
             "worker",
-            "--pool=solo",
+            f"--pool={pool}",
+            "--concurrency=1",
+            *(arg for module in imports for arg in ("-I", module)),
             "-Q",
             queue,
             "-n",
