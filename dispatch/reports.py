@@ -93,58 +93,13 @@ class Seconds(Func):
         )
 
 
-class _SqlitePercentile:
-    """percentile_cont for SQLite: same linear interpolation as PostgreSQL's."""
+class _SqlitePercentiles:
+    """percentile_cont for SQLite, with PostgreSQL's linear interpolation: several
+    percentiles from one sort, as a JSON list (PostgreSQL returns an array)."""
 
     def __init__(self):
         self.values: list[float] = []
-        self.fraction = 0.5
-
-    def step(self, value, fraction):
-        if value is not None:
-            self.values.append(value)
-            self.fraction = fraction
-
-    def finalize(self):
-        if not self.values:
-            return None
-        values = sorted(self.values)
-        k = (len(values) - 1) * self.fraction
-        lo, hi = math.floor(k), math.ceil(k)
-        return values[lo] + (values[hi] - values[lo]) * (k - lo)
-
-
-class Percentile(Aggregate):
-    """Continuous percentile (0..1) of a numeric expression, ignoring NULLs."""
-
-    function = "percentile_cont"
-    name = "Percentile"
-    output_field = FloatField()
-    allow_distinct = False
-
-    def __init__(self, expression, fraction: float, **extra):
-        self.fraction = float(fraction)
-        super().__init__(expression, **extra)
-
-    def as_sql(self, compiler, connection, **extra):
-        return super().as_sql(
-            compiler,
-            connection,
-            template=f"percentile_cont({self.fraction}) WITHIN GROUP (ORDER BY %(expressions)s)",
-            **extra,
-        )
-
-    def as_sqlite(self, compiler, connection, **extra):
-        connection.ensure_connection()
-        # Registering is idempotent and cheap; it has to happen per raw connection.
-        connection.connection.create_aggregate("crisis_percentile", 2, _SqlitePercentile)
-        return super().as_sql(
-            compiler, connection, template=f"crisis_percentile(%(expressions)s, {self.fraction})", **extra
-        )
-
-
-class _SqlitePercentiles(_SqlitePercentile):
-    """Several percentiles from one sort, as a JSON list (PostgreSQL returns an array)."""
+        self.fraction = ""
 
     def step(self, value, fractions):
         if value is not None:
@@ -949,7 +904,7 @@ def caseload_report(f: Filters) -> Report:
         for r in f.calls()
         .filter(team_id__in=team_ids, assigned_at__isnull=False)
         .values("team")
-        .annotate(n=Count("id"), on_task=Sum(on_task), on_task_median=Percentile(on_task, 0.5))
+        .annotate(n=Count("id"), on_task=Sum(on_task), on_task_pct=Percentiles(on_task, (0.5,)))
         .order_by()
     }
     staff = dict(
@@ -972,7 +927,7 @@ def caseload_report(f: Filters) -> Report:
                 "handled": n,
                 "per_shift": round(n / shifts, 2),
                 "on_task_hours": round((h.get("on_task") or 0) / 3600.0, 1),
-                "on_task_median": h.get("on_task_median"),
+                "on_task_median": (h.get("on_task_pct") or [None])[0],
             }
         )
     team_table = Table(
