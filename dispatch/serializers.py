@@ -84,6 +84,10 @@ class NoteSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000)
 
 
+class PhoneResolutionSerializer(serializers.Serializer):
+    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
 class TriageSerializer(serializers.ModelSerializer):
     by = serializers.StringRelatedField()
     rules = serializers.SerializerMethodField()
