@@ -28,7 +28,7 @@ class CallListCreate(APIView):
             OpenApiParameter("program", int),
             OpenApiParameter("open", bool),
         ],
-        responses=serializers.CallListSerializer(many=True),
+        responses=serializers.CallPageSerializer,
     )
     def get(self, request):
         user = request.user

@@ -8,8 +8,10 @@ Run them on both databases: NUL bytes and integer overflow fail differently on P
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 import pytest
+from django.db import transaction
 
 from crisis.models import AuditEntry
 from dispatch.models import CallEvent
@@ -114,20 +116,31 @@ def _check(response, before):
             assert response.json(), "an error must say what is wrong"
 
 
+@contextmanager
+def _rolled_back():
+    """Each request sees the same world: a success (a closed call, say) does not hide the next input's path."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("value_name", list(NASTY))
 @pytest.mark.parametrize("endpoint", ENDPOINT_NAMES)
-def test_each_field_with_a_nasty_value_is_never_a_500(client, world, endpoint, value_name):
-    value = NASTY[value_name]
+def test_each_field_with_a_nasty_value_is_never_a_500(client, world, endpoint):
     for name, role, url in _endpoints(world):
         if name != endpoint:
             continue
         client.force_login(world.users[role])
         body = _body(world, name)
         for key in [*body, "unexpected"]:
-            before = _writes()
-            response = _post(client, url, body | {key: value})
-            _check(response, before)
+            for value_name, value in NASTY.items():
+                with _rolled_back():
+                    before = _writes()
+                    response = _post(client, url, body | {key: value})
+                    try:
+                        _check(response, before)
+                    except AssertionError as exc:
+                        raise AssertionError(f"{url} {key}={value_name}: {exc}") from None
 
 
 @pytest.mark.django_db
