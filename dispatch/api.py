@@ -50,7 +50,7 @@ class CallListCreate(APIView):
                 try:
                     qs = qs.filter(**{field: parse_db_int(params[name])})
                 except ValueError:
-                    errors[name] = ["Must be a whole number."]
+                    errors[name] = ["Must be a whole number within range."]
         if params.get("open") in ("1", "true"):
             qs = qs.filter(status__in=[s for s in Status.values if s not in ("closed", "cancelled")])
         if errors:
