@@ -181,7 +181,7 @@ class CallHistory(APIView):
 class CallAdvance(APIView):
     """A responder (or dispatcher) reports field progress: en route, on scene, transporting."""
 
-    @extend_schema(request=serializers.AdvanceSerializer, responses=serializers.CallDetailSerializer)
+    @extend_schema(request=serializers.AdvanceSerializer, responses=serializers.CallListSerializer)
     def post(self, request, pk: int):
         user = request.user
         if not (user.has_perm("responders.update_own_team") or user.has_perm("dispatch.assign_call")):

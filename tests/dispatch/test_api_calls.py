@@ -206,3 +206,15 @@ def test_a_received_time_out_of_this_world_is_a_400(client, dana, when):
     assert response.status_code == 400
     assert "received_at" in response.json()
     assert Call.objects.count() == 0
+
+
+def test_the_schema_documents_what_the_calls_endpoints_return():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+
+    def ok(path, method, code="200"):
+        return paths[path][method]["responses"][code]["content"]["application/json"]["schema"]
+
+    assert ok("/api/calls/{id}/advance/", "post") == {"$ref": "#/components/schemas/CallList"}
+    assert ok("/api/calls/", "get") == {"$ref": "#/components/schemas/CallPage"}
