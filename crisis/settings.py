@@ -159,6 +159,7 @@ if TESTING:
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+SESSION_ENGINE = "crisis.sessions"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 12 * 3600)  # one dispatch shift
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "0")
@@ -248,7 +249,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an integration with a bad token gets 401 (not 403).
-        "rest_framework.authentication.TokenAuthentication",
+        "crisis.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

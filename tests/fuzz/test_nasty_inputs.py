@@ -303,3 +303,15 @@ def test_report_dates_at_the_calendar_edges_are_never_a_500(client, world, name,
     for url in (f"/reports/{name}/", f"/api/reports/{name}/"):
         response = client.get(url, params)
         assert response.status_code in (200, 400), (url, response.status_code, response.content[:300])
+
+
+@pytest.mark.django_db
+# Header values arrive decoded as Latin-1: "ZoÃ«" is what UTF-8 "Zoë" looks like to the server.
+@pytest.mark.parametrize("credential", ["\x00", "a\x00b" * 10, "x" * 10_000, "ZoÃ«", "", " "])
+def test_nasty_tokens_and_session_cookies_are_refused_not_a_500(client, world, credential):
+    response = client.get("/api/calls/", HTTP_AUTHORIZATION=f"Token {credential}")
+    assert response.status_code in (401, 403)
+    client.cookies["sessionid"] = credential
+    for url in ("/api/calls/", "/dispatch/"):
+        response = client.get(url)
+        assert response.status_code in (302, 401, 403), (url, response.status_code)
