@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import permissions
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -41,3 +42,8 @@ def require_perms(*perms: str):
 
     _HasPerms.__name__ = "HasPerms_" + "_".join(p.replace(".", "_") for p in perms)
     return _HasPerms
+
+
+class Pagination(LimitOffsetPagination):
+    # Without a ceiling, ?limit=99999999999999999999 reaches the database as an out-of-range LIMIT.
+    max_limit = 1000

@@ -1,4 +1,7 @@
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.http import HttpResponseBadRequest, JsonResponse
+
+NUL_IN_QUERY = "A query parameter contains a NUL character (%00)."
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
@@ -28,3 +31,22 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             current_ip.reset(token)
+
+
+class RejectNulQueryMiddleware:
+    """A NUL character in a query parameter is a 400 on every page and endpoint.
+
+    PostgreSQL text cannot hold NUL: a filter (?region=%00) or an audited purpose (?purpose=%00) would fail
+    as a 500 deep in a query or an audit entry, and no honest client sends one. Forms and serializers
+    already refuse NUL in bodies (Django's and DRF's ProhibitNullCharactersValidator).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            if request.path_info.startswith("/api/"):
+                return JsonResponse({"detail": NUL_IN_QUERY}, status=400)
+            return HttpResponseBadRequest(NUL_IN_QUERY)
+        return self.get_response(request)

@@ -8,7 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crisis import audit
-from crisis.api import require_perms
+from crisis.api import Pagination, require_perms
+from crisis.validators import parse_db_int
 
 from . import selectors, serializers, services
 from .models import Assignment, Call, Source, Status, Tier
@@ -27,7 +28,7 @@ class CallListCreate(APIView):
             OpenApiParameter("program", int),
             OpenApiParameter("open", bool),
         ],
-        responses=serializers.CallListSerializer(many=True),
+        responses=serializers.CallPageSerializer,
     )
     def get(self, request):
         user = request.user
@@ -47,9 +48,9 @@ class CallListCreate(APIView):
         for name, field in (("priority", "priority"), ("program", "program_id")):
             if name in params:
                 try:
-                    qs = qs.filter(**{field: int(params[name])})
+                    qs = qs.filter(**{field: parse_db_int(params[name])})
                 except ValueError:
-                    errors[name] = ["Must be a whole number."]
+                    errors[name] = ["Must be a whole number within range."]
         if params.get("open") in ("1", "true"):
             qs = qs.filter(status__in=[s for s in Status.values if s not in ("closed", "cancelled")])
         if errors:
@@ -62,10 +63,8 @@ class CallListCreate(APIView):
 
     @property
     def paginator(self):
-        from rest_framework.pagination import LimitOffsetPagination
-
         if not hasattr(self, "_paginator"):
-            self._paginator = LimitOffsetPagination()
+            self._paginator = Pagination()
         return self._paginator
 
     @extend_schema(request=serializers.CallCreateSerializer, responses={201: serializers.CallDetailSerializer})
@@ -137,10 +136,12 @@ class CallCancel(APIView):
 class CallResolveByPhone(APIView):
     permission_classes = [require_perms("dispatch.close_call")]
 
-    @extend_schema(request=serializers.NoteSerializer(required=False), responses=serializers.CallDetailSerializer)
+    @extend_schema(request=serializers.PhoneResolutionSerializer, responses=serializers.CallDetailSerializer)
     def post(self, request, pk: int):
         call = get_object_or_404(Call, pk=pk)
-        services.call_resolve_by_phone(call=call, by=request.user, note=str(request.data.get("text", ""))[:2000])
+        ser = serializers.PhoneResolutionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        services.call_resolve_by_phone(call=call, by=request.user, note=ser.validated_data["text"])
         return Response(_detail(pk))
 
 
@@ -180,7 +181,7 @@ class CallHistory(APIView):
 class CallAdvance(APIView):
     """A responder (or dispatcher) reports field progress: en route, on scene, transporting."""
 
-    @extend_schema(request=serializers.AdvanceSerializer, responses=serializers.CallDetailSerializer)
+    @extend_schema(request=serializers.AdvanceSerializer, responses=serializers.CallListSerializer)
     def post(self, request, pk: int):
         user = request.user
         if not (user.has_perm("responders.update_own_team") or user.has_perm("dispatch.assign_call")):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -14,6 +14,10 @@ from . import reports
 from .standards import configured_standards
 
 MAX_RANGE_DAYS = 3 * 366
+# The reports reach a year or so around the range (repeat calls, the day after the end); dates near
+# the ends of the calendar would overflow there, and no call is that old or that far ahead.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+MAX_PAGE = 100_000
 
 
 class ReportFilterForm(forms.Form):
@@ -27,7 +31,7 @@ class ReportFilterForm(forms.Form):
         choices=[(k, label) for k, (label, _) in reports.BREAKDOWNS.items()],
     )
     standard = forms.ChoiceField(label="Breaches of", required=False, choices=())
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput)
 
     DEFAULTS = {"by": "program", "standard": "arrival"}
 
@@ -41,6 +45,17 @@ class ReportFilterForm(forms.Form):
         super().__init__(data, *args, **kwargs)
         self.fields["standard"].choices = [(s.key, s.label) for s in configured_standards()]
         self.fields["team"].queryset = Team.objects.select_related("program").order_by("name")
+
+    def clean_start(self):
+        return self._in_calendar(self.cleaned_data.get("start"))
+
+    def clean_end(self):
+        return self._in_calendar(self.cleaned_data.get("end"))
+
+    def _in_calendar(self, value):
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise forms.ValidationError(f"Choose a date between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}.")
+        return value
 
     def clean(self):
         data = super().clean()

@@ -1,5 +1,8 @@
 """API shapes. Validation of input only; every change goes through dispatch.services."""
 
+from datetime import UTC, datetime, timedelta
+
+from django.utils import timezone
 from rest_framework import serializers
 
 from crisis.models import Person
@@ -34,6 +37,17 @@ class CallCreateSerializer(serializers.Serializer):
     narrative = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
     language = serializers.RegexField(r"^[a-z]{2,3}$", required=False, default="en")
     received_at = serializers.DateTimeField(required=False)
+
+    # A received time far in the past or ahead is a typo or a broken client clock; before 1900 the local
+    # zone even has an LMT offset (-05:50:36) that no ISO 8601 reader accepts, and near year 1 or 9999
+    # the standards clocks and reports overflow.
+    EARLIEST_RECEIVED = datetime(2000, 1, 1, tzinfo=UTC)
+    CLOCK_SKEW = timedelta(minutes=5)
+
+    def validate_received_at(self, value):
+        if not self.EARLIEST_RECEIVED <= value <= timezone.now() + self.CLOCK_SKEW:
+            raise serializers.ValidationError("The received time must be after 2000 and not in the future.")
+        return value
 
     def validate(self, data):
         if (data.get("latitude") is None) != (data.get("longitude") is None):
@@ -84,6 +98,10 @@ class NoteSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000)
 
 
+class PhoneResolutionSerializer(serializers.Serializer):
+    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
 class TriageSerializer(serializers.ModelSerializer):
     by = serializers.StringRelatedField()
     rules = serializers.SerializerMethodField()
@@ -129,7 +147,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 
 class CallListSerializer(serializers.ModelSerializer):
-    team_name = serializers.CharField(source="team.name", read_only=True, default=None)
+    team_name = serializers.CharField(source="team.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Call
@@ -192,10 +210,19 @@ class CallDetailSerializer(CallListSerializer):
         return TriageSerializer(triages[0]).data if triages else None
 
 
+class CallPageSerializer(serializers.Serializer):
+    """Documents GET /api/calls/ (limit/offset pages); officers get OfficerCall rows in `results`."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CallListSerializer(many=True)
+
+
 class OfficerCallSerializer(serializers.ModelSerializer):
     """What an officer sees of their own request: where it stands, nothing clinical."""
 
-    team_name = serializers.CharField(source="team.name", read_only=True, default=None)
+    team_name = serializers.CharField(source="team.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Call

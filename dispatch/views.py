@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crisis import audit
 from crisis.errors import DomainError
+from crisis.validators import parse_db_int
 from responders.selectors import team_board
 
 from . import forms, selectors, services, triage
@@ -63,14 +64,11 @@ def intake(request):
 def history(request):
     """Prior calls at an address or about a person, fetched while the call is taken."""
     key = address_key(request.GET.get("address", ""))
-    person_id = request.GET.get("person") or None
-    if person_id is not None and not str(person_id).isdigit():
+    try:
+        person_id = parse_db_int(request.GET.get("person", ""))
+    except ValueError:
         person_id = None
-    rows = (
-        selectors.premise_history(address_key=key, person_id=int(person_id) if person_id else None)
-        if (len(key) >= 4 or person_id)
-        else []
-    )
+    rows = selectors.premise_history(address_key=key, person_id=person_id) if (len(key) >= 4 or person_id) else []
     audit.record(
         actor=request.user,
         action="dispatch.premise_history.viewed",

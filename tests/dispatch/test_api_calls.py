@@ -165,3 +165,56 @@ def test_schema_and_docs_are_served(client, dana):
     client.force_login(dana)
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", ["[1, 2]", "null", '"talked"', "42", '{"text": ["a"]}', '{"text": "a\\u0000b"}'])
+def test_resolve_by_phone_with_a_body_that_is_not_a_note_is_a_400(client, dana, new_call, body):
+    call = new_call()
+    client.force_login(dana)
+    response = client.post(f"/api/calls/{call.pk}/resolve-by-phone/", body, content_type="application/json")
+    assert response.status_code == 400
+    call.refresh_from_db()
+    assert call.status == "received"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("param", ["priority", "program"])
+@pytest.mark.parametrize("value", ["99999999999999999999", str(2**63), "²"])
+def test_list_filters_beyond_what_the_database_holds_are_a_400(client, dana, param, value):
+    client.force_login(dana)
+    response = client.get("/api/calls/", {param: value})
+    assert response.status_code == 400
+    assert param in response.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("limit", ["99999999999999999999", str(2**63)])
+def test_a_huge_limit_is_capped(client, dana, new_call, limit):
+    new_call()
+    client.force_login(dana)
+    response = client.get("/api/calls/", {"limit": limit})
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("when", ["1234-02-04T14:31:29Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2999-01-01"])
+def test_a_received_time_out_of_this_world_is_a_400(client, dana, when):
+    client.force_login(dana)
+    response = client.post("/api/calls/", CALL_DEFAULTS | {"received_at": when}, content_type="application/json")
+    assert response.status_code == 400
+    assert "received_at" in response.json()
+    assert Call.objects.count() == 0
+
+
+def test_the_schema_documents_what_the_calls_endpoints_return():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+
+    def ok(path, method, code="200"):
+        return paths[path][method]["responses"][code]["content"]["application/json"]["schema"]
+
+    assert ok("/api/calls/{id}/advance/", "post") == {"$ref": "#/components/schemas/CallList"}
+    assert ok("/api/calls/", "get") == {"$ref": "#/components/schemas/CallPage"}

@@ -200,3 +200,21 @@ def test_query_count_does_not_grow_with_rows(client, sue, world, name, django_as
     client.force_login(sue)
     with django_assert_max_num_queries(22):
         assert client.get(f"/reports/{name}/?{RANGE}").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start=9999-12-01&end=9999-12-31",
+        "end=9999-12-31",
+        "end=0001-01-01",
+        "start=0001-01-01&end=0001-01-31",
+        "page=99999999999999999999",
+    ],
+)
+@pytest.mark.parametrize("url", ["/reports/outcomes/", "/api/reports/standards/", "/reports/caseload/teams.csv"])
+def test_filters_at_the_ends_of_the_calendar_are_a_400(client, sue, url, query):
+    client.force_login(sue)
+    response = client.get(f"{url}?{query}")
+    assert response.status_code == 400

@@ -135,3 +135,11 @@ def test_officer_request_page(client, oli):
     call = Call.objects.get()
     assert (call.source, call.created_by) == ("law_enforcement", oli)
     assert b"Lake St bridge" in client.get("/dispatch/officer/").content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("person", ["²", "99999999999999999999", "-1", "abc"])
+def test_premise_history_ignores_a_person_id_that_is_not_one(client, dana, person):
+    client.force_login(dana)
+    response = client.get("/dispatch/history/", {"address": "1200 W Lake St", "person": person})
+    assert response.status_code == 200

@@ -1,0 +1,58 @@
+"""A demo-like world for the fuzz tests: every role, two teams, calls in several states, a person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from crisis.models import Person, User
+from dispatch import services
+from dispatch.models import Assignment, Call
+from responders.models import Team
+from tests.conftest import CALL_DEFAULTS
+
+ROLES = ("dispatcher", "supervisor", "clinician", "responder", "officer", "administrator")
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    team_a: Team
+    team_b: Team
+    person: Person
+    calls: dict[str, Call]
+    offer: Assignment
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call) -> World:
+    received = new_call(nature="Received, untouched")
+    triaged = new_call(nature="Triaged", person=person)
+    services.call_triage(call=triaged, screen={}, by=dana)
+    offered = new_call(nature="Offered to team A")
+    services.call_triage(call=offered, screen={}, by=dana)
+    offered.refresh_from_db()
+    offer = Assignment.objects.filter(call=offered).first() or services.assignment_offer(call=offered, team=team_a)
+    working = new_call(nature="Team B on it")
+    services.call_triage(call=working, screen={}, by=dana)
+    services.call_assign(call=working, team=team_b, by=dana, reason="closest")
+    services.call_advance(call=working, to="en_route", by=bo)
+    closed = new_call(nature="Closed")
+    services.call_triage(call=closed, screen={}, by=dana)
+    closed.refresh_from_db()
+    services.call_resolve_by_phone(call=closed, by=dana, note="talked down")
+    calls = {"received": received, "triaged": triaged, "offered": offered, "working": working, "closed": closed}
+    users = {
+        "dispatcher": dana,
+        "supervisor": sue,
+        "clinician": cam,
+        "responder": rita,
+        "officer": oli,
+        "administrator": ada,
+    }
+    return World(users=users, team_a=team_a, team_b=team_b, person=person, calls=calls, offer=offer)
+
+
+__all__ = ["CALL_DEFAULTS", "ROLES", "World"]

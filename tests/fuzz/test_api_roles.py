@@ -1,0 +1,53 @@
+"""Every API endpoint checks who is asking: signed out is a 401/403, a user with no role a 403, always."""
+
+from __future__ import annotations
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from crisis.models import AuditEntry
+from dispatch.models import CallEvent
+from responders.models import SosAlert
+from responders.services import team_raise_sos
+
+
+def _operations(world) -> list[tuple[str, str]]:
+    """Every operation in the API schema, with a real object's id in its path."""
+    alert = team_raise_sos(team=world.team_a, by=world.users["responder"])
+    ids = {
+        "/api/calls/{id}/": world.calls["working"].pk,
+        "/api/assignments/{id}/": world.offer.pk,
+        "/api/teams/{id}/": world.team_a.pk,
+        "/api/people/{id}/": world.person.pk,
+        "/api/alerts/{id}/": alert.pk,
+    }
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = []
+    for path, methods in schema["paths"].items():
+        if path.startswith("/api/schema") or path.startswith("/api/docs"):
+            continue
+        url = path
+        for prefix, pk in ids.items():
+            if path.startswith(prefix):
+                url = path.replace("{id}", str(pk))
+        url = url.replace("{name}", "intervals")
+        assert "{" not in url, f"no id for {path}: add it above"
+        operations += [(method.upper(), url) for method in methods]
+    return operations
+
+
+@pytest.mark.django_db
+def test_every_operation_refuses_strangers(client, world, nora):
+    operations = _operations(world)
+    assert len(operations) >= 20
+    before = (CallEvent.objects.count(), SosAlert.objects.count())
+    for method, url in operations:
+        response = client.generic(method, url, "{}", content_type="application/json")
+        assert response.status_code in (401, 403), ("signed out", method, url, response.status_code)
+    client.force_login(nora)
+    audit_before = AuditEntry.objects.count()
+    for method, url in operations:
+        response = client.generic(method, url, "{}", content_type="application/json")
+        assert response.status_code == 403, ("no role", method, url, response.status_code)
+    assert (CallEvent.objects.count(), SosAlert.objects.count()) == before
+    assert AuditEntry.objects.count() == audit_before
