@@ -6,7 +6,7 @@
   has one responder socket open, so whichever team is chosen is listening).
   Calls go one at a time; each is cancelled afterwards so its team is free.
 * Intake: `POST /api/calls/` from several threads at once, POSTs per second.
-* Fan-out: one event published through `dispatch.events.publish` to the
+* Fan-out: one event published through `crisis.realtime.publish` to the
   dispatch group with 10, 100 and 500 board sockets connected; time until
   the last socket has it.
 
@@ -259,7 +259,7 @@ def _free_port(first: int) -> int:
 
 # --- the run ------------------------------------------------------------------------------------
 async def _measure(cfg: Config, services: Services, port: int, token: str, dash_cookie: str, team_cookies) -> dict:
-    from dispatch import events
+    from crisis import realtime as events
 
     n_calls = cfg.size("rt_calls", 150, 60)
     n_intake = cfg.size("rt_intake", 400, 150)
@@ -285,7 +285,7 @@ async def _measure(cfg: Config, services: Services, port: int, token: str, dash_
             t0 = time.perf_counter()
             call = await asyncio.to_thread(api.post, "/api/calls/", body)
             t_created = time.perf_counter()
-            await asyncio.to_thread(api.post, f"/api/calls/{call['id']}/triage/", {})
+            await asyncio.to_thread(api.post, f"/api/calls/{call['id']}/triage/", {"caller_not_asked": True})
             cid = call["id"]
             ok = await socks.wait(lambda cid=cid: cid in socks.offered_dash and cid in socks.offered_team, timeout=15)
             if i >= 3:  # the first few warm up connections and caches

@@ -111,8 +111,7 @@ def simulate(policy: str, teams, calls, *, eta, plugins, config) -> dict:
                 latitude=c.lat,
                 longitude=c.lon,
                 needs=needs,
-                person_homeless=c.call_type == "homelessness",
-                extra={"fact_team_ids": frozenset()},
+                extra={"fact_team_ids": frozenset(), "person_homeless": c.call_type == "homelessness"},
             )
             if policy == "baseline":
                 ranked[c.id] = routing.rank(cf, free_facts, eta=eta, plugins=(), config=baseline_config)

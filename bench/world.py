@@ -130,8 +130,8 @@ def team_facts(t: SynthTeam, *, team_id: int, status: str = "available", busy_se
         member_count=len(t.members),
         unsupervised_intern=False,
         pairs_with_law_enforcement=pairs_le,
-        has_housing_partners=housing,
         workload=0,
+        extra={"has_housing_partners": housing},
     )
 
 
@@ -150,8 +150,7 @@ def synth_call(rng: random.Random, call_id: int, side_km: float = 30.0, fact_tea
         latitude=lat,
         longitude=lon,
         needs=needs,
-        person_homeless=homeless,
-        extra={"fact_team_ids": fact_team_ids},
+        extra={"fact_team_ids": fact_team_ids, "person_homeless": homeless},
     )
     wants = needs | {"peer_specialist"} | ({"substance_use"} if call_type == "substance_use" else set())
     return facts, frozenset(wants)

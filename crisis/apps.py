@@ -17,6 +17,6 @@ class CrisisConfig(AppConfig):
 def _close_sockets_on_logout(sender, request, user, **kwargs):
     # Open websockets of this user close at once instead of at the next session check.
     if user is not None:
-        from dispatch import events
+        from . import realtime
 
-        events.publish("session.ended", {}, groups=[events.user_group(user.pk)])
+        realtime.publish("session.ended", {}, groups=[realtime.user_group(user.pk)])

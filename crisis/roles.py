@@ -54,7 +54,7 @@ ROLE_HOME = {
     SUPERVISOR: "dispatch:board",
     DISPATCHER: "dispatch:board",
     CLINICIAN: "dispatch:board",
-    RESPONDER: "responders:home",
+    RESPONDER: "phone:home",
     OFFICER: "dispatch:officer_request",
 }
 

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "channels",
+    "rules",
     "crisis",
     "programs",
     "programs.mobile_crisis",
@@ -148,6 +149,11 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "crisis.User"
+# Row-level rules (crisis/permissions.py) answer object permissions; the role table answers the rest.
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -229,6 +235,18 @@ RESPONDER_LOCATION_INTERVAL_SECONDS = envint("RESPONDER_LOCATION_INTERVAL_SECOND
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 # Where the board's map opens before it has calls or teams to fit.
 MAP_CENTER = (envfloat("MAP_CENTER_LAT", 41.8781), envfloat("MAP_CENTER_LON", -87.6298))
+
+# Follow-up after a field response is due this many hours after the team arrived (programs: 24-72 h).
+FOLLOW_UP_DUE_HOURS = envint("FOLLOW_UP_DUE_HOURS", 48)
+if not 24 <= FOLLOW_UP_DUE_HOURS <= 72:
+    raise ImproperlyConfigured(f"FOLLOW_UP_DUE_HOURS must be between 24 and 72, got {FOLLOW_UP_DUE_HOURS}")
+
+# Extra program apps to install (comma-separated dotted paths): a new program plugs in with no code edit.
+# The tests install tests.support.tenth_program this way.
+EXTRA_PROGRAM_APPS = [a.strip() for a in os.environ.get("CRISIS_EXTRA_PROGRAM_APPS", "").split(",") if a.strip()]
+if TESTING and "CRISIS_EXTRA_PROGRAM_APPS" not in os.environ:
+    EXTRA_PROGRAM_APPS = ["tests.support.tenth_program"]
+INSTALLED_APPS += EXTRA_PROGRAM_APPS
 
 # --- Reports -------------------------------------------------------------------
 # Overrides of the published response standards (dispatch/standards.py), as JSON, e.g.

@@ -4,8 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from dispatch import api as dispatch_api
-from dispatch import live_api
-from responders import api as responders_api
+from dispatch import live_api, team_api
 
 from . import people_api, views
 
@@ -25,9 +24,9 @@ api_patterns = [
     path("calls/<int:pk>/clear/", dispatch_api.CallClear.as_view(), name="call-clear"),
     path("assignments/<int:pk>/accept/", dispatch_api.AssignmentAccept.as_view(), name="assignment-accept"),
     path("assignments/<int:pk>/decline/", dispatch_api.AssignmentDecline.as_view(), name="assignment-decline"),
-    path("teams/", responders_api.TeamList.as_view(), name="teams"),
-    path("teams/<int:pk>/status/", responders_api.TeamStatusView.as_view(), name="team-status"),
-    path("teams/<int:pk>/location/", responders_api.TeamLocation.as_view(), name="team-location"),
+    path("teams/", team_api.TeamList.as_view(), name="teams"),
+    path("teams/<int:pk>/status/", team_api.TeamStatusView.as_view(), name="team-status"),
+    path("teams/<int:pk>/location/", team_api.TeamLocation.as_view(), name="team-location"),
     path("people/<int:pk>/", people_api.PersonDetail.as_view(), name="person"),
     path("board/", live_api.BoardSnapshot.as_view(), name="board"),
     path("my-team/", live_api.MyTeamSnapshot.as_view(), name="my-team"),
@@ -43,8 +42,9 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("dispatch/", include("dispatch.urls")),
-    path("responder/", include("responders.urls")),
+    path("responder/", include("dispatch.phone_urls")),
     path("api/", include((api_patterns, "api"))),
     path("", include("dispatch.reports_urls")),
+    path("programs/", include("programs.urls")),
     path("admin/", admin.site.urls),
 ]

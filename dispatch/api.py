@@ -7,7 +7,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from crisis import audit
+from crisis import audit, permissions
 from crisis.api import Pagination, require_perms
 from crisis.validators import parse_db_int
 
@@ -103,6 +103,7 @@ class CallTriage(APIView):
         ser.is_valid(raise_exception=True)
         data = dict(ser.validated_data)
         override, reason = data.pop("tier_override"), data.pop("override_reason")
+        data.pop("caller_not_asked")
         services.call_triage(
             call=call, screen=data, by=request.user, tier_override=override or None, override_reason=reason
         )
@@ -184,9 +185,8 @@ class CallAdvance(APIView):
     @extend_schema(request=serializers.AdvanceSerializer, responses=serializers.CallListSerializer)
     def post(self, request, pk: int):
         user = request.user
-        if not (user.has_perm("responders.update_own_team") or user.has_perm("dispatch.assign_call")):
-            raise PermissionDenied("Your role does not allow this.")
         call = get_object_or_404(Call, pk=pk)
+        permissions.require(permissions.may_work_call, user, call, "Only the team assigned to this call can do this.")
         ser = serializers.AdvanceSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         services.call_advance(
@@ -205,10 +205,9 @@ class CallClear(APIView):
     def post(self, request, pk: int):
         user = request.user
         call = get_object_or_404(Call, pk=pk)
-        if not user.has_perm("dispatch.close_call"):
-            membership = getattr(user, "membership", None)
-            if not (user.has_perm("responders.update_own_team") and membership and membership.team_id == call.team_id):
-                raise PermissionDenied("Only the assigned team or a dispatcher can clear this call.")
+        permissions.require(
+            permissions.may_clear_call, user, call, "Only the assigned team or a dispatcher can clear this call."
+        )
         ser = serializers.ClearSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         services.call_clear(call=call, by=user, **ser.validated_data)

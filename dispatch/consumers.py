@@ -1,4 +1,4 @@
-"""Websocket edge: authenticate, check the role, join the right groups, forward events.
+"""Websocket edge: authenticate, check the role, join the right groups, forward realtime.
 
 Consumers never query per event: group membership is decided once on
 connect, and each event already carries the full row the screen redraws.
@@ -15,7 +15,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from . import events
+from crisis import permissions, realtime
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -31,7 +31,7 @@ SESSION_CHECK_SECONDS = 15
 
 @database_sync_to_async
 def _groups_for(user) -> list[str] | None:
-    return events.groups_for_user(user)
+    return permissions.stream_groups_for(user)
 
 
 @database_sync_to_async
@@ -78,7 +78,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = groups
         await self.accept()
         # Subscribed first, then told: a snapshot loaded after "hello" misses nothing.
-        await self.send_json({"kind": "hello", "groups": events.stream_groups(groups)})
+        await self.send_json({"kind": "hello", "groups": realtime.stream_groups(groups)})
         self._watch = asyncio.ensure_future(self._watch_session(user.pk))
 
     async def disconnect(self, code):

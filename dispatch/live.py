@@ -14,36 +14,12 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from . import events
-from .models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, Call, CallEvent, Triage
+from crisis import permissions, realtime
+from responders.models import SosAlert, Team, TeamMember
 
-
-def assignment_row(assignment: Assignment | None) -> dict[str, Any] | None:
-    if assignment is None:
-        return None
-    return {
-        "id": assignment.pk,
-        "team_id": assignment.team_id,
-        "team_name": assignment.team.name,
-        "status": assignment.status,
-        "offered_at": assignment.offered_at.isoformat(),
-        "expires_at": assignment.expires_at.isoformat()
-        if assignment.expires_at and assignment.status == AssignmentStatus.OFFERED
-        else None,
-        "eta_seconds": None if assignment.eta_seconds is None else round(assignment.eta_seconds),
-    }
-
-
-def active_assignment_row(call: Call) -> dict[str, Any] | None:
-    """The call's offer or accepted assignment; uses a prefetched `active_assignments` when there is one."""
-    prefetched = getattr(call, "active_assignments", None)
-    if prefetched is not None:
-        return assignment_row(prefetched[0] if prefetched else None)
-    if call.pk is None:
-        return None
-    active = Assignment.objects.filter(call_id=call.pk, status__in=ACTIVE_ASSIGNMENT).select_related("team").first()
-    return assignment_row(active)
-
+from . import selectors
+from .models import ACTIVE_ASSIGNMENT, Assignment, Call, CallEvent, Triage
+from .rows import alert_summary, assignment_row, call_summary, team_summary
 
 # Risk flags a responder must see before arriving, most dangerous first.
 DANGER_FLAGS = (("weapons", "Weapons"), ("violence", "Violence"), ("medical", "Medical / overdose"))
@@ -78,16 +54,11 @@ def risk_flags(call: Call, screen: Triage | None) -> list[dict[str, Any]]:
 
 
 def _seqs_for(user) -> dict[str, int]:
-    return events.current_seqs(events.stream_groups(events.groups_for_user(user) or []))
+    return realtime.current_seqs(realtime.stream_groups(permissions.stream_groups_for(user) or []))
 
 
 def board_snapshot(user) -> dict[str, Any]:
     """Open calls with their offers, teams and open SOS alerts for a dispatch desk."""
-    from responders.models import SosAlert, Team
-    from responders.services import alert_summary
-
-    from . import selectors, services
-
     seq = _seqs_for(user)
     now = timezone.now()
     region = None if user.has_perm("crisis.view_reports") else user.region
@@ -100,8 +71,8 @@ def board_snapshot(user) -> dict[str, Any]:
     return {
         "seq": seq,
         "now": now.isoformat(),
-        "calls": [services.call_summary(c) for c in calls],
-        "teams": [services.team_summary(t) | {"program": t.program.name} for t in teams],
+        "calls": [call_summary(c) for c in calls],
+        "teams": [team_summary(t) | {"program": t.program.name} for t in teams],
         "alerts": [alert_summary(a) for a in alerts.order_by("raised_at", "id")],
         "settings": _client_settings(),
     }
@@ -117,15 +88,13 @@ def _client_settings() -> dict[str, Any]:
 
 def call_for_team(call: Call) -> dict[str, Any]:
     """What a responder needs to go to a call: where, who, what to expect, how to call back."""
-    from . import services
-
     screen = next(iter(call.triages.all()), None)
     notes = [
         {"at": e.at.isoformat(), "by": e.actor_label, "text": e.detail.get("text", "")}
         for e in call.events.all()
         if e.kind == "call.note"
     ]
-    return services.call_summary(call) | {
+    return call_summary(call) | {
         "call_type_label": call.get_call_type_display(),
         "tier_label": call.get_tier_display(),
         "status_label": call.get_status_display(),
@@ -143,11 +112,6 @@ def call_for_team(call: Call) -> dict[str, Any]:
 
 def my_team_snapshot(user) -> dict[str, Any]:
     """A responder's phone: their team, its offer or assignment with the call's details, open SOS alerts."""
-    from responders.models import SosAlert, TeamMember
-    from responders.services import alert_summary
-
-    from . import services
-
     seq = _seqs_for(user)
     now = timezone.now()
     membership = TeamMember.objects.select_related("team__program").filter(user=user, active=True).first()
@@ -163,7 +127,7 @@ def my_team_snapshot(user) -> dict[str, Any]:
     if membership is None:
         return out
     team = membership.team
-    out["team"] = services.team_summary(team) | {"program": team.program.name}
+    out["team"] = team_summary(team) | {"program": team.program.name}
     active = (
         Assignment.objects.filter(team=team, status__in=ACTIVE_ASSIGNMENT)
         .select_related("team", "call__person")

@@ -3,12 +3,11 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers as drf
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crisis import permissions
 from crisis.api import require_perms
-from responders import services as responder_services
 from responders.models import SosAlert, Team
 
 from . import live, services
@@ -36,11 +35,6 @@ class MyTeamSnapshot(APIView):
         return Response(live.my_team_snapshot(request.user))
 
 
-def _on_team(user, team_id: int | None) -> bool:
-    membership = getattr(user, "membership", None)
-    return bool(team_id and membership and membership.active and membership.team_id == team_id)
-
-
 class CallNotes(APIView):
     """Add a note to a call's timeline: the dispatch desk, or the team working the call."""
 
@@ -48,8 +42,12 @@ class CallNotes(APIView):
     def post(self, request, pk: int):
         call = get_object_or_404(Call, pk=pk)
         user = request.user
-        if not (user.has_perm("dispatch.view_call") or _on_team(user, call.team_id)):
-            raise PermissionDenied("Only the dispatch desk or the assigned team can add notes to this call.")
+        permissions.require(
+            permissions.may_note_call,
+            user,
+            call,
+            "Only the dispatch desk or the assigned team can add notes to this call.",
+        )
         ser = NoteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         event = services.call_add_note(call=call, by=user, text=ser.validated_data["text"])
@@ -74,12 +72,13 @@ class TeamSos(APIView):
     @extend_schema(request=SosInputSerializer, responses={201: dict})
     def post(self, request, pk: int):
         team = get_object_or_404(Team, pk=pk)
-        if not _on_team(request.user, team.pk):
-            raise PermissionDenied("You can raise an alert only for your own team.")
+        permissions.require(
+            permissions.may_raise_sos, request.user, team, "You can raise an alert only for your own team."
+        )
         ser = SosInputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        alert = responder_services.team_raise_sos(team=team, by=request.user, **ser.validated_data)
-        return Response(responder_services.alert_summary(alert), status=201)
+        alert = services.team_raise_sos(team=team, by=request.user, **ser.validated_data)
+        return Response(services.alert_summary(alert), status=201)
 
 
 class AlertAcknowledge(APIView):
@@ -88,5 +87,5 @@ class AlertAcknowledge(APIView):
     @extend_schema(request=None, responses={200: dict})
     def post(self, request, pk: int):
         alert = get_object_or_404(SosAlert, pk=pk)
-        alert = responder_services.alert_acknowledge(alert=alert, by=request.user)
-        return Response(responder_services.alert_summary(alert))
+        alert = services.alert_acknowledge(alert=alert, by=request.user)
+        return Response(services.alert_summary(alert))

@@ -1,6 +1,7 @@
 import re
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 
@@ -219,8 +220,21 @@ class Triage(models.Model):
         return self.tier != self.computed_tier
 
 
+class CallEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionDenied("A call's timeline cannot be changed.")
+
+    def delete(self):
+        raise PermissionDenied("A call's timeline cannot be deleted.")
+
+
 class CallEvent(models.Model):
-    """The call's timeline: every transition and action, who and when."""
+    """The call's timeline: every transition and action, who, when and from where.
+
+    It is the call's audit trail (the audit table holds reads and non-call
+    actions), so it is append-only like the audit table: the model refuses
+    updates and deletes, and on PostgreSQL a trigger does too.
+    """
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
@@ -230,10 +244,21 @@ class CallEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     team = models.ForeignKey("responders.Team", null=True, on_delete=models.PROTECT, related_name="+")
     detail = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = CallEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["call", "at"])]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("A call's timeline cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("A call's timeline cannot be deleted.")
 
     @property
     def actor_label(self) -> str:

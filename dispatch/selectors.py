@@ -143,9 +143,7 @@ def call_facts(call: Call, screen: Triage | None) -> tuple[CallFacts, frozenset[
         longitude=call.longitude,
         needs=needs,
         person_id=call.person_id,
-        person_homeless=bool(call.person and call.person.experiencing_homelessness)
-        or call.location_type in ("encampment", "shelter")
-        or call.call_type == CallType.HOMELESSNESS,
+        location_type=call.location_type,
         extra=extra,
     )
     return facts, wants
@@ -209,9 +207,16 @@ def team_base_facts(team: Team, *, now, workload: int) -> TeamFacts:
         member_count=len(members),
         unsupervised_intern=_unsupervised_intern(members),
         pairs_with_law_enforcement=program.pairs_with_law_enforcement,
-        has_housing_partners=program.has_housing_partners,
         workload=workload,
+        extra=_plugin_team_facts(team),
     )
+
+
+def _plugin_team_facts(team: Team) -> dict:
+    extra: dict = {}
+    for plugin in program_plugins.registered():
+        extra.update(plugin.team_facts(team))
+    return extra
 
 
 def team_facts_for_call(base: TeamFacts, team: Team, *, call: Call, excluded: dict[int, str]) -> TeamFacts:
@@ -254,3 +259,14 @@ def visible_calls_for(user: User):
     if user.has_perm("dispatch.request_response"):
         return Call.objects.filter(created_by=user)
     return Call.objects.none()
+
+
+def team_board(*, region: str | None = None):
+    active = Assignment.objects.filter(status__in=ACTIVE_ASSIGNMENT).select_related("call")
+    qs = Team.objects.select_related("program").prefetch_related(
+        Prefetch("members", queryset=TeamMember.objects.filter(active=True).select_related("user")),
+        Prefetch("assignments", queryset=active, to_attr="active_assignments"),
+    )
+    if region:
+        qs = qs.filter(region=region)
+    return qs.order_by("name")

@@ -63,11 +63,26 @@ class TriageInputSerializer(serializers.Serializer):
     tier_override = serializers.ChoiceField(choices=Tier.choices, required=False, allow_blank=True, default="")
     override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
+    caller_not_asked = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The screen could not be asked (e.g. a third-party caller); unanswered questions count as no.",
+    )
+
     def get_fields(self):
         fields = super().get_fields()
         for name in triage.SCREEN_FIELDS:
             fields[name] = serializers.BooleanField(required=False, default=False)
         return fields
+
+    def validate(self, data):
+        # "Unanswered" is not "no": an empty screen is a mistake unless the dispatcher records why.
+        answered = any(name in self.initial_data for name in triage.SCREEN_FIELDS)
+        if not answered and not data["caller_not_asked"]:
+            raise serializers.ValidationError(
+                "Answer the risk screen, or record that the caller could not be asked (caller_not_asked: true)."
+            )
+        return data
 
 
 class CloseSerializer(serializers.Serializer):

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_GET, require_POST
 from crisis import audit
 from crisis.errors import DomainError
 from crisis.validators import parse_db_int
-from responders.selectors import team_board
 
 from . import forms, selectors, services, triage
 from .models import Call, Source, address_key
@@ -94,7 +93,7 @@ def _call_page(request, call_id: int, **forms_in):
         "history": selectors.premise_history(
             address_key=call.address_key, person_id=call.person_id, exclude_call_id=call.pk
         ),
-        "teams": list(team_board(region=call.region)),
+        "teams": list(selectors.team_board(region=call.region)),
         "now": timezone.now(),
     }
     audit.record(actor=request.user, action="dispatch.premise_history.viewed", obj=call, results=len(ctx["history"]))

@@ -15,6 +15,16 @@ class ProgramKind(models.TextChoices):
     INTERN_SUPPORT = "intern_support", "Intern support"
 
 
+def program_kind_choices() -> list[tuple[str, str]]:
+    """The built-in kinds, and any a registered program plugin adds (no edit here for a new program)."""
+    from .plugins import registered_kinds
+
+    known = dict(ProgramKind.choices)
+    for value, label in registered_kinds():
+        known.setdefault(value, label)
+    return list(known.items())
+
+
 class AreaType(models.TextChoices):
     URBAN = "urban", "Urban"
     RURAL = "rural", "Rural"
@@ -29,7 +39,7 @@ class Program(models.Model):
     """
 
     name = models.CharField(max_length=120, unique=True)
-    kind = models.CharField(max_length=32, choices=ProgramKind.choices)
+    kind = models.CharField(max_length=32, choices=program_kind_choices)
     tiers = models.JSONField(default=list, help_text="Response tiers this program answers (dispatch.Tier values).")
     call_types = models.JSONField(default=list, help_text="Call types served; empty means all.")
     open_24_7 = models.BooleanField(default=True)

@@ -4,13 +4,16 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 
+from crisis import audit
 from crisis.errors import InvalidTransition
 from crisis.models import AuditEntry
 from dispatch import services
+from dispatch.models import CallEvent
 
 
 @pytest.mark.django_db
-def test_call_lifecycle_is_audited_with_actor_and_address(client, dana):
+def test_call_lifecycle_is_its_timeline_with_actor_and_address_and_not_audited_twice(client, dana):
+    """One log per fact: the call's timeline is its audit trail; the audit table holds no copy."""
     client.force_login(dana)
     from tests.conftest import CALL_DEFAULTS
 
@@ -24,21 +27,30 @@ def test_call_lifecycle_is_audited_with_actor_and_address(client, dana):
         REMOTE_ADDR="10.1.2.3",
     )
     client.post(f"/api/calls/{call_id}/cancel/", {"reason": "Duplicate"}, content_type="application/json")
-    actions = list(AuditEntry.objects.filter(object_id=str(call_id)).order_by("id").values_list("action", flat=True))
-    assert actions == [
-        "dispatch.call.created",
-        "dispatch.call.tier_overridden",
-        "dispatch.call.triaged",
-        "dispatch.call.awaiting_team",
-        "dispatch.call.cancelled",
+    timeline = list(CallEvent.objects.filter(call_id=call_id).order_by("id"))
+    assert [e.kind for e in timeline] == [
+        "call.created",
+        "call.triaged",
+        "call.awaiting_team",
+        "call.cancelled",
     ]
-    first = AuditEntry.objects.filter(object_id=str(call_id)).order_by("id").first()
-    assert (first.actor, first.actor_label, first.ip_address, first.object_type) == (
-        dana,
-        "dana",
-        "10.1.2.3",
-        "dispatch.call",
-    )
+    assert timeline[1].detail["override_reason"] == "Weapon secured"
+    assert (timeline[0].actor, timeline[0].actor_label, timeline[0].ip_address) == (dana, "dana", "10.1.2.3")
+    assert not AuditEntry.objects.filter(object_type="dispatch.call", object_id=str(call_id)).exists()
+
+
+@pytest.mark.django_db
+def test_the_timeline_refuses_edits_and_deletes(new_call):
+    call = new_call()
+    event = CallEvent.objects.filter(call=call).first()
+    with pytest.raises(PermissionDenied):
+        event.save()
+    with pytest.raises(PermissionDenied):
+        event.delete()
+    with pytest.raises(PermissionDenied):
+        CallEvent.objects.filter(call=call).update(kind="x")
+    with pytest.raises(PermissionDenied):
+        CallEvent.objects.filter(call=call).delete()
 
 
 @pytest.mark.django_db
@@ -77,7 +89,7 @@ def test_premise_history_views_are_audited(client, dana, new_call):
 
 @pytest.mark.django_db
 def test_entries_cannot_be_edited_or_deleted_through_the_app(dana, new_call):
-    new_call()
+    audit.record(actor=None, action="people.person.viewed")
     entry = AuditEntry.objects.first()
     entry.action = "tampered"
     with pytest.raises(PermissionDenied):
@@ -93,7 +105,7 @@ def test_entries_cannot_be_edited_or_deleted_through_the_app(dana, new_call):
 
 @pytest.mark.django_db
 def test_admin_cannot_change_audit_entries(client, ada, new_call):
-    new_call()
+    audit.record(actor=None, action="people.person.viewed")
     ada.is_staff = ada.is_superuser = True
     ada.save()
     client.force_login(ada)
@@ -106,7 +118,7 @@ def test_admin_cannot_change_audit_entries(client, ada, new_call):
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_postgres_refuses_edits_even_in_raw_sql(new_call):
-    new_call()
+    audit.record(actor=None, action="people.person.viewed")
     with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cur:
         cur.execute("UPDATE crisis_auditentry SET action = 'tampered'")
     with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cur:

@@ -81,6 +81,7 @@ def test_triage_through_the_api(client, dana, new_call):
         ({"weapons": "very"}, "weapons"),
         ({"tier_override": "helicopter"}, "tier_override"),
         ({"tier_override": "community", "weapons": True}, "override_reason"),
+        ({}, "non_field_errors"),  # unanswered is not "no"
     ],
 )
 def test_bad_triage_is_400_and_saves_nothing(client, dana, new_call, body, field):

@@ -12,8 +12,9 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.test import Client
 
-from dispatch import consumers, events, services
-from responders import services as team_services
+from crisis import realtime as events
+from dispatch import consumers, services
+from dispatch import team_state as team_services
 from tests.conftest import CALL_DEFAULTS
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]

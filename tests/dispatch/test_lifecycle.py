@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 
 from crisis.errors import InvalidInput, InvalidTransition
-from dispatch import services
+from dispatch import services, timeline
 from dispatch.models import TRANSITIONS, Call, CallEvent, Status
 
 ILLEGAL = [(a, b) for a, b in itertools.product(Status.values, Status.values) if b not in TRANSITIONS[a]]
@@ -20,8 +20,8 @@ def test_every_illegal_transition_is_refused(new_call, dana, from_status, to_sta
     Call.objects.filter(pk=call.pk).update(status=from_status)
     events_before = CallEvent.objects.filter(call=call).count()
     with pytest.raises(InvalidTransition), transaction.atomic():
-        locked = services._lock_call(call)
-        services._transition(locked, to_status, by=dana, kind="test")
+        locked = timeline.lock_call(call)
+        timeline.transition(locked, to_status, by=dana, kind="test")
     call.refresh_from_db()
     assert call.status == from_status
     assert CallEvent.objects.filter(call=call).count() == events_before
@@ -33,8 +33,8 @@ def test_every_legal_transition_writes_a_timeline_event(new_call, dana, from_sta
     call = new_call()
     Call.objects.filter(pk=call.pk).update(status=from_status)
     with transaction.atomic():
-        locked = services._lock_call(call)
-        services._transition(locked, to_status, by=dana, kind="test.move")
+        locked = timeline.lock_call(call)
+        timeline.transition(locked, to_status, by=dana, kind="test.move")
     ev = CallEvent.objects.filter(call=call, kind="test.move").get()
     assert (ev.from_status, ev.to_status, ev.actor) == (from_status, to_status, dana)
 

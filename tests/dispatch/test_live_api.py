@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch import events, services
+from crisis import realtime as events
+from dispatch import services
 from dispatch.models import Assignment, Call
 from responders.models import SosAlert
 

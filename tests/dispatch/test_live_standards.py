@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dispatch import services
+from dispatch import services, timeline
 from dispatch.models import Call, CallEvent
 
 
@@ -83,8 +83,8 @@ def test_withdrawn_team_starts_a_new_wait_with_its_own_flag(new_call, dana, team
     from dispatch.models import Status
 
     with transaction.atomic():
-        locked = services._lock_call(call.pk)
-        services._transition(locked, Status.AWAITING_TEAM, by=dana, kind="call.reassigning")
+        locked = timeline.lock_call(call.pk)
+        timeline.transition(locked, Status.AWAITING_TEAM, by=dana, kind="call.reassigning")
     call.refresh_from_db()
     assert call.unrouted_flagged_at is None
     assert (timezone.now() - call.awaiting_since).total_seconds() < 60

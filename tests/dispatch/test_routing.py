@@ -8,8 +8,8 @@ import pytest
 
 from dispatch import routing
 from dispatch.routing import Candidate, GreatCircleEta, RoutingConfig
-from programs.fact.routing import FactRouting
-from programs.homeless_outreach.routing import OutreachRouting
+from programs.fact.routing import FactPlugin
+from programs.homeless_outreach.routing import OutreachPlugin
 from programs.plugins import CallFacts, TeamFacts
 
 CENTER = (41.8781, -87.6298)
@@ -52,7 +52,6 @@ def team_facts(team_id: int = 1, *, km_north: float = 1.0, **over) -> TeamFacts:
         member_count=2,
         unsupervised_intern=False,
         pairs_with_law_enforcement=True,
-        has_housing_partners=False,
         workload=0,
     )
     return TeamFacts(**(base | over))
@@ -267,7 +266,7 @@ def test_matching_never_gives_one_team_two_calls_and_skips_calls_without_a_free_
 
 
 # --- program plugins -----------------------------------------------------------------
-PLUGINS = (FactRouting(), OutreachRouting())
+PLUGINS = (FactPlugin(), OutreachPlugin())
 
 
 def test_fact_enrolled_team_goes_first_even_when_farther():
@@ -290,9 +289,9 @@ def test_fact_team_is_ineligible_for_a_person_not_enrolled_with_it():
 
 def test_person_experiencing_homelessness_prefers_a_housing_partner_team():
     near = team_facts(1, km_north=1)
-    partner = team_facts(2, km_north=4, has_housing_partners=True)
-    housed = rank(call_facts(person_homeless=False), [near, partner], plugins=PLUGINS)
-    homeless = rank(call_facts(person_homeless=True), [near, partner], plugins=PLUGINS)
+    partner = team_facts(2, km_north=4, extra={"has_housing_partners": True})
+    housed = rank(call_facts(extra={"person_homeless": False}), [near, partner], plugins=PLUGINS)
+    homeless = rank(call_facts(extra={"person_homeless": True}), [near, partner], plugins=PLUGINS)
     assert order(housed) == [1, 2]
     assert order(homeless) == [2, 1]
     assert any("housing partners" in n for n in homeless[0].notes)

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from dispatch import services
+from dispatch import team_state as team_services
 from dispatch.models import Assignment, Call, CallEvent
-from responders import services as team_services
 from responders.models import Team
 from tests.conftest import make_team
 

@@ -7,8 +7,8 @@ from drf_spectacular.generators import SchemaGenerator
 
 from crisis.models import AuditEntry
 from dispatch.models import CallEvent
+from dispatch.team_state import team_raise_sos
 from responders.models import SosAlert
-from responders.services import team_raise_sos
 
 
 def _operations(world) -> list[tuple[str, str]]:

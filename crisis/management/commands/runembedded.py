@@ -26,8 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="Serve only; run `make worker` separately.")
 
     def handle(self, *args, host, port, no_worker, **options):
+        from crisis import realtime
         from crisis.celery import app as celery_app
-        from dispatch import events
 
         config = uvicorn.Config("crisis.asgi:application", host=host, port=port, log_level="info", lifespan="off")
         server = uvicorn.Server(config)
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         thread = threading.Thread(target=serve, name="uvicorn", daemon=True)
         thread.start()
         if settings.EMBEDDED:
-            events.set_server_loop(loop)
+            realtime.set_server_loop(loop)
         self.stdout.write(self.style.SUCCESS(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)"))
         if no_worker:
             thread.join()

@@ -3,10 +3,10 @@ from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from dispatch.models import Disposition, Status
+from responders.models import TeamStatus
+from responders.selectors import team_of
 
-from .models import TeamStatus
-from .selectors import team_of
+from .models import Disposition, Status
 
 DECLINE_REASONS = [
     "Too far away",

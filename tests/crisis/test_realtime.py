@@ -1,11 +1,12 @@
-"""The one realtime door (dispatch/events.py): after commit, numbered per group, role-based groups."""
+"""The one realtime door (crisis/realtime.py): after commit, numbered per group, role-based groups."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import transaction
 
-from dispatch import events
+from crisis import permissions
+from crisis import realtime as events
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ def test_each_group_has_its_own_gapless_sequence(sent, django_capture_on_commit_
 )
 def test_groups_by_role(persona, groups, request, team_a):
     user = request.getfixturevalue(persona)
-    got = events.groups_for_user(user)
+    got = permissions.stream_groups_for(user)
     if groups is None:
         assert got is None
     else:
@@ -62,4 +63,4 @@ def test_groups_by_role(persona, groups, request, team_a):
 def test_a_responder_without_an_active_membership_hears_nothing(rita):
     rita.membership.active = False
     rita.membership.save()
-    assert events.groups_for_user(rita) is None
+    assert permissions.stream_groups_for(rita) is None

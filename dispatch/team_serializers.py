@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import Team, TeamStatus
+from responders.models import Team, TeamStatus
 
 
 class TeamSerializer(serializers.ModelSerializer):

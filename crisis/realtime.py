@@ -88,28 +88,6 @@ def current_seqs(groups: list[str]) -> dict[str, int]:
         return {g: _local_seqs.get(g, 0) for g in groups}
 
 
-def groups_for_user(user) -> list[str] | None:
-    """The groups a user's websocket joins; None when the role may not listen at all.
-
-    Supervisors follow every region through the supervisors group; dispatch
-    desks follow their own region; a responder only their own team.
-    """
-    if user is None or not user.is_authenticated:
-        return None
-    if user.has_perm("dispatch.view_queue"):
-        if user.has_perm("crisis.view_reports"):
-            return [SUPERVISORS_GROUP, user_group(user.pk)]
-        return [dispatch_group(user.region), user_group(user.pk)]
-    if user.has_perm("responders.update_own_team"):
-        from responders.models import TeamMember
-
-        membership = TeamMember.objects.filter(user=user, active=True).only("team_id").first()
-        if membership is None:
-            return None
-        return [team_group(membership.team_id), user_group(user.pk)]
-    return None
-
-
 def stream_groups(groups: list[str]) -> list[str]:
     """The groups whose events carry data (the per-user group only signals sign-out)."""
     return [g for g in groups if not g.startswith("user.")]

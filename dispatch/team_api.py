@@ -1,21 +1,15 @@
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crisis import permissions
 from crisis.api import require_perms
+from responders.models import Team
 
-from . import selectors, serializers, services
-from .models import Team
-
-
-def _may_act_for(user, team: Team) -> bool:
-    if user.has_perm("responders.manage_team") or user.has_perm("dispatch.assign_call"):
-        return True
-    membership = getattr(user, "membership", None)
-    return bool(user.has_perm("responders.update_own_team") and membership and membership.team_id == team.pk)
+from . import selectors, team_state
+from . import team_serializers as serializers
 
 
 def _team_data(team_id: int) -> dict:
@@ -36,11 +30,12 @@ class TeamStatusView(APIView):
     @extend_schema(request=serializers.TeamStatusInputSerializer, responses=serializers.TeamSerializer)
     def post(self, request, pk: int):
         team = get_object_or_404(Team, pk=pk)
-        if not _may_act_for(request.user, team):
-            raise PermissionDenied("You can change only your own team's status.")
+        permissions.require(
+            permissions.may_act_for_team, request.user, team, "You can change only your own team's status."
+        )
         ser = serializers.TeamStatusInputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        services.team_set_status(team=team, by=request.user, **ser.validated_data)
+        team_state.team_set_status(team=team, by=request.user, **ser.validated_data)
         return Response(_team_data(pk))
 
 
@@ -48,9 +43,10 @@ class TeamLocation(APIView):
     @extend_schema(request=serializers.LocationInputSerializer, responses=serializers.TeamSerializer)
     def post(self, request, pk: int):
         team = get_object_or_404(Team, pk=pk)
-        if not _may_act_for(request.user, team):
-            raise PermissionDenied("You can report only your own team's location.")
+        permissions.require(
+            permissions.may_act_for_team, request.user, team, "You can report only your own team's location."
+        )
         ser = serializers.LocationInputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        services.team_report_location(team=team, by=request.user, **ser.validated_data)
+        team_state.team_report_location(team=team, by=request.user, **ser.validated_data)
         return Response(_team_data(pk))

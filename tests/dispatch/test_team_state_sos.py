@@ -1,14 +1,15 @@
-"""The emergency button (responders.services.team_raise_sos / alert_acknowledge) and its API."""
+"""The emergency button (dispatch.team_state.team_raise_sos / alert_acknowledge) and its API."""
 
 from __future__ import annotations
 
 import pytest
 from django.utils import timezone
 
+from crisis import realtime as events
 from crisis.errors import InvalidTransition
 from crisis.models import AuditEntry
-from dispatch import events, services
-from responders import services as team_services
+from dispatch import services
+from dispatch import team_state as team_services
 from responders.models import SosAlert
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,11 @@
-"""Everything that can happen to a team outside a call: shift, service status, location."""
+"""Every write to a team's live state: status, position, emergencies.
+
+The one writer of these columns of `responders.Team`, so every change is
+audited (`dispatch.team.status_changed`, `responders.sos.raised`, ...) and
+published the same way whether a responder, a dispatcher or a call's
+progress caused it. Team claims are conditional UPDATEs: of any racing
+claimers exactly one wins.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +13,50 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from crisis import audit
+from crisis import audit, permissions, realtime
 from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import User
-from dispatch import events, jobs
+from responders.models import MANUAL_TRANSITIONS, SosAlert, Team, TeamStatus
 
-from .models import MANUAL_TRANSITIONS, SosAlert, Team, TeamStatus
+from . import jobs
+from .models import ACTIVE_ASSIGNMENT, Assignment
+from .rows import alert_summary, team_summary
 
 
-def _team_groups(team: Team) -> list[str]:
-    return [events.dispatch_group(team.region), events.SUPERVISORS_GROUP, events.team_group(team.pk)]
+def team_groups(team: Team) -> list[str]:
+    return [realtime.dispatch_group(team.region), realtime.SUPERVISORS_GROUP, realtime.team_group(team.pk)]
+
+
+def _status_written(team: Team, *, before: str, by: User | None, call_id: int | None = None) -> None:
+    """After any status write: reload the row, audit it, tell the screens."""
+    team.refresh_from_db(
+        fields=["status", "status_changed_at", "version", "latitude", "longitude", "location_reported_at"]
+    )
+    detail = {"before": before, "after": team.status}
+    if call_id is not None:
+        detail["call"] = call_id
+    audit.record(actor=by, action="responders.team.status_changed", obj=team, **detail)
+    realtime.publish("team.status", {"team": team_summary(team)}, groups=team_groups(team))
+
+
+def claim_team(team: Team, *, from_statuses: tuple[str, ...], to: str, by: User | None, call_id: int) -> bool:
+    """Conditional UPDATE: succeeds for exactly one of any racing claimers; only the winner audits and publishes."""
+    before = team.status
+    claimed = bool(
+        Team.objects.filter(pk=team.pk, status__in=from_statuses).update(
+            status=to, status_changed_at=timezone.now(), version=F("version") + 1
+        )
+    )
+    if claimed:
+        _status_written(team, before=before if before in from_statuses else from_statuses[0], by=by, call_id=call_id)
+    return claimed
+
+
+def set_team_status(team: Team, status: str, now, *, by: User | None = None, call_id: int | None = None) -> None:
+    """A status that follows the team's call (assigned, on scene, available again after clearing)."""
+    before = team.status
+    Team.objects.filter(pk=team.pk).update(status=status, status_changed_at=now, version=F("version") + 1)
+    _status_written(team, before=before, by=by, call_id=call_id)
 
 
 def team_set_status(
@@ -30,12 +71,11 @@ def team_set_status(
     """Shift and service changes (on shift, out of service, off shift).
 
     Offer and call statuses are not set here: they follow the call through
-    dispatch.services so that a team can never look free while it holds a call.
+    dispatch.assignments so that a team can never look free while it holds a call.
     """
     if status not in TeamStatus.values:
         raise InvalidInput(f"Unknown team status {status!r}.", field="status")
-    from dispatch.services import team_summary
-
+    permissions.require(permissions.may_act_for_team, by, team, "You can change only your own team's status.")
     with transaction.atomic():
         team = Team.objects.select_for_update().get(pk=team.pk)
         if expected_version is not None and expected_version != team.version:
@@ -53,49 +93,28 @@ def team_set_status(
         before = team.status
         Team.objects.filter(pk=team.pk).update(status=status, status_changed_at=now, version=F("version") + 1)
         if latitude is not None and longitude is not None:
-            _set_location(team, latitude, longitude, now)
-        team.refresh_from_db()
-        audit.record(actor=by, action="responders.team.status_changed", obj=team, before=before, after=status)
-        events.publish("team.status", {"team": team_summary(team)}, groups=_team_groups(team))
+            set_location(team, latitude, longitude, now)
+        _status_written(team, before=before, by=by)
         if status == TeamStatus.AVAILABLE:
             # A call may have been waiting for exactly this team.
             jobs.enqueue_routing(region=team.region)
     return team
 
 
-def _set_location(team: Team, latitude: float, longitude: float, now) -> None:
+def set_location(team: Team, latitude: float, longitude: float, now) -> None:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise InvalidInput("Latitude must be within ±90 and longitude within ±180.", field="latitude")
     Team.objects.filter(pk=team.pk).update(latitude=latitude, longitude=longitude, location_reported_at=now)
 
 
 def team_report_location(*, team: Team, latitude: float, longitude: float, by: User | None) -> Team:
-    from dispatch.services import team_summary
-
+    permissions.require(permissions.may_act_for_team, by, team, "You can report only your own team's location.")
     with transaction.atomic():
         now = timezone.now()
-        _set_location(team, latitude, longitude, now)
+        set_location(team, latitude, longitude, now)
         team.refresh_from_db()
-        events.publish("team.location", {"team": team_summary(team)}, groups=_team_groups(team))
+        realtime.publish("team.location", {"team": team_summary(team)}, groups=team_groups(team))
     return team
-
-
-# --- emergencies ---------------------------------------------------------------------
-def alert_summary(alert: SosAlert) -> dict:
-    """What the board and the team's phones need to show one SOS alert."""
-    return {
-        "id": alert.pk,
-        "team_id": alert.team_id,
-        "team_name": alert.team.name,
-        "raised_by": alert.raised_by.get_full_name() or alert.raised_by.get_username(),
-        "raised_at": alert.raised_at.isoformat(),
-        "latitude": alert.latitude,
-        "longitude": alert.longitude,
-        "location_reported_at": alert.location_reported_at.isoformat() if alert.location_reported_at else None,
-        "call_id": alert.call_id,
-        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
-        "acknowledged_by": (alert.acknowledged_by.get_username() if alert.acknowledged_by_id else None),
-    }
 
 
 def team_raise_sos(*, team: Team, by: User, latitude: float | None = None, longitude: float | None = None) -> SosAlert:
@@ -104,16 +123,14 @@ def team_raise_sos(*, team: Team, by: User, latitude: float | None = None, longi
     A position sent with the alert is fresher than the last periodic report,
     so it updates the team first.
     """
-    from dispatch.models import ACTIVE_ASSIGNMENT, Assignment
-    from dispatch.services import team_summary
-
     if (latitude is None) != (longitude is None):
         raise InvalidInput("Give both latitude and longitude, or neither.", field="longitude")
+    permissions.require(permissions.may_raise_sos, by, team, "You can raise an alert only for your own team.")
     with transaction.atomic():
         team = Team.objects.select_for_update().get(pk=team.pk)
         now = timezone.now()
         if latitude is not None:
-            _set_location(team, latitude, longitude, now)
+            set_location(team, latitude, longitude, now)
             team.refresh_from_db()
         call_id = (
             Assignment.objects.filter(team=team, status__in=ACTIVE_ASSIGNMENT).values_list("call_id", flat=True).first()
@@ -136,9 +153,9 @@ def team_raise_sos(*, team: Team, by: User, latitude: float | None = None, longi
             latitude=team.latitude,
             longitude=team.longitude,
         )
-        events.publish("sos.raised", {"alert": alert_summary(alert)}, groups=_team_groups(team))
+        realtime.publish("sos.raised", {"alert": alert_summary(alert)}, groups=team_groups(team))
         if latitude is not None:
-            events.publish("team.location", {"team": team_summary(team)}, groups=_team_groups(team))
+            realtime.publish("team.location", {"team": team_summary(team)}, groups=team_groups(team))
     return alert
 
 
@@ -154,5 +171,5 @@ def alert_acknowledge(*, alert: SosAlert, by: User) -> SosAlert:
         alert.acknowledged_by = by
         alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
         audit.record(actor=by, action="responders.sos.acknowledged", obj=alert, team=alert.team_id)
-        events.publish("sos.acknowledged", {"alert": alert_summary(alert)}, groups=_team_groups(alert.team))
+        realtime.publish("sos.acknowledged", {"alert": alert_summary(alert)}, groups=team_groups(alert.team))
     return alert

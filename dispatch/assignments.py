@@ -1,0 +1,260 @@
+"""Offers and assignments: a team is offered a call, accepts or declines, works it, is withdrawn.
+
+Lock order everywhere: the call, then the assignment, then the team, so an
+accept racing a lapse or a reassignment waits instead of deadlocking. The
+partial unique constraints on Assignment are the last line of defence.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from crisis import permissions
+from crisis.errors import Conflict, InvalidInput, InvalidTransition
+from crisis.models import User
+from responders.models import Team, TeamStatus
+
+from . import jobs
+from .models import Assignment, AssignmentStatus, Call, Status
+from .team_state import claim_team, set_team_status
+from .timeline import lock_call, record_event, transition
+
+
+def assignment_offer(*, call: Call, team: Team, by: User | None = None, eta_seconds: float | None = None) -> Assignment:
+    """Offer a locked, waiting call to a team. Raises Conflict if the team was taken meanwhile."""
+    if call.status != Status.AWAITING_TEAM:
+        raise InvalidTransition("Only a call awaiting a team can be offered.")
+    if not claim_team(team, from_statuses=(TeamStatus.AVAILABLE,), to=TeamStatus.OFFERED, by=by, call_id=call.pk):
+        raise Conflict(f"{team.name} is no longer available.")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            assignment = Assignment.objects.create(
+                call=call,
+                team=team,
+                by=by,
+                offered_at=now,
+                expires_at=now + timedelta(seconds=settings.OFFER_TIMEOUT_SECONDS),
+                eta_seconds=eta_seconds,
+            )
+    except IntegrityError as exc:
+        raise Conflict("This call or team already has an active assignment.") from exc
+    call.recommended_team = None
+    call.save(update_fields=["recommended_team"])
+    record_event(
+        call,
+        "call.offered",
+        by=by,
+        team=team,
+        assignment_id=assignment.pk,
+        expires_at=assignment.expires_at.isoformat(),
+        eta_seconds=None if eta_seconds is None else round(eta_seconds),
+    )
+    jobs.enqueue_offer_expiry(assignment_id=assignment.pk, seconds=settings.OFFER_TIMEOUT_SECONDS)
+    return assignment
+
+
+def lock_assignment(assignment: Assignment | int) -> Assignment:
+    pk = assignment.pk if isinstance(assignment, Assignment) else assignment
+    return Assignment.objects.select_for_update().select_related("team", "call").get(pk=pk)
+
+
+def _require_answerer(assignment: Assignment, by: User | None) -> None:
+    permissions.require(
+        permissions.may_answer_offer,
+        by,
+        assignment.team,
+        f"Only a member of {assignment.team.name} can answer its offers.",
+    )
+
+
+def assignment_accept(*, assignment: Assignment, by: User | None) -> Assignment:
+    lapsed = False
+    with transaction.atomic():
+        call = lock_call(assignment.call_id)
+        assignment = lock_assignment(assignment)
+        _require_answerer(assignment, by)
+        now = timezone.now()
+        if assignment.status != AssignmentStatus.OFFERED:
+            raise InvalidTransition(f"This offer is already {assignment.get_status_display().lower()}.")
+        if assignment.expires_at and assignment.expires_at <= now:
+            # Lapse it for good (and re-route) before refusing: raising inside
+            # the block would roll the lapse back and leave the call stuck.
+            end_offer(assignment, AssignmentStatus.LAPSED, now, by=None)
+            lapsed = True
+        else:
+            assignment.status = AssignmentStatus.ACCEPTED
+            assignment.responded_at = now
+            assignment.save(update_fields=["status", "responded_at"])
+            team = assignment.team
+            set_team_status(team, TeamStatus.ASSIGNED, now, by=by, call_id=call.pk)
+            call.team = team
+            call.program_id = team.program_id
+            call.assigned_at = now
+            transition(call, Status.ASSIGNED, by=by, kind="call.accepted", team=team, assignment_id=assignment.pk)
+    if lapsed:
+        raise Conflict("This offer has lapsed and gone to another team.")
+    return assignment
+
+
+def assignment_decline(*, assignment: Assignment, by: User | None, reason: str) -> Assignment:
+    if not reason.strip():
+        raise InvalidInput("Give a reason for declining.", field="reason")
+    with transaction.atomic():
+        lock_call(assignment.call_id)
+        assignment = lock_assignment(assignment)
+        _require_answerer(assignment, by)
+        if assignment.status != AssignmentStatus.OFFERED:
+            raise InvalidTransition(f"This offer is already {assignment.get_status_display().lower()}.")
+        assignment.decline_reason = reason.strip()[:200]
+        end_offer(assignment, AssignmentStatus.DECLINED, timezone.now(), by=by)
+    return assignment
+
+
+def assignment_lapse(*, assignment_id: int) -> bool:
+    """Lapse an unanswered offer whose time is up. Safe to run any number of times."""
+    call_id = Assignment.objects.filter(pk=assignment_id).values_list("call_id", flat=True).first()
+    if call_id is None:
+        return False
+    with transaction.atomic():
+        # Call first, then assignment: the order accept and decline use, so a
+        # lapse racing a tap on "accept" waits instead of deadlocking.
+        lock_call(call_id)
+        assignment = lock_assignment(assignment_id)
+        now = timezone.now()
+        if assignment.status != AssignmentStatus.OFFERED or assignment.expires_at > now:
+            return False
+        end_offer(assignment, AssignmentStatus.LAPSED, now, by=None)
+    return True
+
+
+def end_offer(assignment: Assignment, status: str, now, *, by: User | None) -> None:
+    assignment.status = status
+    assignment.responded_at = now
+    assignment.save(update_fields=["status", "responded_at", "decline_reason"])
+    team = assignment.team
+    if team.status == TeamStatus.OFFERED:
+        set_team_status(team, TeamStatus.AVAILABLE, now, by=by, call_id=assignment.call_id)
+    kind = "call.offer_declined" if status == AssignmentStatus.DECLINED else "call.offer_lapsed"
+    record_event(assignment.call, kind, by=by, team=team, assignment_id=assignment.pk, reason=assignment.decline_reason)
+    jobs.enqueue_routing(region=assignment.call.region)
+
+
+def withdraw(assignment: Assignment, now, *, by: User | None) -> None:
+    assignment.status = AssignmentStatus.WITHDRAWN
+    assignment.ended_at = now
+    assignment.save(update_fields=["status", "ended_at"])
+    team = Team.objects.select_for_update().get(pk=assignment.team_id)
+    if team.status in (TeamStatus.OFFERED, TeamStatus.ASSIGNED, TeamStatus.ON_SCENE, TeamStatus.TRANSPORTING):
+        set_team_status(team, TeamStatus.AVAILABLE, now, by=by, call_id=assignment.call_id)
+    jobs.enqueue_routing(region=team.region)
+
+
+def finish_assignment(call: Call, team: Team, now, *, by: User | None) -> None:
+    Assignment.objects.filter(call=call, team=team, status=AssignmentStatus.ACCEPTED).update(
+        status=AssignmentStatus.COMPLETED, ended_at=now
+    )
+    set_team_status(team, TeamStatus.AVAILABLE, now, by=by, call_id=call.pk)
+    jobs.enqueue_routing(region=team.region)
+
+
+def call_assign(*, call: Call, team: Team, by: User, reason: str) -> Assignment:
+    """A dispatcher assigns (or reassigns) a team by hand; the team is dispatched at once."""
+    if not reason.strip():
+        raise InvalidInput("Give a reason for assigning by hand.", field="reason")
+    with transaction.atomic():
+        call = lock_call(call)
+        team = Team.objects.select_for_update().get(pk=team.pk)
+        if call.status not in (Status.TRIAGED, Status.AWAITING_TEAM, Status.ASSIGNED, Status.EN_ROUTE):
+            raise InvalidTransition(f"A call that is {call.get_status_display().lower()} cannot be assigned.")
+        if call.team_id == team.pk and call.status in (Status.ASSIGNED, Status.EN_ROUTE):
+            raise Conflict(f"{team.name} is already assigned to this call.")
+        if team.status in (TeamStatus.OFF_SHIFT, TeamStatus.OUT_OF_SERVICE):
+            raise Conflict(f"{team.name} is {team.get_status_display().lower()}.")
+        if Assignment.objects.filter(team=team, status__in=("offered", "accepted")).exclude(call=call).exists():
+            raise Conflict(f"{team.name} is busy with another call.")
+        now = timezone.now()
+        active = call.assignments.select_for_update().filter(status__in=("offered", "accepted")).first()
+        if active is not None:
+            withdraw(active, now, by=by)
+        if call.status in (Status.ASSIGNED, Status.EN_ROUTE):
+            transition(call, Status.AWAITING_TEAM, by=by, kind="call.reassigning", reason=reason)
+        if call.status == Status.TRIAGED:
+            transition(call, Status.AWAITING_TEAM, by=by, kind="call.awaiting_team")
+        if not claim_team(team, from_statuses=(TeamStatus.AVAILABLE,), to=TeamStatus.ASSIGNED, by=by, call_id=call.pk):
+            raise Conflict(f"{team.name} is no longer available.")
+        try:
+            with transaction.atomic():
+                assignment = Assignment.objects.create(
+                    call=call,
+                    team=team,
+                    by=by,
+                    status=AssignmentStatus.ACCEPTED,
+                    offered_at=now,
+                    responded_at=now,
+                    manual_reason=reason.strip()[:200],
+                )
+        except IntegrityError as exc:
+            raise Conflict("This call or team already has an active assignment.") from exc
+        call.team = team
+        call.program_id = team.program_id
+        call.assigned_at = now
+        call.recommended_team = None
+        transition(
+            call,
+            Status.ASSIGNED,
+            by=by,
+            kind="call.assigned_manually",
+            team=team,
+            assignment_id=assignment.pk,
+            reason=reason.strip(),
+        )
+    return assignment
+
+
+def call_confirm_recommendation(*, call: Call, by: User) -> Assignment:
+    """Recommend-only mode: the dispatcher confirms the router's choice with one action."""
+    with transaction.atomic():
+        call = lock_call(call)
+        if call.recommended_team_id is None:
+            raise InvalidTransition("There is no recommendation to confirm; route or assign the call.")
+        team = Team.objects.get(pk=call.recommended_team_id)
+        eta = (call.routing_explanation.get("chosen") or {}).get("eta_seconds")
+        return assignment_offer(call=call, team=team, by=by, eta_seconds=eta)
+
+
+FIELD_STEPS = {
+    Status.EN_ROUTE: (TeamStatus.ASSIGNED, "call.en_route"),
+    Status.ON_SCENE: (TeamStatus.ON_SCENE, "call.on_scene"),
+    Status.TRANSPORTING: (TeamStatus.TRANSPORTING, "call.transporting"),
+}
+
+
+def call_advance(*, call: Call, to: str, by: User | None, expected_status: str | None = None) -> Call:
+    """A team reports progress on its call. `expected_status` guards against replayed, out-of-order taps."""
+    if to not in FIELD_STEPS:
+        raise InvalidInput(f"{to!r} is not a field status.", field="status")
+    with transaction.atomic():
+        call = lock_call(call)
+        # Permission before anything else: another team's call state must not leak through a 409.
+        permissions.require(permissions.may_work_call, by, call, "Only the team assigned to this call can do this.")
+        if expected_status is not None and expected_status != call.status:
+            raise Conflict(
+                f"This change was made against an old view: the call is now {call.get_status_display().lower()}."
+            )
+        if call.team_id is None:
+            raise InvalidTransition("No team is assigned to this call.")
+        team = Team.objects.select_for_update().get(pk=call.team_id)
+        team_status, kind = FIELD_STEPS[to]
+        transition(call, to, by=by, kind=kind, team=team)
+        now = timezone.now()
+        if to == Status.ON_SCENE and call.arrived_at is None:
+            call.arrived_at = now
+            call.save(update_fields=["arrived_at"])
+        if team.status != team_status:
+            set_team_status(team, team_status, now, by=by, call_id=call.pk)
+    return call

@@ -1,0 +1,151 @@
+"""Everything that can happen to a call outside its offers: intake, triage, notes, closing, cancelling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from crisis import permissions
+from crisis.errors import Conflict, InvalidInput, InvalidTransition
+from crisis.models import Person, User
+from programs import plugins as program_plugins
+
+from . import jobs, triage
+from .assignments import finish_assignment, withdraw
+from .models import FIELD_TIERS, TRANSITIONS, Call, CallEvent, Disposition, Status, Tier, Triage
+from .timeline import lock_call, record_event, transition
+
+
+def call_create(*, by: User | None, person: Person | None = None, **fields: Any) -> Call:
+    call = Call(created_by=by, person=person, **fields)
+    call.full_clean(exclude=["address_key"])
+    with transaction.atomic():
+        call.save()
+        record_event(call, "call.created", by=by, to_status=call.status, source=call.source)
+    return call
+
+
+def call_triage(
+    *,
+    call: Call,
+    screen: dict[str, bool],
+    by: User | None,
+    tier_override: str | None = None,
+    override_reason: str = "",
+) -> Triage:
+    """Score the risk screen, record it, and move the call on.
+
+    A field tier sends the call to routing; phone and police/EMS tiers wait for
+    the dispatcher to resolve or hand off the call.
+    """
+    outcome = triage.evaluate(screen)
+    tier = outcome.tier
+    if tier_override and tier_override != outcome.tier:
+        if tier_override not in Tier.values:
+            raise InvalidInput(f"Unknown tier {tier_override!r}.", field="tier_override")
+        if not override_reason.strip():
+            raise InvalidInput("Give a reason for overriding the tier.", field="override_reason")
+        tier = tier_override
+    with transaction.atomic():
+        call = lock_call(call)
+        if call.status not in (Status.RECEIVED, Status.TRIAGED, Status.AWAITING_TEAM):
+            raise InvalidTransition(f"A call that is {call.get_status_display().lower()} cannot be triaged.")
+        if call.status == Status.AWAITING_TEAM and call.assignments.filter(status__in=("offered", "accepted")).exists():
+            raise InvalidTransition("Withdraw the current offer before re-triaging this call.")
+        result = Triage.objects.create(
+            call=call,
+            by=by,
+            priority=outcome.priority,
+            computed_tier=outcome.tier,
+            tier=tier,
+            rules_fired=list(outcome.rules_fired),
+            override_reason=override_reason.strip() if tier != outcome.tier else "",
+            **{name: bool(screen.get(name, False)) for name in triage.SCREEN_FIELDS},
+        )
+        call.priority = outcome.priority
+        call.tier = tier
+        call.triaged_at = call.triaged_at or result.at
+        detail = {"priority": outcome.priority, "tier": tier, "rules": list(outcome.rules_fired)}
+        if tier != outcome.tier:
+            detail |= {"computed_tier": outcome.tier, "override_reason": result.override_reason}
+        transition(call, Status.TRIAGED, by=by, kind="call.triaged", **detail)
+        if tier in FIELD_TIERS:
+            transition(call, Status.AWAITING_TEAM, by=by, kind="call.awaiting_team")
+            jobs.enqueue_routing(region=call.region)
+        else:
+            call.awaiting_since = None
+            call.save(update_fields=["awaiting_since"])
+    return result
+
+
+def call_resolve_by_phone(*, call: Call, by: User | None, note: str = "") -> Call:
+    with transaction.atomic():
+        call = lock_call(call)
+        require_no_active_assignment(call)
+        transition(call, Status.RESOLVED_BY_PHONE, by=by, kind="call.resolved_by_phone", note=note)
+    return call
+
+
+def call_close(*, call: Call, disposition: str, by: User | None, note: str = "") -> Call:
+    if disposition not in Disposition.values:
+        raise InvalidInput("Choose a disposition to close the call.", field="disposition")
+    with transaction.atomic():
+        call = lock_call(call)
+        if call.status in (Status.TRIAGED, Status.AWAITING_TEAM):
+            require_no_active_assignment(call)
+        team = call.team if call.status in (Status.ON_SCENE, Status.TRANSPORTING) else None
+        now = timezone.now()
+        call.disposition = disposition
+        call.closed_at = now
+        transition(call, Status.CLOSED, by=by, kind="call.closed", team=team, disposition=disposition, note=note)
+        if team is not None:
+            finish_assignment(call, team, now, by=by)
+        for plugin in program_plugins.registered():
+            plugin.call_closed(call, by=by)
+    return call
+
+
+def call_clear(
+    *, call: Call, disposition: str, by: User | None, note: str = "", expected_status: str | None = None
+) -> Call:
+    """The team clears its call with a disposition. `expected_status` refuses a replayed, out-of-order tap."""
+    with transaction.atomic():
+        locked = lock_call(call)
+        permissions.require(
+            permissions.may_clear_call, by, locked, "Only the assigned team or a dispatcher can clear this call."
+        )
+        if expected_status is not None and expected_status != locked.status:
+            raise Conflict(
+                f"This change was made against an old view: the call is now {locked.get_status_display().lower()}."
+            )
+        return call_close(call=locked, disposition=disposition, by=by, note=note)
+
+
+def call_cancel(*, call: Call, by: User | None, reason: str) -> Call:
+    if not reason.strip():
+        raise InvalidInput("Give a reason for cancelling the call.", field="reason")
+    with transaction.atomic():
+        call = lock_call(call)
+        if call.status not in TRANSITIONS or Status.CANCELLED not in TRANSITIONS[call.status]:
+            raise InvalidTransition(f"A call that is {call.get_status_display().lower()} cannot be cancelled.")
+        active = call.assignments.select_for_update().filter(status__in=("offered", "accepted")).first()
+        now = timezone.now()
+        call.closed_at = now
+        transition(call, Status.CANCELLED, by=by, kind="call.cancelled", reason=reason)
+        if active is not None:
+            withdraw(active, now, by=by)
+    return call
+
+
+def call_add_note(*, call: Call, by: User, text: str) -> CallEvent:
+    if not text.strip():
+        raise InvalidInput("A note cannot be empty.", field="text")
+    with transaction.atomic():
+        return record_event(call, "call.note", by=by, text=text.strip()[:2000])
+
+
+def require_no_active_assignment(call: Call) -> None:
+    if call.assignments.filter(status__in=("offered", "accepted")).exists():
+        raise InvalidTransition("This call has a team offered or assigned; withdraw it first.")

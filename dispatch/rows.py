@@ -1,0 +1,123 @@
+"""Event rows: the one function that builds each kind of row a live screen shows.
+
+An event and a REST snapshot describe a call, a team, an offer or an alert
+with the same row, so a client can upsert either idempotently and a client
+and a snapshot can never disagree about a field (tests/dispatch/test_rows.py
+checks each row against its schema).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from responders.models import SosAlert, Team
+
+from . import standards
+from .models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, Call
+
+
+def call_summary(call: Call) -> dict[str, Any]:
+    """What a live board needs to redraw one call row."""
+    return {
+        "id": call.pk,
+        "status": call.status,
+        "priority": call.priority,
+        "tier": call.tier,
+        "call_type": call.call_type,
+        "nature": call.nature,
+        "address": call.address,
+        "latitude": call.latitude,
+        "longitude": call.longitude,
+        "received_at": call.received_at.isoformat(),
+        "awaiting_since": call.awaiting_since.isoformat() if call.awaiting_since else None,
+        "team_id": call.team_id,
+        "recommended_team_id": call.recommended_team_id,
+        "unrouted_flagged_at": call.unrouted_flagged_at.isoformat() if call.unrouted_flagged_at else None,
+        "version": call.version,
+        # Running standards clocks; the board ticks them and highlights a call about to breach.
+        "standards": live_clocks(call),
+        # The offer or assignment in force, so a board can redraw the row from this event alone.
+        "assignment": active_assignment_row(call),
+    }
+
+
+# The response clocks a board watches; the 72-hour follow-up belongs to case work, not the live board.
+LIVE_STANDARDS = ("answer", "dispatch", "arrival")
+
+
+def live_clocks(call: Call) -> list[dict[str, Any]]:
+    if not call.is_open:
+        return []
+    configured = standards.configured_standards()
+    near = {s.key: s.near_fraction for s in configured}
+    return [
+        {
+            "key": c.key,
+            "label": c.label,
+            "started_at": c.started_at.isoformat(),
+            "near_at": (c.started_at + timedelta(seconds=c.target_seconds * near[c.key])).isoformat(),
+            "target_at": c.target_at.isoformat(),
+        }
+        for c in standards.clocks_for(call, timezone.now(), configured)
+        if not c.stopped and c.key in LIVE_STANDARDS
+    ]
+
+
+def assignment_row(assignment: Assignment | None) -> dict[str, Any] | None:
+    if assignment is None:
+        return None
+    return {
+        "id": assignment.pk,
+        "team_id": assignment.team_id,
+        "team_name": assignment.team.name,
+        "status": assignment.status,
+        "offered_at": assignment.offered_at.isoformat(),
+        "expires_at": assignment.expires_at.isoformat()
+        if assignment.expires_at and assignment.status == AssignmentStatus.OFFERED
+        else None,
+        "eta_seconds": None if assignment.eta_seconds is None else round(assignment.eta_seconds),
+    }
+
+
+def active_assignment_row(call: Call) -> dict[str, Any] | None:
+    """The call's offer or accepted assignment; uses a prefetched `active_assignments` when there is one."""
+    prefetched = getattr(call, "active_assignments", None)
+    if prefetched is not None:
+        return assignment_row(prefetched[0] if prefetched else None)
+    if call.pk is None:
+        return None
+    active = Assignment.objects.filter(call_id=call.pk, status__in=ACTIVE_ASSIGNMENT).select_related("team").first()
+    return assignment_row(active)
+
+
+def team_summary(team: Team) -> dict[str, Any]:
+    return {
+        "id": team.pk,
+        "name": team.name,
+        "status": team.status,
+        "status_changed_at": team.status_changed_at.isoformat(),
+        "latitude": team.latitude,
+        "longitude": team.longitude,
+        "location_reported_at": team.location_reported_at.isoformat() if team.location_reported_at else None,
+        "version": team.version,
+    }
+
+
+def alert_summary(alert: SosAlert) -> dict:
+    """What the board and the team's phones need to show one SOS alert."""
+    return {
+        "id": alert.pk,
+        "team_id": alert.team_id,
+        "team_name": alert.team.name,
+        "raised_by": alert.raised_by.get_full_name() or alert.raised_by.get_username(),
+        "raised_at": alert.raised_at.isoformat(),
+        "latitude": alert.latitude,
+        "longitude": alert.longitude,
+        "location_reported_at": alert.location_reported_at.isoformat() if alert.location_reported_at else None,
+        "call_id": alert.call_id,
+        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+        "acknowledged_by": (alert.acknowledged_by.get_username() if alert.acknowledged_by_id else None),
+    }

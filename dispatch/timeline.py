@@ -1,0 +1,87 @@
+"""The call's timeline: every change to a call is one locked transition and one event row.
+
+`transition` checks the lifecycle table (models.TRANSITIONS) and refuses
+anything else with a clear error; `record_event` writes the timeline row,
+bumps the call's version and publishes the call's row after commit. The
+timeline is the call's audit (append-only, like the audit table): call
+changes are not written to the audit table a second time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+
+from crisis import audit, realtime
+from crisis.errors import InvalidTransition
+from crisis.models import User
+from responders.models import Team
+
+from .models import TRANSITIONS, Call, CallEvent, Status
+from .rows import call_summary
+
+
+def lock_call(call: Call | int) -> Call:
+    pk = call.pk if isinstance(call, Call) else call
+    return Call.objects.select_for_update().get(pk=pk)
+
+
+def groups_for_call(call: Call, team_id: int | None = None) -> list[str]:
+    groups = [realtime.dispatch_group(call.region), realtime.SUPERVISORS_GROUP]
+    if team_id:
+        groups.append(realtime.team_group(team_id))
+    return groups
+
+
+def record_event(
+    call: Call,
+    kind: str,
+    *,
+    by: User | None,
+    from_status: str = "",
+    to_status: str = "",
+    team: Team | None = None,
+    **detail: Any,
+) -> CallEvent:
+    Call.objects.filter(pk=call.pk).update(version=F("version") + 1)
+    call.refresh_from_db(fields=["version"])
+    if by is not None and not getattr(by, "is_authenticated", False):
+        by = None
+    ev = CallEvent.objects.create(
+        call=call,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        actor=by,
+        team=team,
+        detail=detail,
+        ip_address=audit.current_ip.get(),
+    )
+    realtime.publish(
+        kind,
+        {"call": call_summary(call), "event": {"kind": kind, "team_id": team.pk if team else None, **detail}},
+        groups=groups_for_call(call, team.pk if team else call.team_id),
+    )
+    return ev
+
+
+def transition(call: Call, to: str, *, by: User | None, kind: str, team: Team | None = None, **detail) -> None:
+    """Move a locked call to `to`, or refuse with a clear error."""
+    if to not in TRANSITIONS[call.status]:
+        raise InvalidTransition(
+            f"A call that is {call.get_status_display().lower()} cannot become {Status(to).label.lower()}."
+        )
+    now = timezone.now()
+    before = call.status
+    call.status = to
+    call.status_changed_at = now
+    if to == Status.AWAITING_TEAM:
+        if before in (Status.ASSIGNED, Status.EN_ROUTE):
+            # Back in the queue after a team was withdrawn: a new wait, with its own flag.
+            call.awaiting_since = now
+            call.unrouted_flagged_at = None
+        call.awaiting_since = call.awaiting_since or now
+    call.save()
+    record_event(call, kind, by=by, from_status=before, to_status=to, team=team, **detail)

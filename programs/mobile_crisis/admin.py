@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from .models import FollowUp
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    """Read-mostly: follow-ups are scheduled when a call closes and recorded through mobile_crisis.services."""
+
+    list_display = ["call", "team", "due_at", "completed_at", "reached", "method"]
+    list_filter = ["team", "reached", "method"]
+    readonly_fields = ["call", "team", "due_at", "completed_at", "completed_by", "reached", "method", "note"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
