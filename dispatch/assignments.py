@@ -19,7 +19,7 @@ from crisis.models import User
 from responders.models import Team, TeamStatus
 
 from . import jobs
-from .models import Assignment, AssignmentStatus, Call, Status
+from .models import ASSIGNABLE, Assignment, AssignmentStatus, Call, Status
 from .team_state import claim_team, set_team_status
 from .timeline import lock_call, record_event, transition
 
@@ -169,7 +169,7 @@ def call_assign(*, call: Call, team: Team, by: User, reason: str) -> Assignment:
     with transaction.atomic():
         call = lock_call(call)
         team = Team.objects.select_for_update().get(pk=team.pk)
-        if call.status not in (Status.TRIAGED, Status.AWAITING_TEAM, Status.ASSIGNED, Status.EN_ROUTE):
+        if call.status not in ASSIGNABLE:
             raise InvalidTransition(f"A call that is {call.get_status_display().lower()} cannot be assigned.")
         if call.team_id == team.pk and call.status in (Status.ASSIGNED, Status.EN_ROUTE):
             raise Conflict(f"{team.name} is already assigned to this call.")

@@ -14,7 +14,7 @@ from programs import plugins as program_plugins
 
 from . import jobs, triage
 from .assignments import finish_assignment, withdraw
-from .models import FIELD_TIERS, TRANSITIONS, Call, CallEvent, Disposition, Status, Tier, Triage
+from .models import FIELD_TIERS, TRANSITIONS, TRIAGEABLE, Call, CallEvent, Disposition, Status, Tier, Triage
 from .timeline import lock_call, record_event, transition
 
 
@@ -50,7 +50,7 @@ def call_triage(
         tier = tier_override
     with transaction.atomic():
         call = lock_call(call)
-        if call.status not in (Status.RECEIVED, Status.TRIAGED, Status.AWAITING_TEAM):
+        if call.status not in TRIAGEABLE:
             raise InvalidTransition(f"A call that is {call.get_status_display().lower()} cannot be triaged.")
         if call.status == Status.AWAITING_TEAM and call.assignments.filter(status__in=("offered", "accepted")).exists():
             raise InvalidTransition("Withdraw the current offer before re-triaging this call.")

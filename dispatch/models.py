@@ -78,6 +78,15 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.CLOSED: frozenset(),
     Status.CANCELLED: frozenset(),
 }
+
+# Statuses from which a dispatcher may assign or reassign a team by hand.
+ASSIGNABLE = frozenset({Status.TRIAGED, Status.AWAITING_TEAM, Status.ASSIGNED, Status.EN_ROUTE})
+# Statuses a call may be (re-)triaged in.
+TRIAGEABLE = frozenset({Status.RECEIVED, Status.TRIAGED, Status.AWAITING_TEAM})
+# Field progress a team reports from its phone, in the order it happens.
+FIELD_STATUSES = (Status.EN_ROUTE, Status.ON_SCENE, Status.TRANSPORTING)
+# Statuses in which the team on scene may clear the call with a disposition.
+CLEARABLE = frozenset({Status.ON_SCENE, Status.TRANSPORTING})
 OPEN_STATUSES = frozenset(s for s in Status if s not in (Status.CLOSED, Status.CANCELLED))
 TEAM_ACTIVE_STATUSES = frozenset({Status.ASSIGNED, Status.EN_ROUTE, Status.ON_SCENE, Status.TRANSPORTING})
 

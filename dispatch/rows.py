@@ -13,10 +13,21 @@ from typing import Any
 
 from django.utils import timezone
 
-from responders.models import SosAlert, Team
+from responders.models import MANUAL_TRANSITIONS, SosAlert, Team
 
 from . import standards
-from .models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, Call
+from .models import (
+    ACTIVE_ASSIGNMENT,
+    ASSIGNABLE,
+    CLEARABLE,
+    FIELD_STATUSES,
+    TRANSITIONS,
+    TRIAGEABLE,
+    Assignment,
+    AssignmentStatus,
+    Call,
+    Status,
+)
 
 
 def call_summary(call: Call) -> dict[str, Any]:
@@ -41,6 +52,22 @@ def call_summary(call: Call) -> dict[str, Any]:
         "standards": live_clocks(call),
         # The offer or assignment in force, so a board can redraw the row from this event alone.
         "assignment": active_assignment_row(call),
+        # What the lifecycle allows next, so no client re-implements the state machine.
+        "actions": call_actions(call),
+    }
+
+
+def call_actions(call: Call) -> dict[str, Any]:
+    """The actions the lifecycle table allows on this call now (roles are checked by the server, per request)."""
+    allowed = TRANSITIONS[call.status]
+    return {
+        "triage": call.status in TRIAGEABLE,
+        "assign": call.status in ASSIGNABLE,
+        "resolve_by_phone": Status.RESOLVED_BY_PHONE in allowed,
+        "cancel": Status.CANCELLED in allowed,
+        "close": Status.CLOSED in allowed,
+        "advance": [s.value for s in FIELD_STATUSES if s in allowed],
+        "clear": call.status in CLEARABLE,
     }
 
 
@@ -103,6 +130,8 @@ def team_summary(team: Team) -> dict[str, Any]:
         "longitude": team.longitude,
         "location_reported_at": team.location_reported_at.isoformat() if team.location_reported_at else None,
         "version": team.version,
+        # Shift changes the team may make itself now (empty while it holds a call).
+        "actions": sorted(MANUAL_TRANSITIONS.get(team.status, ())),
     }
 
 

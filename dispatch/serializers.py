@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crisis.models import Person
@@ -11,6 +12,7 @@ from responders.models import Team
 from . import triage
 from .models import Assignment, Call, CallEvent, CallType, Disposition, LocationType, Source, Status, Tier
 from .models import Triage as TriageModel
+from .rows import call_actions
 
 
 class CallCreateSerializer(serializers.Serializer):
@@ -187,7 +189,20 @@ class CallListSerializer(serializers.ModelSerializer):
         ]
 
 
+class CallActionsSerializer(serializers.Serializer):
+    """What the lifecycle allows on the call now (dispatch.rows.call_actions): the clients' only source for it."""
+
+    triage = serializers.BooleanField()
+    assign = serializers.BooleanField()
+    resolve_by_phone = serializers.BooleanField()
+    cancel = serializers.BooleanField()
+    close = serializers.BooleanField()
+    advance = serializers.ListField(child=serializers.ChoiceField(choices=Status.choices))
+    clear = serializers.BooleanField()
+
+
 class CallDetailSerializer(CallListSerializer):
+    actions = serializers.SerializerMethodField()
     person = serializers.SerializerMethodField()
     triage = serializers.SerializerMethodField()
     timeline = EventSerializer(source="events", many=True, read_only=True)
@@ -195,6 +210,7 @@ class CallDetailSerializer(CallListSerializer):
 
     class Meta(CallListSerializer.Meta):
         fields = CallListSerializer.Meta.fields + [
+            "actions",
             "caller_name",
             "callback_number",
             "person",
@@ -213,6 +229,10 @@ class CallDetailSerializer(CallListSerializer):
             "routing_explanation",
             "recommended_team",
         ]
+
+    @extend_schema_field(CallActionsSerializer)
+    def get_actions(self, call) -> dict:
+        return call_actions(call)
 
     def get_person(self, obj) -> dict | None:
         # Identity only: the mental-health record is behind its own, audited endpoint.

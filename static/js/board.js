@@ -292,8 +292,8 @@
       html += "<details><summary>Not eligible (" + (ex.ineligible_count || ex.ineligible.length) + ")</summary><ul>" +
         ex.ineligible.map(function (x) { return "<li>" + esc(x.team) + ": " + esc((x.reasons || []).join("; ")) + "</li>"; }).join("") + "</ul></details>";
     }
-    const open = !CLOSED[c.status] && c.status !== "resolved_by_phone";
-    if (labels.can_assign && open) {
+    // The row says what the lifecycle allows; the role comes from the page.
+    if (labels.can_assign && c.actions && c.actions.assign) {
       if (c.recommended_team) {
         html += '<button type="button" class="primary" data-confirm="' + c.id + '">Confirm ' + esc(teamName(c.recommended_team)) + "</button>";
       }

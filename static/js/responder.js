@@ -102,10 +102,15 @@
     pill.textContent = labels.team_status[t.status] || t.status;
     pill.dataset.status = t.status;
     let html = "";
-    if (t.status === "off_shift") html = button("Go on shift", 'data-team-status="available"', "primary");
-    else if (t.status === "available") html = button("Go off shift", 'data-team-status="off_shift"') + button("Out of service", 'data-team-status="out_of_service"');
-    else if (t.status === "out_of_service") html = button("Back in service", 'data-team-status="available"', "primary") + button("Go off shift", 'data-team-status="off_shift"');
-    else html = '<p class="small muted">On a call: finish it before changing shift.</p>';
+    const allowed = t.actions || [];
+    const texts = SHIFT_BUTTONS[t.status] || {};
+    // Keep the primary action first, as before: a tired thumb finds it in the same place.
+    const ordered = allowed.slice().sort(function (a, b) { return (texts[b] && texts[b][1] ? 1 : 0) - (texts[a] && texts[a][1] ? 1 : 0); });
+    html = ordered.map(function (s) {
+      const text = texts[s] || [labels.team_status[s] || s, ""];
+      return button(text[0], 'data-team-status="' + s + '"', text[1]);
+    }).join("");
+    if (!allowed.length) html = '<p class="small muted">On a call: finish it before changing shift.</p>';
     $("shift-actions").innerHTML = html;
   }
 
@@ -166,11 +171,12 @@
     tick();
   }
 
-  const NEXT = {
-    assigned: [["en_route", "En route"], ["on_scene", "On scene"]],
-    en_route: [["on_scene", "On scene"]],
-    on_scene: [["transporting", "Transporting"]],
-    transporting: [],
+  // Button labels only: which steps are allowed comes from the call row's `actions`.
+  const STEP_LABELS = { en_route: "En route", on_scene: "On scene", transporting: "Transporting" };
+  const SHIFT_BUTTONS = {
+    off_shift: { available: ["Go on shift", "primary"] },
+    available: { off_shift: ["Go off shift", ""], out_of_service: ["Out of service", ""] },
+    out_of_service: { available: ["Back in service", "primary"], off_shift: ["Go off shift", ""] },
   };
 
   function renderAssignment() {
@@ -178,10 +184,11 @@
     const a = snap.assignment, c = snap.call;
     if (!a || a.status !== "accepted" || !c) { box.hidden = true; paint(box, ""); return; }
     box.hidden = false;
-    const steps = (NEXT[c.status] || []).map(function (s) {
-      return button(s[1], 'data-advance="' + s[0] + '"', "primary step");
+    const actions = c.actions || { advance: [], clear: false };
+    const steps = actions.advance.map(function (s) {
+      return button(STEP_LABELS[s] || s, 'data-advance="' + s + '"', "primary step");
     }).join("");
-    const canClear = c.status === "on_scene" || c.status === "transporting";
+    const canClear = actions.clear;
     const dispositions = labels.disposition.map(function (d) { return '<option value="' + esc(d[0]) + '">' + esc(d[1]) + "</option>"; }).join("");
     const notes = (c.notes || []).map(function (n) {
       return "<li><small>" + L_.hhmm(new Date(n.at)) + " " + esc(n.by) + (n.pending ? " (not sent yet)" : "") + "</small><br>" + esc(n.text) + "</li>";

@@ -1,0 +1,88 @@
+"""dispatch/rows.py: each event row has one schema, and carries the actions the server allows."""
+
+from __future__ import annotations
+
+import pytest
+
+from dispatch import rows
+from dispatch.models import Call, Status
+from responders.models import TeamStatus
+
+pytestmark = pytest.mark.django_db
+
+CALL_ROW_KEYS = {
+    "id",
+    "status",
+    "priority",
+    "tier",
+    "call_type",
+    "nature",
+    "address",
+    "latitude",
+    "longitude",
+    "received_at",
+    "awaiting_since",
+    "team_id",
+    "recommended_team_id",
+    "unrouted_flagged_at",
+    "version",
+    "standards",
+    "assignment",
+    "actions",
+}
+TEAM_ROW_KEYS = {
+    "id",
+    "name",
+    "status",
+    "status_changed_at",
+    "latitude",
+    "longitude",
+    "location_reported_at",
+    "version",
+    "actions",
+}
+
+# status -> (triage, assign, resolve_by_phone, cancel, close, advance, clear)
+ACTIONS = {
+    Status.RECEIVED: (True, False, False, True, False, [], False),
+    Status.TRIAGED: (True, True, True, True, True, [], False),
+    Status.AWAITING_TEAM: (True, True, True, True, True, [], False),
+    Status.ASSIGNED: (False, True, False, True, False, ["en_route", "on_scene"], False),
+    Status.EN_ROUTE: (False, True, False, True, False, ["on_scene"], False),
+    Status.ON_SCENE: (False, False, False, False, True, ["transporting"], True),
+    Status.TRANSPORTING: (False, False, False, False, True, [], True),
+    Status.RESOLVED_BY_PHONE: (False, False, False, False, True, [], False),
+    Status.CLOSED: (False, False, False, False, False, [], False),
+    Status.CANCELLED: (False, False, False, False, False, [], False),
+}
+ORDER = ("triage", "assign", "resolve_by_phone", "cancel", "close", "advance", "clear")
+
+
+def test_the_call_row_has_exactly_its_schema(new_call):
+    assert set(rows.call_summary(new_call())) == CALL_ROW_KEYS
+
+
+@pytest.mark.parametrize("status", list(ACTIONS))
+def test_call_actions_follow_the_lifecycle_table(new_call, status):
+    call = new_call()
+    Call.objects.filter(pk=call.pk).update(status=status)
+    call.refresh_from_db()
+    actions = rows.call_actions(call)
+    assert tuple(actions[k] for k in ORDER) == ACTIONS[status]
+
+
+@pytest.mark.parametrize(
+    ("status", "actions"),
+    [
+        (TeamStatus.OFF_SHIFT, ["available"]),
+        (TeamStatus.AVAILABLE, ["off_shift", "out_of_service"]),
+        (TeamStatus.OUT_OF_SERVICE, ["available", "off_shift"]),
+        (TeamStatus.ASSIGNED, []),
+        (TeamStatus.OFFERED, []),
+    ],
+)
+def test_the_team_row_carries_the_shift_changes_it_may_make(team_a, status, actions):
+    team_a.status = status
+    row = rows.team_summary(team_a)
+    assert set(row) == TEAM_ROW_KEYS
+    assert row["actions"] == actions
