@@ -192,6 +192,9 @@ if REDIS_URL:
     # outright) to another worker after this long; it must exceed the longest
     # countdown we schedule (the offer timeout). The periodic sweep covers the gap.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 600)}
+    # Kombu's Redis transport with the fix that keeps a worker alive across a Redis restart
+    # (see crisis/broker.py for the cause).
+    CELERY_BROKER_TRANSPORT = "crisis.broker:Transport"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     _broker_dir = VAR_DIR / "broker"
