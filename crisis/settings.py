@@ -244,8 +244,21 @@ if not isinstance(CRISIS_STANDARDS, dict):
     raise ImproperlyConfigured("CRISIS_STANDARDS must be a JSON object")
 REPORTS_SHIFT_HOURS = envint("REPORTS_SHIFT_HOURS", 12)  # "calls per shift" on the caseload report
 
+# A worker stamps a heartbeat this often (a beat task, so a fresh stamp means scheduler, broker and
+# worker all run); the boards show "automatic routing paused" once the stamp is older than the threshold.
+WORKER_HEARTBEAT_INTERVAL_SECONDS = envint("WORKER_HEARTBEAT_INTERVAL_SECONDS", 5)
+WORKER_HEARTBEAT_STALE_SECONDS = envint("WORKER_HEARTBEAT_STALE_SECONDS", 30)
+if WORKER_HEARTBEAT_STALE_SECONDS <= WORKER_HEARTBEAT_INTERVAL_SECONDS:
+    raise ImproperlyConfigured("WORKER_HEARTBEAT_STALE_SECONDS must be longer than WORKER_HEARTBEAT_INTERVAL_SECONDS")
+
 CELERY_BEAT_SCHEDULE = {
     "dispatch-sweep": {"task": "dispatch.tasks.sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
+    "routing-heartbeat": {
+        "task": "dispatch.tasks.heartbeat",
+        "schedule": float(WORKER_HEARTBEAT_INTERVAL_SECONDS),
+        # A heartbeat queued during an outage says nothing about now: drop it rather than run it late.
+        "options": {"expires": float(WORKER_HEARTBEAT_INTERVAL_SECONDS)},
+    },
 }
 
 # --- API ------------------------------------------------------------------------
