@@ -1,9 +1,9 @@
 """Reads for the live screens: the rows events carry and the REST snapshots clients resync from.
 
 An event and a snapshot describe a call or a team with the same row, so a
-client can upsert either idempotently. Snapshots read the sequence numbers
-*before* querying: any event numbered at or below them is already in the
-snapshot, anything later arrives on the socket.
+client can upsert either idempotently. Snapshots read the epoch and sequence
+numbers *before* querying: any event of that epoch numbered at or below them
+is already in the snapshot, anything later arrives on the socket.
 """
 
 from __future__ import annotations
@@ -77,8 +77,8 @@ def risk_flags(call: Call, screen: Triage | None) -> list[dict[str, Any]]:
     return sorted(flags.values(), key=lambda f: not f["danger"])
 
 
-def _seqs_for(user) -> dict[str, int]:
-    return events.current_seqs(events.stream_groups(events.groups_for_user(user) or []))
+def _position_for(user) -> tuple[str, dict[str, int]]:
+    return events.current_position(events.stream_groups(events.groups_for_user(user) or []))
 
 
 def board_snapshot(user) -> dict[str, Any]:
@@ -86,9 +86,9 @@ def board_snapshot(user) -> dict[str, Any]:
     from responders.models import SosAlert, Team
     from responders.services import alert_summary
 
-    from . import selectors, services
+    from . import health, selectors, services
 
-    seq = _seqs_for(user)
+    epoch, seq = _position_for(user)
     now = timezone.now()
     region = None if user.has_perm("crisis.view_reports") else user.region
     calls = selectors.queue(region=region)
@@ -98,11 +98,13 @@ def board_snapshot(user) -> dict[str, Any]:
         teams = teams.filter(region=region)
         alerts = alerts.filter(team__region=region)
     return {
+        "epoch": epoch,
         "seq": seq,
         "now": now.isoformat(),
         "calls": [services.call_summary(c) for c in calls],
         "teams": [services.team_summary(t) | {"program": t.program.name} for t in teams],
         "alerts": [alert_summary(a) for a in alerts.order_by("raised_at", "id")],
+        "routing": health.routing_health(now),
         "settings": _client_settings(),
     }
 
@@ -148,10 +150,11 @@ def my_team_snapshot(user) -> dict[str, Any]:
 
     from . import services
 
-    seq = _seqs_for(user)
+    epoch, seq = _position_for(user)
     now = timezone.now()
     membership = TeamMember.objects.select_related("team__program").filter(user=user, active=True).first()
     out: dict[str, Any] = {
+        "epoch": epoch,
         "seq": seq,
         "now": now.isoformat(),
         "team": None,
