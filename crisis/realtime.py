@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import threading
 from typing import Any
 
@@ -42,7 +43,14 @@ def user_group(user_id: int) -> str:
 # mistake another region's events for a gap in its own stream. A client
 # tracks the last number it saw per group; the REST snapshot returns the
 # numbers current when it was read (see `current_seqs`).
+#
+# The numbers restart at 1 whenever the counter store does (Redis restarted
+# without its data; in the embedded mode, the process). So every number comes
+# with the store's *epoch*, a random id kept next to the counters and created
+# with SET NX when missing: a client that sees another epoch resynchronises
+# instead of dropping "old" numbers (the boards went silently blind before).
 _local_seqs: dict[str, int] = {}
+_local_epoch = secrets.token_hex(8)
 _local_lock = threading.Lock()
 _redis = None
 
@@ -56,36 +64,66 @@ def _redis_client():
     return _redis
 
 
+def _key_prefix() -> str:
+    return settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "crisis")
+
+
 def _seq_key(group: str) -> str:
-    return f"{settings.CHANNEL_LAYERS['default'].get('CONFIG', {}).get('prefix', 'crisis')}:event-seq:{group}"
+    return f"{_key_prefix()}:event-seq:{group}"
 
 
-def next_seqs(groups: list[str]) -> dict[str, int]:
+def _epoch_key() -> str:
+    return f"{_key_prefix()}:event-epoch"
+
+
+def _epoch_first(pipe) -> None:
+    """Queue SET NX + GET of the epoch at the head of a MULTI, so it and the counters are read together."""
+    pipe.set(_epoch_key(), secrets.token_hex(8), nx=True)
+    pipe.get(_epoch_key())
+
+
+def next_position(groups: list[str]) -> tuple[str, dict[str, int]]:
+    """The epoch and the next sequence number of each group (one MULTI: a restart cannot split them)."""
     if settings.REDIS_URL:
-        pipe = _redis_client().pipeline(transaction=False)
+        pipe = _redis_client().pipeline(transaction=True)
+        _epoch_first(pipe)
         for group in groups:
             pipe.incr(_seq_key(group))
-        return {group: int(n) for group, n in zip(groups, pipe.execute(), strict=True)}
+        _, epoch, *numbers = pipe.execute()
+        return epoch.decode(), {group: int(n) for group, n in zip(groups, numbers, strict=True)}
     with _local_lock:
         out = {}
         for group in groups:
             _local_seqs[group] = _local_seqs.get(group, 0) + 1
             out[group] = _local_seqs[group]
-        return out
+        return _local_epoch, out
+
+
+def next_seqs(groups: list[str]) -> dict[str, int]:
+    return next_position(groups)[1]
 
 
 def next_seq(group: str = "all") -> int:
     return next_seqs([group])[group]
 
 
-def current_seqs(groups: list[str]) -> dict[str, int]:
-    """The last sequence number sent to each group. Read it *before* querying a snapshot:
-    any event numbered at or below it was committed before the query ran."""
+def current_position(groups: list[str]) -> tuple[str, dict[str, int]]:
+    """The epoch and the last sequence number sent to each group. Read it *before* querying a
+    snapshot: any event numbered at or below it (in this epoch) was committed before the query ran."""
     if settings.REDIS_URL:
-        values = _redis_client().mget([_seq_key(g) for g in groups]) if groups else []
-        return {g: int(v or 0) for g, v in zip(groups, values, strict=True)}
+        pipe = _redis_client().pipeline(transaction=True)
+        _epoch_first(pipe)
+        if groups:
+            pipe.mget([_seq_key(g) for g in groups])
+        _, epoch, *rest = pipe.execute()
+        values = rest[0] if groups else []
+        return epoch.decode(), {g: int(v or 0) for g, v in zip(groups, values, strict=True)}
     with _local_lock:
-        return {g: _local_seqs.get(g, 0) for g in groups}
+        return _local_epoch, {g: _local_seqs.get(g, 0) for g in groups}
+
+
+def current_seqs(groups: list[str]) -> dict[str, int]:
+    return current_position(groups)[1]
 
 
 def stream_groups(groups: list[str]) -> list[str]:
@@ -151,12 +189,12 @@ def publish(kind: str, data: dict[str, Any], *, groups: list[str]) -> None:
 
     def _go():
         try:
-            seqs = next_seqs(groups)
+            epoch, seqs = next_position(groups)
         except Exception:  # Redis down: the write committed; clients resync when it returns
             log.exception("could not number realtime event %s", kind)
             return
         at = timezone.now().isoformat()
-        base = {"type": "crisis.event", "kind": kind, "at": at, "data": data}
+        base = {"type": "crisis.event", "kind": kind, "at": at, "epoch": epoch, "data": data}
         _send_now({group: base | {"group": group, "seq": seqs[group]} for group in groups})
 
     transaction.on_commit(_go, robust=True)

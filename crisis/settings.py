@@ -198,6 +198,9 @@ if REDIS_URL:
     # outright) to another worker after this long; it must exceed the longest
     # countdown we schedule (the offer timeout). The periodic sweep covers the gap.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 600)}
+    # Kombu's Redis transport with the fix that keeps a worker alive across a Redis restart
+    # (see crisis/broker.py for the cause).
+    CELERY_BROKER_TRANSPORT = "crisis.broker:Transport"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     _broker_dir = VAR_DIR / "broker"
@@ -259,8 +262,21 @@ if not isinstance(CRISIS_STANDARDS, dict):
     raise ImproperlyConfigured("CRISIS_STANDARDS must be a JSON object")
 REPORTS_SHIFT_HOURS = envint("REPORTS_SHIFT_HOURS", 12)  # "calls per shift" on the caseload report
 
+# A worker stamps a heartbeat this often (a beat task, so a fresh stamp means scheduler, broker and
+# worker all run); the boards show "automatic routing paused" once the stamp is older than the threshold.
+WORKER_HEARTBEAT_INTERVAL_SECONDS = envint("WORKER_HEARTBEAT_INTERVAL_SECONDS", 5)
+WORKER_HEARTBEAT_STALE_SECONDS = envint("WORKER_HEARTBEAT_STALE_SECONDS", 30)
+if WORKER_HEARTBEAT_STALE_SECONDS <= WORKER_HEARTBEAT_INTERVAL_SECONDS:
+    raise ImproperlyConfigured("WORKER_HEARTBEAT_STALE_SECONDS must be longer than WORKER_HEARTBEAT_INTERVAL_SECONDS")
+
 CELERY_BEAT_SCHEDULE = {
     "dispatch-sweep": {"task": "dispatch.tasks.sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
+    "routing-heartbeat": {
+        "task": "dispatch.tasks.heartbeat",
+        "schedule": float(WORKER_HEARTBEAT_INTERVAL_SECONDS),
+        # A heartbeat queued during an outage says nothing about now: drop it rather than run it late.
+        "options": {"expires": float(WORKER_HEARTBEAT_INTERVAL_SECONDS)},
+    },
 }
 
 # --- API ------------------------------------------------------------------------

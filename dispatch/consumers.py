@@ -2,13 +2,18 @@
 
 Consumers never query per event: group membership is decided once on
 connect, and each event already carries the full row the screen redraws.
-A client that connects (or sees a gap in a group's sequence numbers) loads
-the REST snapshot (/api/board/ or /api/my-team/) and resumes from it.
+A client that connects (or sees a gap in a group's sequence numbers, or another
+epoch) loads the REST snapshot (/api/board/ or /api/my-team/) and resumes from
+it. Every HEARTBEAT_SECONDS the socket also gets a heartbeat frame with the
+current epoch and numbers (and, for a dispatch desk, whether automatic routing
+runs), so a client that missed the last event, or whose counters were reset by
+a Redis restart, notices within seconds instead of staying silently behind.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from importlib import import_module
 
 from channels.db import database_sync_to_async
@@ -16,6 +21,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from crisis import permissions, realtime
+
+log = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -27,11 +34,23 @@ CLOSE_TOO_SLOW = 4408
 # backlog grow the server's memory without bound.
 MAX_BACKLOG = 200
 SESSION_CHECK_SECONDS = 15
+HEARTBEAT_SECONDS = 5.0
 
 
 @database_sync_to_async
 def _groups_for(user) -> list[str] | None:
     return permissions.stream_groups_for(user)
+
+
+@database_sync_to_async
+def _heartbeat_frame(groups: list[str], with_routing: bool) -> dict:
+    from . import health
+
+    epoch, seq = realtime.current_position(realtime.stream_groups(groups))
+    frame = {"kind": "heartbeat", "epoch": epoch, "seq": seq}
+    if with_routing:
+        frame["routing"] = health.routing_health()
+    return frame
 
 
 @database_sync_to_async
@@ -80,11 +99,12 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         # Subscribed first, then told: a snapshot loaded after "hello" misses nothing.
         await self.send_json({"kind": "hello", "groups": realtime.stream_groups(groups)})
         self._watch = asyncio.ensure_future(self._watch_session(user.pk))
+        self._beat = asyncio.ensure_future(self._heartbeat(user.has_perm("dispatch.view_queue")))
 
     async def disconnect(self, code):
-        watch = getattr(self, "_watch", None)
-        if watch:
-            watch.cancel()
+        for task in (getattr(self, "_watch", None), getattr(self, "_beat", None)):
+            if task:
+                task.cancel()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -101,7 +121,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         if pending_messages(self.channel_layer, self.channel_name) > MAX_BACKLOG:
             await self.close(code=CLOSE_TOO_SLOW)
             return
-        await self.send_json({k: message.get(k) for k in ("kind", "group", "seq", "at", "data")})
+        await self.send_json({k: message.get(k) for k in ("kind", "group", "epoch", "seq", "at", "data")})
 
     async def _watch_session(self, user_id: int):
         # Logging out elsewhere or the session expiring closes the socket.
@@ -113,5 +133,18 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
                 if not await _session_alive(key, user_id):
                     await self.close(code=CLOSE_UNAUTHENTICATED)
                     return
+        except asyncio.CancelledError:
+            pass
+
+    async def _heartbeat(self, with_routing: bool):
+        try:
+            while True:
+                await asyncio.sleep(HEARTBEAT_SECONDS)
+                try:
+                    frame = await _heartbeat_frame(self.groups_joined, with_routing)
+                except Exception:  # Redis down: no frame; the client's ping timeout notices a dead stream
+                    log.warning("no heartbeat frame for %s", self.channel_name, exc_info=True)
+                    continue
+                await self.send_json(frame)
         except asyncio.CancelledError:
             pass

@@ -1,9 +1,9 @@
 """Reads for the live screens: the rows events carry and the REST snapshots clients resync from.
 
 An event and a snapshot describe a call or a team with the same row, so a
-client can upsert either idempotently. Snapshots read the sequence numbers
-*before* querying: any event numbered at or below them is already in the
-snapshot, anything later arrives on the socket.
+client can upsert either idempotently. Snapshots read the epoch and sequence
+numbers *before* querying: any event of that epoch numbered at or below them
+is already in the snapshot, anything later arrives on the socket.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils import timezone
 from crisis import permissions, realtime
 from responders.models import SosAlert, Team, TeamMember
 
-from . import selectors
+from . import health, selectors
 from .models import ACTIVE_ASSIGNMENT, Assignment, Call, CallEvent, Triage
 from .rows import alert_summary, assignment_row, call_summary, team_summary
 
@@ -53,13 +53,13 @@ def risk_flags(call: Call, screen: Triage | None) -> list[dict[str, Any]]:
     return sorted(flags.values(), key=lambda f: not f["danger"])
 
 
-def _seqs_for(user) -> dict[str, int]:
-    return realtime.current_seqs(realtime.stream_groups(permissions.stream_groups_for(user) or []))
+def _position_for(user) -> tuple[str, dict[str, int]]:
+    return realtime.current_position(realtime.stream_groups(permissions.stream_groups_for(user) or []))
 
 
 def board_snapshot(user) -> dict[str, Any]:
     """Open calls with their offers, teams and open SOS alerts for a dispatch desk."""
-    seq = _seqs_for(user)
+    epoch, seq = _position_for(user)
     now = timezone.now()
     region = None if user.has_perm("crisis.view_reports") else user.region
     calls = selectors.queue(region=region)
@@ -69,11 +69,13 @@ def board_snapshot(user) -> dict[str, Any]:
         teams = teams.filter(region=region)
         alerts = alerts.filter(team__region=region)
     return {
+        "epoch": epoch,
         "seq": seq,
         "now": now.isoformat(),
         "calls": [call_summary(c) for c in calls],
         "teams": [team_summary(t) | {"program": t.program.name} for t in teams],
         "alerts": [alert_summary(a) for a in alerts.order_by("raised_at", "id")],
+        "routing": health.routing_health(now),
         "settings": _client_settings(),
     }
 
@@ -112,10 +114,11 @@ def call_for_team(call: Call) -> dict[str, Any]:
 
 def my_team_snapshot(user) -> dict[str, Any]:
     """A responder's phone: their team, its offer or assignment with the call's details, open SOS alerts."""
-    seq = _seqs_for(user)
+    epoch, seq = _position_for(user)
     now = timezone.now()
     membership = TeamMember.objects.select_related("team__program").filter(user=user, active=True).first()
     out: dict[str, Any] = {
+        "epoch": epoch,
         "seq": seq,
         "now": now.isoformat(),
         "team": None,

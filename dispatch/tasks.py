@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import services
+from . import health, services
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=1)
@@ -25,3 +25,9 @@ def expire_offer(self, assignment_id: int) -> bool:
 @shared_task(acks_late=True)
 def sweep() -> dict:
     return services.calls_sweep()
+
+
+@shared_task(bind=True, ignore_result=True)
+def heartbeat(self) -> None:
+    """Beat sends this every few seconds; a fresh stamp tells the boards that routing is running."""
+    health.routing_heartbeat_record(worker=self.request.hostname or "worker")

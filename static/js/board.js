@@ -370,10 +370,22 @@
     else alerts.set(a.id, a);
   }
 
+  // Routing health comes with the snapshot and with every heartbeat frame (dispatch/health.py).
+  function renderRouting(routing) {
+    const el = document.getElementById("routing-paused");
+    if (!el || !routing) return;
+    el.hidden = !routing.paused;
+    if (!routing.paused) return;
+    const since = routing.since ? " since " + L_.hhmm(new Date(routing.since)) : "";
+    el.textContent = "Automatic routing paused" + since + " — assign teams manually.";
+  }
+
   live = L_.connect({
     snapshotUrl: "/api/board/",
     stateEl: document.getElementById("conn"),
+    onHeartbeat: function (frame) { renderRouting(frame.routing); },
     onSnapshot: function (data) {
+      renderRouting(data.routing);
       settings = data.settings || settings;
       calls.clear(); teams.clear(); alerts.clear();
       data.calls.forEach(upsertCall);

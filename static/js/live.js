@@ -3,8 +3,12 @@
 // Protocol: the socket says "hello" once subscribed; the page then loads the
 // REST snapshot, which carries, per group, the last sequence number already
 // included. Events at or below it are dropped, later ones applied in order;
-// a gap (an event numbered past last+1) triggers a fresh snapshot. The page
-// always says plainly whether it is live, reconnecting or offline since when,
+// a gap (an event numbered past last+1) triggers a fresh snapshot. Numbers are
+// only comparable within one epoch (the counter store's identity, which changes
+// when Redis restarts empty and the counters start again at 1): an event or a
+// heartbeat from another epoch triggers a fresh snapshot too. Every few seconds
+// the server sends a heartbeat frame with the current epoch and numbers, so a
+// missed last event is noticed within seconds. The page always says plainly whether it is live, reconnecting or offline since when,
 // and reconnects with exponential backoff.
 (function () {
   "use strict";
@@ -56,12 +60,17 @@
 
   const CLOSE_SIGNED_OUT = 4401, CLOSE_FORBIDDEN = 4403;
   const PING_MS = 20000, DEAD_MS = 50000, MAX_BACKOFF_MS = 15000;
+  // An event numbered by the server may still be on its way when a heartbeat reports its number.
+  const BEHIND_GRACE_MS = 1500;
 
   function Live(opts) {
     this.opts = opts;
     this.state = "connecting";
     this.since = new Date();
     this.lastSeq = {};
+    this.epoch = null;
+    this.oldEpochs = {};
+    this.behindTimer = null;
     this.buffer = [];
     this.syncing = false;
     this.resyncWanted = false;
@@ -118,6 +127,7 @@
       try { msg = JSON.parse(e.data); } catch (err) { return; }
       if (msg.kind === "hello") { self.attempt = 0; self.sync(); return; }
       if (msg.kind === "pong") return;
+      if (msg.kind === "heartbeat") { self.checkPosition(msg); if (self.opts.onHeartbeat) self.opts.onHeartbeat(msg); return; }
       self.receive(msg);
     };
     ws.onclose = function (e) {
@@ -159,6 +169,13 @@
 
   Live.prototype.receive = function (msg) {
     if (this.syncing) { this.buffer.push(msg); return; }
+    if (msg.epoch && msg.epoch !== this.epoch) {
+      if (this.oldEpochs[msg.epoch]) return; // late, from before a restart the snapshot already covers
+      // The counters were reset (Redis restarted): numbers from before mean nothing now.
+      this.buffer.push(msg);
+      this.sync();
+      return;
+    }
     const group = msg.group;
     const last = this.lastSeq[group];
     if (last !== undefined && msg.seq <= last) return; // already in the snapshot
@@ -172,6 +189,27 @@
     this.opts.onEvent(msg);
   };
 
+  // A heartbeat frame: {epoch, seq: {group: last number sent}}. Resync if the epoch changed, if a
+  // counter went backwards, or if we are still behind a little later (the event never came).
+  Live.prototype.checkPosition = function (frame) {
+    if (this.syncing || !frame.seq || this.epoch === null) return;
+    if (frame.epoch && frame.epoch !== this.epoch) { this.sync(); return; }
+    const self = this;
+    let behind = false;
+    for (const group of Object.keys(frame.seq)) {
+      const last = this.lastSeq[group] || 0;
+      if (frame.seq[group] < last) { this.sync(); return; }
+      if (frame.seq[group] > last) behind = true;
+    }
+    if (!behind || this.behindTimer) return;
+    this.behindTimer = setTimeout(function () {
+      self.behindTimer = null;
+      for (const group of Object.keys(frame.seq)) {
+        if (frame.seq[group] > (self.lastSeq[group] || 0)) { self.sync(); return; }
+      }
+    }, BEHIND_GRACE_MS);
+  };
+
   Live.prototype.sync = function () {
     const self = this;
     if (this.syncing) { this.resyncWanted = true; return; }
@@ -182,6 +220,8 @@
       const data = res.data;
       self.clockOffset = Date.parse(data.now) - (started + Date.now()) / 2;
       self.lastSeq = Object.assign({}, data.seq || {});
+      if (self.epoch && data.epoch !== self.epoch) self.oldEpochs[self.epoch] = true;
+      self.epoch = data.epoch || null;
       self.syncCount += 1;
       self.opts.onSnapshot(data);
       self.finishSync();

@@ -64,3 +64,31 @@ def test_a_responder_without_an_active_membership_hears_nothing(rita):
     rita.membership.active = False
     rita.membership.save()
     assert permissions.stream_groups_for(rita) is None
+
+
+def test_every_event_and_the_snapshot_position_carry_the_same_epoch(sent, django_capture_on_commit_callbacks):
+    epoch, seqs = events.current_position(["dispatch.central"])
+    assert epoch
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish("a", {}, groups=["dispatch.central"])
+    assert [(m["epoch"], m["seq"]) for m in sent] == [(epoch, seqs["dispatch.central"] + 1)]
+
+
+@pytest.mark.redis
+def test_a_counter_store_that_lost_its_data_gets_a_new_epoch(settings, sent, django_capture_on_commit_callbacks):
+    # What a Redis restart without persistence does to our keys: numbers start again at 1.
+    import uuid
+
+    settings.CHANNEL_LAYERS = {"default": settings.CHANNEL_LAYERS["default"] | {"CONFIG": {"prefix": uuid.uuid4().hex}}}
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish("a", {}, groups=["dispatch.central"])
+        events.publish("b", {}, groups=["dispatch.central"])
+    before = events.current_position(["dispatch.central"])
+    client = events._redis_client()
+    client.delete(events._epoch_key(), events._seq_key("dispatch.central"))
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish("c", {}, groups=["dispatch.central"])
+    assert [m["seq"] for m in sent] == [1, 2, 1]
+    assert sent[0]["epoch"] == sent[1]["epoch"] == before[0] != sent[2]["epoch"]
+    assert events.current_position(["dispatch.central"]) == (sent[2]["epoch"], {"dispatch.central": 1})
+    client.delete(events._epoch_key(), events._seq_key("dispatch.central"))

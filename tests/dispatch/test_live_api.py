@@ -86,8 +86,8 @@ def test_supervisors_see_every_region(client, sue, new_call):
 def test_snapshot_reads_the_sequence_before_the_rows(client, dana, monkeypatch, new_call):
     # An event numbered at or below the snapshot's seq must already be in its rows.
     order = []
-    real = events.current_seqs
-    monkeypatch.setattr(events, "current_seqs", lambda groups: order.append("seq") or real(groups))
+    real = events.current_position
+    monkeypatch.setattr(events, "current_position", lambda groups: order.append("seq") or real(groups))
     from dispatch import selectors
 
     real_queue = selectors.queue

@@ -8,13 +8,56 @@ timeouts and the periodic sweep behave exactly as in production.
 """
 
 import asyncio
+import logging
 import os
 import sys
 import threading
+import time
+from collections.abc import Callable
 
 import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+log = logging.getLogger(__name__)
+
+
+def supervise(run: Callable[[], int | None], *, sleep=time.sleep, max_backoff: float = 30.0) -> None:
+    """Run the worker; if it dies (a non-zero exit that nobody asked for), start it again.
+
+    The embedded mode has no process manager to restart a worker that stopped on an unrecoverable
+    error, and routing, offer expiry and the sweep all live in it. The backoff doubles while the
+    worker keeps dying within a minute of its start, and resets once it has run for a minute.
+    """
+    delay = 1.0
+    while True:
+        started = time.monotonic()
+        try:
+            code = run()
+            if code in (0, None):
+                return
+            reason = f"exit code {code}"
+        except SystemExit as exc:
+            if exc.code in (0, None):
+                return
+            reason = f"exit code {exc.code}"
+        except KeyboardInterrupt:
+            return
+        except Exception as exc:  # a crash escaping worker_main itself
+            reason = repr(exc)
+        delay = 1.0 if time.monotonic() - started > 60 else delay
+        log.error("The in-process Celery worker stopped (%s); starting it again in %.0f s", reason, delay)
+        sleep(delay)
+        delay = min(max_backoff, delay * 2)
+
+
+def _worker_exit_code(code: int | None) -> int | None:
+    """The worker's exit code, or 0 when it stopped because it was told to (Ctrl+C, SIGTERM)."""
+    from celery.worker import state
+
+    if state.should_stop is not None or state.should_terminate is not None:
+        return 0
+    return code
 
 
 class Command(BaseCommand):
@@ -47,18 +90,22 @@ class Command(BaseCommand):
             return
         try:
             # The worker owns the main thread so that it can handle signals.
-            celery_app.worker_main(
-                argv=[
-                    "worker",
-                    "--pool=threads",
-                    "--concurrency=4",
-                    "--beat",
-                    "--loglevel=INFO",
-                    f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
-                    "--without-heartbeat",
-                    "--without-gossip",
-                    "--without-mingle",
-                ]
+            supervise(
+                lambda: _worker_exit_code(
+                    celery_app.start(
+                        argv=[
+                            "worker",
+                            "--pool=threads",
+                            "--concurrency=4",
+                            "--beat",
+                            "--loglevel=INFO",
+                            f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+                            "--without-heartbeat",
+                            "--without-gossip",
+                            "--without-mingle",
+                        ]
+                    )
+                )
             )
         finally:
             server.should_exit = True
