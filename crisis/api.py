@@ -44,6 +44,20 @@ def require_perms(*perms: str):
     return _HasPerms
 
 
+def require_any_perm(*perms: str):
+    """A DRF permission class requiring at least one of the given Django permissions."""
+
+    class _HasAnyPerm(permissions.BasePermission):
+        message = "Your role does not allow this."
+
+        def has_permission(self, request, view):
+            user = request.user
+            return bool(user and user.is_authenticated and any(user.has_perm(p) for p in perms))
+
+    _HasAnyPerm.__name__ = "HasAnyPerm_" + "_".join(p.replace(".", "_") for p in perms)
+    return _HasAnyPerm
+
+
 class Pagination(LimitOffsetPagination):
     # Without a ceiling, ?limit=99999999999999999999 reaches the database as an out-of-range LIMIT.
     max_limit = 1000

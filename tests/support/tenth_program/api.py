@@ -3,6 +3,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crisis.api import require_any_perm
 from crisis.models import Person
 from responders.models import Team
 
@@ -16,6 +17,9 @@ class StayInput(serializers.Serializer):
 
 
 class StayCreate(APIView):
+    # The role first (403 before any 400); which team, the one permission source decides in the service.
+    permission_classes = [require_any_perm("responders.update_own_team", "dispatch.assign_call")]
+
     def post(self, request):
         ser = StayInput(data=request.data)
         ser.is_valid(raise_exception=True)
