@@ -49,6 +49,8 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call) 
         "supervisor": sue,
         "clinician": cam,
         "responder": rita,
+        # Team B's responder: the one who may act on the call Team B is working.
+        "responder_b": bo,
         "officer": oli,
         "administrator": ada,
     }

@@ -66,7 +66,7 @@ def _endpoints(world) -> list[tuple[str, str, str]]:
         ("calls", "officer", "/api/calls/"),
         ("triage", "dispatcher", f"/api/calls/{c['received'].pk}/triage/"),
         ("close", "dispatcher", f"/api/calls/{c['working'].pk}/close/"),
-        ("clear", "responder", f"/api/calls/{c['working'].pk}/clear/"),
+        ("clear", "responder_b", f"/api/calls/{c['working'].pk}/clear/"),
         ("clear", "dispatcher", f"/api/calls/{c['working'].pk}/clear/"),
         ("cancel", "dispatcher", f"/api/calls/{c['triaged'].pk}/cancel/"),
         ("resolve", "dispatcher", f"/api/calls/{c['triaged'].pk}/resolve-by-phone/"),
@@ -146,28 +146,35 @@ def test_each_field_with_a_nasty_value_is_never_a_500(client, world, endpoint):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "raw",
-    [
-        "null",
-        "[]",
-        "[1, 2]",
-        '"a string"',
-        "42",
-        "true",
-        "{",
-        "",
-        '{"latitude": NaN, "longitude": 1}',
-        '{"latitude": Infinity, "longitude": -Infinity}',
-        '{"reason": "a", "reason": "\\u0000"}',
-        '{"text": "a", "text": "b"}',
-        "\x00",
-        b"\xff\xfe\x00garbage",
-    ],
+    ["null", "[]", "[1, 2]", '"a string"', "42", "true", "{", "\x00", b"\xff\xfe\x00garbage"],
 )
 def test_bodies_that_are_not_an_object_are_a_400(client, world, raw):
     for _name, role, url in _endpoints(world):
         client.force_login(world.users[role])
         before = _writes()
-        _check(_post(client, url, raw), before)
+        response = _post(client, url, raw)
+        # Every endpoint here takes a body: anything but an object is a 400 with a message, and saves nothing.
+        assert response.status_code == 400, (url, raw, response.status_code, response.content[:300])
+        _check(response, before)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",  # no body at all reads as an empty object: endpoints whose fields are all optional accept it
+        '{"latitude": NaN, "longitude": 1}',
+        '{"latitude": Infinity, "longitude": -Infinity}',
+        '{"reason": "a", "reason": "\\u0000"}',
+        '{"text": "a", "text": "b"}',
+    ],
+)
+def test_odd_objects_are_never_a_500_and_never_half_saved(client, world, raw):
+    for _name, role, url in _endpoints(world):
+        client.force_login(world.users[role])
+        with _rolled_back():
+            before = _writes()
+            _check(_post(client, url, raw), before)
 
 
 @pytest.mark.django_db
