@@ -7,6 +7,7 @@ import pytest
 from dispatch import rows
 from dispatch.models import Call, Status
 from responders.models import TeamStatus
+from tests.factories import CallFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,13 +59,14 @@ ACTIONS = {
 ORDER = ("triage", "assign", "resolve_by_phone", "cancel", "close", "advance", "clear")
 
 
-def test_the_call_row_has_exactly_its_schema(new_call):
-    assert set(rows.call_summary(new_call())) == CALL_ROW_KEYS
+@pytest.mark.parametrize("call_type", ["mental_health", "suicidal", "welfare_check", "homelessness"])
+def test_the_call_row_has_exactly_its_schema(dana, call_type):
+    assert set(rows.call_summary(CallFactory(by=dana, call_type=call_type))) == CALL_ROW_KEYS
 
 
 @pytest.mark.parametrize("status", list(ACTIONS))
-def test_call_actions_follow_the_lifecycle_table(new_call, status):
-    call = new_call()
+def test_call_actions_follow_the_lifecycle_table(dana, status):
+    call = CallFactory(by=dana)
     Call.objects.filter(pk=call.pk).update(status=status)
     call.refresh_from_db()
     actions = rows.call_actions(call)
@@ -81,8 +83,7 @@ def test_call_actions_follow_the_lifecycle_table(new_call, status):
         (TeamStatus.OFFERED, []),
     ],
 )
-def test_the_team_row_carries_the_shift_changes_it_may_make(team_a, status, actions):
-    team_a.status = status
-    row = rows.team_summary(team_a)
+def test_the_team_row_carries_the_shift_changes_it_may_make(status, actions):
+    row = rows.team_summary(TeamFactory(status=status))
     assert set(row) == TEAM_ROW_KEYS
     assert row["actions"] == actions
