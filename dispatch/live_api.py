@@ -10,7 +10,7 @@ from crisis import permissions
 from crisis.api import require_perms
 from responders.models import SosAlert, Team
 
-from . import live, services
+from . import live, live_serializers, services
 from .models import Call
 from .serializers import NoteSerializer
 
@@ -20,7 +20,7 @@ class BoardSnapshot(APIView):
 
     permission_classes = [require_perms("dispatch.view_queue")]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=live_serializers.BoardSnapshotSerializer)
     def get(self, request):
         return Response(live.board_snapshot(request.user))
 
@@ -30,7 +30,7 @@ class MyTeamSnapshot(APIView):
 
     permission_classes = [require_perms("responders.update_own_team")]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=live_serializers.MyTeamSnapshotSerializer)
     def get(self, request):
         return Response(live.my_team_snapshot(request.user))
 
@@ -38,7 +38,7 @@ class MyTeamSnapshot(APIView):
 class CallNotes(APIView):
     """Add a note to a call's timeline: the dispatch desk, or the team working the call."""
 
-    @extend_schema(request=NoteSerializer, responses={201: dict})
+    @extend_schema(request=NoteSerializer, responses={201: live_serializers.NoteCreatedSerializer})
     def post(self, request, pk: int):
         call = get_object_or_404(Call, pk=pk)
         user = request.user
@@ -69,7 +69,7 @@ class TeamSos(APIView):
 
     permission_classes = [require_perms("responders.update_own_team")]
 
-    @extend_schema(request=SosInputSerializer, responses={201: dict})
+    @extend_schema(request=SosInputSerializer, responses={201: live_serializers.AlertRowSerializer})
     def post(self, request, pk: int):
         team = get_object_or_404(Team, pk=pk)
         permissions.require(
@@ -84,7 +84,7 @@ class TeamSos(APIView):
 class AlertAcknowledge(APIView):
     permission_classes = [require_perms("dispatch.assign_call")]
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses=live_serializers.AlertRowSerializer)
     def post(self, request, pk: int):
         alert = get_object_or_404(SosAlert, pk=pk)
         alert = services.alert_acknowledge(alert=alert, by=request.user)
