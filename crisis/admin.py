@@ -21,3 +21,14 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _staff_or_team_manager(request) -> bool:
+    # Supervisors staff their teams here without being Django staff; what each may see and change
+    # in the admin is still the role table's model permissions (crisis/roles.py).
+    user = request.user
+    return bool(user.is_active and (user.is_staff or user.has_perm("responders.manage_team")))
+
+
+admin.site.has_permission = _staff_or_team_manager
+admin.site.site_header = "Crisis dispatch administration"

@@ -31,12 +31,29 @@ _CALL_DESK = [
     "responders.view_team",
 ]
 
+# Staffing in the Django admin: teams and their members (credentials, languages, supervisors).
+# Live state stays read-only there; case records are shown, written only by their services.
+_STAFFING = [
+    "responders.view_team",
+    "responders.add_team",
+    "responders.change_team",
+    "responders.view_teammember",
+    "responders.add_teammember",
+    "responders.change_teammember",
+    "responders.delete_teammember",
+    "programs.view_program",
+    "fact.view_enrollment",
+    "mobile_crisis.view_followup",
+    "homeless_outreach.view_outreachcontact",
+    "community_responders.view_referral",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     DISPATCHER: _CALL_DESK,
     # Clinicians embedded in the 911 centre take and resolve calls by phone and
     # may read a person's mental-health history; they do not assign teams.
     CLINICIAN: [p for p in _CALL_DESK if p != "dispatch.assign_call"] + ["crisis.view_person_record"],
-    SUPERVISOR: _CALL_DESK + ["crisis.view_person_record", "crisis.view_reports", "responders.manage_team"],
+    SUPERVISOR: _CALL_DESK + ["crisis.view_person_record", "crisis.view_reports", "responders.manage_team"] + _STAFFING,
     RESPONDER: ["responders.respond_to_offer", "responders.update_own_team"],
     # Officers request a crisis team and follow their own requests; nothing else.
     OFFICER: ["dispatch.request_response"],
@@ -46,7 +63,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "crisis.view_reports",
         "responders.manage_team",
         "crisis.view_auditentry",
-    ],
+        "programs.add_program",
+        "programs.change_program",
+    ]
+    + _STAFFING,
 }
 
 ROLE_HOME = {

@@ -17,7 +17,6 @@ class TeamMemberInline(admin.TabularInline):
     model = TeamMember
     extra = 1
     fields = ["user", "credential", "languages", "specialties", "supervisor", "active"]
-    autocomplete_fields = ["user", "supervisor"]
 
 
 @admin.register(Team)

@@ -85,8 +85,8 @@ class TeamMember(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
     credential = models.CharField(max_length=24, choices=Credential.choices)
-    languages = models.JSONField(default=list, help_text='ISO codes, e.g. ["en", "es"]')
-    specialties = models.JSONField(default=list)
+    languages = models.JSONField(default=list, blank=True, help_text='ISO codes, e.g. ["en", "es"]')
+    specialties = models.JSONField(default=list, blank=True)
     # An intern may go out only with their licensed supervisor on the same team.
     supervisor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="supervisees"
