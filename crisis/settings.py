@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "programs.homeless_outreach",
     "responders",
     "dispatch",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -45,6 +45,6 @@ urlpatterns = [
     path("dispatch/", include("dispatch.urls")),
     path("responder/", include("responders.urls")),
     path("api/", include((api_patterns, "api"))),
-    path("", include("dispatch.reports_urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,8 +1,6 @@
-"""Supervisor report pages, CSV downloads and the JSON API: thin edges over dispatch.reports."""
+"""Supervisor report pages, CSV downloads and the JSON API: thin edges over reports.registry."""
 
 from __future__ import annotations
-
-import csv
 
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
@@ -14,14 +12,15 @@ from rest_framework.views import APIView
 from crisis import audit
 from crisis.api import require_perms
 
-from . import reports
-from .reports_forms import ReportFilterForm
+from .forms import ReportFilterForm
+from .registry import REPORTS, build
+from .tables import write_csv
 
 PERM = "crisis.view_reports"
 
 
 def _report_or_form(request, name: str):
-    if name not in reports.REPORTS:
+    if name not in REPORTS:
         raise Http404("No such report.")
     form = ReportFilterForm(request.GET)
     if not form.is_valid():
@@ -46,15 +45,15 @@ def report_page(request, name: str):
         "form": form,
         "fields": fields,
         "name": name,
-        "title": reports.REPORTS[name],
-        "reports": reports.REPORTS,
+        "title": REPORTS[name],
+        "reports": REPORTS,
         "report": None,
         "query": request.GET.urlencode(),
     }
     if ok is None:
         return render(request, "reports/report.html", ctx, status=400)
     f, opts = ok
-    report = reports.build(name, f, by=opts["by"], standard=opts["standard"], page=opts["page"])
+    report = build(name, f, by=opts["by"], standard=opts["standard"], page=opts["page"])
     params = request.GET.copy()
     params.pop("page", None)
     ctx.update(report=report, query=params.urlencode(), charts=report.charts)
@@ -74,15 +73,13 @@ def report_csv(request, name: str, table: str):
         body = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
         return HttpResponse(body, status=400, content_type="text/plain; charset=utf-8")
     f, opts = ok
-    report = reports.build(name, f, by=opts["by"], standard=opts["standard"], paged=False)
+    report = build(name, f, by=opts["by"], standard=opts["standard"], paged=False)
     if table not in report.tables:
         raise Http404("No such table.")
     t = report.tables[table]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}-{table}-{f.start}-{f.end}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(t.header())
-    writer.writerows(t.display_rows())
+    write_csv(t, response)
     audit.record(actor=request.user, action="dispatch.report.exported", report=name, table=table, **f.as_dict())
     return response
 
@@ -97,5 +94,5 @@ class ReportAPI(APIView):
         if ok is None:
             return Response({"detail": "Invalid filters.", "errors": form.errors}, status=400)
         f, opts = ok
-        report = reports.build(name, f, by=opts["by"], standard=opts["standard"], page=opts["page"])
+        report = build(name, f, by=opts["by"], standard=opts["standard"], page=opts["page"])
         return Response(report.as_json())

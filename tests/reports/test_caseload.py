@@ -1,0 +1,36 @@
+"""reports/caseload.py against the hand-computed world."""
+
+import pytest
+
+from crisis.models import Person
+from dispatch.models import Status
+from programs.fact.models import Enrollment
+from programs.models import Program
+from reports.caseload import caseload_report
+from tests.conftest import make_team
+from tests.reports.world import DAY, at, filters, mk, rows
+
+
+@pytest.mark.django_db
+def test_caseload(world, team_a, team_b):
+    mk(at(-40), status=Status.ON_SCENE, team=team_a, tier="community")  # open now, outside the range
+    fact = Program.objects.create(name="FACT", kind="fact", tiers=["community"], clients_per_staff=2)
+    team_f, _ = make_team("FACT-1", fact, members=[("fran", "licensed_clinician", ["en"], [])])
+    for i in range(3):
+        Enrollment.objects.create(person=Person.objects.create(first_name=f"C{i}"), team=team_f, enrolled_on=DAY)
+    Enrollment.objects.create(
+        person=Person.objects.create(first_name="Gone"), team=team_f, enrolled_on=DAY, discharged_on=DAY
+    )
+    report = caseload_report(filters())
+    t = rows(report.tables["teams"], "team")
+    assert (t["Team A"]["open"], t["Team A"]["handled"], t["Team A"]["staff"]) == (1, 2, 2)
+    assert t["Team A"]["on_task_hours"] == pytest.approx(round((4200 + 7600) / 3600, 1))
+    assert t["Team A"]["per_shift"] == pytest.approx(round(2 / 28, 2))  # 14 days, two 12-hour shifts a day
+    assert (t["Team B"]["open"], t["Team B"]["handled"]) == (0, 2)
+    assert t["Team B"]["on_task_median"] == pytest.approx((1895 + 4940) / 2)
+    assert t["FACT-1"]["handled"] == 0
+    r = rows(report.tables["responders"], "responder")
+    assert r["Rita"]["team"] == "Team A" and r["Rita"]["open"] == 1
+    c = rows(report.tables["caseload"], "team")
+    assert (c["FACT-1"]["enrolled"], c["FACT-1"]["staff"], c["FACT-1"]["per_staff"]) == (3, 1, 3.0)
+    assert c["FACT-1"]["status"] == "Over ratio"
