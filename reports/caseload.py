@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Count, Sum
 
 from dispatch.models import OPEN_STATUSES, Call
-from programs.fact.models import Enrollment
-from programs.homeless_outreach.models import OutreachContact
+from programs import plugins as program_plugins
 from responders.models import TeamMember
 
 from .filters import Filters
@@ -17,6 +17,9 @@ from .tables import Column, Report, Table
 
 def shift_hours() -> int:
     return int(getattr(settings, "REPORTS_SHIFT_HOURS", 12))
+
+
+CASELOAD_KEYS = ("team", "program", "staff", "per_staff", "ratio", "status")
 
 
 def caseload_report(f: Filters) -> Report:
@@ -112,24 +115,20 @@ def caseload_report(f: Filters) -> Report:
         note="Calls are assigned to teams, so each responder is credited with their team's calls.",
     )
 
-    # Enrolled caseloads: open FACT enrollments at the end of the range, and
-    # people an outreach team contacted during it.
-    enrolled = dict(
-        Enrollment.objects.filter(team_id__in=team_ids, enrolled_on__lte=f.end)
-        .filter(Q(discharged_on__isnull=True) | Q(discharged_on__gt=f.end))
-        .values_list("team")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    engaged = dict(
-        OutreachContact.objects.filter(team_id__in=team_ids, at__gte=f.start_at, at__lt=f.end_at)
-        .values_list("team")
-        .annotate(n=Count("person", distinct=True))
-        .order_by()
-    )
+    # Clients on each team's caseload come from the programs (FACT enrollments, people outreach engaged, ...):
+    # each program's plug-in adds its own columns, and the report adds them up.
+    program_columns = program_plugins.report_columns("caseload")
+    clashes = {c.key for c in program_columns} & set(CASELOAD_KEYS)
+    if clashes:
+        raise ImproperlyConfigured(f"Program caseload columns reuse the report's own keys: {sorted(clashes)}")
+    counts = {
+        c.key: c.compute(team_ids=team_ids, start_at=f.start_at, end_at=f.end_at, end_date=f.end)
+        for c in program_columns
+    }
     case_rows = []
     for t in teams:
-        clients = enrolled.get(t.pk, 0) + engaged.get(t.pk, 0)
+        own = {key: by_team.get(t.pk, 0) for key, by_team in counts.items()}
+        clients = sum(own.values())
         ratio = t.program.clients_per_staff
         if not clients and not ratio:
             continue
@@ -139,33 +138,23 @@ def caseload_report(f: Filters) -> Report:
         if ratio and per_staff is not None:
             status = "Over ratio" if per_staff > ratio else "Within ratio"
         case_rows.append(
-            {
-                "team": t.name,
-                "program": t.program.name,
-                "enrolled": enrolled.get(t.pk, 0),
-                "engaged": engaged.get(t.pk, 0),
-                "staff": s,
-                "per_staff": per_staff,
-                "ratio": ratio,
-                "status": status,
-            }
+            {"team": t.name, "program": t.program.name}
+            | own
+            | {"staff": s, "per_staff": per_staff, "ratio": ratio, "status": status}
         )
     case_table = Table(
         "caseload",
         "Active caseload per staff member",
-        [
-            Column("team", "Team"),
-            Column("program", "Program"),
-            Column("enrolled", "Enrolled clients (FACT)", "int"),
-            Column("engaged", "People engaged (outreach)", "int"),
+        [Column("team", "Team"), Column("program", "Program")]
+        + [Column(c.key, c.label, c.kind) for c in program_columns]
+        + [
             Column("staff", "Active staff", "int"),
             Column("per_staff", "Clients per staff", "number"),
             Column("ratio", "Program ratio (clients per staff)", "number", decimals=0),
             Column("status", "Against ratio"),
         ],
         case_rows,
-        note="Enrolled: open FACT enrollments on the last day of the range. Engaged: distinct people an outreach team "
-        "contacted in the range.",
+        note=" ".join(c.note for c in program_columns if c.note),
     )
     ratio_rows = [r for r in case_rows if r["ratio"]]
     charts = [

@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Case, Count, F, FloatField, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
+from dispatch.models import Call
 from dispatch.standards import Standard, configured_standards
-from programs.mobile_crisis.models import FollowUp
+from programs import plugins as program_plugins
 
 from .filters import Filters, local_tz
 from .sql import Seconds
@@ -41,33 +43,49 @@ class StandardSQL:
     target: Any
 
 
+def _is_call_column(name: str) -> bool:
+    try:
+        Call._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
 def standard_sql(std: Standard, now: datetime, f: Filters) -> StandardSQL:
     applicable = Q(**{f"{std.start}__isnull": False})
     if std.tiers is not None:
         applicable &= Q(tier__in=std.tiers)
     target = _target_expr(std)
-    if std.end == "follow_up_completed_at":
-        # The first completed follow-up, against a target that is one number.
-        # `pk IN (uncorrelated subquery)` is hashed once by PostgreSQL instead of
-        # being looked up for every call.
+    source = program_plugins.standard_end(std.end)
+    if source is not None:
+        # A program's records stop this clock (follow-up: the first completed follow-up), against a target
+        # that is one number. `pk IN (uncorrelated subquery)` is hashed once by PostgreSQL instead of being
+        # looked up for every call.
         limit = timedelta(seconds=std.target_for(None))
-        within = FollowUp.objects.filter(
-            completed_at__isnull=False,
-            completed_at__lte=F("call__" + std.start) + limit,
-            call__received_at__gte=f.start_at,
-            call__received_at__lt=f.end_at,
-        ).values("call_id")
+        call, at = source.call_field, source.at_field
+        within = (
+            source.records()
+            .filter(
+                **{
+                    f"{at}__lte": F(f"{call}__{std.start}") + limit,
+                    f"{call}__received_at__gte": f.start_at,
+                    f"{call}__received_at__lt": f.end_at,
+                }
+            )
+            .values(call)
+        )
         met = applicable & Q(pk__in=within)
         ran_out = Q(**{f"{std.start}__lt": now - limit})
         measured = applicable & (Q(pk__in=within) | ran_out) if std.overdue_is_breach else met
         first = Subquery(
-            FollowUp.objects.filter(call=OuterRef("pk"), completed_at__isnull=False)
-            .values("call")
-            .annotate(first=Min("completed_at"))
-            .values("first")[:1]
+            source.records().filter(**{call: OuterRef("pk")}).values(call).annotate(first=Min(at)).values("first")[:1]
         )
         secs = Coalesce(Seconds(first, F(std.start)), Seconds(Value(now), F(std.start)))
         return StandardSQL(applicable, measured, met, secs, target)
+    if not _is_call_column(std.end):
+        # No installed program keeps the records that end this clock: every applicable call is "not measurable".
+        nothing = Q(pk__isnull=True)
+        return StandardSQL(applicable, nothing, nothing, Value(None, output_field=FloatField()), target)
     secs = Seconds(F(std.end), F(std.start))
     measured = applicable & Q(**{f"{std.end}__isnull": False})
     if std.overdue_is_breach:

@@ -9,6 +9,6 @@ class FactConfig(AppConfig):
     def ready(self):
         from programs import plugins
 
-        from .routing import FactRouting
+        from .plugin import FactPlugin
 
-        plugins.register(FactRouting())
+        plugins.register(FactPlugin())

@@ -9,6 +9,6 @@ class HomelessOutreachConfig(AppConfig):
     def ready(self):
         from programs import plugins
 
-        from .routing import OutreachRouting
+        from .plugin import OutreachPlugin
 
-        plugins.register(OutreachRouting())
+        plugins.register(OutreachPlugin())

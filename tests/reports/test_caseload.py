@@ -5,6 +5,7 @@ import pytest
 from crisis.models import Person
 from dispatch.models import Status
 from programs.fact.models import Enrollment
+from programs.homeless_outreach.models import OutreachContact
 from programs.models import Program
 from reports.caseload import caseload_report
 from tests.conftest import make_team
@@ -21,6 +22,12 @@ def test_caseload(world, team_a, team_b):
     Enrollment.objects.create(
         person=Person.objects.create(first_name="Gone"), team=team_f, enrolled_on=DAY, discharged_on=DAY
     )
+    outreach = Program.objects.create(name="Outreach", kind="homeless_outreach", tiers=["community"])
+    team_o, _ = make_team("HOT-1", outreach, members=[("hal", "peer", ["en"], []), ("ivy", "peer", ["en"], [])])
+    seen = Person.objects.create(first_name="Seen")
+    for when in (at(1), at(5), at(20)):  # twice in the range (one person), once after it
+        OutreachContact.objects.create(person=seen, team=team_o, at=when)
+    OutreachContact.objects.create(person=Person.objects.create(first_name="Also"), team=team_o, at=at(2))
     report = caseload_report(filters())
     t = rows(report.tables["teams"], "team")
     assert (t["Team A"]["open"], t["Team A"]["handled"], t["Team A"]["staff"]) == (1, 2, 2)
@@ -34,3 +41,10 @@ def test_caseload(world, team_a, team_b):
     c = rows(report.tables["caseload"], "team")
     assert (c["FACT-1"]["enrolled"], c["FACT-1"]["staff"], c["FACT-1"]["per_staff"]) == (3, 1, 3.0)
     assert c["FACT-1"]["status"] == "Over ratio"
+    # Outreach: two distinct people engaged in the range, two staff, no ratio to hold them to.
+    assert (c["HOT-1"]["enrolled"], c["HOT-1"]["engaged"], c["HOT-1"]["per_staff"]) == (0, 2, 1.0)
+    assert c["HOT-1"]["status"] == "–"
+    assert "Team A" not in c  # no clients and no ratio: not a caseload team
+    assert [col.key for col in report.tables["caseload"].columns] == [
+        "team", "program", "enrolled", "engaged", "staff", "per_staff", "ratio", "status"
+    ]  # fmt: skip

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from dispatch.models import Status
+from programs import plugins as program_plugins
 from reports.standards import standards_report
 from tests.reports.world import DAY, at, filters, mk, rows
 
@@ -52,3 +53,18 @@ def test_standard_targets_follow_settings(world, settings):
     settings.CRISIS_STANDARDS = {"answer": {"target_seconds": 30}}
     s = rows(standards_report(filters()).tables["summary"], "key")
     assert s["answer"]["met"] == 4
+
+
+@pytest.mark.django_db
+def test_follow_up_comes_from_the_program_that_keeps_follow_ups(world, monkeypatch):
+    # Without a plug-in that supplies follow-up completions, nothing can be measured: every call the standard
+    # applies to is "not measurable", none is a breach.
+    assert program_plugins.standard_end("follow_up_completed_at") is not None
+    others = [p for p in program_plugins.registered() if not getattr(p, "standard_ends", None)]
+    monkeypatch.setattr(program_plugins, "_registry", others)
+    report = standards_report(filters(), standard="follow_up")
+    s = rows(report.tables["summary"], "key")
+    assert (s["follow_up"]["measured"], s["follow_up"]["met"], s["follow_up"]["not_measured"]) == (0, 0, 3)
+    assert s["follow_up"]["share"] is None
+    assert report.tables["breaches"].rows == [] and report.tables["breaches"].total == 0
+    assert (s["arrival"]["measured"], s["arrival"]["met"]) == (3, 2)  # the call's own columns are unaffected
