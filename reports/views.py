@@ -6,17 +6,23 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crisis import audit
 from crisis.api import require_perms
+from dispatch.standards import DEFAULT_STANDARDS
 
 from .forms import ReportFilterForm
+from .intervals import BREAKDOWNS
 from .registry import REPORTS, build
+from .serializers import ReportErrorSerializer, ReportSerializer
 from .tables import write_csv
 
 PERM = "crisis.view_reports"
+STANDARD_KEYS = [s.key for s in DEFAULT_STANDARDS]  # CRISIS_STANDARDS may change targets, never keys
 
 
 def _report_or_form(request, name: str):
@@ -89,6 +95,21 @@ class ReportAPI(APIView):
 
     permission_classes = [require_perms(PERM)]
 
+    @extend_schema(
+        summary="A supervisor report as JSON",
+        description="The same numbers as the report's page and CSV downloads, unformatted.",
+        parameters=[
+            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(REPORTS)),
+            OpenApiParameter("start", OpenApiTypes.DATE, description="First day (default: 29 days before end)."),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="Last day, inclusive (default: today)."),
+            OpenApiParameter("program", int, description="Only this program's calls and teams."),
+            OpenApiParameter("team", int, description="Only this team (it must be in the program, if one is given)."),
+            OpenApiParameter("by", str, enum=list(BREAKDOWNS), description="Breakdown of the intervals report."),
+            OpenApiParameter("standard", str, enum=STANDARD_KEYS, description="Breach list of the standards report."),
+            OpenApiParameter("page", int, description="Page of the breach list (1-based)."),
+        ],
+        responses={200: ReportSerializer, 400: ReportErrorSerializer},
+    )
     def get(self, request, name: str):
         form, ok = _report_or_form(request, name)
         if ok is None:

@@ -219,3 +219,17 @@ def test_filters_at_the_ends_of_the_calendar_are_a_400(client, sue, url, query):
     client.force_login(sue)
     response = client.get(f"{url}?{query}")
     assert response.status_code == 400
+
+
+def test_api_is_in_the_openapi_schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    op = schema["paths"]["/api/reports/{name}/"]["get"]
+    params = {p["name"]: p for p in op["parameters"]}
+    assert set(params) == {"name", "start", "end", "program", "team", "by", "standard", "page"}
+    assert sorted(params["name"]["schema"]["enum"]) == sorted(REPORTS)
+    assert params["start"]["schema"] == {"type": "string", "format": "date"}
+    assert sorted(params["standard"]["schema"]["enum"]) == ["answer", "arrival", "dispatch", "follow_up"]
+    assert op["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Report"}
+    assert "400" in op["responses"]
