@@ -95,7 +95,7 @@ def run(results: dict) -> None:
 
     from crisis.models import User
     from dispatch.models import Call
-    from dispatch.reports import REPORTS
+    from reports.registry import REPORTS
 
     call_command("migrate", verbosity=0, interactive=False)
     generate_s = None

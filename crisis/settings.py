@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "programs.homeless_outreach",
     "responders",
     "dispatch",
+    "reports",
 ]
 
 MIDDLEWARE = [

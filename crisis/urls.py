@@ -44,7 +44,7 @@ urlpatterns = [
     path("dispatch/", include("dispatch.urls")),
     path("responder/", include("dispatch.phone_urls")),
     path("api/", include((api_patterns, "api"))),
-    path("", include("dispatch.reports_urls")),
+    path("", include("reports.urls")),
     path("programs/", include("programs.urls")),
     path("admin/", admin.site.urls),
 ]

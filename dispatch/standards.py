@@ -1,6 +1,6 @@
 """Response standards: what is measured, from which timestamp to which, and the target.
 
-One table, read by the reports (in SQL, see dispatch/reports.py) and by the
+One table, read by the reports (in SQL, see reports/standards.py) and by the
 boards' live clocks (`clocks_for`, a pure function). The defaults are the
 published standards; a deployment overrides targets and goals with the
 CRISIS_STANDARDS setting, e.g. {"arrival": {"target_seconds": {"urban": 45*60, "rural": 90*60}}}.

@@ -19,8 +19,13 @@ is a program that exists only in the tests and proves it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,12 @@ class ProgramPlugin:
     def urls(self) -> list:
         return []
 
+    def report_columns(self) -> Sequence[ReportColumn]:
+        return ()
+
+    def standard_ends(self) -> Sequence[StandardEnd]:
+        return ()
+
 
 _registry: list[ProgramPlugin] = []
 
@@ -112,3 +123,71 @@ def registered() -> tuple[ProgramPlugin, ...]:
 
 def registered_kinds() -> list[tuple[str, str]]:
     return [kind for plugin in _registry for kind in plugin.kinds]
+
+
+# ---------------------------------------------------------------------------
+# Reports: numbers a program adds to the shared reports, which never name a program app.
+# Both hooks are ProgramPlugin methods with empty defaults:
+#   report_columns() -> Sequence[ReportColumn]
+#   standard_ends() -> Sequence[StandardEnd]
+
+
+class TeamCounts(Protocol):
+    """{team_id: number} for the teams that have one (a team left out counts 0).
+
+    start_at and end_at are the report's range as aware datetimes, end_at exclusive; end_date is the
+    range's last day (inclusive), for records kept by date.
+    """
+
+    def __call__(
+        self, *, team_ids: Sequence[int], start_at: datetime, end_at: datetime, end_date: date
+    ) -> Mapping[int, float]: ...
+
+
+@dataclass(frozen=True)
+class ReportColumn:
+    """A per-team column a program adds to a report's table.
+
+    report="caseload": a count of the team's clients (the caseload table adds a program's columns up into
+    clients per staff member against the program's ratio). The table's note joins the columns' notes.
+    """
+
+    report: str
+    key: str
+    label: str
+    compute: TeamCounts
+    kind: str = "int"  # a report table column kind: "int", "number", ...
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class StandardEnd:
+    """Program records that stop a response standard's clock, for a standard whose `end` is not a call column.
+
+    The clock of a call stops at the earliest `at_field` of the call's records among `records()` (give only the
+    ones that count, e.g. completed follow-ups).
+    """
+
+    end: str  # the Standard.end it supplies, e.g. "follow_up_completed_at"
+    records: Callable[[], QuerySet]
+    call_field: str = "call"  # the record's foreign key to the call
+    at_field: str = "at"
+
+
+def report_columns(report: str) -> list[ReportColumn]:
+    """Every registered plugin's columns for `report`, in registration (INSTALLED_APPS) order."""
+    out = []
+    for plugin in _registry:
+        hook = getattr(plugin, "report_columns", None)
+        out += [c for c in (hook() if hook else ()) if c.report == report]
+    return out
+
+
+def standard_end(end: str) -> StandardEnd | None:
+    """The records that supply a standard's `end`, from the first plugin that has them."""
+    for plugin in _registry:
+        hook = getattr(plugin, "standard_ends", None)
+        for source in hook() if hook else ():
+            if source.end == end:
+                return source
+    return None

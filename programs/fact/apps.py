@@ -9,6 +9,6 @@ class FactConfig(AppConfig):
     def ready(self):
         from programs import plugins
 
-        from .routing import FactPlugin
+        from .plugin import FactPlugin
 
         plugins.register(FactPlugin())

@@ -1,10 +1,10 @@
 from programs.models import ProgramKind
-from programs.plugins import Assessment, CallFacts, ProgramPlugin, TeamFacts
+from programs.plugins import Assessment, CallFacts, TeamFacts
 
 from .models import Enrollment
 
 
-class FactPlugin(ProgramPlugin):
+class FactRouting:
     """Continuity of care: a FACT client's own team goes first, and FACT teams
     keep their small caseload by answering only their own clients."""
 

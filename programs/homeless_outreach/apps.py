@@ -9,6 +9,6 @@ class HomelessOutreachConfig(AppConfig):
     def ready(self):
         from programs import plugins
 
-        from .routing import OutreachPlugin
+        from .plugin import OutreachPlugin
 
         plugins.register(OutreachPlugin())

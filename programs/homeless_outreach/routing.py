@@ -1,4 +1,4 @@
-from programs.plugins import Assessment, CallFacts, ProgramPlugin, TeamFacts
+from programs.plugins import Assessment, CallFacts, TeamFacts
 
 # A team that can open a shelter bed or a housing referral on scene is worth
 # a somewhat longer drive for a person experiencing homelessness.
@@ -6,7 +6,7 @@ HOUSING_PARTNER_BONUS_SECONDS = 10 * 60
 HOMELESS_LOCATIONS = ("encampment", "shelter")
 
 
-class OutreachPlugin(ProgramPlugin):
+class OutreachRouting:
     """Cross-system homeless outreach: housing partners, and the contacts that connect people to them."""
 
     def call_facts(self, call) -> dict:

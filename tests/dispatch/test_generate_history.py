@@ -8,10 +8,11 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from dispatch import reports
 from dispatch.models import Call, Status
 from programs.fact.models import Enrollment
 from programs.mobile_crisis.models import FollowUp
+from reports.filters import Filters
+from reports.registry import REPORTS, build
 
 
 def generate(**kw):
@@ -45,9 +46,9 @@ def test_generates_plausible_history():
     assert FollowUp.objects.filter(completed_at__isnull=False).exists()
     assert Enrollment.objects.filter(discharged_on__isnull=True).count() > 10
     assert gen.filter(Q(team__isnull=False) & Q(assigned_at__isnull=True)).count() == 0
-    f = reports.Filters(start=timezone.localdate() - timedelta(days=59), end=timezone.localdate())
-    for name in reports.REPORTS:
-        reports.build(name, f)
+    f = Filters(start=timezone.localdate() - timedelta(days=59), end=timezone.localdate())
+    for name in REPORTS:
+        build(name, f)
 
 
 @pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 
 from dispatch import routing
 from dispatch.routing import Candidate, GreatCircleEta, RoutingConfig
-from programs.fact.routing import FactPlugin
-from programs.homeless_outreach.routing import OutreachPlugin
+from programs.fact.plugin import FactPlugin
+from programs.homeless_outreach.plugin import OutreachPlugin
 from programs.plugins import CallFacts, TeamFacts
 
 CENTER = (41.8781, -87.6298)

@@ -1,4 +1,4 @@
-"""dispatch/reports_views.py: who may see reports, bad filters, CSV equals the page, the JSON API."""
+"""reports/views.py: who may see reports, bad filters, CSV equals the page, the JSON API."""
 
 import csv
 import io
@@ -6,8 +6,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from dispatch import reports
-from tests.dispatch.test_reports import DAY, world  # noqa: F401  (the hand-computed fixture)
+from reports import standards
+from reports.registry import REPORTS
+from tests.reports.world import DAY
 
 PERSONAS = ["dana", "cam", "sue", "oli", "ada", "rita", "nora"]
 ALLOWED = {"sue", "ada"}
@@ -133,8 +134,8 @@ class Tables(HTMLParser):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name, by", [(n, "program") for n in reports.REPORTS] + [("intervals", "weekday")])
-def test_csv_equals_the_table_on_screen(client, sue, world, name, by):  # noqa: F811
+@pytest.mark.parametrize("name, by", [(n, "program") for n in REPORTS] + [("intervals", "weekday")])
+def test_csv_equals_the_table_on_screen(client, sue, world, name, by):
     client.force_login(sue)
     query = f"{RANGE}&by={by}"
     page = client.get(f"/reports/{name}/?{query}")
@@ -154,7 +155,7 @@ def test_csv_equals_the_table_on_screen(client, sue, world, name, by):  # noqa: 
 
 
 @pytest.mark.django_db
-def test_page_shows_hand_computed_numbers_and_charts(client, sue, world):  # noqa: F811
+def test_page_shows_hand_computed_numbers_and_charts(client, sue, world):
     client.force_login(sue)
     page = client.get(f"/reports/intervals/?{RANGE}").content.decode()
     # Assigned → on scene: median 3940 s = 1:05:40, p90 3988 s = 1:06:28 (c3 without an arrival left out).
@@ -170,7 +171,7 @@ def test_page_shows_hand_computed_numbers_and_charts(client, sue, world):  # noq
 
 
 @pytest.mark.django_db
-def test_api_returns_raw_numbers(client, sue, world, team_b):  # noqa: F811
+def test_api_returns_raw_numbers(client, sue, world, team_b):
     client.force_login(sue)
     data = client.get(f"/api/reports/intervals/?{RANGE}&team={team_b.pk}&by=tier").json()
     assert data["report"] == "intervals" and data["filters"]["team"] == team_b.pk
@@ -182,8 +183,8 @@ def test_api_returns_raw_numbers(client, sue, world, team_b):  # noqa: F811
 
 
 @pytest.mark.django_db
-def test_breach_list_pages_and_csv_has_all(client, sue, world, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(reports, "BREACH_PAGE_SIZE", 1)
+def test_breach_list_pages_and_csv_has_all(client, sue, world, monkeypatch):
+    monkeypatch.setattr(standards, "BREACH_PAGE_SIZE", 1)
     client.force_login(sue)
     q = f"{RANGE}&standard=follow_up"
     first = client.get(f"/reports/standards/?{q}")
@@ -195,8 +196,8 @@ def test_breach_list_pages_and_csv_has_all(client, sue, world, monkeypatch):  # 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", list(reports.REPORTS))
-def test_query_count_does_not_grow_with_rows(client, sue, world, name, django_assert_max_num_queries):  # noqa: F811
+@pytest.mark.parametrize("name", list(REPORTS))
+def test_query_count_does_not_grow_with_rows(client, sue, world, name, django_assert_max_num_queries):
     client.force_login(sue)
     with django_assert_max_num_queries(22):
         assert client.get(f"/reports/{name}/?{RANGE}").status_code == 200
@@ -218,3 +219,17 @@ def test_filters_at_the_ends_of_the_calendar_are_a_400(client, sue, url, query):
     client.force_login(sue)
     response = client.get(f"{url}?{query}")
     assert response.status_code == 400
+
+
+def test_api_is_in_the_openapi_schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    op = schema["paths"]["/api/reports/{name}/"]["get"]
+    params = {p["name"]: p for p in op["parameters"]}
+    assert set(params) == {"name", "start", "end", "program", "team", "by", "standard", "page"}
+    assert sorted(params["name"]["schema"]["enum"]) == sorted(REPORTS)
+    assert params["start"]["schema"] == {"type": "string", "format": "date"}
+    assert sorted(params["standard"]["schema"]["enum"]) == ["answer", "arrival", "dispatch", "follow_up"]
+    assert op["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Report"}
+    assert "400" in op["responses"]

@@ -1,27 +1,32 @@
-"""Supervisor report pages, CSV downloads and the JSON API: thin edges over dispatch.reports."""
+"""Supervisor report pages, CSV downloads and the JSON API: thin edges over reports.registry."""
 
 from __future__ import annotations
-
-import csv
 
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crisis import audit
 from crisis.api import require_perms
+from dispatch.standards import DEFAULT_STANDARDS
 
-from . import reports
-from .reports_forms import ReportFilterForm
+from .forms import ReportFilterForm
+from .intervals import BREAKDOWNS
+from .registry import REPORTS, build
+from .serializers import ReportErrorSerializer, ReportSerializer
+from .tables import write_csv
 
 PERM = "crisis.view_reports"
+STANDARD_KEYS = [s.key for s in DEFAULT_STANDARDS]  # CRISIS_STANDARDS may change targets, never keys
 
 
 def _report_or_form(request, name: str):
-    if name not in reports.REPORTS:
+    if name not in REPORTS:
         raise Http404("No such report.")
     form = ReportFilterForm(request.GET)
     if not form.is_valid():
@@ -46,15 +51,15 @@ def report_page(request, name: str):
         "form": form,
         "fields": fields,
         "name": name,
-        "title": reports.REPORTS[name],
-        "reports": reports.REPORTS,
+        "title": REPORTS[name],
+        "reports": REPORTS,
         "report": None,
         "query": request.GET.urlencode(),
     }
     if ok is None:
         return render(request, "reports/report.html", ctx, status=400)
     f, opts = ok
-    report = reports.build(name, f, by=opts["by"], standard=opts["standard"], page=opts["page"])
+    report = build(name, f, by=opts["by"], standard=opts["standard"], page=opts["page"])
     params = request.GET.copy()
     params.pop("page", None)
     ctx.update(report=report, query=params.urlencode(), charts=report.charts)
@@ -74,15 +79,13 @@ def report_csv(request, name: str, table: str):
         body = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
         return HttpResponse(body, status=400, content_type="text/plain; charset=utf-8")
     f, opts = ok
-    report = reports.build(name, f, by=opts["by"], standard=opts["standard"], paged=False)
+    report = build(name, f, by=opts["by"], standard=opts["standard"], paged=False)
     if table not in report.tables:
         raise Http404("No such table.")
     t = report.tables[table]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}-{table}-{f.start}-{f.end}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(t.header())
-    writer.writerows(t.display_rows())
+    write_csv(t, response)
     audit.record(actor=request.user, action="dispatch.report.exported", report=name, table=table, **f.as_dict())
     return response
 
@@ -92,10 +95,25 @@ class ReportAPI(APIView):
 
     permission_classes = [require_perms(PERM)]
 
+    @extend_schema(
+        summary="A supervisor report as JSON",
+        description="The same numbers as the report's page and CSV downloads, unformatted.",
+        parameters=[
+            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(REPORTS)),
+            OpenApiParameter("start", OpenApiTypes.DATE, description="First day (default: 29 days before end)."),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="Last day, inclusive (default: today)."),
+            OpenApiParameter("program", int, description="Only this program's calls and teams."),
+            OpenApiParameter("team", int, description="Only this team (it must be in the program, if one is given)."),
+            OpenApiParameter("by", str, enum=list(BREAKDOWNS), description="Breakdown of the intervals report."),
+            OpenApiParameter("standard", str, enum=STANDARD_KEYS, description="Breach list of the standards report."),
+            OpenApiParameter("page", int, description="Page of the breach list (1-based)."),
+        ],
+        responses={200: ReportSerializer, 400: ReportErrorSerializer},
+    )
     def get(self, request, name: str):
         form, ok = _report_or_form(request, name)
         if ok is None:
             return Response({"detail": "Invalid filters.", "errors": form.errors}, status=400)
         f, opts = ok
-        report = reports.build(name, f, by=opts["by"], standard=opts["standard"], page=opts["page"])
+        report = build(name, f, by=opts["by"], standard=opts["standard"], page=opts["page"])
         return Response(report.as_json())

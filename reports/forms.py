@@ -7,11 +7,12 @@ from datetime import date, timedelta
 from django import forms
 from django.utils import timezone
 
+from dispatch.standards import configured_standards
 from programs.models import Program
 from responders.models import Team
 
-from . import reports
-from .standards import configured_standards
+from .filters import Filters
+from .intervals import BREAKDOWNS
 
 MAX_RANGE_DAYS = 3 * 366
 # The reports reach a year or so around the range (repeat calls, the day after the end); dates near
@@ -28,7 +29,7 @@ class ReportFilterForm(forms.Form):
     by = forms.ChoiceField(
         label="Break down by",
         required=False,
-        choices=[(k, label) for k, (label, _) in reports.BREAKDOWNS.items()],
+        choices=[(k, label) for k, (label, _) in BREAKDOWNS.items()],
     )
     standard = forms.ChoiceField(label="Breaches of", required=False, choices=())
     page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput)
@@ -76,9 +77,9 @@ class ReportFilterForm(forms.Form):
         data["page"] = data.get("page") or 1
         return data
 
-    def filters(self) -> reports.Filters:
+    def filters(self) -> Filters:
         d = self.cleaned_data
-        return reports.Filters(start=d["start"], end=d["end"], program=d.get("program"), team=d.get("team"))
+        return Filters(start=d["start"], end=d["end"], program=d.get("program"), team=d.get("team"))
 
     def options(self) -> dict:
         d = self.cleaned_data

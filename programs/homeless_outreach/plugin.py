@@ -1,0 +1,33 @@
+"""The homeless outreach program's plug-in: its routing rules, and the people it engaged as a caseload column."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+
+from programs.plugins import ProgramPlugin, ReportColumn
+
+from .models import OutreachContact
+from .routing import OutreachRouting
+
+
+def people_engaged(*, team_ids, start_at, end_at, end_date) -> dict[int, int]:
+    """Distinct people each team contacted in the range."""
+    return dict(
+        OutreachContact.objects.filter(team_id__in=team_ids, at__gte=start_at, at__lt=end_at)
+        .values_list("team")
+        .annotate(n=Count("person", distinct=True))
+        .order_by()
+    )
+
+
+class OutreachPlugin(OutreachRouting, ProgramPlugin):
+    def report_columns(self) -> list[ReportColumn]:
+        return [
+            ReportColumn(
+                report="caseload",
+                key="engaged",
+                label="People engaged (outreach)",
+                compute=people_engaged,
+                note="Engaged: distinct people an outreach team contacted in the range.",
+            )
+        ]

@@ -1,0 +1,33 @@
+"""The reports by name, and the one entry point that builds one."""
+
+from __future__ import annotations
+
+from . import standards
+from .caseload import caseload_report
+from .filters import Filters
+from .intervals import intervals_report
+from .outcomes import outcomes_report
+from .tables import Report
+
+REPORTS = {
+    "intervals": "Response intervals",
+    "standards": "Standards",
+    "outcomes": "Outcomes",
+    "caseload": "Caseload",
+}
+
+
+def build(
+    name: str, f: Filters, *, by: str = "program", standard: str | None = None, page: int = 1, paged: bool = True
+) -> Report:
+    """One entry point for the page, the CSV and the API, so all three show the same numbers."""
+    if name == "intervals":
+        return intervals_report(f, by=by)
+    if name == "standards":
+        page_size = standards.BREACH_PAGE_SIZE if paged else None
+        return standards.standards_report(f, standard=standard, page=page, page_size=page_size)
+    if name == "outcomes":
+        return outcomes_report(f)
+    if name == "caseload":
+        return caseload_report(f)
+    raise KeyError(name)

@@ -1,0 +1,112 @@
+"""SQL dialect helpers for the reports: intervals in seconds and percentiles, on PostgreSQL and SQLite.
+
+Every number in the reports comes from one GROUP BY / aggregate query: medians and 90th percentiles with
+PostgreSQL's percentile_cont, and on SQLite with an aggregate registered on the connection that computes the
+same linear interpolation. A missing timestamp makes an interval SQL NULL, so the call is left out of it,
+never counted as zero.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from django.db.models import Aggregate, Case, F, Field, FloatField, Func, When
+
+from dispatch.models import Status
+
+
+class Seconds(Func):
+    """Seconds from `start` to `end` as a float; NULL when either is NULL."""
+
+    output_field = FloatField()
+    arity = 2
+
+    def __init__(self, end, start, **extra):
+        super().__init__(end, start, **extra)
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL and others
+        return super().as_sql(
+            compiler, connection, template="EXTRACT(EPOCH FROM (%(expressions)s))::double precision", arg_joiner=" - "
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # julianday() keeps milliseconds; rounding removes float noise so 30 s is 30.0.
+        return super().as_sql(
+            compiler,
+            connection,
+            template="ROUND((julianday(%(expressions)s)) * 86400.0, 3)",
+            arg_joiner=") - julianday(",
+        )
+
+
+class SqlitePercentiles:
+    """percentile_cont for SQLite, with PostgreSQL's linear interpolation: several
+    percentiles from one sort, as a JSON list (PostgreSQL returns an array)."""
+
+    def __init__(self):
+        self.values: list[float] = []
+        self.fraction = ""
+
+    def step(self, value, fractions):
+        if value is not None:
+            self.values.append(value)
+        self.fraction = fractions
+
+    def finalize(self):
+        if not self.values:
+            return None
+        values = sorted(self.values)
+        out = []
+        for fraction in (float(x) for x in self.fraction.split(",")):
+            k = (len(values) - 1) * fraction
+            lo, hi = math.floor(k), math.ceil(k)
+            out.append(values[lo] + (values[hi] - values[lo]) * (k - lo))
+        return json.dumps(out)
+
+
+class _FloatList(Field):
+    def get_internal_type(self):
+        return "TextField"
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        return [float(v) for v in (json.loads(value) if isinstance(value, str) else value)]
+
+
+class Percentiles(Aggregate):
+    """Several continuous percentiles of one expression with a single sort: a list, or None when no rows."""
+
+    name = "Percentiles"
+    output_field = _FloatList()
+
+    def __init__(self, expression, fractions: tuple[float, ...], **extra):
+        self.fractions = tuple(float(x) for x in fractions)
+        super().__init__(expression, **extra)
+
+    def as_sql(self, compiler, connection, **extra):
+        array = ", ".join(str(x) for x in self.fractions)
+        return super().as_sql(
+            compiler,
+            connection,
+            template=f"percentile_cont(ARRAY[{array}]::double precision[]) WITHIN GROUP (ORDER BY %(expressions)s)",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        connection.ensure_connection()
+        connection.connection.create_aggregate("crisis_percentiles", 2, SqlitePercentiles)
+        fractions = ",".join(str(x) for x in self.fractions)
+        return super().as_sql(
+            compiler, connection, template=f"crisis_percentiles(%(expressions)s, '{fractions}')", **extra
+        )
+
+
+def interval_expr(start: str, end: str) -> Seconds:
+    """Seconds between two of the call's timestamps; a close counts only for a call that was closed."""
+    end_expr = F(end)
+    if end == "closed_at":
+        # A cancelled call's closed_at is when it was dropped, not resolved.
+        end_expr = Case(When(status=Status.CLOSED, then=F("closed_at")), default=None)
+    return Seconds(end_expr, F(start))

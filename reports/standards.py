@@ -1,0 +1,283 @@
+"""The standards report: the share of calls meeting each standard, over time, and the calls that breached one.
+
+The standards themselves are one table in dispatch/standards.py (the live boards' clocks read it too); here
+each becomes SQL conditions over calls, so all of them count in one scan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Case, Count, F, FloatField, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
+from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
+
+from dispatch.models import Call
+from dispatch.standards import Standard, configured_standards
+from programs import plugins as program_plugins
+
+from .filters import Filters, local_tz
+from .sql import Seconds
+from .tables import Column, Report, Table, fmt_duration, share_of
+
+
+def _target_expr(std: Standard):
+    if isinstance(std.target_seconds, dict):
+        whens = [When(area_type=k, then=Value(float(v))) for k, v in std.target_seconds.items() if k != "default"]
+        return Case(*whens, default=Value(float(std.target_seconds["default"])), output_field=FloatField())
+    return Value(float(std.target_seconds), output_field=FloatField())
+
+
+@dataclass(frozen=True)
+class StandardSQL:
+    """One standard as SQL conditions over calls, so all standards count in one scan."""
+
+    applicable: Q
+    measured: Q  # applicable and the clock has stopped (or, for an overdue-is-breach standard, ran out)
+    met: Q  # measured and within target
+    secs: Any  # the time taken (for overdue ones, so far): for the breach list
+    target: Any
+
+
+def _is_call_column(name: str) -> bool:
+    try:
+        Call._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+def standard_sql(std: Standard, now: datetime, f: Filters) -> StandardSQL:
+    applicable = Q(**{f"{std.start}__isnull": False})
+    if std.tiers is not None:
+        applicable &= Q(tier__in=std.tiers)
+    target = _target_expr(std)
+    source = program_plugins.standard_end(std.end)
+    if source is not None:
+        # A program's records stop this clock (follow-up: the first completed follow-up), against a target
+        # that is one number. `pk IN (uncorrelated subquery)` is hashed once by PostgreSQL instead of being
+        # looked up for every call.
+        limit = timedelta(seconds=std.target_for(None))
+        call, at = source.call_field, source.at_field
+        within = (
+            source.records()
+            .filter(
+                **{
+                    f"{at}__lte": F(f"{call}__{std.start}") + limit,
+                    f"{call}__received_at__gte": f.start_at,
+                    f"{call}__received_at__lt": f.end_at,
+                }
+            )
+            .values(call)
+        )
+        met = applicable & Q(pk__in=within)
+        ran_out = Q(**{f"{std.start}__lt": now - limit})
+        measured = applicable & (Q(pk__in=within) | ran_out) if std.overdue_is_breach else met
+        first = Subquery(
+            source.records().filter(**{call: OuterRef("pk")}).values(call).annotate(first=Min(at)).values("first")[:1]
+        )
+        secs = Coalesce(Seconds(first, F(std.start)), Seconds(Value(now), F(std.start)))
+        return StandardSQL(applicable, measured, met, secs, target)
+    if not _is_call_column(std.end):
+        # No installed program keeps the records that end this clock: every applicable call is "not measurable".
+        nothing = Q(pk__isnull=True)
+        return StandardSQL(applicable, nothing, nothing, Value(None, output_field=FloatField()), target)
+    secs = Seconds(F(std.end), F(std.start))
+    measured = applicable & Q(**{f"{std.end}__isnull": False})
+    if std.overdue_is_breach:
+        measured |= applicable & Q(
+            **{f"{std.end}__isnull": True, f"{std.start}__lt": now - timedelta(seconds=std.target_for(None))}
+        )
+        secs = Coalesce(secs, Seconds(Value(now), F(std.start)))
+    met = measured & LessThanOrEqual(secs, target)
+    return StandardSQL(applicable, measured, met, secs, target)
+
+
+def _standard_counts(standards, now, f) -> dict[str, Any]:
+    out = {}
+    for std in standards:
+        sq = standard_sql(std, now, f)
+        out[f"{std.key}__applicable"] = Count("id", filter=sq.applicable)
+        out[f"{std.key}__measured"] = Count("id", filter=sq.measured)
+        out[f"{std.key}__met"] = Count("id", filter=sq.met)
+    return out
+
+
+def _describe_target(std: Standard) -> str:
+    if isinstance(std.target_seconds, dict):
+        return " / ".join(f"{fmt_duration(v)} {k}" for k, v in std.target_seconds.items() if k != "default")
+    return fmt_duration(std.target_seconds)
+
+
+BREACH_PAGE_SIZE = 100
+
+
+def standards_report(
+    f: Filters,
+    *,
+    now: datetime | None = None,
+    standard: str | None = None,
+    page: int = 1,
+    page_size: int | None = BREACH_PAGE_SIZE,
+) -> Report:
+    now = now or timezone.now()
+    standards = configured_standards()
+    by_key = {s.key: s for s in standards}
+    chosen = by_key[standard] if standard else by_key["arrival"]
+
+    counts = f.calls().aggregate(**_standard_counts(standards, now, f))
+    summary_rows = []
+    for std in standards:
+        c = {k: counts[f"{std.key}__{k}"] for k in ("applicable", "measured", "met")}
+        share = share_of(c["met"], c["measured"])
+        summary_rows.append(
+            {
+                "standard": std.label,
+                "short": std.short or std.label,
+                "key": std.key,
+                "target": _describe_target(std),
+                "goal": std.goal,
+                "measured": c["measured"],
+                "met": c["met"],
+                "breached": c["measured"] - c["met"],
+                "share": share,
+                "goal_met": "–" if share is None else ("Yes" if share >= std.goal else "No"),
+                "not_measured": c["applicable"] - c["measured"],
+            }
+        )
+    summary = Table(
+        "summary",
+        "Share meeting each standard",
+        [
+            Column("standard", "Standard"),
+            Column("target", "Target"),
+            Column("goal", "Goal", "share"),
+            Column("measured", "Calls measured", "int"),
+            Column("met", "Met", "int"),
+            Column("breached", "Breached", "int"),
+            Column("share", "Share met", "share"),
+            Column("goal_met", "Goal met"),
+            Column("not_measured", "Not measurable or pending", "int"),
+        ],
+        summary_rows,
+    )
+
+    # Over time: by day for short ranges, by week up to a year, then by month.
+    if f.days <= 62:
+        trunc, period_label = TruncDate, "Day"
+    elif f.days <= 400:
+        trunc, period_label = TruncWeek, "Week of"
+    else:
+        trunc, period_label = TruncMonth, "Month of"
+    periods: dict[Any, dict[str, Any]] = {}
+    by_period = (
+        f.calls()
+        .annotate(period=trunc("received_at", tzinfo=local_tz()))
+        .values("period")
+        .annotate(**_standard_counts(standards, now, f))
+        .order_by("period")
+    )
+    for r in by_period:
+        p = r["period"].date() if isinstance(r["period"], datetime) else r["period"]
+        periods[p] = {"period": p.isoformat()} | {
+            std.key: share_of(r[f"{std.key}__met"], r[f"{std.key}__measured"]) for std in standards
+        }
+    time_rows = [periods[p] for p in sorted(periods)]
+    over_time = Table(
+        "over_time",
+        "Share meeting each standard over time",
+        [Column("period", period_label)] + [Column(s.key, s.label, "share") for s in standards],
+        time_rows,
+    )
+
+    sq = standard_sql(chosen, now, f)
+    breach_qs = (
+        f.calls()
+        .filter(sq.measured & ~sq.met)
+        .annotate(std_secs=sq.secs, std_target=sq.target)
+        .order_by("-received_at", "-id")
+        .values("id", "received_at", "area_type", "tier", "program__name", "team__name", "std_secs", "std_target")
+    )
+    total = breach_qs.count()
+    if page_size:
+        breach_qs = breach_qs[(page - 1) * page_size : page * page_size]
+    breach_rows = [
+        {
+            "call": r["id"],
+            "received_at": r["received_at"],
+            "area_type": r["area_type"],
+            "tier": r["tier"],
+            "program": r["program__name"],
+            "team": r["team__name"],
+            "elapsed": r["std_secs"],
+            "target": r["std_target"],
+        }
+        for r in breach_qs
+    ]
+    breaches = Table(
+        "breaches",
+        f"Calls that breached: {chosen.label}",
+        [
+            Column("call", "Call", "id", link="dispatch:call"),
+            Column("received_at", "Received", "datetime"),
+            Column("area_type", "Area"),
+            Column("tier", "Tier"),
+            Column("program", "Program"),
+            Column("team", "Team"),
+            Column("elapsed", "Took", "duration"),
+            Column("target", "Target", "duration"),
+        ],
+        breach_rows,
+        total=total,
+        page=page,
+        page_size=page_size,
+        note=chosen.citation + ". " + chosen.explanation,
+    )
+    colors = ["#0b5cad", "#c25400", "#1d6b2f", "#7a3e9d"]
+    goals = {s.goal for s in standards}
+    goal_line = round(goals.pop() * 100, 1) if len(goals) == 1 else None  # one line only when all goals agree
+    charts = [
+        {
+            "id": "chart-standards",
+            "title": "Share of calls meeting each standard" + (f" (goal {goal_line:g}%)" if goal_line else ""),
+            "type": "bar",
+            "labels": [r["short"] for r in summary_rows],
+            "datasets": [{"label": "Share met (%)", "data": [_pct(r["share"]) for r in summary_rows]}],
+            "y_title": "%",
+            "y_max": 100,
+            "goal_line": goal_line,
+        },
+        {
+            "id": "chart-over-time",
+            "title": "Standards met over time",
+            "type": "line",
+            "labels": [r["period"] for r in time_rows],
+            "datasets": [
+                {
+                    "label": s.short or s.label,
+                    "data": [_pct(r.get(s.key)) for r in time_rows],
+                    "color": colors[i % len(colors)],
+                }
+                for i, s in enumerate(standards)
+            ],
+            "y_title": "% met",
+            "y_max": 100,
+        },
+    ]
+    notes = [f"{s.label}: {s.citation}. {s.explanation}" for s in standards]
+    return Report(
+        "standards",
+        "Against the standards",
+        f,
+        {"summary": summary, "over_time": over_time, "breaches": breaches},
+        charts,
+        notes,
+    )
+
+
+def _pct(v):
+    return None if v is None else round(v * 100, 1)

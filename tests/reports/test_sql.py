@@ -1,0 +1,29 @@
+"""reports/sql.py: percentiles on PostgreSQL (percentile_cont) and on SQLite (the registered aggregate)."""
+
+import pytest
+
+from reports.intervals import intervals_report
+from reports.sql import SqlitePercentiles
+from tests.reports.world import filters, rows
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_postgres_computes_percentiles_with_percentile_cont(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        summary = rows(intervals_report(filters()).tables["summary"], "interval")
+    assert any("percentile_cont(ARRAY[0.5, 0.9]" in q["sql"] for q in ctx.captured_queries)
+    assert summary["Assigned → on scene"]["median"] == pytest.approx(3940)
+
+
+def test_sqlite_fallback_interpolates_like_postgres():
+    # The same numbers PostgreSQL's percentile_cont gives (see test_interval_medians_and_p90).
+    agg = SqlitePercentiles()
+    for v in (None, 40, 5, 20, 10, 10):
+        agg.step(v, "0,0.5,0.9,1")
+    assert agg.finalize() == "[5.0, 10.0, 32.0, 40.0]"
+    empty = SqlitePercentiles()
+    assert empty.finalize() is None
