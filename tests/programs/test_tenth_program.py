@@ -81,3 +81,25 @@ def test_its_case_record_has_a_write_path_that_audits_and_checks_the_team(client
     bad = client.post("/programs/tenth_program/stays/", {"person": "x"}, content_type="application/json")
     assert bad.status_code == 400
     assert RespiteStay.objects.count() == 1
+
+
+def test_its_report_column_counts_its_own_records_in_the_caseload_report(client, sue, respite_team, person):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports.caseload import caseload_report
+    from reports.filters import Filters
+
+    RespiteStay.objects.create(person=person, team=respite_team)
+    RespiteStay.objects.create(person=person, team=respite_team, started_at=timezone.now() - timedelta(days=400))
+    today = timezone.localdate()
+    f = Filters(start=today - timedelta(days=7), end=today)
+    table = caseload_report(f).tables["caseload"]
+    column = next(c for c in table.columns if c.key == "respite_stays")
+    assert column.label == "Respite stays (test program)"
+    row = next(r for r in table.rows if r["team"] == "Respite")
+    assert row["respite_stays"] == 1  # the stay 400 days ago is outside the range
+    client.force_login(sue)
+    page = client.get(f"/reports/caseload/?start={f.start}&end={f.end}")
+    assert "Respite stays (test program)" in page.content.decode()

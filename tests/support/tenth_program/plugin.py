@@ -1,6 +1,7 @@
+from django.db.models import Count
 from django.urls import path
 
-from programs.plugins import Assessment, CallFacts, ProgramPlugin, TeamFacts
+from programs.plugins import Assessment, CallFacts, ProgramPlugin, ReportColumn, TeamFacts
 
 KIND = "peer_respite"
 
@@ -18,7 +19,29 @@ class PeerRespitePlugin(ProgramPlugin):
             return Assessment(first=True, note="Peer respite bed available")
         return None
 
+    def report_columns(self) -> list[ReportColumn]:
+        return [
+            ReportColumn(
+                report="caseload",
+                key="respite_stays",
+                label="Respite stays (test program)",
+                compute=respite_stays,
+                note="Respite stays: stays begun in the range.",
+            )
+        ]
+
     def urls(self) -> list:
         from .api import StayCreate
 
         return [path("stays/", StayCreate.as_view(), name="stay-create")]
+
+
+def respite_stays(*, team_ids, start_at, end_at, end_date) -> dict[int, int]:
+    from .models import RespiteStay
+
+    return dict(
+        RespiteStay.objects.filter(team_id__in=team_ids, started_at__gte=start_at, started_at__lt=end_at)
+        .values_list("team")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
