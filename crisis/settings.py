@@ -263,6 +263,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "crisis.api.Pagination",
     "PAGE_SIZE": 100,
 }
+# crisis.parsers.StrictJSONParser: no request body of this API is near either limit.
+API_JSON_MAX_BYTES = envint("API_JSON_MAX_BYTES", 1024 * 1024)
+API_JSON_MAX_DEPTH = envint("API_JSON_MAX_DEPTH", 20)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Crisis response dispatch API",
     "DESCRIPTION": "Intake, triage, routing and tracking of behavioral-health crisis calls.",
