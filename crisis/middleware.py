@@ -1,3 +1,6 @@
+import ipaddress
+
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.http import HttpResponseBadRequest, JsonResponse
 
@@ -17,6 +20,26 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         return super().process_view(request, view_func, view_args, view_kwargs)
 
 
+def client_ip(request) -> str | None:
+    """The client's address for the audit trail and the login lockout.
+
+    X-Forwarded-For is whatever the client wrote, except for the entries our own proxies appended: with
+    TRUSTED_PROXY_COUNT = n, the n-th entry from the right is the address the outermost proxy saw. With no
+    trusted proxy (the default) the header is ignored, so no one can audit themselves as someone else.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    if len(hops) < count:
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-count]))
+    except ValueError:
+        return remote
+
+
 class AuditContextMiddleware:
     """Makes the client's address available to crisis.audit.record."""
 
@@ -26,7 +49,7 @@ class AuditContextMiddleware:
     def __call__(self, request):
         from .audit import current_ip
 
-        token = current_ip.set(request.META.get("REMOTE_ADDR") or None)
+        token = current_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:

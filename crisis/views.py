@@ -14,6 +14,23 @@ class LoginView(auth_views.LoginView):
 
 LoginView = login_not_required(LoginView.as_view())
 
+LOCKED_OUT = (
+    "Too many failed sign-ins: this account is locked for {minutes} minutes. Try again later or ask an administrator."
+)
+
+
+def login_locked_out(request, response=None, credentials=None):
+    """What a locked-out sign-in sees (django-axes' AXES_LOCKOUT_CALLABLE): the sign-in page, saying so."""
+    from django.conf import settings
+    from django.http import JsonResponse
+
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    message = LOCKED_OUT.format(minutes=minutes)
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=429)
+    context = {"locked_out": message, "next": request.POST.get("next", "")}
+    return render(request, "registration/login.html", context, status=429)
+
 
 @require_GET
 def home(request):
