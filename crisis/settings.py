@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "crisis.middleware.RejectNulQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "crisis.middleware.IdleTimeoutMiddleware",
     "crisis.middleware.LoginRequiredMiddleware",
     "crisis.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -129,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "crisis.context_processors.roles",
+                "crisis.context_processors.session_idle",
             ],
         },
     },
@@ -189,6 +191,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_ENGINE = "crisis.sessions"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 12 * 3600)  # one dispatch shift
+# Idle logoff (crisis.sessions): signed out after this long without a request the user made; 0 turns it off.
+# The absolute limit above still ends every session after a shift.
+SESSION_IDLE_SECONDS = envint("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "0")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

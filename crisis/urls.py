@@ -41,6 +41,7 @@ urlpatterns = [
     path("login/", views.LoginView, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", views.healthz, name="healthz"),
+    path("session/keepalive/", views.session_keepalive, name="session-keepalive"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("dispatch/", include("dispatch.urls")),
     path("responder/", include("responders.urls")),

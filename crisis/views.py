@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, permission_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from .people import person_record_view
 from .roles import ROLE_HOME
@@ -10,6 +11,15 @@ from .roles import ROLE_HOME
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        context = super().get_context_data(**kwargs)
+        if self.request.GET.get("idle"):
+            minutes = max(1, round(settings.SESSION_IDLE_SECONDS / 60))
+            context["signed_out_idle"] = f"You were signed out after {minutes} minutes without activity."
+        return context
 
 
 LoginView = login_not_required(LoginView.as_view())
@@ -46,6 +56,13 @@ def person_detail(request, pk: int):
     person = person_record_view(person_id=pk, by=request.user, purpose=request.GET.get("purpose", ""))
     calls = person.calls.order_by("-received_at")[:20]
     return render(request, "people/person_detail.html", {"person": person, "calls": calls})
+
+
+@require_POST
+def session_keepalive(request):
+    """The idle warning's "Stay signed in" (static/js/idle.js): this request is the activity."""
+    request.session.mark_active(force=True)
+    return HttpResponse(status=204)
 
 
 @login_not_required
