@@ -44,6 +44,11 @@ def require_perms(*perms: str):
     return _HasPerms
 
 
+# The schema and the interactive docs describe the call desk's API, for the roles that integrate with it
+# (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]); responders and officers use it only through their pages.
+CanReadApiDocs = require_perms("dispatch.view_call")
+
+
 class Pagination(LimitOffsetPagination):
     # Without a ceiling, ?limit=99999999999999999999 reaches the database as an out-of-range LIMIT.
     max_limit = 1000
