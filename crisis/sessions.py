@@ -50,3 +50,10 @@ class SessionStore(DbSessionStore):
         now = clock()
         if force or now - self.get(ACTIVE_AT, 0) >= touch_interval():
             self[ACTIVE_AT] = now
+
+
+def mark_active_on_login(sender, request=None, user=None, **kwargs):
+    """Signing in is activity: stamp the new session at once (user_logged_in), not on the next request."""
+    session = getattr(request, "session", None)
+    if hasattr(session, "mark_active"):
+        session.mark_active(force=True)

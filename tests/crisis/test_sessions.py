@@ -26,7 +26,7 @@ def clock(monkeypatch, settings):
 @pytest.fixture
 def signed_in(client, dana, clock):
     client.force_login(dana)
-    assert client.get("/dispatch/board/").status_code == 200  # the first request stamps the session
+    assert client.get("/dispatch/board/").status_code == 200
     return client
 
 
