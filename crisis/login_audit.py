@@ -27,6 +27,12 @@ def _username(credentials: dict | None, request=None) -> str:
     return _clean(name)
 
 
+def axes_username(request, credentials) -> str | None:
+    """The username django-axes counts and stores (AXES_USERNAME_CALLABLE): as typed, but no longer than a
+    username can be and without NUL. A 100,000-character "username" overflowed axes' varchar(255): a 500."""
+    return _username(credentials, request) or None
+
+
 def on_login_failed(sender, credentials=None, request=None, **kwargs):
     audit.record(actor=None, action="crisis.login.failed", username=_username(credentials, request))
 

@@ -193,6 +193,7 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "crisis.views.login_locked_out"
 AXES_CLIENT_IP_CALLABLE = "crisis.middleware.client_ip"
+AXES_USERNAME_CALLABLE = "crisis.login_audit.axes_username"
 AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

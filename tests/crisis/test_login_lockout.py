@@ -86,3 +86,11 @@ def test_the_admin_sign_in_is_locked_too(client, ada):
 def test_a_nul_in_an_attempted_username_is_refused_not_a_500(client):
     response = _sign_in(client, "da\x00na", "wrong")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_huge_username_is_counted_cut_to_a_username_length_not_a_500(client):
+    for _ in range(5):
+        assert _sign_in(client, "x" * 100_000, "wrong").status_code in (200, 429)
+    assert AccessAttempt.objects.get().username == "x" * 150
+    assert _sign_in(client, "x" * 100_000, "wrong").status_code == 429
