@@ -58,6 +58,11 @@ def require_any_perm(*perms: str):
     return _HasAnyPerm
 
 
+# The schema and the interactive docs describe the call desk's API, for the roles that integrate with it
+# (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]); responders and officers use it only through their pages.
+CanReadApiDocs = require_perms("dispatch.view_call")
+
+
 class Pagination(LimitOffsetPagination):
     # Without a ceiling, ?limit=99999999999999999999 reaches the database as an out-of-range LIMIT.
     max_limit = 1000

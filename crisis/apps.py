@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_migrate
 
 
@@ -8,10 +8,15 @@ class CrisisConfig(AppConfig):
     verbose_name = "Crisis platform core"
 
     def ready(self):
-        from . import roles
+        from axes.signals import user_locked_out
+
+        from . import login_audit, roles, sessions
 
         post_migrate.connect(roles.sync_groups_after_migrate, dispatch_uid="crisis.sync_groups")
         user_logged_out.connect(_close_sockets_on_logout, dispatch_uid="crisis.close_sockets")
+        user_login_failed.connect(login_audit.on_login_failed, dispatch_uid="crisis.audit_login_failed")
+        user_locked_out.connect(login_audit.on_locked_out, dispatch_uid="crisis.audit_locked_out")
+        user_logged_in.connect(sessions.mark_active_on_login, dispatch_uid="crisis.session_active_on_login")
 
 
 def _close_sockets_on_logout(sender, request, user, **kwargs):

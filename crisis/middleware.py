@@ -1,5 +1,11 @@
+import ipaddress
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.utils.http import urlencode
 
 NUL_IN_QUERY = "A query parameter contains a NUL character (%00)."
 
@@ -17,6 +23,26 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         return super().process_view(request, view_func, view_args, view_kwargs)
 
 
+def client_ip(request) -> str | None:
+    """The client's address for the audit trail and the login lockout.
+
+    X-Forwarded-For is whatever the client wrote, except for the entries our own proxies appended: with
+    TRUSTED_PROXY_COUNT = n, the n-th entry from the right is the address the outermost proxy saw. With no
+    trusted proxy (the default) the header is ignored, so no one can audit themselves as someone else.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    if len(hops) < count:
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-count]))
+    except ValueError:
+        return remote
+
+
 class AuditContextMiddleware:
     """Makes the client's address available to crisis.audit.record."""
 
@@ -26,7 +52,7 @@ class AuditContextMiddleware:
     def __call__(self, request):
         from .audit import current_ip
 
-        token = current_ip.set(request.META.get("REMOTE_ADDR") or None)
+        token = current_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:
@@ -50,3 +76,31 @@ class RejectNulQueryMiddleware:
                 return JsonResponse({"detail": NUL_IN_QUERY}, status=400)
             return HttpResponseBadRequest(NUL_IN_QUERY)
         return self.get_response(request)
+
+
+class IdleTimeoutMiddleware:
+    """Idle logoff: each request the user makes stamps the session; crisis.sessions ends a stale one.
+
+    Requests a page makes by itself (the live snapshot after a reconnect, the phone's periodic position)
+    send X-Idle-Passive and do not count as activity. A page request that arrives after the session went
+    idle is sent to the sign-in page, which says why.
+    """
+
+    PASSIVE_HEADER = "HTTP_X_IDLE_PASSIVE"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = request.session
+        session.get(SESSION_KEY)  # loads the session now: an idle one comes back empty and says so
+        if getattr(session, "idle_expired", False) and not request.path_info.startswith("/api/"):
+            if request.method == "GET" and request.path_info != reverse("login"):
+                query = urlencode({"idle": "1", "next": request.get_full_path()})
+                return HttpResponseRedirect(f"{reverse('login')}?{query}")
+        response = self.get_response(request)
+        # After the view: a sign-in has just put the user in the session, a sign-out has just taken them out.
+        # Token-authenticated requests have no session user and create no session.
+        if SESSION_KEY in request.session and not request.META.get(self.PASSIVE_HEADER):
+            request.session.mark_active()
+        return response

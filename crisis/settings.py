@@ -10,7 +10,9 @@ rather than silently falling back (healthchecks' envbool does the same).
 import json
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -59,9 +61,12 @@ def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
 # worker start one and say so (pytest marker celery_worker).
 TESTING = envbool("CRISIS_TESTING", "0") or "pytest" in sys.modules
 DEBUG = envbool("DEBUG", "0")
+# Production unless this is the embedded demo (http on 127.0.0.1), the test suite or a debug run: the
+# transport settings below (HTTPS only, secure cookies, HSTS) default on in production only.
+PRODUCTION = not (DEBUG or TESTING or envbool("CRISIS_EMBEDDED", "0"))
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or TESTING or envbool("CRISIS_EMBEDDED", "0"):
+    if not PRODUCTION:
         # Only the embedded demo and the test suite may run without a secret.
         SECRET_KEY = "insecure-embedded-only-key-do-not-use-in-production"  # noqa: S105
     else:
@@ -69,6 +74,11 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+# How many reverse proxies of ours stand in front of the app. 0 (the default): X-Forwarded-For and
+# X-Forwarded-Proto are whatever the client wrote, and are ignored (crisis.middleware.client_ip).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -82,6 +92,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "channels",
     "rules",
+    "axes",
+    "csp",
+    "drf_spectacular_sidecar",
     "crisis",
     "programs",
     "programs.mobile_crisis",
@@ -95,16 +108,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "crisis.middleware.RejectNulQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "crisis.middleware.IdleTimeoutMiddleware",
     "crisis.middleware.LoginRequiredMiddleware",
     "crisis.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a lockout into the sign-in page's locked-out answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crisis.urls"
@@ -122,6 +139,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "crisis.context_processors.roles",
+                "crisis.context_processors.session_idle",
             ],
         },
     },
@@ -159,18 +177,56 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 if TESTING:
     # Hashing personas' passwords with PBKDF2 would dominate the suite's time.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lockout (django-axes). CJIS 5.5.3: lock after at most 5 consecutive failed attempts, for at least
+# 10 minutes. Counted per username (not per address: a dispatch centre signs in from one NAT address, and
+# one person's typos must not lock out the room); a successful sign-in resets the count.
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(seconds=envint("LOGIN_COOLOFF_SECONDS", 600))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for the address in the lockout parameters; here that would let five typos from one
+# dispatch floor lock the whole floor out. Per-username lockout is what CJIS asks for; spraying one
+# password over many usernames is not throttled yet (docs/security.md, what remains).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "crisis.views.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "crisis.middleware.client_ip"
+AXES_USERNAME_CALLABLE = "crisis.login_audit.axes_username"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_ENGINE = "crisis.sessions"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 12 * 3600)  # one dispatch shift
+# Idle logoff (crisis.sessions): signed out after this long without a request the user made; 0 turns it off.
+# The absolute limit above still ends every session after a shift.
+SESSION_IDLE_SECONDS = envint("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "0")
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "1" if PRODUCTION else "0")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- Transport and headers ------------------------------------------------------
+# HIPAA 164.312(e)(1), CJIS 5.10.1.2: health and criminal-justice information only over TLS. Behind a
+# TLS-terminating proxy, set TRUSTED_PROXY_COUNT so that X-Forwarded-Proto is believed.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "1" if PRODUCTION else "0")
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # the container health check speaks plain http to itself
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "1")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "1")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# The origin only, never the path, to other sites (the map's tile server asks for a referrer).
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/Chicago")
@@ -237,6 +293,27 @@ ROUTING_ROAD_FACTOR = envfloat("ROUTING_ROAD_FACTOR", 1.3)
 ROUTING_AVERAGE_SPEED_KMH = envfloat("ROUTING_AVERAGE_SPEED_KMH", 40.0)
 RESPONDER_LOCATION_INTERVAL_SECONDS = envint("RESPONDER_LOCATION_INTERVAL_SECONDS", 30)
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+# Content Security Policy (django-csp): scripts, styles and everything else from this origin only; no
+# inline script or style attribute anywhere (templates carry data in data-* attributes and json_script).
+# The map's tiles are the one outside source, from MAP_TILE_URL's origin.
+_tiles = urlsplit(MAP_TILE_URL.replace("{s}.", "*."))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"] + ([f"{_tiles.scheme}://{_tiles.netloc}"] if _tiles.netloc else []),
+        "font-src": ["'self'"],
+        # 'self' covers the same-origin websocket (ws:/wss:) in CSP level 3.
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
 # Where the board's map opens before it has calls or teams to fit.
 MAP_CENTER = (envfloat("MAP_CENTER_LAT", 41.8781), envfloat("MAP_CENTER_LON", -87.6298))
 
@@ -298,11 +375,23 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "crisis.api.Pagination",
     "PAGE_SIZE": 100,
 }
+# crisis.parsers.StrictJSONParser: no request body of this API is near either limit.
+API_JSON_MAX_BYTES = envint("API_JSON_MAX_BYTES", 1024 * 1024)
+API_JSON_MAX_DEPTH = envint("API_JSON_MAX_DEPTH", 20)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Crisis response dispatch API",
     "DESCRIPTION": "Intake, triage, routing and tracking of behavioral-health crisis calls.",
     "VERSION": "1.0.0",
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["crisis.api.CanReadApiDocs"],
+    # Swagger UI from our own static files (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # drf-spectacular adds its schema-naming warnings (enum names, an operationId collision, the reports
+    # view without a serializer) to `check --deploy`; they are about the docs, not the deployment, and would
+    # make CI's `check --deploy --fail-level WARNING` fail for the wrong reason. `manage.py spectacular
+    # --validate` still shows them.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 LOGGING = {

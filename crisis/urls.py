@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from dispatch import api as dispatch_api
 from dispatch import live_api, team_api
@@ -10,7 +10,8 @@ from . import people_api, views
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves its start-up script as a file, so the Content-Security-Policy needs no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("calls/", dispatch_api.CallListCreate.as_view(), name="calls"),
     path("calls/<int:pk>/", dispatch_api.CallDetail.as_view(), name="call"),
     path("calls/<int:pk>/triage/", dispatch_api.CallTriage.as_view(), name="call-triage"),
@@ -40,6 +41,7 @@ urlpatterns = [
     path("login/", views.LoginView, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", views.healthz, name="healthz"),
+    path("session/keepalive/", views.session_keepalive, name="session-keepalive"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("dispatch/", include("dispatch.urls")),
     path("responder/", include("dispatch.phone_urls")),

@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, permission_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from .people import person_record_view
 from .roles import ROLE_HOME
@@ -11,8 +12,34 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        context = super().get_context_data(**kwargs)
+        if self.request.GET.get("idle"):
+            minutes = max(1, round(settings.SESSION_IDLE_SECONDS / 60))
+            context["signed_out_idle"] = f"You were signed out after {minutes} minutes without activity."
+        return context
+
 
 LoginView = login_not_required(LoginView.as_view())
+
+LOCKED_OUT = (
+    "Too many failed sign-ins: this account is locked for {minutes} minutes. Try again later or ask an administrator."
+)
+
+
+def login_locked_out(request, response=None, credentials=None):
+    """What a locked-out sign-in sees (django-axes' AXES_LOCKOUT_CALLABLE): the sign-in page, saying so."""
+    from django.conf import settings
+    from django.http import JsonResponse
+
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    message = LOCKED_OUT.format(minutes=minutes)
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=429)
+    context = {"locked_out": message, "next": request.POST.get("next", "")}
+    return render(request, "registration/login.html", context, status=429)
 
 
 @require_GET
@@ -29,6 +56,13 @@ def person_detail(request, pk: int):
     person = person_record_view(person_id=pk, by=request.user, purpose=request.GET.get("purpose", ""))
     calls = person.calls.order_by("-received_at")[:20]
     return render(request, "people/person_detail.html", {"person": person, "calls": calls})
+
+
+@require_POST
+def session_keepalive(request):
+    """The idle warning's "Stay signed in" (static/js/idle.js): this request is the activity."""
+    request.session.mark_active(force=True)
+    return HttpResponse(status=204)
 
 
 @login_not_required

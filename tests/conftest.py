@@ -59,6 +59,26 @@ def pytest_runtest_setup(item):
             _missing("Chromium is not installed (/usr/bin/chromium; apt-get install chromium)")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_append_only_triggers():
+    """Let the suite's own flush (after each transactional test) empty the append-only tables.
+
+    The audit trail and call timelines refuse TRUNCATE (crisis 0003, dispatch 0003), and Django flushes
+    PostgreSQL with TRUNCATE. `session_replication_role = replica` skips ordinary triggers for one
+    transaction; only a superuser may set it, which the test database's role is and the app's must not be.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        return original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original
+
+
 def make_user(username: str, role: str | None, **extra) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD, first_name=username.title(), **extra)
     if role:

@@ -42,8 +42,10 @@
     return "The server answered " + status + ".";
   }
   // JSON API call. Resolves {ok, status, data, error}; rejects only when the network is down.
-  function api(method, url, body) {
+  // passive: the page makes this call by itself, so it is no sign of a user (crisis IdleTimeoutMiddleware).
+  function api(method, url, body, passive) {
     const opts = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (passive) opts.headers["X-Idle-Passive"] = "1";
     if (method !== "GET") {
       opts.headers["Content-Type"] = "application/json";
       opts.headers["X-CSRFToken"] = csrfToken();
@@ -215,7 +217,7 @@
     if (this.syncing) { this.resyncWanted = true; return; }
     this.syncing = true;
     const started = Date.now();
-    api("GET", this.opts.snapshotUrl).then(function (res) {
+    api("GET", this.opts.snapshotUrl, null, true).then(function (res) {
       if (!res.ok) throw new Error(res.error);
       const data = res.data;
       self.clockOffset = Date.parse(data.now) - (started + Date.now()) / 2;

@@ -349,7 +349,7 @@
     if (!navigator.geolocation) { locationProblem = "this device cannot share its location"; renderLocation(); return; }
     navigator.geolocation.getCurrentPosition(function (p) {
       lastPosition = { latitude: p.coords.latitude, longitude: p.coords.longitude };
-      L_.api("POST", "/api/teams/" + teamId + "/location/", lastPosition).then(function (res) {
+      L_.api("POST", "/api/teams/" + teamId + "/location/", lastPosition, true).then(function (res) {
         if (res.ok) { lastSentAt = new Date(); locationProblem = ""; } else locationProblem = "not accepted: " + res.error;
         renderLocation();
       }).catch(function () { locationProblem = "not sent: offline"; renderLocation(); });

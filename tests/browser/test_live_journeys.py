@@ -319,7 +319,8 @@ def test_board_resyncs_after_reconnect_and_equals_a_fresh_load(live_stack, chrom
         syncs = board.evaluate("window.crisisBoard.live.syncCount")
         board.evaluate("window.crisisBoard.live.lastSeq['dispatch.central'] -= 1")
         api(live_stack, token, "POST", f"/api/calls/{waiting.pk}/notes/", {"text": "any event will do"})
-        board.wait_for_function(f"window.crisisBoard.live.syncCount > {syncs}", timeout=WAIT)
+        # A function, not an expression: Playwright evals an expression in the page, which the CSP forbids.
+        board.wait_for_function("(n) => window.crisisBoard.live.syncCount > n", arg=syncs, timeout=WAIT)
         expect(conn).to_have_attribute("data-state", "live", timeout=WAIT)
     finally:
         desk.close()

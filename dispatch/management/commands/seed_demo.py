@@ -200,12 +200,15 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<14} {shown}")
 
     def _user(self, username, first, last, role, staff=False):
+        # No superuser: the administrator may do exactly what crisis/roles.py grants the role (the admin site
+        # shows only that), and an older demo database loses the flag too.
         user, created = User.objects.get_or_create(
-            username=username, defaults=dict(first_name=first, last_name=last, is_staff=staff, is_superuser=staff)
+            username=username, defaults=dict(first_name=first, last_name=last, is_staff=staff)
         )
         if created:
             user.set_password(PASSWORD)
-            user.save()
+        user.is_superuser = False
+        user.save()
         user.groups.set([Group.objects.get(name=role)])
         return user
 

@@ -1,0 +1,18 @@
+"""crisis/management/commands/seed_demo.py: the demo administrator is an administrator, not a superuser."""
+
+import pytest
+from django.core.management import call_command
+
+from crisis.models import User
+
+
+@pytest.mark.django_db
+def test_the_demo_administrator_has_the_role_and_no_superuser_flag(client):
+    User.objects.create(username="admin", is_staff=True, is_superuser=True)  # an older demo database
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    admin = User.objects.get(username="admin")
+    assert (admin.is_superuser, admin.is_staff, admin.role) == (False, True, "administrator")
+    assert not User.objects.filter(is_superuser=True).exists()
+    client.force_login(admin)
+    assert client.get("/admin/crisis/auditentry/").status_code == 200
+    assert client.get("/admin/crisis/user/").status_code == 403
