@@ -6,6 +6,7 @@ Whatever the app or a shell sends, the database refuses UPDATE, DELETE and TRUNC
 import pytest
 from django.db import connection, transaction
 
+from crisis import audit
 from crisis.models import AuditEntry
 from dispatch.models import CallEvent
 
@@ -24,7 +25,8 @@ STATEMENTS = [
 @pytest.mark.parametrize("table", TABLES)
 @pytest.mark.parametrize("statement", STATEMENTS)
 def test_the_database_refuses(new_call, table, statement):
-    new_call()
+    new_call()  # its timeline; a call's changes are not copied to the audit table, so audit a read too
+    audit.record(actor=None, action="people.person.viewed")
     counts = (AuditEntry.objects.count(), CallEvent.objects.count())
     assert counts[0] > 0 and counts[1] > 0
     with connection.cursor() as cur:
