@@ -18,7 +18,7 @@ from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import User
 from responders.models import Team, TeamStatus
 
-from . import jobs
+from . import jobs, reoffer
 from .models import ASSIGNABLE, Assignment, AssignmentStatus, Call, Status
 from .team_state import claim_team, set_team_status
 from .timeline import lock_call, record_event, transition
@@ -141,17 +141,50 @@ def end_offer(assignment: Assignment, status: str, now, *, by: User | None) -> N
         set_team_status(team, TeamStatus.AVAILABLE, now, by=by, call_id=assignment.call_id)
     kind = "call.offer_declined" if status == AssignmentStatus.DECLINED else "call.offer_lapsed"
     record_event(assignment.call, kind, by=by, team=team, assignment_id=assignment.pk, reason=assignment.decline_reason)
-    jobs.enqueue_routing(region=assignment.call.region)
+    escalate_if_refused(assignment.call, now)
+    _route_now_and_after_cooldown(assignment.call.region)
 
 
-def withdraw(assignment: Assignment, now, *, by: User | None) -> None:
-    assignment.status = AssignmentStatus.WITHDRAWN
+def _route_now_and_after_cooldown(region: str) -> None:
+    """Another team may take the call now; the refusing team may, once its cool-down ends (reoffer.py)."""
+    jobs.enqueue_routing(region=region)
+    if settings.REOFFER_COOLDOWN_SECONDS > 0:
+        # The sweep would find it too, up to a sweep interval later.
+        jobs.enqueue_routing(region=region, delay_seconds=settings.REOFFER_COOLDOWN_SECONDS + 0.5)
+
+
+def escalate_if_refused(call: Call, now) -> bool:
+    """Escalate a locked call, once per wait, whose offers were declined or let lapse too often."""
+    since = call.awaiting_since or call.received_at
+    refused = list(
+        Assignment.objects.filter(call_id=call.pk, status__in=reoffer.ESCALATING, responded_at__gte=since)
+        .order_by("responded_at", "id")
+        .values_list("team__name", "status")
+    )
+    threshold = settings.REOFFER_ESCALATE_AFTER
+    if not reoffer.should_escalate(
+        [status for _, status in refused], threshold=threshold, already_escalated=call.escalated_at is not None
+    ):
+        return False
+    call.escalated_at = now
+    Call.objects.filter(pk=call.pk).update(escalated_at=now)
+    who = ", ".join(f"{name} {reoffer.REFUSAL_LABELS[status]}" for name, status in refused)
+    record_event(call, "call.escalated", by=None, refusals=len(refused), reason=f"Refused {len(refused)} times: {who}")
+    return True
+
+
+def withdraw(assignment: Assignment, now, *, by: User | None, status: str = AssignmentStatus.WITHDRAWN) -> None:
+    """End an active offer or assignment and release its team (locks: the call first, then this)."""
+    assignment.status = status
     assignment.ended_at = now
     assignment.save(update_fields=["status", "ended_at"])
     team = Team.objects.select_for_update().get(pk=assignment.team_id)
     if team.status in (TeamStatus.OFFERED, TeamStatus.ASSIGNED, TeamStatus.ON_SCENE, TeamStatus.TRANSPORTING):
         set_team_status(team, TeamStatus.AVAILABLE, now, by=by, call_id=assignment.call_id)
-    jobs.enqueue_routing(region=team.region)
+    if status == AssignmentStatus.RECALLED:
+        _route_now_and_after_cooldown(team.region)
+    else:
+        jobs.enqueue_routing(region=team.region)
 
 
 def finish_assignment(call: Call, team: Team, now, *, by: User | None) -> None:

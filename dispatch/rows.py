@@ -32,6 +32,7 @@ from .models import (
 
 def call_summary(call: Call) -> dict[str, Any]:
     """What a live board needs to redraw one call row."""
+    assignment = active_assignment_row(call)
     return {
         "id": call.pk,
         "status": call.status,
@@ -47,14 +48,25 @@ def call_summary(call: Call) -> dict[str, Any]:
         "team_id": call.team_id,
         "recommended_team_id": call.recommended_team_id,
         "unrouted_flagged_at": call.unrouted_flagged_at.isoformat() if call.unrouted_flagged_at else None,
+        "escalated_at": call.escalated_at.isoformat() if call.escalated_at else None,
+        # Why no team is offered the call, and since when (from the latest routing run).
+        **waiting(call, assignment),
         "version": call.version,
         # Running standards clocks; the board ticks them and highlights a call about to breach.
         "standards": live_clocks(call),
         # The offer or assignment in force, so a board can redraw the row from this event alone.
-        "assignment": active_assignment_row(call),
+        "assignment": assignment,
         # What the lifecycle allows next, so no client re-implements the state machine.
         "actions": call_actions(call),
     }
+
+
+def waiting(call: Call, assignment: dict[str, Any] | None) -> dict[str, str | None]:
+    """`waiting_reason` / `waiting_since` while the call awaits a team and no offer is out, else None."""
+    explanation = call.routing_explanation or {}
+    if call.status != Status.AWAITING_TEAM or assignment is not None or not explanation.get("waiting_reason"):
+        return {"waiting_reason": None, "waiting_since": None}
+    return {"waiting_reason": explanation["waiting_reason"], "waiting_since": explanation.get("waiting_since")}
 
 
 def call_actions(call: Call) -> dict[str, Any]:

@@ -186,6 +186,7 @@ class CallListSerializer(serializers.ModelSerializer):
             "team_name",
             "awaiting_since",
             "unrouted_flagged_at",
+            "escalated_at",
         ]
 
 
