@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from crisis.errors import Conflict
 from programs import plugins as program_plugins
-from responders.models import Team
+from responders.models import Team, TeamStatus
 
-from . import reoffer, routing, selectors
+from . import jobs, reoffer, routing, selectors
 from .assignments import assignment_offer
 from .models import Assignment, Call, Triage
 from .timeline import record_event
@@ -142,6 +142,7 @@ def calls_route_waiting(*, region: str) -> list[Assignment]:
         if recommend:
             return offers
         calls_by_id = {c.pk: c for c in calls}
+        lost_race = False
         # Claim teams in one global order (team id): two routers claiming the
         # same pair of teams in opposite orders would deadlock otherwise.
         for call_id, pick in sorted(chosen.items(), key=lambda kv: kv[1].team_id):
@@ -150,9 +151,13 @@ def calls_route_waiting(*, region: str) -> list[Assignment]:
                 with transaction.atomic():
                     offers.append(assignment_offer(call=call, team=team, eta_seconds=pick.eta_seconds))
             except Conflict:
-                # Lost the team to a racing dispatcher or worker; the sweep or
-                # the next freed team retries this call.
+                # Lost the team to a racing dispatcher or worker: route again as soon as this run
+                # commits, with that team out of the picture, rather than wait for the sweep. Only a
+                # team really gone counts: anything else would loop, and is the sweep's to retry.
+                lost_race = lost_race or not Team.objects.filter(pk=pick.team_id, status=TeamStatus.AVAILABLE).exists()
                 continue
+        if lost_race:
+            jobs.enqueue_routing(region=region)
     return offers
 
 

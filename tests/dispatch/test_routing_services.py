@@ -469,3 +469,55 @@ def test_waiting_reason_names_the_missing_skill(new_call, dana, routed, mobile_c
     )
     ev = call.events.get(kind="call.waiting")
     assert ev.detail["reason"] == call.routing_explanation["waiting_reason"]
+
+
+def test_a_call_that_loses_its_team_in_a_race_is_routed_again_at_once(
+    new_call, dana, routed, team_a, team_b, monkeypatch
+):
+    """Issue 10: it used to wait for the sweep (up to 15 s) although other teams were free."""
+    from dispatch import jobs, selectors
+
+    call = new_call()
+    with monkeypatch.context() as m:
+        m.setattr(jobs, "enqueue_routing", lambda **kw: None)
+        services.call_triage(call=call, screen={}, by=dana)
+    # The router read Team A as free; a dispatcher's claim committed just before the router's.
+    Team.objects.filter(pk=team_a.pk).update(status="assigned")
+    real_teams = selectors.routing_teams
+
+    def read_before_the_dispatcher_committed(**kwargs):
+        teams = real_teams(**kwargs)
+        for team in teams:
+            if team.pk == team_a.pk:
+                team.status = "available"
+        return teams
+
+    sent = []
+    monkeypatch.setattr(selectors, "routing_teams", read_before_the_dispatcher_committed)
+    monkeypatch.setattr(jobs, "enqueue_routing", lambda **kw: sent.append(kw))
+    assert services.calls_route_waiting(region="central") == []
+    assert sent == [{"region": "central"}]
+    assert active(call) is None
+    # That next run offers the call to the team still free.
+    monkeypatch.setattr(selectors, "routing_teams", real_teams)
+    assert [o.team for o in services.calls_route_waiting(region="central")] == [team_b]
+
+
+def test_a_conflict_with_the_team_still_free_is_left_to_the_sweep(new_call, dana, team_a, monkeypatch):
+    """A Conflict that is not a lost team (say, an inconsistent row) must not re-enqueue itself forever."""
+    from dispatch import assignments, jobs
+
+    call = new_call()
+    with monkeypatch.context() as m:
+        m.setattr(jobs, "enqueue_routing", lambda **kw: None)
+        services.call_triage(call=call, screen={}, by=dana)
+
+    def refuse(**kwargs):
+        raise Conflict("This call or team already has an active assignment.")
+
+    sent = []
+    monkeypatch.setattr(assignments, "assignment_offer", refuse)
+    monkeypatch.setattr("dispatch.router.assignment_offer", refuse)
+    monkeypatch.setattr(jobs, "enqueue_routing", lambda **kw: sent.append(kw))
+    assert services.calls_route_waiting(region="central") == []
+    assert sent == []
