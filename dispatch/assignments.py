@@ -19,7 +19,7 @@ from crisis.models import User
 from responders.models import Team, TeamStatus
 
 from . import jobs, reoffer
-from .models import ASSIGNABLE, Assignment, AssignmentStatus, Call, Status
+from .models import ACTIVE_ASSIGNMENT, ASSIGNABLE, WITHDRAWABLE, Assignment, AssignmentStatus, Call, Status
 from .team_state import claim_team, set_team_status
 from .timeline import lock_call, record_event, transition
 
@@ -185,6 +185,49 @@ def withdraw(assignment: Assignment, now, *, by: User | None, status: str = Assi
         _route_now_and_after_cooldown(team.region)
     else:
         jobs.enqueue_routing(region=team.region)
+
+
+def withdraw_offer(call: Call, now, *, by: User | None, reason: str) -> Assignment | None:
+    """Withdraw a locked call's unanswered offer, if any, because the call itself changed (re-triage,
+    resolution by phone). An offer is no commitment yet, and the team is not to blame: no cool-down."""
+    offer = call.assignments.select_for_update().select_related("team").filter(status=AssignmentStatus.OFFERED).first()
+    if offer is None:
+        return None
+    withdraw(offer, now, by=by)
+    record_event(call, "call.offer_withdrawn", by=by, team=offer.team, assignment_id=offer.pk, reason=reason)
+    return offer
+
+
+def assignment_withdraw(*, assignment: Assignment, by: User | None, reason: str) -> Assignment:
+    """The dispatch desk withdraws an offer or pulls back an assigned team, before it is on scene.
+
+    The call is awaiting a team again and goes back to routing; the team is free, and sits out the
+    re-offer cool-down for this call (reoffer.py). Losing a race (the team answered, the call moved on
+    scene) is a Conflict: the desk reloads and sees what happened.
+    """
+    if not reason.strip():
+        raise InvalidInput("Give a reason for withdrawing the team.", field="reason")
+    permissions.require(permissions.may_dispatch, by, assignment, "Only the dispatch desk can withdraw a team.")
+    with transaction.atomic():
+        call = lock_call(assignment.call_id)
+        assignment = lock_assignment(assignment)
+        if assignment.status not in ACTIVE_ASSIGNMENT:
+            raise Conflict(f"This offer is already {assignment.get_status_display().lower()}.")
+        if call.status not in WITHDRAWABLE:
+            raise Conflict(
+                f"The call is {call.get_status_display().lower()}: a team on scene can no longer be pulled back."
+            )
+        now = timezone.now()
+        team = assignment.team
+        was_offer = assignment.status == AssignmentStatus.OFFERED
+        withdraw(assignment, now, by=by, status=AssignmentStatus.RECALLED)
+        detail = {"assignment_id": assignment.pk, "reason": reason.strip()[:200]}
+        if was_offer:
+            record_event(call, "call.offer_withdrawn", by=by, team=team, **detail)
+        else:
+            call.team = None
+            transition(call, Status.AWAITING_TEAM, by=by, kind="call.pulled_back", team=team, **detail)
+    return assignment
 
 
 def finish_assignment(call: Call, team: Team, now, *, by: User | None) -> None:

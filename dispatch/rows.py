@@ -23,6 +23,7 @@ from .models import (
     FIELD_STATUSES,
     TRANSITIONS,
     TRIAGEABLE,
+    WITHDRAWABLE,
     Assignment,
     AssignmentStatus,
     Call,
@@ -57,7 +58,7 @@ def call_summary(call: Call) -> dict[str, Any]:
         # The offer or assignment in force, so a board can redraw the row from this event alone.
         "assignment": assignment,
         # What the lifecycle allows next, so no client re-implements the state machine.
-        "actions": call_actions(call),
+        "actions": call_actions(call, assignment),
     }
 
 
@@ -69,9 +70,17 @@ def waiting(call: Call, assignment: dict[str, Any] | None) -> dict[str, str | No
     return {"waiting_reason": explanation["waiting_reason"], "waiting_since": explanation.get("waiting_since")}
 
 
-def call_actions(call: Call) -> dict[str, Any]:
-    """The actions the lifecycle table allows on this call now (roles are checked by the server, per request)."""
+_UNKNOWN: Any = object()
+
+
+def call_actions(call: Call, assignment: dict[str, Any] | None = _UNKNOWN) -> dict[str, Any]:
+    """The actions the lifecycle table allows on this call now (roles are checked by the server, per request).
+
+    `assignment` is the call's active offer or assignment row, when the caller has it already.
+    """
     allowed = TRANSITIONS[call.status]
+    if assignment is _UNKNOWN:
+        assignment = active_assignment_row(call) if call.status in WITHDRAWABLE else None
     return {
         "triage": call.status in TRIAGEABLE,
         "assign": call.status in ASSIGNABLE,
@@ -80,6 +89,8 @@ def call_actions(call: Call) -> dict[str, Any]:
         "close": Status.CLOSED in allowed,
         "advance": [s.value for s in FIELD_STATUSES if s in allowed],
         "clear": call.status in CLEARABLE,
+        # Withdraw the offer or pull the team back (dispatch.assignments.assignment_withdraw).
+        "withdraw": call.status in WITHDRAWABLE and assignment is not None,
     }
 
 
