@@ -83,17 +83,18 @@ def _db(n_teams: int, iterations: int, seed: int) -> tuple[list[float], int]:
 
 def _load_facts(call, region: str):
     """The read half of a routing run for one call: teams, members, workloads, facts."""
+    from django.conf import settings
     from django.utils import timezone
 
-    from dispatch import selectors
+    from dispatch import reoffer, selectors
 
     now = timezone.now()
     teams = selectors.routing_teams(region=region, now=now)
     workloads = selectors.team_workloads([t.pk for t in teams], now)
-    excluded = selectors.exclusions([call.pk])
-    return [
-        selectors.team_facts(t, call=call, now=now, workload=workloads[t.pk], excluded=excluded[call.pk]) for t in teams
-    ]
+    excluded = reoffer.exclusions(
+        selectors.refusals([call.pk])[call.pk], now=now, cooldown_seconds=settings.REOFFER_COOLDOWN_SECONDS
+    )
+    return [selectors.team_facts(t, call=call, now=now, workload=workloads[t.pk], excluded=excluded) for t in teams]
 
 
 def run(cfg: Config, services: Services) -> list[Table]:

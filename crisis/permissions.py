@@ -57,6 +57,8 @@ def is_on_calls_team(user, call) -> bool:
     return call.team_id is not None and active_team_id(user) == call.team_id
 
 
+# The desk's own moves on a call's teams (withdraw an offer, pull a team back).
+may_dispatch = is_active_user & _perm("dispatch.assign_call")
 may_act_for_team = is_active_user & (is_dispatch_desk | (is_responder & is_active_member_of_team))
 may_answer_offer = is_active_user & (
     is_dispatch_desk | (_perm("responders.respond_to_offer") & is_active_member_of_team)

@@ -286,6 +286,15 @@ ROUTING_MODE = envchoice("ROUTING_MODE", "auto", ("auto", "recommend"))
 OFFER_TIMEOUT_SECONDS = envint("OFFER_TIMEOUT_SECONDS", 60)
 UNROUTED_FLAG_SECONDS = envint("UNROUTED_FLAG_SECONDS", 300)
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 15)
+# A team that declined a call, let its offer lapse or was withdrawn from it is asked again after this
+# (a lapsed team at once when no other eligible team is free); dispatch/reoffer.py holds the policy.
+REOFFER_COOLDOWN_SECONDS = envint("REOFFER_COOLDOWN_SECONDS", 120)
+if REOFFER_COOLDOWN_SECONDS < 0:
+    raise ImproperlyConfigured(f"REOFFER_COOLDOWN_SECONDS must be 0 or more, got {REOFFER_COOLDOWN_SECONDS}")
+# This many declined or lapsed offers of one call escalate it to the dispatch desk and supervisors.
+REOFFER_ESCALATE_AFTER = envint("REOFFER_ESCALATE_AFTER", 3)
+if REOFFER_ESCALATE_AFTER < 1:
+    raise ImproperlyConfigured(f"REOFFER_ESCALATE_AFTER must be 1 or more, got {REOFFER_ESCALATE_AFTER}")
 LOCATION_STALE_SECONDS = envint("LOCATION_STALE_SECONDS", 300)
 ROUTING_ROAD_FACTOR = envfloat("ROUTING_ROAD_FACTOR", 1.3)
 ROUTING_AVERAGE_SPEED_KMH = envfloat("ROUTING_AVERAGE_SPEED_KMH", 40.0)

@@ -25,6 +25,7 @@ api_patterns = [
     path("calls/<int:pk>/clear/", dispatch_api.CallClear.as_view(), name="call-clear"),
     path("assignments/<int:pk>/accept/", dispatch_api.AssignmentAccept.as_view(), name="assignment-accept"),
     path("assignments/<int:pk>/decline/", dispatch_api.AssignmentDecline.as_view(), name="assignment-decline"),
+    path("assignments/<int:pk>/withdraw/", dispatch_api.AssignmentWithdraw.as_view(), name="assignment-withdraw"),
     path("teams/", team_api.TeamList.as_view(), name="teams"),
     path("teams/<int:pk>/status/", team_api.TeamStatusView.as_view(), name="team-status"),
     path("teams/<int:pk>/location/", team_api.TeamLocation.as_view(), name="team-location"),

@@ -234,3 +234,17 @@ class AssignmentDecline(APIView):
         ser.is_valid(raise_exception=True)
         assignment = services.assignment_decline(assignment=assignment, by=request.user, **ser.validated_data)
         return Response(serializers.AssignmentSerializer(assignment).data)
+
+
+class AssignmentWithdraw(APIView):
+    """The dispatch desk withdraws an offer or pulls back an assigned team (before on scene), with a reason."""
+
+    permission_classes = [require_perms("dispatch.assign_call")]
+
+    @extend_schema(request=serializers.ReasonSerializer, responses=serializers.AssignmentSerializer)
+    def post(self, request, pk: int):
+        assignment = get_object_or_404(Assignment, pk=pk)
+        ser = serializers.ReasonSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        assignment = services.assignment_withdraw(assignment=assignment, by=request.user, **ser.validated_data)
+        return Response(serializers.AssignmentSerializer(assignment).data)

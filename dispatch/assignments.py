@@ -18,8 +18,8 @@ from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import User
 from responders.models import Team, TeamStatus
 
-from . import jobs
-from .models import ASSIGNABLE, Assignment, AssignmentStatus, Call, Status
+from . import jobs, reoffer
+from .models import ACTIVE_ASSIGNMENT, ASSIGNABLE, WITHDRAWABLE, Assignment, AssignmentStatus, Call, Status
 from .team_state import claim_team, set_team_status
 from .timeline import lock_call, record_event, transition
 
@@ -141,17 +141,93 @@ def end_offer(assignment: Assignment, status: str, now, *, by: User | None) -> N
         set_team_status(team, TeamStatus.AVAILABLE, now, by=by, call_id=assignment.call_id)
     kind = "call.offer_declined" if status == AssignmentStatus.DECLINED else "call.offer_lapsed"
     record_event(assignment.call, kind, by=by, team=team, assignment_id=assignment.pk, reason=assignment.decline_reason)
-    jobs.enqueue_routing(region=assignment.call.region)
+    escalate_if_refused(assignment.call, now)
+    _route_now_and_after_cooldown(assignment.call.region)
 
 
-def withdraw(assignment: Assignment, now, *, by: User | None) -> None:
-    assignment.status = AssignmentStatus.WITHDRAWN
+def _route_now_and_after_cooldown(region: str) -> None:
+    """Another team may take the call now; the refusing team may, once its cool-down ends (reoffer.py)."""
+    jobs.enqueue_routing(region=region)
+    if settings.REOFFER_COOLDOWN_SECONDS > 0:
+        # The sweep would find it too, up to a sweep interval later.
+        jobs.enqueue_routing(region=region, delay_seconds=settings.REOFFER_COOLDOWN_SECONDS + 0.5)
+
+
+def escalate_if_refused(call: Call, now) -> bool:
+    """Escalate a locked call, once per wait, whose offers were declined or let lapse too often."""
+    since = call.awaiting_since or call.received_at
+    refused = list(
+        Assignment.objects.filter(call_id=call.pk, status__in=reoffer.ESCALATING, responded_at__gte=since)
+        .order_by("responded_at", "id")
+        .values_list("team__name", "status")
+    )
+    threshold = settings.REOFFER_ESCALATE_AFTER
+    if not reoffer.should_escalate(
+        [status for _, status in refused], threshold=threshold, already_escalated=call.escalated_at is not None
+    ):
+        return False
+    call.escalated_at = now
+    Call.objects.filter(pk=call.pk).update(escalated_at=now)
+    who = ", ".join(f"{name} {reoffer.REFUSAL_LABELS[status]}" for name, status in refused)
+    record_event(call, "call.escalated", by=None, refusals=len(refused), reason=f"Refused {len(refused)} times: {who}")
+    return True
+
+
+def withdraw(assignment: Assignment, now, *, by: User | None, status: str = AssignmentStatus.WITHDRAWN) -> None:
+    """End an active offer or assignment and release its team (locks: the call first, then this)."""
+    assignment.status = status
     assignment.ended_at = now
     assignment.save(update_fields=["status", "ended_at"])
     team = Team.objects.select_for_update().get(pk=assignment.team_id)
     if team.status in (TeamStatus.OFFERED, TeamStatus.ASSIGNED, TeamStatus.ON_SCENE, TeamStatus.TRANSPORTING):
         set_team_status(team, TeamStatus.AVAILABLE, now, by=by, call_id=assignment.call_id)
-    jobs.enqueue_routing(region=team.region)
+    if status == AssignmentStatus.RECALLED:
+        _route_now_and_after_cooldown(team.region)
+    else:
+        jobs.enqueue_routing(region=team.region)
+
+
+def withdraw_offer(call: Call, now, *, by: User | None, reason: str) -> Assignment | None:
+    """Withdraw a locked call's unanswered offer, if any, because the call itself changed (re-triage,
+    resolution by phone). An offer is no commitment yet, and the team is not to blame: no cool-down."""
+    offer = call.assignments.select_for_update().select_related("team").filter(status=AssignmentStatus.OFFERED).first()
+    if offer is None:
+        return None
+    withdraw(offer, now, by=by)
+    record_event(call, "call.offer_withdrawn", by=by, team=offer.team, assignment_id=offer.pk, reason=reason)
+    return offer
+
+
+def assignment_withdraw(*, assignment: Assignment, by: User | None, reason: str) -> Assignment:
+    """The dispatch desk withdraws an offer or pulls back an assigned team, before it is on scene.
+
+    The call is awaiting a team again and goes back to routing; the team is free, and sits out the
+    re-offer cool-down for this call (reoffer.py). Losing a race (the team answered, the call moved on
+    scene) is a Conflict: the desk reloads and sees what happened.
+    """
+    if not reason.strip():
+        raise InvalidInput("Give a reason for withdrawing the team.", field="reason")
+    permissions.require(permissions.may_dispatch, by, assignment, "Only the dispatch desk can withdraw a team.")
+    with transaction.atomic():
+        call = lock_call(assignment.call_id)
+        assignment = lock_assignment(assignment)
+        if assignment.status not in ACTIVE_ASSIGNMENT:
+            raise Conflict(f"This offer is already {assignment.get_status_display().lower()}.")
+        if call.status not in WITHDRAWABLE:
+            raise Conflict(
+                f"The call is {call.get_status_display().lower()}: a team on scene can no longer be pulled back."
+            )
+        now = timezone.now()
+        team = assignment.team
+        was_offer = assignment.status == AssignmentStatus.OFFERED
+        withdraw(assignment, now, by=by, status=AssignmentStatus.RECALLED)
+        detail = {"assignment_id": assignment.pk, "reason": reason.strip()[:200]}
+        if was_offer:
+            record_event(call, "call.offer_withdrawn", by=by, team=team, **detail)
+        else:
+            call.team = None
+            transition(call, Status.AWAITING_TEAM, by=by, kind="call.pulled_back", team=team, **detail)
+    return assignment
 
 
 def finish_assignment(call: Call, team: Team, now, *, by: User | None) -> None:

@@ -13,8 +13,19 @@ from crisis.models import Person, User
 from programs import plugins as program_plugins
 
 from . import jobs, triage
-from .assignments import finish_assignment, withdraw
-from .models import FIELD_TIERS, TRANSITIONS, TRIAGEABLE, Call, CallEvent, Disposition, Status, Tier, Triage
+from .assignments import finish_assignment, withdraw, withdraw_offer
+from .models import (
+    FIELD_TIERS,
+    TRANSITIONS,
+    TRIAGEABLE,
+    WITHDRAWABLE,
+    Call,
+    CallEvent,
+    Disposition,
+    Status,
+    Tier,
+    Triage,
+)
 from .timeline import lock_call, record_event, transition
 
 
@@ -52,8 +63,8 @@ def call_triage(
         call = lock_call(call)
         if call.status not in TRIAGEABLE:
             raise InvalidTransition(f"A call that is {call.get_status_display().lower()} cannot be triaged.")
-        if call.status == Status.AWAITING_TEAM and call.assignments.filter(status__in=("offered", "accepted")).exists():
-            raise InvalidTransition("Withdraw the current offer before re-triaging this call.")
+        # A new screen is a new question: an unanswered offer made on the old one is withdrawn.
+        withdraw_offer(call, timezone.now(), by=by, reason="Re-triaged")
         result = Triage.objects.create(
             call=call,
             by=by,
@@ -83,7 +94,9 @@ def call_triage(
 def call_resolve_by_phone(*, call: Call, by: User | None, note: str = "") -> Call:
     with transaction.atomic():
         call = lock_call(call)
-        require_no_active_assignment(call)
+        if call.status in WITHDRAWABLE and Status.RESOLVED_BY_PHONE not in TRANSITIONS[call.status]:
+            raise InvalidTransition("A team is assigned to this call: pull it back first (Withdraw on the board).")
+        withdraw_offer(call, timezone.now(), by=by, reason="Resolved by phone")
         transition(call, Status.RESOLVED_BY_PHONE, by=by, kind="call.resolved_by_phone", note=note)
     return call
 
@@ -148,4 +161,4 @@ def call_add_note(*, call: Call, by: User, text: str) -> CallEvent:
 
 def require_no_active_assignment(call: Call) -> None:
     if call.assignments.filter(status__in=("offered", "accepted")).exists():
-        raise InvalidTransition("This call has a team offered or assigned; withdraw it first.")
+        raise InvalidTransition("This call has a team offered or assigned; withdraw it first (Withdraw on the board).")

@@ -81,6 +81,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 # Statuses from which a dispatcher may assign or reassign a team by hand.
 ASSIGNABLE = frozenset({Status.TRIAGED, Status.AWAITING_TEAM, Status.ASSIGNED, Status.EN_ROUTE})
+# Statuses from which the dispatch desk may withdraw an offer or pull back a team: anything before on scene.
+WITHDRAWABLE = frozenset({Status.AWAITING_TEAM, Status.ASSIGNED, Status.EN_ROUTE})
 # Statuses a call may be (re-)triaged in.
 TRIAGEABLE = frozenset({Status.RECEIVED, Status.TRIAGED, Status.AWAITING_TEAM})
 # Field progress a team reports from its phone, in the order it happens.
@@ -156,6 +158,8 @@ class Call(models.Model):
     )
     last_routed_at = models.DateTimeField(null=True, blank=True)
     unrouted_flagged_at = models.DateTimeField(null=True, blank=True)
+    # Set when refused offers reached REOFFER_ESCALATE_AFTER in this wait (dispatch/reoffer.py).
+    escalated_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     # Bumped with every published change, so a screen can drop a row that
     # arrives after a newer one (two commits on one call within milliseconds).
@@ -280,7 +284,11 @@ class AssignmentStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
     LAPSED = "lapsed", "Lapsed"
     COMPLETED = "completed", "Completed"
+    # Ended by another action on the call: reassigned, re-triaged, resolved by phone, cancelled.
     WITHDRAWN = "withdrawn", "Withdrawn / reassigned"
+    # The dispatch desk took this team off this call, with a reason (dispatch.assignments.assignment_withdraw):
+    # like a decline, the team sits out the re-offer cool-down for this call (dispatch/reoffer.py).
+    RECALLED = "recalled", "Withdrawn by dispatch"
 
 
 ACTIVE_ASSIGNMENT = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)

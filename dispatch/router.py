@@ -6,6 +6,8 @@ loads the facts once per run, takes the locks and writes the outcome.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -14,11 +16,77 @@ from django.utils import timezone
 
 from crisis.errors import Conflict
 from programs import plugins as program_plugins
+from responders.models import Team, TeamStatus
 
-from . import routing, selectors
+from . import jobs, reoffer, routing, selectors
 from .assignments import assignment_offer
-from .models import Assignment, Triage
+from .models import Assignment, Call, Triage
 from .timeline import record_event
+
+
+@dataclass
+class Plan:
+    """The read half of a routing run: every call ranked against every team, and the joint match."""
+
+    now: datetime
+    teams: dict[int, Team]
+    ranked: dict[int, list[routing.Candidate]] = field(default_factory=dict)
+    chosen: dict[int, routing.Candidate] = field(default_factory=dict)
+    refusals: dict[int, dict[int, reoffer.Refusal]] = field(default_factory=dict)
+
+    def waiting_reason(self, call_id: int) -> str:
+        return reoffer.waiting_reason(
+            self.ranked[call_id],
+            refusals=self.refusals[call_id],
+            now=self.now,
+            cooldown_seconds=settings.REOFFER_COOLDOWN_SECONDS,
+            chosen_elsewhere=frozenset(c.team_id for cid, c in self.chosen.items() if cid != call_id),
+        )
+
+
+def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
+    """Rank and match, writing nothing (the router acts on it; tests ask it whether a call strands)."""
+    teams = selectors.routing_teams(region=region, now=now)
+    out = Plan(now=now, teams={t.pk: t for t in teams})
+    if not calls:
+        return out
+    workloads = selectors.team_workloads([t.pk for t in teams], now)
+    out.refusals = selectors.refusals([c.pk for c in calls])
+    screens = {
+        t.call_id: t for t in Triage.objects.filter(call__in=calls).order_by("call_id", "at", "id")
+    }  # later rows overwrite earlier: the latest screen per call
+    config, eta = selectors.routing_config(), selectors.eta_estimator()
+    plugins = program_plugins.registered()
+    base = [(t, selectors.team_base_facts(t, now=now, workload=workloads[t.pk])) for t in teams]
+    cooldown = settings.REOFFER_COOLDOWN_SECONDS
+
+    def rank(call: Call, *, last_resort_for: frozenset[int] = frozenset()) -> list[routing.Candidate]:
+        facts, wants = selectors.call_facts(call, screens.get(call.pk))
+        excluded = reoffer.exclusions(
+            out.refusals[call.pk], now=now, cooldown_seconds=cooldown, last_resort_for=last_resort_for
+        )
+        team_facts = [selectors.team_facts_for_call(f, t, call=call, excluded=excluded) for t, f in base]
+        return routing.rank(facts, team_facts, eta=eta, plugins=plugins, config=config, wants=wants)
+
+    out.ranked = {call.pk: rank(call) for call in calls}
+    out.chosen = routing.match(out.ranked, {c.pk: c.priority or 3 for c in calls})
+    # Last resort (reoffer.py): a call no other eligible team is free for goes back at once to a team
+    # that let its offer lapse, the longest-lapsed first; most urgent calls first.
+    taken = {c.team_id for c in out.chosen.values()}
+    for call in sorted(calls, key=lambda c: (c.priority or 3, c.received_at, c.pk)):
+        if call.pk in out.chosen:
+            continue
+        for team_id in reoffer.last_resort_order(out.refusals[call.pk], now=now, cooldown_seconds=cooldown):
+            if team_id in taken:
+                continue
+            again = rank(call, last_resort_for=frozenset({team_id}))
+            pick = next((c for c in again if c.team_id == team_id and c.eligible and c.available_now), None)
+            if pick is not None:
+                pick.notes.append("Let the offer lapse: asked again, no other eligible team is free")
+                out.ranked[call.pk], out.chosen[call.pk] = again, pick
+                taken.add(team_id)
+                break
+    return out
 
 
 def calls_route_waiting(*, region: str) -> list[Assignment]:
@@ -39,26 +107,18 @@ def calls_route_waiting(*, region: str) -> list[Assignment]:
         if not calls:
             return offers
         now = timezone.now()
-        teams = selectors.routing_teams(region=region, now=now)
-        workloads = selectors.team_workloads([t.pk for t in teams], now)
-        excluded = selectors.exclusions([c.pk for c in calls])
-        screens = {
-            t.call_id: t for t in Triage.objects.filter(call__in=calls).order_by("call_id", "at", "id")
-        }  # later rows overwrite earlier: the latest screen per call
-        config, eta = selectors.routing_config(), selectors.eta_estimator()
-        plugins = program_plugins.registered()
-        base = [(t, selectors.team_base_facts(t, now=now, workload=workloads[t.pk])) for t in teams]
-        ranked: dict[int, list[routing.Candidate]] = {}
-        for call in calls:
-            facts, wants = selectors.call_facts(call, screens.get(call.pk))
-            team_facts = [selectors.team_facts_for_call(f, t, call=call, excluded=excluded[call.pk]) for t, f in base]
-            ranked[call.pk] = routing.rank(facts, team_facts, eta=eta, plugins=plugins, config=config, wants=wants)
-        chosen = routing.match(ranked, {c.pk: c.priority or 3 for c in calls})
-        by_id = {t.pk: t for t in teams}
+        decided = plan(calls, region=region, now=now)
+        chosen, by_id = decided.chosen, decided.teams
         recommend = settings.ROUTING_MODE == "recommend"
         for call in calls:
             pick = chosen.get(call.pk)
-            call.routing_explanation = _explain(ranked[call.pk], pick, now, joint=len(calls) > 1)
+            before = call.routing_explanation or {}
+            call.routing_explanation = _explain(decided.ranked[call.pk], pick, now, joint=len(calls) > 1)
+            if pick is None:
+                call.routing_explanation |= {
+                    "waiting_reason": decided.waiting_reason(call.pk),
+                    "waiting_since": _waiting_since(call, decided.refusals[call.pk]).isoformat(),
+                }
             call.last_routed_at = now
             fields = ["routing_explanation", "last_routed_at"]
             new_recommendation = pick.team_id if (recommend and pick) else None
@@ -73,9 +133,16 @@ def calls_route_waiting(*, region: str) -> list[Assignment]:
                 record_event(
                     call, "call.recommended", by=None, team=by_id[pick.team_id], eta_seconds=round(pick.eta_seconds)
                 )
+            reason = call.routing_explanation.get("waiting_reason")
+            if reason and reason != before.get("waiting_reason"):
+                # A changed reason is news for the board (the row carries it); the same one again is not.
+                record_event(
+                    call, "call.waiting", by=None, reason=reason, since=call.routing_explanation["waiting_since"]
+                )
         if recommend:
             return offers
         calls_by_id = {c.pk: c for c in calls}
+        lost_race = False
         # Claim teams in one global order (team id): two routers claiming the
         # same pair of teams in opposite orders would deadlock otherwise.
         for call_id, pick in sorted(chosen.items(), key=lambda kv: kv[1].team_id):
@@ -84,10 +151,22 @@ def calls_route_waiting(*, region: str) -> list[Assignment]:
                 with transaction.atomic():
                     offers.append(assignment_offer(call=call, team=team, eta_seconds=pick.eta_seconds))
             except Conflict:
-                # Lost the team to a racing dispatcher or worker; the sweep or
-                # the next freed team retries this call.
+                # Lost the team to a racing dispatcher or worker: route again as soon as this run
+                # commits, with that team out of the picture, rather than wait for the sweep. Only a
+                # team really gone counts: anything else would loop, and is the sweep's to retry.
+                lost_race = lost_race or not Team.objects.filter(pk=pick.team_id, status=TeamStatus.AVAILABLE).exists()
                 continue
+        if lost_race:
+            jobs.enqueue_routing(region=region)
     return offers
+
+
+def _waiting_since(call: Call, refusals: dict[int, reoffer.Refusal]) -> datetime:
+    """Waiting without any offer since: the later of joining the queue and the end of its last offer."""
+    moments = [r.at for r in refusals.values()]
+    if call.awaiting_since:
+        moments.append(call.awaiting_since)
+    return max(moments) if moments else call.received_at
 
 
 def _explain(ranked, pick, now, *, joint: bool) -> dict[str, Any]:

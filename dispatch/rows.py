@@ -23,6 +23,7 @@ from .models import (
     FIELD_STATUSES,
     TRANSITIONS,
     TRIAGEABLE,
+    WITHDRAWABLE,
     Assignment,
     AssignmentStatus,
     Call,
@@ -32,6 +33,7 @@ from .models import (
 
 def call_summary(call: Call) -> dict[str, Any]:
     """What a live board needs to redraw one call row."""
+    assignment = active_assignment_row(call)
     return {
         "id": call.pk,
         "status": call.status,
@@ -47,19 +49,38 @@ def call_summary(call: Call) -> dict[str, Any]:
         "team_id": call.team_id,
         "recommended_team_id": call.recommended_team_id,
         "unrouted_flagged_at": call.unrouted_flagged_at.isoformat() if call.unrouted_flagged_at else None,
+        "escalated_at": call.escalated_at.isoformat() if call.escalated_at else None,
+        # Why no team is offered the call, and since when (from the latest routing run).
+        **waiting(call, assignment),
         "version": call.version,
         # Running standards clocks; the board ticks them and highlights a call about to breach.
         "standards": live_clocks(call),
         # The offer or assignment in force, so a board can redraw the row from this event alone.
-        "assignment": active_assignment_row(call),
+        "assignment": assignment,
         # What the lifecycle allows next, so no client re-implements the state machine.
-        "actions": call_actions(call),
+        "actions": call_actions(call, assignment),
     }
 
 
-def call_actions(call: Call) -> dict[str, Any]:
-    """The actions the lifecycle table allows on this call now (roles are checked by the server, per request)."""
+def waiting(call: Call, assignment: dict[str, Any] | None) -> dict[str, str | None]:
+    """`waiting_reason` / `waiting_since` while the call awaits a team and no offer is out, else None."""
+    explanation = call.routing_explanation or {}
+    if call.status != Status.AWAITING_TEAM or assignment is not None or not explanation.get("waiting_reason"):
+        return {"waiting_reason": None, "waiting_since": None}
+    return {"waiting_reason": explanation["waiting_reason"], "waiting_since": explanation.get("waiting_since")}
+
+
+_UNKNOWN: Any = object()
+
+
+def call_actions(call: Call, assignment: dict[str, Any] | None = _UNKNOWN) -> dict[str, Any]:
+    """The actions the lifecycle table allows on this call now (roles are checked by the server, per request).
+
+    `assignment` is the call's active offer or assignment row, when the caller has it already.
+    """
     allowed = TRANSITIONS[call.status]
+    if assignment is _UNKNOWN:
+        assignment = active_assignment_row(call) if call.status in WITHDRAWABLE else None
     return {
         "triage": call.status in TRIAGEABLE,
         "assign": call.status in ASSIGNABLE,
@@ -68,6 +89,8 @@ def call_actions(call: Call) -> dict[str, Any]:
         "close": Status.CLOSED in allowed,
         "advance": [s.value for s in FIELD_STATUSES if s in allowed],
         "clear": call.status in CLEARABLE,
+        # Withdraw the offer or pull the team back (dispatch.assignments.assignment_withdraw).
+        "withdraw": call.status in WITHDRAWABLE and assignment is not None,
     }
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from crisis.models import User
@@ -16,6 +17,7 @@ from programs.plugins import CallFacts, TeamFacts
 from responders.models import MEDICAL_CREDENTIALS, Credential, Team, TeamMember, TeamStatus
 
 from .models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, Call, CallType, Status, Triage
+from .reoffer import Refusal
 from .routing import GreatCircleEta, RoutingConfig
 
 
@@ -220,7 +222,7 @@ def _plugin_team_facts(team: Team) -> dict:
 
 
 def team_facts_for_call(base: TeamFacts, team: Team, *, call: Call, excluded: dict[int, str]) -> TeamFacts:
-    """The call-dependent part: service area and earlier declines of this call."""
+    """The call-dependent part: service area and a refusal of this call still cooling down."""
     covers = team.program.covers(call.latitude, call.longitude)
     reason = excluded.get(team.pk)
     if covers and reason is None:
@@ -232,14 +234,20 @@ def team_facts(team: Team, *, call: Call, now, workload: int, excluded: dict[int
     return team_facts_for_call(team_base_facts(team, now=now, workload=workload), team, call=call, excluded=excluded)
 
 
-def exclusions(call_ids: list[int]) -> dict[int, dict[int, str]]:
-    """Teams that already declined or let lapse an offer of each call: not offered it again."""
-    out: dict[int, dict[int, str]] = {cid: {} for cid in call_ids}
-    rows = Assignment.objects.filter(
-        call_id__in=call_ids, status__in=(AssignmentStatus.DECLINED, AssignmentStatus.LAPSED)
-    ).values_list("call_id", "team_id", "status")
-    for call_id, team_id, status in rows:
-        out[call_id][team_id] = "Declined this call" if status == AssignmentStatus.DECLINED else "Let the offer lapse"
+def refusals(call_ids: list[int]) -> dict[int, dict[int, Refusal]]:
+    """Each team's latest refusal (declined, lapsed, recalled) of each call; reoffer.py says what it means."""
+    out: dict[int, dict[int, Refusal]] = {cid: {} for cid in call_ids}
+    rows = (
+        Assignment.objects.filter(
+            call_id__in=call_ids,
+            status__in=(AssignmentStatus.DECLINED, AssignmentStatus.LAPSED, AssignmentStatus.RECALLED),
+        )
+        .annotate(ended=Coalesce("ended_at", "responded_at", "offered_at"))
+        .order_by("ended", "id")
+        .values_list("call_id", "team_id", "status", "ended")
+    )
+    for call_id, team_id, status, ended in rows:  # later rows overwrite earlier: the latest per team
+        out[call_id][team_id] = Refusal(team_id=team_id, kind=status, at=ended)
     return out
 
 

@@ -12,7 +12,7 @@ from responders.models import Team
 from . import triage
 from .models import Assignment, Call, CallEvent, CallType, Disposition, LocationType, Source, Status, Tier
 from .models import Triage as TriageModel
-from .rows import call_actions
+from .rows import assignment_row, call_actions
 
 
 class CallCreateSerializer(serializers.Serializer):
@@ -186,6 +186,7 @@ class CallListSerializer(serializers.ModelSerializer):
             "team_name",
             "awaiting_since",
             "unrouted_flagged_at",
+            "escalated_at",
         ]
 
 
@@ -199,6 +200,7 @@ class CallActionsSerializer(serializers.Serializer):
     close = serializers.BooleanField()
     advance = serializers.ListField(child=serializers.ChoiceField(choices=Status.choices))
     clear = serializers.BooleanField()
+    withdraw = serializers.BooleanField()
 
 
 class CallDetailSerializer(CallListSerializer):
@@ -232,7 +234,8 @@ class CallDetailSerializer(CallListSerializer):
 
     @extend_schema_field(CallActionsSerializer)
     def get_actions(self, call) -> dict:
-        return call_actions(call)
+        active = next((a for a in call.assignments.all() if a.is_active), None)  # prefetched
+        return call_actions(call, assignment_row(active))
 
     def get_person(self, obj) -> dict | None:
         # Identity only: the mental-health record is behind its own, audited endpoint.

@@ -4,9 +4,9 @@ Grep `def call_`, `def assignment_`, `def team_` across the modules below to
 see everything that can happen. Each lives in the module of its concern:
 
 - `calls`        intake, triage, notes, closing, cancelling
-- `assignments`  offers, accept / decline / lapse, manual assignment, field progress
+- `assignments`  offers, accept / decline / lapse / withdraw, manual assignment, field progress
 - `team_state`   the one writer of a team's live state (status, position, SOS), always audited
-- `router`       a routing run over a region's waiting calls
+- `router`       a routing run over a region's waiting calls (`reoffer`: when a refusing team is asked again)
 - `sweep`        the periodic safety net
 - `timeline`     the transition table check and the call's event rows
 - `rows`         the row each event and snapshot carries
@@ -21,6 +21,7 @@ from .assignments import (  # noqa: F401
     assignment_decline,
     assignment_lapse,
     assignment_offer,
+    assignment_withdraw,
     call_advance,
     call_assign,
     call_confirm_recommendation,

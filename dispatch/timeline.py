@@ -82,6 +82,7 @@ def transition(call: Call, to: str, *, by: User | None, kind: str, team: Team | 
             # Back in the queue after a team was withdrawn: a new wait, with its own flag.
             call.awaiting_since = now
             call.unrouted_flagged_at = None
+            call.escalated_at = None
         call.awaiting_since = call.awaiting_since or now
     call.save()
     record_event(call, kind, by=by, from_status=before, to_status=to, team=team, **detail)

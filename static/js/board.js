@@ -88,7 +88,8 @@
   function callSig(c) {
     const a = c.assignment || {};
     const std = (c.standards || []).map(function (x) { return x.key + x.target_at; }).join(",");
-    return [c.id, c.status, c.priority, c.tier, a.team_id, a.status, c.recommended_team_id, !!c.unrouted_flagged_at, std].join("|");
+    return [c.id, c.status, c.priority, c.tier, a.team_id, a.status, c.recommended_team_id, !!c.unrouted_flagged_at, std,
+      c.waiting_reason || "", c.waiting_since || "", !!c.escalated_at].join("|");
   }
   function callCells(c) {
     const a = c.assignment;
@@ -108,10 +109,18 @@
       "<td>" + esc(c.address) + "</td>" +
       "<td>" + esc(labels.tier[c.tier] || "—") + "</td>" +
       '<td class="status">' + esc(labels.status[c.status] || c.status) +
-      (c.unrouted_flagged_at ? ' <strong class="flag">No team</strong>' : "") + "</td>" +
+      (c.unrouted_flagged_at ? ' <strong class="flag">No team</strong>' : "") +
+      (c.escalated_at ? ' <strong class="badge danger escalated">Escalated</strong>' : "") +
+      waitingHtml(c) + "</td>" +
       '<td class="team">' + team + "</td>" +
       '<td><span class="clock" data-since="' + esc(c.awaiting_since || c.received_at) + '"></span>' + standardCell(c) + "</td>"
     );
+  }
+  // Why no team is offered the call, and since when (the row carries it from the latest routing run).
+  function waitingHtml(c) {
+    if (!c.waiting_reason) return "";
+    const since = c.waiting_since ? " · since " + L_.hhmm(new Date(c.waiting_since)) : "";
+    return '<br><small class="waiting-reason">' + esc(c.waiting_reason) + since + "</small>";
   }
   // The running standard with the nearest target (answer, dispatch, arrival): ticks like the other clocks.
   function standardCell(c) {
@@ -265,13 +274,27 @@
       const reason = document.getElementById("assign-reason");
       const team = document.getElementById("assign-team");
       const kept = reason && box.querySelector("form.reassign").dataset.call === String(id) ? { reason: reason.value, team: team.value } : null;
+      const keptWithdraw = keptValue(box, "withdraw-reason", id);
       box.innerHTML = detailHtml(res.data);
+      restoreValue("withdraw-reason", keptWithdraw);
       if (kept) {
         document.getElementById("assign-reason").value = kept.reason;
         const select = document.getElementById("assign-team");
         if ([...select.options].some(function (o) { return o.value === kept.team; })) select.value = kept.team;
       }
     }).catch(function () { box.innerHTML = '<p class="error">Could not load the call: offline.</p>'; });
+  }
+  function keptValue(box, inputId, callId) {
+    const input = document.getElementById(inputId);
+    const form = input && input.closest("form");
+    return form && box.contains(form) && form.dataset.call === String(callId) ? input.value : null;
+  }
+  function restoreValue(inputId, value) {
+    const input = document.getElementById(inputId);
+    if (input && value) input.value = value;
+  }
+  function activeAssignment(c) {
+    return (c.assignments || []).find(function (a) { return a.status === "offered" || a.status === "accepted"; });
   }
   function detailHtml(c) {
     const ex = c.routing_explanation || {};
@@ -280,7 +303,8 @@
     if (ex.chosen) {
       html += '<p class="explain-chosen">Router chose <strong>' + esc(ex.chosen.team) + "</strong>, ETA " + Math.round((ex.chosen.eta_seconds || 0) / 60) + " min" + (ex.joint ? " (joint assignment)" : "") + "</p>";
     } else if (ex.at) {
-      html += '<p class="warn">No eligible team is free now.</p>';
+      html += '<p class="warn waiting-reason">' + esc(ex.waiting_reason || "No eligible team is free now.") +
+        (ex.waiting_since ? " · since " + L_.hhmm(new Date(ex.waiting_since)) : "") + "</p>";
     }
     if (ex.candidates && ex.candidates.length) {
       html += '<table class="explain"><thead><tr><th>Team</th><th>ETA</th><th>Free</th><th>Notes</th></tr></thead><tbody>' +
@@ -305,6 +329,23 @@
         '<select id="assign-team" name="team_id" required>' + (options || '<option value="">No team is available</option>') + "</select>" +
         '<label for="assign-reason">Reason</label><input id="assign-reason" name="reason" required maxlength="200">' +
         '<button type="submit">' + (c.team ? "Reassign" : "Assign") + "</button></form>";
+    }
+    // Withdraw the offer or pull the team back: only while the row says the lifecycle allows it.
+    const held = activeAssignment(c);
+    if (labels.can_assign && c.actions && c.actions.withdraw && held) {
+      const verb = held.status === "offered" ? "Withdraw offer" : "Pull back team";
+      html += '<form class="inline withdraw" data-call="' + c.id + '" data-assignment="' + held.id + '">' +
+        '<label for="withdraw-reason">' + verb + " (" + esc(held.team_name || teamName(held.team)) + ")</label>" +
+        '<input id="withdraw-reason" name="reason" required maxlength="200" placeholder="Reason">' +
+        '<button type="submit" class="danger-outline">' + verb + "</button></form>";
+    }
+    if (labels.can_assign && c.actions && c.actions.resolve_by_phone) {
+      html += '<form class="inline resolve" data-call="' + c.id + '">' +
+        '<label for="resolve-note">Resolve by phone</label><input id="resolve-note" name="text" maxlength="2000" placeholder="Note">' +
+        '<button type="submit">Resolve by phone</button></form>';
+    }
+    if (c.actions && c.actions.triage) {
+      html += '<p><a href="/dispatch/calls/' + c.id + '/#triage">Re-triage on the call page</a></p>';
     }
     html += '<p class="error" id="detail-error" role="alert"></p>';
     return html;
@@ -340,6 +381,24 @@
     if (row && e.key === "Enter") select(+row.dataset.call);
   });
   document.addEventListener("submit", function (e) {
+    const withdraw = e.target.closest("form.withdraw");
+    if (withdraw) {
+      e.preventDefault();
+      withdraw.querySelector("button").disabled = true;
+      L_.api("POST", "/api/assignments/" + withdraw.dataset.assignment + "/withdraw/", { reason: withdraw.reason.value }).then(function (res) {
+        if (res.ok) withdraw.reason.value = "";
+        if (res.status === 409) live.sync(); // lost a race: show what happened instead
+        showResult(res);
+      });
+      return;
+    }
+    const resolve = e.target.closest("form.resolve");
+    if (resolve) {
+      e.preventDefault();
+      resolve.querySelector("button").disabled = true;
+      L_.api("POST", "/api/calls/" + resolve.dataset.call + "/resolve-by-phone/", { text: resolve.text.value }).then(showResult);
+      return;
+    }
     const form = e.target.closest("form.reassign");
     if (!form) return;
     e.preventDefault();

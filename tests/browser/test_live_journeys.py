@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import CENTER, PASSWORD, make_team
 from tests.support.live_stack import ARTIFACTS, ROOT, off_loop
+from tests.support.strands import assert_no_call_strands
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,6 +33,9 @@ pytestmark = [
 
 WAIT = 20_000  # ms: generous, a slow CI box must not flake
 DESKTOP = {"width": 1400, "height": 900}
+DESK_1440 = {"width": 1440, "height": 900}
+# The stack sweeps every 5 s: routing already on its way lands within this.
+SETTLE = 12
 PHONE = {"width": 360, "height": 740}
 
 
@@ -200,6 +204,7 @@ def test_call_from_intake_to_clear_live_on_board_and_phone(live_stack, chromium,
             "call.on_scene",
             "call.note",
         ]
+        assert_no_call_strands(settle_seconds=SETTLE)
     finally:
         desk.close()
         phone.close()
@@ -227,6 +232,7 @@ def test_sos_reaches_the_board_until_acknowledged(live_stack, chromium, people):
         alert.get_by_role("button", name="Acknowledge").click()
         expect(alert).to_have_count(0, timeout=WAIT)
         expect(mobile.locator("#sos-status")).to_contain_text("acknowledged", timeout=WAIT)
+        assert_no_call_strands(settle_seconds=SETTLE)
     finally:
         desk.close()
         phone.close()
@@ -322,6 +328,7 @@ def test_board_resyncs_after_reconnect_and_equals_a_fresh_load(live_stack, chrom
         # A function, not an expression: Playwright evals an expression in the page, which the CSP forbids.
         board.wait_for_function("(n) => window.crisisBoard.live.syncCount > n", arg=syncs, timeout=WAIT)
         expect(conn).to_have_attribute("data-state", "live", timeout=WAIT)
+        assert_no_call_strands(settle_seconds=SETTLE)
     finally:
         desk.close()
 
@@ -388,6 +395,7 @@ def test_offline_taps_are_queued_replayed_in_order_and_a_stale_one_is_refused(li
         assert Call.objects.get(pk=call.pk).status == "closed"
         expect(mobile.locator("#conn")).to_have_attribute("data-state", "live", timeout=WAIT)
         screenshot(mobile, "phone-stale-tap-refused.png")
+        assert_no_call_strands(settle_seconds=SETTLE)
     finally:
         phone.close()
 
@@ -425,6 +433,7 @@ def test_dispatcher_reassigns_from_the_routing_panel(live_stack, chromium, peopl
         call.refresh_from_db()
         assert call.team_id == team_b.pk
         assert call.events.filter(kind="call.assigned_manually", actor=dana).exists()
+        assert_no_call_strands(settle_seconds=SETTLE)
     finally:
         desk.close()
 
@@ -450,5 +459,84 @@ def test_responder_declines_with_a_reason(live_stack, chromium, people, new_call
         expect(mobile.locator("#idle")).to_be_visible(timeout=WAIT)
         assignment = Assignment.objects.get(call=call)
         assert (assignment.status, assignment.decline_reason) == ("declined", "Vehicle has a flat tyre")
+        assert_no_call_strands(settle_seconds=SETTLE)
     finally:
+        phone.close()
+
+
+def test_dispatcher_pulls_back_a_team_then_withdraws_an_offer(live_stack, chromium, people, mobile_crisis, new_call):
+    """Issue 9: "withdraw it first" was a dead end with no control. At 1440x900, from the board's call detail."""
+    from dispatch import services
+    from dispatch.models import Assignment, Call
+
+    dana, rita, team_a = people["dana"], people["rita"], people["team_a"]
+    team_b, _ = make_team(
+        "Team B",
+        mobile_crisis,
+        offset=(0.05, 0.0),
+        members=[("bo", "licensed_clinician", ["en"], []), ("eli", "emt", ["en"], [])],
+    )
+    call = off_loop(new_call, nature="Man on a bridge railing")
+    off_loop(services.call_triage, call=call, screen={"intoxication": True}, by=dana)  # offered to Team A
+    offer = Assignment.objects.get(call=call, status="offered")
+    assert offer.team_id == team_a.pk
+    off_loop(services.assignment_accept, assignment=offer, by=rita)
+
+    desk = chromium.new_context(viewport=DESK_1440)
+    phone = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        mobile = phone.new_page()
+        sign_in(mobile, live_stack.url, "rita")
+        expect(mobile.locator("#call-status")).to_have_attribute("data-status", "assigned", timeout=WAIT)
+
+        board = desk.new_page()
+        sign_in(board, live_stack.url, "dana")
+        expect(board.locator("#conn")).to_have_attribute("data-state", "live", timeout=WAIT)
+        row = board.locator(f'#calls tr[data-call="{call.pk}"]')
+        expect(row).to_have_attribute("data-status", "assigned", timeout=WAIT)
+        row.click()
+        detail = board.locator("#detail")
+        pull = detail.locator("form.withdraw")
+        expect(pull).to_contain_text("Pull back team (Team A)", timeout=WAIT)
+        pull.locator("#withdraw-reason").fill("Team A needed at a P1 nearby")
+        screenshot(board, "board-pull-back.png")
+        pull.locator("button[type=submit]").click()
+
+        # Team A is free (board and phone); the worker offers the call to Team B, not back to Team A.
+        expect(board.locator(f'#teams tr[data-team="{team_a.pk}"]')).to_have_attribute(
+            "data-status", "available", timeout=WAIT
+        )
+        expect(mobile.locator("#idle")).to_be_visible(timeout=WAIT)
+        expect(row.locator("td.team")).to_contain_text("Team B", timeout=WAIT)
+        expect(row.locator("td.team")).to_contain_text("offered")
+
+        # Now withdraw that offer too: both teams cool down, and the row says why and since when.
+        expect(detail.locator("form.withdraw")).to_contain_text("Withdraw offer (Team B)", timeout=WAIT)
+        detail.locator("#withdraw-reason").fill("Caller asks for a female clinician")
+        detail.locator("form.withdraw button[type=submit]").click()
+        waiting = row.locator(".waiting-reason")
+        expect(waiting).to_contain_text("No eligible team free: 2 withdrawn by dispatch (cool-down until", timeout=WAIT)
+        expect(waiting).to_contain_text("since")
+        expect(detail.locator("p.waiting-reason")).to_contain_text("2 withdrawn by dispatch", timeout=WAIT)
+        expect(detail.locator("form.withdraw")).to_have_count(0)
+        expect(detail.locator("form.resolve")).to_be_visible()
+        # The worker's first heartbeat comes one interval after it starts: wait for it before the picture.
+        expect(board.locator("#routing-paused")).to_be_hidden(timeout=WAIT)
+        screenshot(board, "board-withdrawn.png")
+
+        # Resolve it by phone from the same panel.
+        detail.locator("#resolve-note").fill("Talked it through; safety plan agreed")
+        detail.locator("form.resolve button[type=submit]").click()
+        expect(row).to_have_attribute("data-status", "resolved_by_phone", timeout=WAIT)
+        expect(row.locator(".waiting-reason")).to_have_count(0)
+
+        refreshed = Call.objects.get(pk=call.pk)
+        assert refreshed.status == "resolved_by_phone"
+        kinds = list(refreshed.events.values_list("kind", flat=True))
+        assert "call.pulled_back" in kinds and "call.offer_withdrawn" in kinds
+        statuses = dict(Assignment.objects.filter(call=call).values_list("team__name", "status"))
+        assert statuses == {"Team A": "recalled", "Team B": "recalled"}
+        assert_no_call_strands(settle_seconds=SETTLE)
+    finally:
+        desk.close()
         phone.close()

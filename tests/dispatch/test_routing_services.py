@@ -101,15 +101,19 @@ def test_suicide_risk_needs_a_licensed_clinician_and_spanish_needs_a_speaker(fie
     assert reasons["Team B"] == ["Needs a Spanish speaker"]
 
 
-@pytest.mark.parametrize("how", ["task", "sweep"])
-def test_lapsed_offer_goes_to_the_next_team_and_not_back(field_call, routed, team_a, team_b, how):
-    call = field_call()
-    first = active(call)
-    Assignment.objects.filter(pk=first.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+def _lapse(routed, offer, how: str) -> None:
+    Assignment.objects.filter(pk=offer.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     if how == "task":
-        assert routed(services.assignment_lapse, assignment_id=first.pk) is True
+        assert routed(services.assignment_lapse, assignment_id=offer.pk) is True
     else:
         assert routed(services.calls_sweep)["lapsed"] == 1
+
+
+@pytest.mark.parametrize("how", ["task", "sweep"])
+def test_lapsed_offer_goes_to_the_next_team_then_back_as_a_last_resort(field_call, routed, team_a, team_b, how):
+    call = field_call()
+    first = active(call)
+    _lapse(routed, first, how)
     first.refresh_from_db()
     assert first.status == "lapsed"
     second = active(call)
@@ -117,15 +121,28 @@ def test_lapsed_offer_goes_to_the_next_team_and_not_back(field_call, routed, tea
     team_a.refresh_from_db()
     assert team_a.status == "available"
     call.refresh_from_db()
-    assert {"team": "Team A", "reasons": ["Let the offer lapse"]}.items() <= {
-        k: v for c in call.routing_explanation["ineligible"] for k, v in c.items() if c["team"] == "Team A"
-    }.items()
-    # Team B lets it lapse too: nobody is left, the call waits, Team A is not asked again.
-    Assignment.objects.filter(pk=second.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    routed(services.assignment_lapse, assignment_id=second.pk)
+    [a_reasons] = [c["reasons"] for c in call.routing_explanation["ineligible"] if c["team"] == "Team A"]
+    assert a_reasons[0].startswith("Let this call's offer lapse: cool-down until ")
+    # Team B lets it lapse too: nobody else is free, so the team that lapsed longest ago is asked again at once.
+    _lapse(routed, second, how)
+    third = active(call)
+    assert third is not None and third.team == team_a
     call.refresh_from_db()
-    assert call.status == "awaiting_team" and active(call) is None
-    assert Assignment.objects.filter(call=call, team=team_a).count() == 1
+    assert "asked again, no other eligible team is free" in " ".join(call.routing_explanation["chosen"]["notes"])
+    assert call.escalated_at is None
+    # The third refusal escalates the call, once; the teams take turns, B is asked again.
+    _lapse(routed, third, how)
+    call.refresh_from_db()
+    assert call.escalated_at is not None
+    [escalated] = call.events.filter(kind="call.escalated")
+    assert escalated.detail["refusals"] == 3
+    assert escalated.detail["reason"] == (
+        "Refused 3 times: Team A let the offer lapse, Team B let the offer lapse, Team A let the offer lapse"
+    )
+    assert active(call).team == team_b
+    _lapse(routed, active(call), how)
+    assert call.events.filter(kind="call.escalated").count() == 1
+    assert active(call).team == team_a
 
 
 def test_offer_not_yet_due_does_not_lapse(field_call, routed):
@@ -372,3 +389,135 @@ def test_busy_team_is_ranked_as_soon_available_but_never_offered(new_call, dana,
     assert soon["team"] == "Team A" and soon["available_now"] is False
     assert soon["eta_seconds"] >= 300
     assert any(n.startswith("Soon available") for n in soon["notes"])
+
+
+# --- re-offer after a refusal (dispatch/reoffer.py) -----------------------------------------------------
+def _cooldown_over(call) -> None:
+    """Move the call's refusals back in time past the cool-down."""
+    from django.conf import settings
+
+    past = timezone.now() - timedelta(seconds=settings.REOFFER_COOLDOWN_SECONDS + 1)
+    Assignment.objects.filter(call=call, status__in=("declined", "lapsed", "recalled")).update(
+        responded_at=past, ended_at=past
+    )
+
+
+@pytest.mark.parametrize("lost_message", [False, True], ids=["routing-job", "sweep"])
+def test_declined_by_every_team_waits_out_the_cooldown_then_is_offered_again(
+    new_call, dana, rita, bo, routed, team_a, team_b, settings, monkeypatch, lost_message
+):
+    """Issue 9: a P2 suicidal call sat at "No team" for good once every team had declined it."""
+    settings.REOFFER_COOLDOWN_SECONDS = 120
+    call = new_call(call_type="suicidal", nature="Says he has pills")
+    routed(services.call_triage, call=call, screen={"si_thoughts": True, "si_method": True}, by=dana)
+    call.refresh_from_db()
+    assert call.priority == 2
+    routed(services.assignment_decline, assignment=active(call), by=rita, reason="Still on the last scene")
+    assert active(call).team == team_b
+    routed(services.assignment_decline, assignment=active(call), by=bo, reason="Vehicle trouble")
+    # Both declined: nobody is asked again at once (a decline is a human "no"), and the row says why.
+    call.refresh_from_db()
+    assert active(call) is None and call.status == "awaiting_team"
+    row = services.call_summary(call)
+    until = timezone.localtime(
+        Assignment.objects.get(call=call, team=team_a).responded_at + timedelta(seconds=120)
+    ).strftime("%H:%M")
+    assert row["waiting_reason"] == f"No eligible team free: 2 declined (cool-down until {until})"
+    assert row["waiting_since"] == Assignment.objects.get(call=call, team=team_b).responded_at.isoformat()
+    assert call.events.filter(kind="call.waiting").count() == 1
+    assert call.escalated_at is None  # two refusals: below the threshold
+    # Routing again before the cool-down ends changes nothing and repeats no event.
+    routed(services.calls_sweep)
+    assert active(call) is None and call.events.filter(kind="call.waiting").count() == 1
+
+    _cooldown_over(call)
+    if lost_message:
+        # The timed routing job never arrives: the sweep still finds the call.
+        from dispatch import jobs
+
+        monkeypatch.setattr(jobs, "enqueue_routing", lambda **kw: None)
+        assert routed(services.calls_sweep)["regions_routed"] == 1
+    else:
+        routed(services.calls_route_waiting, region=call.region)
+    offer = active(call)
+    assert offer is not None and offer.team == team_a and offer.status == "offered"
+    assert services.call_summary(Call.objects.get(pk=call.pk))["waiting_reason"] is None
+
+
+def test_a_refusal_times_a_routing_job_for_the_end_of_its_cooldown(field_call, rita, settings, monkeypatch):
+    from dispatch import jobs
+
+    settings.REOFFER_COOLDOWN_SECONDS = 90
+    call = field_call()
+    sent = []
+    monkeypatch.setattr(jobs, "enqueue_routing", lambda **kw: sent.append(kw))
+    services.assignment_decline(assignment=active(call), by=rita, reason="No")
+    assert sent == [{"region": "central"}, {"region": "central", "delay_seconds": 90.5}]
+
+
+def test_waiting_reason_names_the_missing_skill(new_call, dana, routed, mobile_crisis, team_a, team_b):
+    # Team B's clinician leaves: a suicidal call needs one, Team A is out of service.
+    from responders.models import TeamMember
+
+    TeamMember.objects.filter(team=team_b, credential="licensed_clinician").update(credential="peer_specialist")
+    routed(team_services.team_set_status, team=team_a, status="out_of_service", by=dana)
+    call = new_call(call_type="suicidal")
+    routed(services.call_triage, call=call, screen={"si_thoughts": True}, by=dana)
+    call.refresh_from_db()
+    assert services.call_summary(call)["waiting_reason"] == (
+        "No eligible team free: 1 lack a licensed clinician, 1 out of service"
+    )
+    ev = call.events.get(kind="call.waiting")
+    assert ev.detail["reason"] == call.routing_explanation["waiting_reason"]
+
+
+def test_a_call_that_loses_its_team_in_a_race_is_routed_again_at_once(
+    new_call, dana, routed, team_a, team_b, monkeypatch
+):
+    """Issue 10: it used to wait for the sweep (up to 15 s) although other teams were free."""
+    from dispatch import jobs, selectors
+
+    call = new_call()
+    with monkeypatch.context() as m:
+        m.setattr(jobs, "enqueue_routing", lambda **kw: None)
+        services.call_triage(call=call, screen={}, by=dana)
+    # The router read Team A as free; a dispatcher's claim committed just before the router's.
+    Team.objects.filter(pk=team_a.pk).update(status="assigned")
+    real_teams = selectors.routing_teams
+
+    def read_before_the_dispatcher_committed(**kwargs):
+        teams = real_teams(**kwargs)
+        for team in teams:
+            if team.pk == team_a.pk:
+                team.status = "available"
+        return teams
+
+    sent = []
+    monkeypatch.setattr(selectors, "routing_teams", read_before_the_dispatcher_committed)
+    monkeypatch.setattr(jobs, "enqueue_routing", lambda **kw: sent.append(kw))
+    assert services.calls_route_waiting(region="central") == []
+    assert sent == [{"region": "central"}]
+    assert active(call) is None
+    # That next run offers the call to the team still free.
+    monkeypatch.setattr(selectors, "routing_teams", real_teams)
+    assert [o.team for o in services.calls_route_waiting(region="central")] == [team_b]
+
+
+def test_a_conflict_with_the_team_still_free_is_left_to_the_sweep(new_call, dana, team_a, monkeypatch):
+    """A Conflict that is not a lost team (say, an inconsistent row) must not re-enqueue itself forever."""
+    from dispatch import assignments, jobs
+
+    call = new_call()
+    with monkeypatch.context() as m:
+        m.setattr(jobs, "enqueue_routing", lambda **kw: None)
+        services.call_triage(call=call, screen={}, by=dana)
+
+    def refuse(**kwargs):
+        raise Conflict("This call or team already has an active assignment.")
+
+    sent = []
+    monkeypatch.setattr(assignments, "assignment_offer", refuse)
+    monkeypatch.setattr("dispatch.router.assignment_offer", refuse)
+    monkeypatch.setattr(jobs, "enqueue_routing", lambda **kw: sent.append(kw))
+    assert services.calls_route_waiting(region="central") == []
+    assert sent == []

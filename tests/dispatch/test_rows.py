@@ -26,6 +26,9 @@ CALL_ROW_KEYS = {
     "team_id",
     "recommended_team_id",
     "unrouted_flagged_at",
+    "escalated_at",
+    "waiting_reason",
+    "waiting_since",
     "version",
     "standards",
     "assignment",
@@ -71,6 +74,30 @@ def test_call_actions_follow_the_lifecycle_table(dana, status):
     call.refresh_from_db()
     actions = rows.call_actions(call)
     assert tuple(actions[k] for k in ORDER) == ACTIONS[status]
+    assert actions["withdraw"] is False  # no offer or team to withdraw
+
+
+# status -> may the desk withdraw the offer / pull the team back (it holds one)?
+WITHDRAW = {
+    Status.AWAITING_TEAM: True,
+    Status.ASSIGNED: True,
+    Status.EN_ROUTE: True,
+    Status.ON_SCENE: False,
+    Status.TRANSPORTING: False,
+}
+
+
+@pytest.mark.parametrize("status", list(WITHDRAW))
+def test_withdraw_is_allowed_before_on_scene_while_a_team_holds_the_call(dana, status):
+    from dispatch.models import Assignment
+
+    call = CallFactory(by=dana)
+    team = TeamFactory()
+    Call.objects.filter(pk=call.pk).update(status=status, team=team)
+    Assignment.objects.create(call=call, team=team, status="offered" if status == Status.AWAITING_TEAM else "accepted")
+    call.refresh_from_db()
+    assert rows.call_actions(call)["withdraw"] is WITHDRAW[status]
+    assert rows.call_summary(call)["actions"]["withdraw"] is WITHDRAW[status]
 
 
 @pytest.mark.parametrize(

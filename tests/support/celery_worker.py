@@ -1,6 +1,7 @@
 """Start a real Celery worker process against the test database and Redis.
 
-Use from a `@pytest.mark.django_db(transaction=True)` test (the worker is
+`beat=True` runs the beat scheduler in the worker (the periodic sweep). Use from a
+`@pytest.mark.django_db(transaction=True)` test (the worker is
 another process: it sees only committed rows):
 
     with celery_worker(env={"OFFER_TIMEOUT_SECONDS": "2"}) as worker:
@@ -75,6 +76,7 @@ def celery_worker(
     queue: str | None = None,
     pool: str = "solo",
     imports: tuple[str, ...] = (),
+    beat: bool = False,
 ) -> Iterator[WorkerHandle]:
     from crisis.celery import app
 
@@ -99,6 +101,8 @@ def celery_worker(
     child_env.update(env or {})
     log_file = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)  # noqa: SIM115
     log_path = Path(log_file.name)
+    # With beat, the periodic sweep and heartbeat run too (SWEEP_INTERVAL_SECONDS from `env`).
+    beat_args = ["--beat", f"--schedule={log_path.with_suffix('.beat')}"] if beat else []
     proc = subprocess.Popen(  # noqa: S603  (our own venv's celery, fixed arguments)
         [
             celery_binary(),
@@ -108,6 +112,7 @@ def celery_worker(
             f"--pool={pool}",
             "--concurrency=1",
             *(arg for module in imports for arg in ("-I", module)),
+            *beat_args,
             "-Q",
             queue,
             "-n",
