@@ -9,8 +9,15 @@ from .models import FollowUp
 
 
 class MobileCrisisPlugin(ProgramPlugin):
+    app_label = "mobile_crisis"
+
     def call_closed(self, call, *, by) -> None:
         services.follow_up_schedule(call=call, by=by)
+
+    def urls(self) -> list:
+        from .urls import urlpatterns
+
+        return urlpatterns
 
     def standard_ends(self) -> list[StandardEnd]:
         # The follow-up standard (dispatch/standards.py) runs from on scene to the first completed follow-up.

@@ -56,6 +56,7 @@ def _body(world, name: str) -> dict:
         "team-status": {"status": "available", "latitude": 41.9, "longitude": -87.6, "expected_version": 0},
         "team-location": {"latitude": 41.9, "longitude": -87.6},
         "sos": {"latitude": 41.9, "longitude": -87.6},
+        "follow-up": {"reached": True, "method": "visit", "note": "n", "next_step": "s"},
     }[name]
 
 
@@ -78,6 +79,8 @@ def _endpoints(world) -> list[tuple[str, str, str]]:
         ("team-status", "supervisor", f"/api/teams/{team_b}/status/"),
         ("team-location", "responder", f"/api/teams/{team_a}/location/"),
         ("sos", "responder", f"/api/teams/{team_a}/sos/"),
+        ("follow-up", "responder", f"/programs/mobile_crisis/api/follow-ups/{world.follow_up.pk}/record/"),
+        ("follow-up", "supervisor", f"/programs/mobile_crisis/api/follow-ups/{world.follow_up.pk}/record/"),
     ]
 
 
@@ -95,6 +98,7 @@ ENDPOINT_NAMES = [
     "team-status",
     "team-location",
     "sos",
+    "follow-up",
 ]
 
 
@@ -235,6 +239,8 @@ PATH_TEMPLATES = [
     ("POST", "/api/teams/{}/location/"),
     ("POST", "/api/teams/{}/sos/"),
     ("POST", "/api/alerts/{}/acknowledge/"),
+    ("POST", "/programs/mobile_crisis/api/follow-ups/{}/record/"),
+    ("POST", "/programs/mobile_crisis/follow-ups/{}/record/"),
     ("GET", "/people/{}/"),
     ("GET", "/dispatch/calls/{}/"),
     ("POST", "/dispatch/calls/{}/triage/"),
