@@ -9,6 +9,8 @@ import pytest
 from crisis.models import Person, User
 from dispatch import services
 from dispatch.models import Assignment, Call, Status
+from programs.community_responders.models import Partner, Referral
+from programs.community_responders.services import referral_create
 from programs.mobile_crisis.models import FollowUp
 from responders.models import Team
 from tests.conftest import CALL_DEFAULTS
@@ -25,6 +27,7 @@ class World:
     calls: dict[str, Call]
     offer: Assignment
     follow_up: FollowUp | None = None
+    referral: Referral | None = None
     ids: dict[str, int] = field(default_factory=dict)
 
 
@@ -52,6 +55,10 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call) 
     services.call_triage(call=closed, screen={}, by=dana)
     closed.refresh_from_db()
     services.call_resolve_by_phone(call=closed, by=dana, note="talked down")
+    # Team B refers the person it is with to a partner (community responders).
+    partner = Partner.objects.create(name="Northside Clinic", services="Outpatient psychiatry")
+    working.refresh_from_db()
+    referral = referral_create(call=working, by=bo, partner=partner, service="Intake")
     calls = {"received": received, "triaged": triaged, "offered": offered, "working": working, "closed": closed}
     users = {
         "dispatcher": dana,
@@ -64,7 +71,14 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call) 
         "administrator": ada,
     }
     return World(
-        users=users, team_a=team_a, team_b=team_b, person=person, calls=calls, offer=offer, follow_up=follow_up
+        users=users,
+        team_a=team_a,
+        team_b=team_b,
+        person=person,
+        calls=calls,
+        offer=offer,
+        follow_up=follow_up,
+        referral=referral,
     )
 
 

@@ -57,6 +57,8 @@ def _body(world, name: str) -> dict:
         "team-location": {"latitude": 41.9, "longitude": -87.6},
         "sos": {"latitude": 41.9, "longitude": -87.6},
         "follow-up": {"reached": True, "method": "visit", "note": "n", "next_step": "s"},
+        "referral": {"call": world.calls["working"].pk, "partner": world.referral.partner_id, "service": "Intake"},
+        "referral-status": {"status": "accepted", "note": "n", "due_at": "2030-01-01T10:00:00Z"},
     }[name]
 
 
@@ -81,6 +83,8 @@ def _endpoints(world) -> list[tuple[str, str, str]]:
         ("sos", "responder", f"/api/teams/{team_a}/sos/"),
         ("follow-up", "responder", f"/programs/mobile_crisis/api/follow-ups/{world.follow_up.pk}/record/"),
         ("follow-up", "supervisor", f"/programs/mobile_crisis/api/follow-ups/{world.follow_up.pk}/record/"),
+        ("referral", "responder_b", "/programs/community_responders/api/referrals/"),
+        ("referral-status", "responder_b", f"/programs/community_responders/api/referrals/{world.referral.pk}/status/"),
     ]
 
 
@@ -99,6 +103,8 @@ ENDPOINT_NAMES = [
     "team-location",
     "sos",
     "follow-up",
+    "referral",
+    "referral-status",
 ]
 
 
@@ -241,6 +247,8 @@ PATH_TEMPLATES = [
     ("POST", "/api/alerts/{}/acknowledge/"),
     ("POST", "/programs/mobile_crisis/api/follow-ups/{}/record/"),
     ("POST", "/programs/mobile_crisis/follow-ups/{}/record/"),
+    ("POST", "/programs/community_responders/api/referrals/{}/status/"),
+    ("POST", "/programs/community_responders/referrals/{}/status/"),
     ("GET", "/people/{}/"),
     ("GET", "/dispatch/calls/{}/"),
     ("POST", "/dispatch/calls/{}/triage/"),
