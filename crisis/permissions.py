@@ -68,12 +68,48 @@ may_work_call = is_active_user & (is_dispatch_desk | (is_responder & is_on_calls
 may_clear_call = is_active_user & (_perm("dispatch.close_call") | (is_responder & is_on_calls_team))
 may_note_call = is_active_user & (_perm("dispatch.view_call") | (is_responder & is_on_calls_team))
 
+# Care after the call (follow-ups): the team that went out owns the record, a supervisor oversees every team's.
+# The dispatch desk is left out on purpose: a follow-up is clinical care, not desk work.
+is_care_supervisor = _perm("responders.manage_team")
+
+
+@rules.predicate
+def is_on_records_team(user, record) -> bool:
+    """`record` is any row with a `team_id` (a follow-up, an enrolment)."""
+    return record.team_id is not None and active_team_id(user) == record.team_id
+
+
+@rules.predicate
+def is_on_a_team(user) -> bool:
+    return active_team_id(user) is not None
+
+
+may_work_follow_up = is_active_user & (is_care_supervisor | (is_responder & is_on_records_team))
+# The list itself: a supervisor sees every team's, a responder on an active team their own team's.
+may_list_follow_ups = is_active_user & (is_care_supervisor | (is_responder & is_on_a_team))
+
+
+@rules.predicate
+def is_records_owner(user, record) -> bool:
+    return record.owner_id is not None and record.owner_id == getattr(user, "pk", None)
+
+
+@rules.predicate
+def may_note_records_call(user, record) -> bool:
+    return may_note_call.test(user, record.call)
+
+
+# A referral is worked by whoever may note its call (the desk, the call's team) and by its owner.
+may_work_referral = is_active_user & (is_records_owner | may_note_records_call)
+
 rules.add_perm("responders.act_for_team", may_act_for_team)
 rules.add_perm("responders.answer_offer_for_team", may_answer_offer)
 rules.add_perm("responders.raise_sos_for_team", may_raise_sos)
 rules.add_perm("dispatch.work_call", may_work_call)
 rules.add_perm("dispatch.clear_call", may_clear_call)
 rules.add_perm("dispatch.note_call", may_note_call)
+rules.add_perm("mobile_crisis.work_follow_up", may_work_follow_up)
+rules.add_perm("community_responders.work_referral", may_work_referral)
 
 
 def require(predicate: rules.Predicate, user, obj: Any, message: str) -> None:

@@ -46,6 +46,7 @@ _STAFFING = [
     "mobile_crisis.view_followup",
     "homeless_outreach.view_outreachcontact",
     "community_responders.view_referral",
+    "community_responders.view_partner",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -65,6 +66,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "crisis.view_auditentry",
         "programs.add_program",
         "programs.change_program",
+        # The partner directory referrals point to.
+        "community_responders.add_partner",
+        "community_responders.change_partner",
     ]
     + _STAFFING,
 }

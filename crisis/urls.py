@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from dispatch import api as dispatch_api
 from dispatch import live_api, team_api
+from dispatch import people as dispatch_people
 
 from . import people_api, views
 
@@ -43,7 +44,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", views.healthz, name="healthz"),
     path("session/keepalive/", views.session_keepalive, name="session-keepalive"),
-    path("people/<int:pk>/", views.person_detail, name="person"),
+    # The person's story joins calls and every program's records, so the page lives in live operations.
+    path("people/<int:pk>/", dispatch_people.person_detail, name="person"),
     path("dispatch/", include("dispatch.urls")),
     path("responder/", include("dispatch.phone_urls")),
     path("api/", include((api_patterns, "api"))),

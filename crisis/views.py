@@ -1,10 +1,9 @@
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required, permission_required
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from .people import person_record_view
 from .roles import ROLE_HOME
 
 
@@ -48,14 +47,6 @@ def home(request):
     if role is None:
         return render(request, "no_role.html", status=403)
     return redirect(ROLE_HOME[role])
-
-
-@require_GET
-@permission_required("crisis.view_person_record", raise_exception=True)
-def person_detail(request, pk: int):
-    person = person_record_view(person_id=pk, by=request.user, purpose=request.GET.get("purpose", ""))
-    calls = person.calls.order_by("-received_at")[:20]
-    return render(request, "people/person_detail.html", {"person": person, "calls": calls})
 
 
 @require_POST

@@ -11,7 +11,9 @@ registered plugins and never names a program app or branches on its kind:
   follow-up), inside the closing transaction;
 - case management: its own models, services and admin in its own app, and
   `urls()` mounted under `/programs/<app label>/` by `programs/urls.py`;
-- reports: `report_columns()` (see reports/).
+- reports: `report_columns()` (see reports/);
+- the person's story: `person_timeline(person)`, the program's records about a person (follow-ups,
+  referrals, enrolments, contacts) for the person page, which adds the calls and sorts newest first.
 
 Adding a program needs no edit outside its own app: tests/support/tenth_program
 is a program that exists only in the tests and proves it.
@@ -103,6 +105,9 @@ class ProgramPlugin:
     def standard_ends(self) -> Sequence[StandardEnd]:
         return ()
 
+    def person_timeline(self, person) -> Sequence[TimelineItem]:
+        return ()
+
 
 _registry: list[ProgramPlugin] = []
 
@@ -191,3 +196,29 @@ def standard_end(end: str) -> StandardEnd | None:
             if source.end == end:
                 return source
     return None
+
+
+# ---------------------------------------------------------------------------
+# The person's story: each program's records about one person, for the person page.
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One entry on a person's timeline. `at` orders it (newest first): for an open item, when it is due."""
+
+    at: datetime
+    kind: str  # e.g. "call", "follow-up", "referral", "enrolment", "outreach contact"
+    title: str
+    status: str = ""
+    url: str = ""
+    open: bool = False  # someone still has to act on it
+    overdue: bool = False
+
+
+def person_timeline(person) -> list[TimelineItem]:
+    """Every registered plugin's items about `person`, unsorted (the page merges them with the calls)."""
+    out: list[TimelineItem] = []
+    for plugin in _registry:
+        hook = getattr(plugin, "person_timeline", None)
+        out += list(hook(person) if hook else ())
+    return out

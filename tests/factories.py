@@ -56,3 +56,20 @@ class CallFactory(factory.Factory):
         from dispatch import services
 
         return services.call_create(by=by, **(CALL_DEFAULTS | overrides))
+
+
+def closed_field_response(new_call, dana, responder, team, **call):
+    """A call `team` went out to and closed, through the services: mobile crisis schedules its follow-up.
+
+    Returns the open follow-up.
+    """
+    from dispatch import services
+    from dispatch.models import Status
+    from programs.mobile_crisis.models import FollowUp
+
+    c = new_call(**call)
+    services.call_triage(call=c, screen={}, by=dana)
+    services.call_assign(call=c, team=team, by=dana, reason="radio")
+    services.call_advance(call=c, to=Status.ON_SCENE, by=responder)
+    services.call_close(call=c, disposition="stabilized", by=responder)
+    return FollowUp.objects.get(call=c, completed_at__isnull=True)

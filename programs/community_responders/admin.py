@@ -1,13 +1,26 @@
 from django.contrib import admin
 
-from .models import Referral
+from .models import Partner, Referral
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    """The partner directory, kept by administrators (roles: community_responders.add/change_partner)."""
+
+    list_display = ["name", "services", "hours", "phone", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "services"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # referrals point at partners: retire one by unticking "active"
 
 
 @admin.register(Referral)
 class ReferralAdmin(admin.ModelAdmin):
-    """Read-only: referrals are made through community_responders.services (audited)."""
+    """Read-only: referrals are made and moved through community_responders.services (audited)."""
 
-    list_display = ["at", "call", "agency", "service"]
+    list_display = ["at", "call", "agency", "service", "status", "owner", "due_at"]
+    list_filter = ["status"]
 
     def has_add_permission(self, request):
         return False

@@ -1,17 +1,105 @@
-"""Referrals a community responder makes on scene (the closed loop comes with the care work)."""
+"""Referrals to partner services, followed until the loop closes: sent → accepted → appointment → attended.
+
+Every write checks the one permission source and is audited; a status change follows TRANSITIONS or is refused.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
 from crisis import audit, permissions
-from crisis.errors import InvalidInput
+from crisis.errors import Conflict, InvalidInput, InvalidTransition
+from crisis.models import User
 
-from .models import Referral
+from .models import REFERRAL_DUE, TRANSITIONS, Partner, Referral, ReferralStatus
+
+NOTE_MAX = 2000
 
 
-def referral_create(*, call, by, agency: str, service: str) -> Referral:
+def referral_create(
+    *,
+    call,
+    by: User | None,
+    service: str,
+    agency: str = "",
+    partner: Partner | None = None,
+    owner: User | None = None,
+    due_at: datetime | None = None,
+) -> Referral:
+    """Refer the person on `call` to a partner (from the directory) or a named agency. The referrer owns it."""
     permissions.require(permissions.may_note_call, by, call, "Only the dispatch desk or the call's team may refer.")
+    if partner is not None:
+        if not partner.active:
+            raise InvalidInput(f"{partner.name} no longer takes referrals.", field="partner")
+        agency = partner.name
     if not agency.strip() or not service.strip():
-        raise InvalidInput("Name the agency and the service.", field="agency")
-    referral = Referral.objects.create(call=call, agency=agency.strip()[:120], service=service.strip()[:120])
-    audit.record(actor=by, action="community_responders.referral.created", obj=referral, call=call.pk)
+        raise InvalidInput("Name the agency and the service.", field="agency" if not agency.strip() else "service")
+    now = timezone.now()
+    if due_at is not None and due_at <= now:
+        raise InvalidInput("The due time must be in the future.", field="due_at")
+    referral = Referral.objects.create(
+        call=call,
+        partner=partner,
+        agency=agency.strip()[:120],
+        service=service.strip()[:120],
+        at=now,
+        status_changed_at=now,
+        owner=owner or by,
+        due_at=due_at or now + REFERRAL_DUE,
+    )
+    audit.record(
+        actor=by,
+        action="community_responders.referral.created",
+        obj=referral,
+        call=call.pk,
+        partner=partner.pk if partner else None,
+        status=referral.status,
+    )
     return referral
+
+
+def referral_set_status(
+    *, referral: Referral, status: str, by: User | None, note: str = "", due_at: datetime | None = None
+) -> Referral:
+    """Move a referral along its loop (TRANSITIONS); anything else is an InvalidTransition (409).
+
+    `due_at` sets when the next step is due, e.g. the appointment's time; a closed referral has none.
+    """
+    permissions.require(permissions.may_work_referral, by, referral, "Only the referral's owner or team may change it.")
+    if status not in ReferralStatus.values:
+        raise InvalidInput(f"Unknown referral status {status!r}.", field="status")
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise InvalidInput(f"A note is at most {NOTE_MAX:,} characters.", field="note")
+    with transaction.atomic():
+        current = Referral.objects.select_for_update().get(pk=referral.pk)
+        before = current.status
+        if status not in TRANSITIONS[before]:
+            raise InvalidTransition(
+                f"A referral that is {current.get_status_display().lower()} cannot become "
+                f"{ReferralStatus(status).label.lower()}."
+            )
+        now = timezone.now()
+        closes = not TRANSITIONS[status]
+        next_due = None if closes else (due_at or now + REFERRAL_DUE)
+        # Conditional update: a concurrent change that got there first leaves this one with nothing to update.
+        updated = Referral.objects.filter(pk=current.pk, status=before).update(
+            status=status, status_changed_at=now, due_at=next_due
+        )
+        if not updated:
+            raise Conflict("Someone else changed this referral first. Reload and try again.")
+        current.refresh_from_db()
+        audit.record(
+            actor=by,
+            action="community_responders.referral.status_changed",
+            obj=current,
+            call=current.call_id,
+            from_status=before,
+            to_status=status,
+            fhir_status=current.fhir_status,
+            note=note,
+        )
+    return current

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from datetime import datetime, time
 
-from programs.plugins import ProgramPlugin, ReportColumn
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from programs.plugins import ProgramPlugin, ReportColumn, TimelineItem
 
 from .models import Enrollment
 from .routing import FactRouting
@@ -32,3 +35,29 @@ class FactPlugin(FactRouting, ProgramPlugin):
                 note="Enrolled: open FACT enrollments on the last day of the range.",
             )
         ]
+
+    def person_timeline(self, person) -> list[TimelineItem]:
+        def at(day):
+            return timezone.make_aware(datetime.combine(day, time.min))
+
+        items = []
+        for e in Enrollment.objects.filter(person=person).select_related("team").order_by("pk"):
+            items.append(
+                TimelineItem(
+                    at=at(e.enrolled_on),
+                    kind="enrolment",
+                    title=f"Enrolled with FACT team {e.team.name}",
+                    status="enrolled" if e.discharged_on is None else "",
+                    open=e.discharged_on is None,
+                )
+            )
+            if e.discharged_on is not None:
+                items.append(
+                    TimelineItem(
+                        at=at(e.discharged_on),
+                        kind="enrolment",
+                        title=f"Discharged from {e.team.name}",
+                        status="discharged",
+                    )
+                )
+        return items

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count
 
-from programs.plugins import ProgramPlugin, ReportColumn
+from programs.plugins import ProgramPlugin, ReportColumn, TimelineItem
 
 from .models import OutreachContact
 from .routing import OutreachRouting
@@ -30,4 +30,16 @@ class OutreachPlugin(OutreachRouting, ProgramPlugin):
                 compute=people_engaged,
                 note="Engaged: distinct people an outreach team contacted in the range.",
             )
+        ]
+
+    def person_timeline(self, person) -> list[TimelineItem]:
+        return [
+            TimelineItem(
+                at=c.at,
+                kind="outreach contact",
+                title=f"Outreach contact by {c.team.name}"
+                + (f" (housing: {c.housing_partner})" if c.housing_partner else ""),
+                status=c.get_outcome_display(),
+            )
+            for c in OutreachContact.objects.filter(person=person).select_related("team").order_by("pk")
         ]

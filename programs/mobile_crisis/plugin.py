@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from programs.plugins import ProgramPlugin, StandardEnd
+from django.urls import reverse
+from django.utils import timezone
+
+from programs.plugins import ProgramPlugin, StandardEnd, TimelineItem
 
 from . import services
 from .models import FollowUp
 
 
 class MobileCrisisPlugin(ProgramPlugin):
+    app_label = "mobile_crisis"
+
     def call_closed(self, call, *, by) -> None:
         services.follow_up_schedule(call=call, by=by)
+
+    def urls(self) -> list:
+        from .urls import urlpatterns
+
+        return urlpatterns
 
     def standard_ends(self) -> list[StandardEnd]:
         # The follow-up standard (dispatch/standards.py) runs from on scene to the first completed follow-up.
@@ -21,3 +31,29 @@ class MobileCrisisPlugin(ProgramPlugin):
                 at_field="completed_at",
             )
         ]
+
+    def person_timeline(self, person) -> list[TimelineItem]:
+        now = timezone.now()
+        items = []
+        for f in FollowUp.objects.filter(call__person=person).order_by("pk"):
+            if f.completed_at is None:
+                status = "escalated" if f.escalated_at else f.due_clock(now)
+                at, url = f.due_at, reverse("programs:mobile_crisis:follow-ups") + f"#follow-up-{f.pk}"
+            else:
+                status = "reached" if f.reached else "not reached"
+                at, url = f.completed_at, ""
+            title = f"Follow-up ({f.get_method_display().lower()}) after call #{f.call_id}"
+            if f.next_step:
+                title += f"; next: {f.next_step}"
+            items.append(
+                TimelineItem(
+                    at=at,
+                    kind="follow-up",
+                    title=title,
+                    status=status,
+                    url=url,
+                    open=f.is_open,
+                    overdue=f.is_overdue(now),
+                )
+            )
+        return items

@@ -8,7 +8,10 @@ import pytest
 
 from crisis.models import Person, User
 from dispatch import services
-from dispatch.models import Assignment, Call
+from dispatch.models import Assignment, Call, Status
+from programs.community_responders.models import Partner, Referral
+from programs.community_responders.services import referral_create
+from programs.mobile_crisis.models import FollowUp
 from responders.models import Team
 from tests.conftest import CALL_DEFAULTS
 
@@ -23,11 +26,20 @@ class World:
     person: Person
     calls: dict[str, Call]
     offer: Assignment
+    follow_up: FollowUp | None = None
+    referral: Referral | None = None
     ids: dict[str, int] = field(default_factory=dict)
 
 
 @pytest.fixture
 def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call) -> World:
+    # A field response team A went out to and closed: its follow-up is open (mobile crisis).
+    visited = new_call(nature="Visited and closed", person=person)
+    services.call_triage(call=visited, screen={}, by=dana)
+    services.call_assign(call=visited, team=team_a, by=dana, reason="radio")
+    services.call_advance(call=visited, to=Status.ON_SCENE, by=rita)
+    services.call_close(call=visited, disposition="stabilized", by=rita)
+    follow_up = FollowUp.objects.get(call=visited)
     received = new_call(nature="Received, untouched")
     triaged = new_call(nature="Triaged", person=person)
     services.call_triage(call=triaged, screen={}, by=dana)
@@ -43,6 +55,10 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call) 
     services.call_triage(call=closed, screen={}, by=dana)
     closed.refresh_from_db()
     services.call_resolve_by_phone(call=closed, by=dana, note="talked down")
+    # Team B refers the person it is with to a partner (community responders).
+    partner = Partner.objects.create(name="Northside Clinic", services="Outpatient psychiatry")
+    working.refresh_from_db()
+    referral = referral_create(call=working, by=bo, partner=partner, service="Intake")
     calls = {"received": received, "triaged": triaged, "offered": offered, "working": working, "closed": closed}
     users = {
         "dispatcher": dana,
@@ -54,7 +70,16 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call) 
         "officer": oli,
         "administrator": ada,
     }
-    return World(users=users, team_a=team_a, team_b=team_b, person=person, calls=calls, offer=offer)
+    return World(
+        users=users,
+        team_a=team_a,
+        team_b=team_b,
+        person=person,
+        calls=calls,
+        offer=offer,
+        follow_up=follow_up,
+        referral=referral,
+    )
 
 
 __all__ = ["CALL_DEFAULTS", "ROLES", "World"]

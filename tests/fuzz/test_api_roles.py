@@ -20,6 +20,8 @@ def _operations(world) -> list[tuple[str, str]]:
         "/api/teams/{id}/": world.team_a.pk,
         "/api/people/{id}/": world.person.pk,
         "/api/alerts/{id}/": alert.pk,
+        "/programs/mobile_crisis/api/follow-ups/{id}/": world.follow_up.pk,
+        "/programs/community_responders/api/referrals/{id}/": world.referral.pk,
     }
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = []

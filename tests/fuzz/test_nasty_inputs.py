@@ -57,6 +57,9 @@ def _body(world, name: str) -> dict:
         "team-status": {"status": "available", "latitude": 41.9, "longitude": -87.6, "expected_version": 0},
         "team-location": {"latitude": 41.9, "longitude": -87.6},
         "sos": {"latitude": 41.9, "longitude": -87.6},
+        "follow-up": {"reached": True, "method": "visit", "note": "n", "next_step": "s"},
+        "referral": {"call": world.calls["working"].pk, "partner": world.referral.partner_id, "service": "Intake"},
+        "referral-status": {"status": "accepted", "note": "n", "due_at": "2030-01-01T10:00:00Z"},
     }[name]
 
 
@@ -80,6 +83,10 @@ def _endpoints(world) -> list[tuple[str, str, str]]:
         ("team-status", "supervisor", f"/api/teams/{team_b}/status/"),
         ("team-location", "responder", f"/api/teams/{team_a}/location/"),
         ("sos", "responder", f"/api/teams/{team_a}/sos/"),
+        ("follow-up", "responder", f"/programs/mobile_crisis/api/follow-ups/{world.follow_up.pk}/record/"),
+        ("follow-up", "supervisor", f"/programs/mobile_crisis/api/follow-ups/{world.follow_up.pk}/record/"),
+        ("referral", "responder_b", "/programs/community_responders/api/referrals/"),
+        ("referral-status", "responder_b", f"/programs/community_responders/api/referrals/{world.referral.pk}/status/"),
     ]
 
 
@@ -98,6 +105,9 @@ ENDPOINT_NAMES = [
     "team-status",
     "team-location",
     "sos",
+    "follow-up",
+    "referral",
+    "referral-status",
 ]
 
 
@@ -239,6 +249,10 @@ PATH_TEMPLATES = [
     ("POST", "/api/teams/{}/location/"),
     ("POST", "/api/teams/{}/sos/"),
     ("POST", "/api/alerts/{}/acknowledge/"),
+    ("POST", "/programs/mobile_crisis/api/follow-ups/{}/record/"),
+    ("POST", "/programs/mobile_crisis/follow-ups/{}/record/"),
+    ("POST", "/programs/community_responders/api/referrals/{}/status/"),
+    ("POST", "/programs/community_responders/referrals/{}/status/"),
     ("GET", "/people/{}/"),
     ("GET", "/dispatch/calls/{}/"),
     ("POST", "/dispatch/calls/{}/triage/"),
