@@ -56,7 +56,7 @@ def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
         t.call_id: t for t in Triage.objects.filter(call__in=calls).order_by("call_id", "at", "id")
     }  # later rows overwrite earlier: the latest screen per call
     config, eta = selectors.routing_config(), selectors.eta_estimator()
-    plugins = program_plugins.registered()
+    plugins = program_plugins.overriding("assess")
     base = [(t, selectors.team_base_facts(t, now=now, workload=workloads[t.pk])) for t in teams]
     cooldown = settings.REOFFER_COOLDOWN_SECONDS
 

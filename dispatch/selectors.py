@@ -134,7 +134,7 @@ def call_needs(call: Call, screen: Triage | None) -> tuple[frozenset[str], froze
 def call_facts(call: Call, screen: Triage | None) -> tuple[CallFacts, frozenset[str]]:
     needs, wants = call_needs(call, screen)
     extra: dict = {}
-    for plugin in program_plugins.registered():
+    for plugin in program_plugins.overriding("call_facts"):
         extra.update(plugin.call_facts(call))
     facts = CallFacts(
         call_id=call.pk,
@@ -216,7 +216,7 @@ def team_base_facts(team: Team, *, now, workload: int) -> TeamFacts:
 
 def _plugin_team_facts(team: Team) -> dict:
     extra: dict = {}
-    for plugin in program_plugins.registered():
+    for plugin in program_plugins.overriding("team_facts"):
         extra.update(plugin.team_facts(team))
     return extra
 

@@ -126,6 +126,12 @@ def registered() -> tuple[ProgramPlugin, ...]:
     return tuple(_registry)
 
 
+def overriding(hook: str) -> tuple[ProgramPlugin, ...]:
+    """The registered plugins that implement `hook` themselves: hot loops skip the no-op defaults."""
+    default = getattr(ProgramPlugin, hook)
+    return tuple(p for p in _registry if getattr(type(p), hook, default) is not default)
+
+
 def registered_kinds() -> list[tuple[str, str]]:
     return [kind for plugin in _registry for kind in plugin.kinds]
 

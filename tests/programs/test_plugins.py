@@ -52,3 +52,9 @@ def test_register_once_and_unregister(plugin):
     plugins.unregister(plugin)
     plugins.unregister(plugin)  # not registered: nothing to do
     assert plugins.registered() == before
+
+
+def test_overriding_lists_only_plugins_that_implement_the_hook():
+    names = {type(p).__name__ for p in plugins.overriding("team_facts")}
+    assert "OutreachPlugin" in names and "MobileCrisisPlugin" not in names
+    assert {type(p).__name__ for p in plugins.overriding("call_closed")} == {"MobileCrisisPlugin"}
