@@ -140,6 +140,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "crisis.context_processors.roles",
                 "crisis.context_processors.session_idle",
+                "programs.context_processors.program_links",
             ],
         },
     },

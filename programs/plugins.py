@@ -99,6 +99,10 @@ class ProgramPlugin:
     def urls(self) -> list:
         return []
 
+    def nav_links(self, user) -> list[tuple[str, str]]:
+        """(label, url) pairs for the top bar, for the pages of its own this user may open."""
+        return []
+
     def report_columns(self) -> Sequence[ReportColumn]:
         return ()
 

@@ -18,6 +18,13 @@ class CommunityRespondersPlugin(ProgramPlugin):
 
         return urlpatterns
 
+    def nav_links(self, user) -> list[tuple[str, str]]:
+        from . import selectors
+
+        if not selectors.may_list_referrals(user):
+            return []
+        return [("Referrals", reverse("programs:community_responders:referrals"))]
+
     def person_timeline(self, person) -> list[TimelineItem]:
         now = timezone.now()
         url = reverse("programs:community_responders:referrals")

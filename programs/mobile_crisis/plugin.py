@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
+from crisis import permissions
+
 from programs.plugins import ProgramPlugin, StandardEnd, TimelineItem
 
 from . import services
@@ -21,6 +23,11 @@ class MobileCrisisPlugin(ProgramPlugin):
         from .urls import urlpatterns
 
         return urlpatterns
+
+    def nav_links(self, user) -> list[tuple[str, str]]:
+        if not permissions.may_list_follow_ups.test(user):
+            return []
+        return [("Follow-ups", reverse("programs:mobile_crisis:follow-ups"))]
 
     def standard_ends(self) -> list[StandardEnd]:
         # The follow-up standard (dispatch/standards.py) runs from on scene to the first completed follow-up.

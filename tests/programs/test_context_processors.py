@@ -1,0 +1,24 @@
+"""programs/context_processors.py: the top bar links to each program's pages the user may open."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("persona", "links"),
+    [
+        ("rita", ["Follow-ups", "Referrals"]),
+        ("sue", ["Follow-ups", "Referrals"]),
+        ("dana", ["Referrals"]),
+        ("oli", []),
+    ],
+)
+def test_program_links_by_role(client, request, team_a, persona, links):
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    home = client.get("/", follow=True)
+    got = [label for label, _url in home.context["program_links"]]
+    assert got == links
+    for label in links:
+        assert f">{label}</a>" in home.content.decode()
