@@ -6,7 +6,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crisis import permissions
-
 from programs.plugins import ProgramPlugin, StandardEnd, TimelineItem
 
 from . import services
