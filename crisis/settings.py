@@ -185,6 +185,8 @@ if TESTING:
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username before any password is checked.
     "axes.backends.AxesStandaloneBackend",
+    # Row-level rules (crisis/permissions.py) answer object permissions; the role table answers the rest.
+    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Login lockout (django-axes). CJIS 5.5.3: lock after at most 5 consecutive failed attempts, for at least
