@@ -43,6 +43,7 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("session/keepalive/", views.session_keepalive, name="session-keepalive"),
     path("people/<int:pk>/", views.person_detail, name="person"),
+    path("history/", include("crisis.history.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("responder/", include("dispatch.phone_urls")),
     path("api/", include((api_patterns, "api"))),

@@ -11,7 +11,8 @@ registered plugins and never names a program app or branches on its kind:
   follow-up), inside the closing transaction;
 - case management: its own models, services and admin in its own app, and
   `urls()` mounted under `/programs/<app label>/` by `programs/urls.py`;
-- reports: `report_columns()` (see reports/).
+- reports: `report_columns()` (see reports/);
+- live screens of its own: `websocket_urls()`, routed by crisis/asgi.py.
 
 Adding a program needs no edit outside its own app: tests/support/tenth_program
 is a program that exists only in the tests and proves it.
@@ -103,6 +104,10 @@ class ProgramPlugin:
     def standard_ends(self) -> Sequence[StandardEnd]:
         return ()
 
+    def websocket_urls(self) -> list:
+        """Websocket routes of the program's own live screens (paths start with "ws/programs/<app_label>/")."""
+        return []
+
 
 _registry: list[ProgramPlugin] = []
 
@@ -123,6 +128,11 @@ def registered() -> tuple[ProgramPlugin, ...]:
 
 def registered_kinds() -> list[tuple[str, str]]:
     return [kind for plugin in _registry for kind in plugin.kinds]
+
+
+def websocket_urlpatterns() -> list:
+    """Every registered program's websocket routes, for the ASGI router (crisis/asgi.py)."""
+    return [route for plugin in _registry for route in plugin.websocket_urls()]
 
 
 # ---------------------------------------------------------------------------
