@@ -23,30 +23,30 @@ _REQUEST = "le_consult.request_consult"
 _FOLLOW = require_any_perm(_REQUEST, _ANSWER, "le_consult.supervise_consult")
 
 
-class PersonRefSerializer(serializers.Serializer):
+class ConsultPersonRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class WhoSerializer(serializers.Serializer):
+class ConsultWhoSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class OfficerPlanSerializer(serializers.Serializer):
+class ConsultOfficerPlanSerializer(serializers.Serializer):
     triggers = serializers.CharField()
     what_helps = serializers.CharField()
     who_to_call = serializers.CharField()
 
 
-class MessageRowSerializer(serializers.Serializer):
+class ConsultMessageRowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     at = serializers.DateTimeField()
-    author = WhoSerializer()
+    author = ConsultWhoSerializer()
     text = serializers.CharField()
 
 
-class ActionsSerializer(serializers.Serializer):
+class ConsultActionsSerializer(serializers.Serializer):
     accept = serializers.BooleanField()
     message = serializers.BooleanField()
     close = serializers.BooleanField()
@@ -66,10 +66,10 @@ class ConsultRowSerializer(serializers.Serializer):
     address = serializers.CharField(allow_blank=True)
     latitude = serializers.FloatField(allow_null=True)
     longitude = serializers.FloatField(allow_null=True)
-    officer = WhoSerializer()
-    clinician = WhoSerializer()
-    backup = WhoSerializer()
-    assigned_to = WhoSerializer(allow_null=True)
+    officer = ConsultWhoSerializer()
+    clinician = ConsultWhoSerializer()
+    backup = ConsultWhoSerializer()
+    assigned_to = ConsultWhoSerializer(allow_null=True)
     requested_at = serializers.DateTimeField()
     escalate_at = serializers.DateTimeField(allow_null=True)
     escalated_at = serializers.DateTimeField(allow_null=True)
@@ -78,14 +78,14 @@ class ConsultRowSerializer(serializers.Serializer):
     outcome = serializers.CharField(allow_blank=True)
     outcome_label = serializers.CharField(allow_blank=True)
     outcome_note = serializers.CharField(allow_blank=True)
-    person = PersonRefSerializer(allow_null=True)
-    officer_plan = OfficerPlanSerializer(allow_null=True)
-    messages = MessageRowSerializer(many=True)
-    actions = ActionsSerializer()
+    person = ConsultPersonRefSerializer(allow_null=True)
+    officer_plan = ConsultOfficerPlanSerializer(allow_null=True)
+    messages = ConsultMessageRowSerializer(many=True)
+    actions = ConsultActionsSerializer()
     version = serializers.IntegerField()
 
 
-class AlertRowSerializer(serializers.Serializer):
+class ConsultAlertRowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     at = serializers.DateTimeField()
     by = serializers.CharField()
@@ -95,13 +95,13 @@ class AlertRowSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
-class MeSerializer(serializers.Serializer):
+class ConsultMeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     supervisor = serializers.BooleanField()
 
 
-class SnapshotSettingsSerializer(serializers.Serializer):
+class ConsultSnapshotSettingsSerializer(serializers.Serializer):
     escalate_seconds = serializers.IntegerField()
 
 
@@ -109,10 +109,10 @@ class ConsultSnapshotSerializer(serializers.Serializer):
     epoch = serializers.CharField()
     seq = serializers.DictField(child=serializers.IntegerField())
     now = serializers.DateTimeField()
-    me = MeSerializer()
+    me = ConsultMeSerializer()
     consults = ConsultRowSerializer(many=True)
-    alerts = AlertRowSerializer(many=True)
-    settings = SnapshotSettingsSerializer()
+    alerts = ConsultAlertRowSerializer(many=True)
+    settings = ConsultSnapshotSettingsSerializer()
 
 
 class ConsultRequestInput(serializers.Serializer):

@@ -11,6 +11,7 @@ from dispatch import services
 from dispatch.models import Assignment, Call
 from responders.models import Team
 from tests.conftest import CALL_DEFAULTS
+from tests.support.consults import consult_program, kit, on_call, request_consult  # noqa: F401 (fixtures)
 
 ROLES = ("dispatcher", "supervisor", "clinician", "responder", "officer", "administrator")
 
@@ -24,10 +25,11 @@ class World:
     calls: dict[str, Call]
     offer: Assignment
     ids: dict[str, int] = field(default_factory=dict)
+    consult: object = None  # an officer's consult (programs/le_consult), waiting for the on-call clinician
 
 
 @pytest.fixture
-def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call) -> World:
+def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, request) -> World:
     received = new_call(nature="Received, untouched")
     triaged = new_call(nature="Triaged", person=person)
     services.call_triage(call=triaged, screen={}, by=dana)
@@ -54,7 +56,15 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call) 
         "officer": oli,
         "administrator": ada,
     }
-    return World(users=users, team_a=team_a, team_b=team_b, person=person, calls=calls, offer=offer)
+    return World(
+        users=users,
+        team_a=team_a,
+        team_b=team_b,
+        person=person,
+        calls=calls,
+        offer=offer,
+        consult=request.getfixturevalue("request_consult")(),
+    )
 
 
 __all__ = ["CALL_DEFAULTS", "ROLES", "World"]

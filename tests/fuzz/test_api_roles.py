@@ -20,6 +20,7 @@ def _operations(world) -> list[tuple[str, str]]:
         "/api/teams/{id}/": world.team_a.pk,
         "/api/people/{id}/": world.person.pk,
         "/api/alerts/{id}/": alert.pk,
+        "/programs/le_consult/api/consults/{id}/": world.consult.pk,
     }
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = []
