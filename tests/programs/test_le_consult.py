@@ -236,3 +236,15 @@ def test_two_clinicians_accepting_at_once_one_wins(oli, cam, sue, on_call):
         t.join(timeout=20)
     assert sorted(results) == ["conflict", "ok"]
     assert AuditEntry.objects.filter(action="le_consult.consult.accepted").count() == 1
+
+
+def test_the_demo_has_someone_on_call_and_seeding_twice_adds_no_second_shift():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+    shift = services.on_call_now()
+    assert shift is not None and shift.clinician.username == "clinician"
+    assert OnCallShift.objects.count() == 1
