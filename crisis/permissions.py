@@ -112,6 +112,67 @@ rules.add_perm("mobile_crisis.work_follow_up", may_work_follow_up)
 rules.add_perm("community_responders.work_referral", may_work_referral)
 
 
+# --- Officer consults (programs/le_consult) --------------------------------------
+# A consult is anything with officer_id, clinician_id (the designated on-call clinician), backup_id,
+# assigned_to_id (who accepted it) and escalated_at (set once the backup and supervisors were called in).
+is_consult_supervisor = _perm("le_consult.supervise_consult")
+may_request_consult = is_active_user & _perm("le_consult.request_consult")
+
+
+@rules.predicate
+def is_consult_officer(user, consult) -> bool:
+    return consult is not None and consult.officer_id == user.pk
+
+
+@rules.predicate
+def is_called_to_consult(user, consult) -> bool:
+    """The designated clinician, whoever accepted it, or (once escalated) the backup."""
+    if consult is None:
+        return False
+    if user.pk in (consult.clinician_id, consult.assigned_to_id):
+        return True
+    return consult.escalated_at is not None and user.pk == consult.backup_id
+
+
+@rules.predicate
+def is_consult_handler(user, consult) -> bool:
+    return consult is not None and consult.assigned_to_id is not None and consult.assigned_to_id == user.pk
+
+
+_answers_consults = _perm("le_consult.answer_consult")
+may_follow_consult = is_active_user & (
+    (may_request_consult & is_consult_officer) | (_answers_consults & is_called_to_consult) | is_consult_supervisor
+)
+may_accept_consult = is_active_user & _answers_consults & (is_called_to_consult | is_consult_supervisor)
+may_message_consult = is_active_user & (
+    (may_request_consult & is_consult_officer) | (_answers_consults & is_consult_handler) | is_consult_supervisor
+)
+may_close_consult = is_active_user & ((_answers_consults & is_consult_handler) | is_consult_supervisor)
+may_cancel_consult = is_active_user & may_request_consult & is_consult_officer
+
+rules.add_perm("le_consult.follow_consult", may_follow_consult)
+rules.add_perm("le_consult.accept_consult", may_accept_consult)
+rules.add_perm("le_consult.message_consult", may_message_consult)
+rules.add_perm("le_consult.close_consult", may_close_consult)
+
+# --- Consent-scoped history (crisis/history) ----------------------------------------
+# Searching and reading a person's history needs the role and a stated purpose (the service refuses an empty
+# one); clinical history beyond the response plan needs the person's consent or break-the-glass; Part 2
+# records need the person's Part 2 consent, always. Officers hold none of these: they see only the plan's
+# officer view, through a consult (`may_see_officer_plan`).
+may_search_history = is_active_user & _perm("history.search_history")
+may_break_glass = may_search_history & _perm("history.break_glass")
+may_edit_response_plan = is_active_user & _perm("history.edit_response_plan")
+
+
+@rules.predicate
+def plan_allows_officer_view(user, plan) -> bool:
+    return plan is not None and plan.officer_view
+
+
+may_see_officer_plan = is_active_user & may_request_consult & plan_allows_officer_view
+
+
 def require(predicate: rules.Predicate, user, obj: Any, message: str) -> None:
     """Refuse with PermissionDenied (403) unless `predicate(user, obj)`. `user=None` is the system itself."""
     if user is None:
@@ -138,3 +199,15 @@ def stream_groups_for(user) -> list[str] | None:
             return None
         return [realtime.team_group(team_id), realtime.user_group(user.pk)]
     return None
+
+
+def consult_stream_groups_for(user) -> list[str] | None:
+    """The groups of the consult socket: one's own inbox, and supervisors' oversight; None: may not listen."""
+    if not is_active_user.test(user):
+        return None
+    groups = []
+    if may_request_consult.test(user) or _answers_consults.test(user):
+        groups.append(realtime.inbox_group(user.pk))
+    if is_consult_supervisor.test(user):
+        groups.append(realtime.OVERSIGHT_GROUP)
+    return [*groups, realtime.user_group(user.pk)] if groups else None

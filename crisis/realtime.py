@@ -38,6 +38,15 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+# Supervisors' oversight stream: break-the-glass lookups and escalated officer consults, at once.
+OVERSIGHT_GROUP = "oversight"
+
+
+def inbox_group(user_id: int) -> str:
+    """One person's own work stream (an officer's consults, a clinician's consult requests)."""
+    return f"inbox.{user_id}"
+
+
 # --- sequence numbers ------------------------------------------------------
 # One counter per group: a dashboard subscribed to dispatch.central must not
 # mistake another region's events for a gap in its own stream. A client

@@ -47,17 +47,32 @@ _STAFFING = [
     "homeless_outreach.view_outreachcontact",
     "community_responders.view_referral",
     "community_responders.view_partner",
+    # The officer-consult on-call rota (who is the designated clinician, who the backup, when).
+    "le_consult.view_oncallshift",
+    "le_consult.add_oncallshift",
+    "le_consult.change_oncallshift",
+    "le_consult.delete_oncallshift",
 ]
+
+# Consent-scoped history (crisis/history): search with a stated purpose, break the glass with a reason.
+_HISTORY_LOOKUP = ["history.search_history", "history.break_glass"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     DISPATCHER: _CALL_DESK,
     # Clinicians embedded in the 911 centre take and resolve calls by phone and
     # may read a person's mental-health history; they do not assign teams.
-    CLINICIAN: [p for p in _CALL_DESK if p != "dispatch.assign_call"] + ["crisis.view_person_record"],
-    SUPERVISOR: _CALL_DESK + ["crisis.view_person_record", "crisis.view_reports", "responders.manage_team"] + _STAFFING,
+    # They answer officers' consults and write the response plans officers may see.
+    CLINICIAN: [p for p in _CALL_DESK if p != "dispatch.assign_call"]
+    + ["crisis.view_person_record", "le_consult.answer_consult", "history.edit_response_plan"]
+    + _HISTORY_LOOKUP,
+    SUPERVISOR: _CALL_DESK
+    + ["crisis.view_person_record", "crisis.view_reports", "responders.manage_team"]
+    + ["le_consult.answer_consult", "le_consult.supervise_consult"]
+    + _HISTORY_LOOKUP
+    + _STAFFING,
     RESPONDER: ["responders.respond_to_offer", "responders.update_own_team"],
-    # Officers request a crisis team and follow their own requests; nothing else.
-    OFFICER: ["dispatch.request_response"],
+    # Officers request a crisis team or a clinician's consult and follow their own requests; nothing else.
+    OFFICER: ["dispatch.request_response", "le_consult.request_consult"],
     ADMINISTRATOR: _CALL_DESK
     + [
         "crisis.view_person_record",

@@ -96,11 +96,13 @@ INSTALLED_APPS = [
     "csp",
     "drf_spectacular_sidecar",
     "crisis",
+    "crisis.history",
     "programs",
     "programs.mobile_crisis",
     "programs.community_responders",
     "programs.fact",
     "programs.homeless_outreach",
+    "programs.le_consult",
     "responders",
     "dispatch",
     "reports",
@@ -330,6 +332,11 @@ FOLLOW_UP_DUE_HOURS = envint("FOLLOW_UP_DUE_HOURS", 48)
 if not 24 <= FOLLOW_UP_DUE_HOURS <= 72:
     raise ImproperlyConfigured(f"FOLLOW_UP_DUE_HOURS must be between 24 and 72, got {FOLLOW_UP_DUE_HOURS}")
 
+# An officer's consult unanswered this long goes to the backup clinician and the supervisors.
+CONSULT_ESCALATE_SECONDS = envint("CONSULT_ESCALATE_SECONDS", 120)
+if CONSULT_ESCALATE_SECONDS < 1:
+    raise ImproperlyConfigured(f"CONSULT_ESCALATE_SECONDS must be at least 1, got {CONSULT_ESCALATE_SECONDS}")
+
 # Extra program apps to install (comma-separated dotted paths): a new program plugs in with no code edit.
 # The tests install tests.support.tenth_program this way.
 EXTRA_PROGRAM_APPS = [a.strip() for a in os.environ.get("CRISIS_EXTRA_PROGRAM_APPS", "").split(",") if a.strip()]
@@ -357,6 +364,11 @@ if WORKER_HEARTBEAT_STALE_SECONDS <= WORKER_HEARTBEAT_INTERVAL_SECONDS:
 
 CELERY_BEAT_SCHEDULE = {
     "dispatch-sweep": {"task": "dispatch.tasks.sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
+    # Officer consults: the safety net behind each consult's own escalation countdown.
+    "consult-escalate-due": {
+        "task": "programs.le_consult.tasks.escalate_due",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
     "routing-heartbeat": {
         "task": "dispatch.tasks.heartbeat",
         "schedule": float(WORKER_HEARTBEAT_INTERVAL_SECONDS),

@@ -46,6 +46,7 @@ urlpatterns = [
     path("session/keepalive/", views.session_keepalive, name="session-keepalive"),
     # The person's story joins calls and every program's records, so the page lives in live operations.
     path("people/<int:pk>/", dispatch_people.person_detail, name="person"),
+    path("history/", include("crisis.history.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("responder/", include("dispatch.phone_urls")),
     path("api/", include((api_patterns, "api"))),

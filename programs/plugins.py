@@ -14,6 +14,7 @@ registered plugins and never names a program app or branches on its kind:
 - reports: `report_columns()` (see reports/);
 - the person's story: `person_timeline(person)`, the program's records about a person (follow-ups,
   referrals, enrolments, contacts) for the person page, which adds the calls and sorts newest first.
+- live screens of its own: `websocket_urls()`, routed by crisis/asgi.py.
 
 Adding a program needs no edit outside its own app: tests/support/tenth_program
 is a program that exists only in the tests and proves it.
@@ -112,6 +113,10 @@ class ProgramPlugin:
     def person_timeline(self, person) -> Sequence[TimelineItem]:
         return ()
 
+    def websocket_urls(self) -> list:
+        """Websocket routes of the program's own live screens (paths start with "ws/programs/<app_label>/")."""
+        return []
+
 
 _registry: list[ProgramPlugin] = []
 
@@ -138,6 +143,11 @@ def overriding(hook: str) -> tuple[ProgramPlugin, ...]:
 
 def registered_kinds() -> list[tuple[str, str]]:
     return [kind for plugin in _registry for kind in plugin.kinds]
+
+
+def websocket_urlpatterns() -> list:
+    """Every registered program's websocket routes, for the ASGI router (crisis/asgi.py)."""
+    return [route for plugin in _registry for route in plugin.websocket_urls()]
 
 
 # ---------------------------------------------------------------------------

@@ -121,7 +121,7 @@
     // navigator.onLine is only a hint (and may lag the "online" event): always try, back off on failure.
     const proto = location.protocol === "https:" ? "wss://" : "ws://";
     let ws;
-    try { ws = new WebSocket(proto + location.host + "/ws/board/"); } catch (e) { this.scheduleReconnect(); return; }
+    try { ws = new WebSocket(proto + location.host + (this.opts.socketPath || "/ws/board/")); } catch (e) { this.scheduleReconnect(); return; }
     this.ws = ws;
     ws.onmessage = function (e) {
       self.lastMessageAt = Date.now();

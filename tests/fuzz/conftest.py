@@ -14,6 +14,7 @@ from programs.community_responders.services import referral_create
 from programs.mobile_crisis.models import FollowUp
 from responders.models import Team
 from tests.conftest import CALL_DEFAULTS
+from tests.support.consults import consult_program, kit, on_call, request_consult  # noqa: F401 (fixtures)
 
 ROLES = ("dispatcher", "supervisor", "clinician", "responder", "officer", "administrator")
 
@@ -29,10 +30,11 @@ class World:
     follow_up: FollowUp | None = None
     referral: Referral | None = None
     ids: dict[str, int] = field(default_factory=dict)
+    consult: object = None  # an officer's consult (programs/le_consult), waiting for the on-call clinician
 
 
 @pytest.fixture
-def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call) -> World:
+def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, request) -> World:
     # A field response team A went out to and closed: its follow-up is open (mobile crisis).
     visited = new_call(nature="Visited and closed", person=person)
     services.call_triage(call=visited, screen={}, by=dana)
@@ -79,6 +81,7 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call) 
         offer=offer,
         follow_up=follow_up,
         referral=referral,
+        consult=request.getfixturevalue("request_consult")(),
     )
 
 

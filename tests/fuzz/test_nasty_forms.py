@@ -73,6 +73,12 @@ def _forms(world):
         ("dispatcher", f"/dispatch/calls/{c['triaged'].pk}/assign/", {"team": world.team_a.pk, "reason": "closest"}),
         ("dispatcher", f"/dispatch/calls/{c['offered'].pk}/confirm/", {"anything": "x"}),
         ("supervisor", f"/dispatch/calls/{c['triaged'].pk}/assign/", {"team": world.team_a.pk, "reason": "closest"}),
+        ("clinician", f"/history/people/{person}/", {"purpose": "Consult #1", "reason": "On the bridge, no consent"}),
+        (
+            "clinician",
+            f"/history/people/{person}/plan/",
+            {"purpose": "Consult #1", "triggers": "t", "what_helps": "w", "who_to_call": "c", "officer_view": "on"},
+        ),
     ]
 
 
@@ -124,6 +130,9 @@ FORM_PERMS = {
     "/resolve/": "dispatch.close_call",
     "/assign/": "dispatch.assign_call",
     "/confirm/": "dispatch.assign_call",
+    "/plan/": "history.edit_response_plan",
+    # Last, as the catch-all: /history/people/<id>/ (a view with a break-the-glass reason).
+    "/": "history.search_history",
 }
 
 

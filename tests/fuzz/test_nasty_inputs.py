@@ -299,6 +299,9 @@ QUERY_VALUES = ["\x00", "99999999999999999999", str(2**63), "-1", "abc", "NaN", 
         ("supervisor", "/reports/intervals/summary.csv", ["start", "end", "team"]),
         ("dispatcher", "/api/board/", ["since"]),
         ("responder", "/api/my-team/", ["since"]),
+        ("clinician", "/history/", ["name", "date_of_birth", "purpose"]),
+        ("clinician", "/history/people/{person}/", ["purpose"]),
+        ("officer", "/programs/le_consult/api/snapshot/", ["since"]),
     ],
 )
 def test_nasty_query_parameters_are_never_a_500(client, world, role, path, params, value):

@@ -1,6 +1,7 @@
 """Idempotent demo data: programs, teams with members and positions, a user of every role, a few calls."""
 
 import os
+from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -12,6 +13,7 @@ from crisis.roles import ROLE_ORDER, sync_groups
 from dispatch import services
 from dispatch.models import Call
 from programs.fact.models import Enrollment
+from programs.le_consult.models import KIND, OnCallShift
 from programs.models import Program
 from responders.models import Team, TeamMember, TeamStatus
 
@@ -192,6 +194,7 @@ class Command(BaseCommand):
 
         if not Person.objects.exists():
             self._people_and_calls(now)
+        self._consult_rota(now)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         for role in ROLE_ORDER:
@@ -276,3 +279,18 @@ class Command(BaseCommand):
             if screen:
                 services.call_triage(call=call, screen=screen, by=dispatcher)
         self.stdout.write(f"  {Call.objects.count()} demo calls")
+
+    def _consult_rota(self, now):
+        """Officer consults need someone on call: the demo clinician for a week, the supervisor as backup."""
+        program, _ = Program.objects.get_or_create(
+            name="Officer Consults",
+            defaults=dict(kind=KIND, tiers=[], center_latitude=CENTER[0], center_longitude=CENTER[1]),
+        )
+        if not OnCallShift.objects.filter(program=program, ends_at__gt=now).exists():
+            OnCallShift.objects.create(
+                program=program,
+                clinician=User.objects.get(username="clinician"),
+                backup=User.objects.get(username="supervisor"),
+                starts_at=now - timedelta(hours=1),
+                ends_at=now + timedelta(days=7),
+            )

@@ -1,0 +1,24 @@
+"""The law-enforcement remote consult program's plug-in: its pages, API and socket; no routing rules."""
+
+from __future__ import annotations
+
+from programs.plugins import ProgramPlugin
+
+from .models import KIND
+
+
+class LeConsultPlugin(ProgramPlugin):
+    app_label = "le_consult"
+    kinds = ((KIND, "Law-enforcement remote consult"),)
+
+    def urls(self) -> list:
+        from .urls import urlpatterns
+
+        return urlpatterns
+
+    def websocket_urls(self) -> list:
+        from django.urls import path
+
+        from .consumers import ConsultConsumer
+
+        return [path("ws/programs/le_consult/", ConsultConsumer.as_asgi())]

@@ -1,0 +1,244 @@
+"""Every write of an officer consult: one function per state change, audited, published after commit.
+
+An officer asks (`consult_request`); the on-call rota picks the designated clinician and the backup; an
+unanswered consult escalates after CONSULT_ESCALATE_SECONDS to the backup and the supervisors
+(`consults_escalate_due`, run by a countdown task and by the periodic sweep of this app); the clinician
+accepts, both write in the thread, the clinician closes it with what it changed. The lifecycle is the
+TRANSITIONS table in models.py; every transition is an audit row (`le_consult.consult.<verb>`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from crisis import audit, permissions, realtime
+from crisis.errors import Conflict, InvalidInput, InvalidTransition
+from crisis.models import Person, User
+
+from . import jobs
+from .models import TRANSITIONS, Consult, ConsultMessage, ConsultStatus, Need, OnCallShift, Outcome
+from .rows import consult_groups, consult_row
+
+DESCRIPTION_MAX = 500
+ADDRESS_MAX = 200
+MESSAGE_MAX = 2000
+NOTE_MAX = 4000
+MAY_NOT_MESSAGE = "Only the officer and the clinician handling it can write here."
+MAY_NOT_CLOSE = "Only the clinician handling the consult can do this."
+
+
+def _text(value, *, name: str, high: int, required: bool = False, what: str = "text") -> str:
+    text = (value or "").strip()
+    if "\x00" in text:
+        raise InvalidInput(f"The {what} contains a character that is not allowed.", field=name)
+    if required and not text:
+        raise InvalidInput(f"Write the {what}.", field=name)
+    if len(text) > high:
+        raise InvalidInput(f"The {what} is too long (at most {high} characters).", field=name)
+    return text
+
+
+def on_call_now(*, now=None) -> OnCallShift | None:
+    """The rota's shift covering `now` (the one that began last, if shifts overlap)."""
+    now = now or timezone.now()
+    return (
+        OnCallShift.objects.filter(starts_at__lte=now, ends_at__gt=now, program__active=True)
+        .select_related("clinician", "backup", "program")
+        .order_by("-starts_at", "-pk")
+        .first()
+    )
+
+
+def _lock(consult_id: int) -> Consult:
+    return Consult.objects.select_for_update().get(pk=consult_id)
+
+
+def _move(consult: Consult, to: str) -> None:
+    if to not in TRANSITIONS[consult.status]:
+        label = ConsultStatus(consult.status).label.lower()
+        raise InvalidTransition(f"This consult is {label}: it cannot be {ConsultStatus(to).label.lower()} now.")
+    consult.status = to
+    consult.version += 1
+
+
+def _publish(consult: Consult) -> None:
+    realtime.publish("consult.updated", consult_row(consult), groups=consult_groups(consult))
+
+
+def consult_request(
+    *,
+    by: User,
+    need: str,
+    description: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+    accuracy_m: float | None = None,
+    address: str = "",
+    now=None,
+) -> Consult:
+    """An officer asks for the designated on-call clinician: where (position or address), what, what they need."""
+    permissions.require(permissions.may_request_consult, by, None, "Only an officer can request a consult.")
+    if need not in Need.values:
+        raise InvalidInput("Choose what you need: advice now, a team or a video consult.", field="need")
+    description = _text(description, name="description", high=DESCRIPTION_MAX, what="description")
+    address = _text(address, name="address", high=ADDRESS_MAX, what="address")
+    if (latitude is None) != (longitude is None):
+        raise InvalidInput("Give both latitude and longitude, or neither.", field="longitude")
+    if latitude is None and not address:
+        raise InvalidInput("Your position is unknown: type the address.", field="address")
+    now = now or timezone.now()
+    with transaction.atomic():
+        shift = on_call_now(now=now)
+        if shift is None:
+            raise Conflict("No clinician is on call now: call the crisis hub, or request a team.")
+        consult = Consult.objects.create(
+            officer=by,
+            program=shift.program,
+            shift=shift,
+            clinician=shift.clinician,
+            backup=shift.backup,
+            need=need,
+            description=description,
+            address=address,
+            latitude=latitude,
+            longitude=longitude,
+            location_accuracy_m=accuracy_m,
+            requested_at=now,
+            escalate_at=now + timedelta(seconds=settings.CONSULT_ESCALATE_SECONDS),
+        )
+        audit.record(
+            actor=by,
+            action="le_consult.consult.requested",
+            obj=consult,
+            need=need,
+            clinician=consult.clinician_id,
+            backup=consult.backup_id,
+        )
+        _publish(consult)
+        jobs.enqueue_escalation(consult_id=consult.pk, seconds=settings.CONSULT_ESCALATE_SECONDS)
+    return consult
+
+
+def consult_escalate(*, consult_id: int, now=None) -> bool:
+    """Unanswered past its deadline: the backup and the supervisors are called in. Safe to run twice."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        consult = _lock(consult_id)
+        if consult.status != ConsultStatus.REQUESTED or consult.escalate_at > now:
+            return False  # answered, cancelled, already escalated, or not due yet
+        _move(consult, ConsultStatus.ESCALATED)
+        consult.escalated_at = now
+        consult.save(update_fields=["status", "escalated_at", "version"])
+        audit.record(
+            actor=None,
+            action="le_consult.consult.escalated",
+            obj=consult,
+            backup=consult.backup_id,
+            waited_seconds=round(consult.waiting_seconds(now)),
+        )
+        _publish(consult)
+    return True
+
+
+def consults_escalate_due(*, now=None) -> int:
+    """The safety net: whatever countdown was lost, a due consult escalates within one sweep."""
+    now = now or timezone.now()
+    due = Consult.objects.filter(status=ConsultStatus.REQUESTED, escalate_at__lte=now).values_list("pk", flat=True)
+    return sum(consult_escalate(consult_id=pk, now=now) for pk in list(due))
+
+
+def consult_accept(*, consult: Consult, by: User) -> Consult:
+    """The designated clinician (the backup or a supervisor once escalated) takes the consult. First one wins."""
+    with transaction.atomic():
+        consult = _lock(consult.pk)
+        permissions.require(
+            permissions.may_accept_consult, by, consult, "This consult is for the designated on-call clinician."
+        )
+        if consult.status == ConsultStatus.ACCEPTED:
+            raise Conflict(f"{consult.assigned_to.get_full_name() or consult.assigned_to} already took this consult.")
+        _move(consult, ConsultStatus.ACCEPTED)
+        consult.assigned_to = by
+        consult.accepted_at = timezone.now()
+        consult.save(update_fields=["status", "assigned_to", "accepted_at", "version"])
+        audit.record(
+            actor=by,
+            action="le_consult.consult.accepted",
+            obj=consult,
+            waited_seconds=round(consult.waiting_seconds(consult.accepted_at)),
+        )
+        _publish(consult)
+    return consult
+
+
+def consult_message(*, consult: Consult, by: User, text: str) -> ConsultMessage:
+    """A message in the consult's thread, from the officer or the clinician handling it."""
+    with transaction.atomic():
+        consult = _lock(consult.pk)
+        permissions.require(permissions.may_message_consult, by, consult, MAY_NOT_MESSAGE)
+        text = _text(text, name="text", high=MESSAGE_MAX, required=True, what="message")
+        if not consult.is_open:
+            raise InvalidTransition("This consult is over: the thread is closed.")
+        message = ConsultMessage.objects.create(consult=consult, author=by, text=text)
+        consult.version += 1
+        consult.save(update_fields=["version"])
+        audit.record(actor=by, action="le_consult.consult.message", obj=consult, message=message.pk)
+        _publish(consult)
+    return message
+
+
+def consult_link_person(*, consult: Consult, person: Person, by: User) -> Consult:
+    """The clinician says who the consult is about; the officer then sees the plan's officer view if it allows."""
+    with transaction.atomic():
+        consult = _lock(consult.pk)
+        permissions.require(permissions.may_close_consult, by, consult, MAY_NOT_CLOSE)
+        if not consult.is_open:
+            raise InvalidTransition("This consult is over.")
+        consult.person = person
+        consult.version += 1
+        consult.save(update_fields=["person", "version"])
+        plan = getattr(person, "response_plan", None)
+        audit.record(
+            actor=by,
+            action="le_consult.consult.person_linked",
+            obj=consult,
+            person=person.pk,
+            # A disclosure to the officer: the accounting of disclosures reads this.
+            officer_view_shared=bool(plan and plan.officer_view),
+        )
+        _publish(consult)
+    return consult
+
+
+def consult_close(*, consult: Consult, by: User, outcome: str, note: str = "") -> Consult:
+    """The clinician records what the consult changed; that ends it."""
+    with transaction.atomic():
+        consult = _lock(consult.pk)
+        permissions.require(permissions.may_close_consult, by, consult, MAY_NOT_CLOSE)
+        if outcome not in Outcome.values:
+            raise InvalidInput("Choose what the consult changed.", field="outcome")
+        note = _text(note, name="note", high=NOTE_MAX, what="note")
+        _move(consult, ConsultStatus.CLOSED)
+        consult.closed_at = timezone.now()
+        consult.outcome = outcome
+        consult.outcome_note = note
+        consult.save(update_fields=["status", "closed_at", "outcome", "outcome_note", "version"])
+        audit.record(actor=by, action="le_consult.consult.closed", obj=consult, outcome=outcome)
+        _publish(consult)
+    return consult
+
+
+def consult_cancel(*, consult: Consult, by: User) -> Consult:
+    """The officer no longer needs it (before a clinician took it)."""
+    with transaction.atomic():
+        consult = _lock(consult.pk)
+        permissions.require(permissions.may_cancel_consult, by, consult, "Only the officer who asked can cancel it.")
+        _move(consult, ConsultStatus.CANCELLED)
+        consult.closed_at = timezone.now()
+        consult.save(update_fields=["status", "closed_at", "version"])
+        audit.record(actor=by, action="le_consult.consult.cancelled", obj=consult)
+        _publish(consult)
+    return consult
