@@ -56,7 +56,7 @@ def user_access_revoke(*, user, reason: str, tokens: bool = False, **detail) -> 
         finally:
             _revoking.reset(marker)
     audit.record(
-        actor=None,
+        actor=audit.current_actor(),  # who made the change, when it came through a request
         action="crisis.access.revoked",
         obj=user,
         reason=reason,

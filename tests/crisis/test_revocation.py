@@ -144,3 +144,26 @@ def test_a_transparent_rehash_at_sign_in_or_an_unrelated_save_revokes_nothing(da
     dana.check_password("not it")
     Group.objects.get(name="dispatcher").user_set.add(dana)
     assert not AuditEntry.objects.filter(action="crisis.access.revoked").exists()
+
+
+@pytest.mark.django_db
+def test_a_revocation_through_the_admin_names_who_made_it(client, dana):
+    from crisis.models import User
+
+    admin_user = User.objects.create_superuser(username="root", password="a long admin passphrase 9")
+    client.force_login(admin_user)
+    form = {
+        "username": "dana",
+        "first_name": "Dana",
+        "last_name": "",
+        "email": "",
+        "groups": [str(g.pk) for g in dana.groups.all()],
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "initial-date_joined_0": "2026-01-01",
+        "initial-date_joined_1": "00:00:00",
+    }  # is_active left out: unticked
+    response = client.post(f"/admin/crisis/user/{dana.pk}/change/", form)
+    assert response.status_code == 302, response.content[:2000]
+    entry = AuditEntry.objects.get(action="crisis.access.revoked")
+    assert (entry.actor_id, entry.object_id, entry.detail["reason"]) == (admin_user.pk, str(dana.pk), "deactivated")
