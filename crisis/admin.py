@@ -27,7 +27,7 @@ class AuditedReadAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(AuditedReadAdmin):
-    read_action = "crisis.person.viewed"
+    read_action = "people.person.viewed"  # the same fact as the person page (crisis/people.py)
 
 
 @admin.register(AuditEntry)

@@ -30,7 +30,11 @@ def _reads(dana, rita, admin_user, call, other_call, person, team_a):
         (dana, f"/api/calls/{call.pk}/", ("dispatch.call.viewed", str(call.pk), {"via": "api"})),
         (dana, "/api/board/", ("dispatch.board.viewed", "", {"calls": sorted([call.pk, other_call.pk])})),
         (rita, "/api/my-team/", ("dispatch.my_team.viewed", "", {"team": team_a.pk, "calls": [call.pk]})),
-        (admin_user, f"/admin/crisis/person/{person.pk}/change/", ("crisis.person.viewed", str(person.pk), {})),
+        (
+            admin_user,
+            f"/admin/crisis/person/{person.pk}/change/",
+            ("people.person.viewed", str(person.pk), {"via": "admin"}),
+        ),
         (
             admin_user,
             f"/admin/dispatch/call/{call.pk}/change/",
