@@ -1,10 +1,33 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from . import audit
 from .models import AuditEntry, Person, User
 
 admin.site.register(User, UserAdmin)
-admin.site.register(Person)
+
+
+class AuditedReadAdmin(admin.ModelAdmin):
+    """A change page that shows health information writes one audit row per GET (HIPAA 164.312(b))."""
+
+    read_action = ""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        request._crisis_admin_obj = obj
+        return obj
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = getattr(request, "_crisis_admin_obj", None)
+        if request.method == "GET" and response.status_code == 200 and obj is not None:
+            audit.record(actor=request.user, action=self.read_action, obj=obj, via="admin")
+        return response
+
+
+@admin.register(Person)
+class PersonAdmin(AuditedReadAdmin):
+    read_action = "people.person.viewed"  # the same fact as the person page (crisis/people.py)
 
 
 @admin.register(AuditEntry)

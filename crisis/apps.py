@@ -10,13 +10,14 @@ class CrisisConfig(AppConfig):
     def ready(self):
         from axes.signals import user_locked_out
 
-        from . import login_audit, roles, sessions
+        from . import login_audit, revocation, roles, sessions
 
         post_migrate.connect(roles.sync_groups_after_migrate, dispatch_uid="crisis.sync_groups")
         user_logged_out.connect(_close_sockets_on_logout, dispatch_uid="crisis.close_sockets")
         user_login_failed.connect(login_audit.on_login_failed, dispatch_uid="crisis.audit_login_failed")
         user_locked_out.connect(login_audit.on_locked_out, dispatch_uid="crisis.audit_locked_out")
         user_logged_in.connect(sessions.mark_active_on_login, dispatch_uid="crisis.session_active_on_login")
+        revocation.connect()
 
 
 def _close_sockets_on_logout(sender, request, user, **kwargs):

@@ -17,6 +17,15 @@ from .models import AuditEntry, User
 # The address of the request being served, set by AuditContextMiddleware so
 # that services need not thread it through every call. Empty for tasks.
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_ip", default=None)
+# The request being served, for code that learns of a change without being told who made it (signal receivers:
+# crisis.revocation). DRF sets the token's user on the underlying request, so both kinds of sign-in are seen.
+current_request: contextvars.ContextVar[Any] = contextvars.ContextVar("audit_request", default=None)
+
+
+def current_actor() -> User | None:
+    """The signed-in user of the request being served, or None (a task, a shell, a signed-out request)."""
+    user = getattr(current_request.get(), "user", None)
+    return user if getattr(user, "is_authenticated", False) else None
 
 
 def record(

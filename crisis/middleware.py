@@ -50,12 +50,14 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from .audit import current_ip
+        from .audit import current_ip, current_request
 
         token = current_ip.set(client_ip(request))
+        request_token = current_request.set(request)
         try:
             return self.get_response(request)
         finally:
+            current_request.reset(request_token)
             current_ip.reset(token)
 
 

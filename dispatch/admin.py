@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from crisis.admin import AuditedReadAdmin
+
 from .models import Call, CallEvent
 
 
@@ -17,12 +19,13 @@ class CallEventInline(admin.TabularInline):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(AuditedReadAdmin):
     """Read-only: every change to a call goes through dispatch.services (the board and the API)."""
 
     list_display = ["id", "received_at", "status", "priority", "tier", "call_type", "team"]
     list_filter = ["status", "tier", "call_type"]
     inlines = [CallEventInline]
+    read_action = "dispatch.call.viewed"
 
     def has_add_permission(self, request):
         return False

@@ -89,8 +89,11 @@ class CallDetail(APIView):
 
     @extend_schema(responses=serializers.CallDetailSerializer)
     def get(self, request, pk: int):
-        get_object_or_404(Call, pk=pk)
-        return Response(_detail(pk))
+        call = get_object_or_404(Call, pk=pk)
+        body = _detail(pk)
+        # The narrative, the suicide/violence screen and the caller are health information (HIPAA 164.312(b)).
+        audit.record(actor=request.user, action="dispatch.call.viewed", obj=call, via="api")
+        return Response(body)
 
 
 class CallTriage(APIView):

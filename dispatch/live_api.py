@@ -6,7 +6,7 @@ from rest_framework import serializers as drf
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from crisis import permissions
+from crisis import audit, permissions
 from crisis.api import require_perms
 from responders.models import SosAlert, Team
 
@@ -22,7 +22,10 @@ class BoardSnapshot(APIView):
 
     @extend_schema(responses=live_serializers.BoardSnapshotSerializer)
     def get(self, request):
-        return Response(live.board_snapshot(request.user))
+        body = live.board_snapshot(request.user)
+        # One row per snapshot, naming every call shown: the board is polled, one row per call would not scale.
+        audit.record(actor=request.user, action="dispatch.board.viewed", calls=[c["id"] for c in body["calls"]])
+        return Response(body)
 
 
 class MyTeamSnapshot(APIView):
@@ -32,7 +35,14 @@ class MyTeamSnapshot(APIView):
 
     @extend_schema(responses=live_serializers.MyTeamSnapshotSerializer)
     def get(self, request):
-        return Response(live.my_team_snapshot(request.user))
+        body = live.my_team_snapshot(request.user)
+        audit.record(
+            actor=request.user,
+            action="dispatch.my_team.viewed",
+            team=body["team"]["id"] if body["team"] else None,
+            calls=[body["call"]["id"]] if body["call"] else [],
+        )
+        return Response(body)
 
 
 class CallNotes(APIView):

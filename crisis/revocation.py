@@ -1,0 +1,129 @@
+"""Access that ends when it should: one service, `user_access_revoke`, and the receivers that call it.
+
+Any change that removes access (deactivation, a role taken away, a new password, a deleted API token, and in the
+roster layer a team membership ended) ends every session of that user, closes their open websockets within
+seconds (`session.ended` to their own group, as logout does) and is audited as `crisis.access.revoked` with the
+reason. A new password or a deactivation also deletes the user's API tokens.
+
+Finding a user's sessions: the session table (crisis.sessions, DB-backed) has no user column, so the service
+decodes the unexpired sessions and deletes those whose `_auth_user_id` is the user. That is one read of the
+live sessions, a few hundred on a dispatch floor, and only on a revocation (rare); a user-id column would need
+a custom session model, a migration of the session table and a write on every sign-in for no gain at this size.
+
+The receivers only notice the change; they hold no rule. A queryset `.update()` sends no signal and so revokes
+nothing: change users, their roles and memberships through forms, the admin or model saves.
+"""
+
+from __future__ import annotations
+
+import contextvars
+
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.auth.models import Group
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from . import audit, realtime
+from .sessions import SessionStore
+
+# Set while the service deletes tokens itself, so that their post_delete does not revoke a second time.
+_revoking: contextvars.ContextVar[bool] = contextvars.ContextVar("crisis_revoking", default=False)
+
+
+def user_sessions_end(*, user_id: int) -> int:
+    """Delete every unexpired session of the user; the number deleted."""
+    model = SessionStore.get_model_class()
+    store = SessionStore()
+    doomed = [
+        s.session_key
+        for s in model.objects.filter(expire_date__gt=timezone.now()).only("session_key", "session_data")
+        if str(store.decode(s.session_data).get(SESSION_KEY)) == str(user_id)
+    ]
+    if doomed:
+        model.objects.filter(session_key__in=doomed).delete()
+    return len(doomed)
+
+
+def user_access_revoke(*, user, reason: str, tokens: bool = False, **detail) -> None:
+    """End the user's sessions (and API tokens when asked), close their sockets after commit, audit it."""
+    sessions = user_sessions_end(user_id=user.pk)
+    deleted_tokens = 0
+    if tokens:
+        marker = _revoking.set(True)
+        try:
+            deleted_tokens, _ = Token.objects.filter(user_id=user.pk).delete()
+        finally:
+            _revoking.reset(marker)
+    audit.record(
+        actor=audit.current_actor(),  # who made the change, when it came through a request
+        action="crisis.access.revoked",
+        obj=user,
+        reason=reason,
+        user=user.get_username(),
+        sessions_ended=sessions,
+        tokens_deleted=deleted_tokens,
+        **detail,
+    )
+    realtime.publish("session.ended", {"reason": reason}, groups=[realtime.user_group(user.pk)])
+
+
+# --- receivers: notice the change, call the service ----------------------------------------------
+
+
+def _remember_user(sender, instance, **kwargs):
+    instance._crisis_was_active = instance.is_active
+
+
+def _user_saved(sender, instance, created, raw=False, **kwargs):
+    if created or raw:
+        return
+    # Django's set_password() keeps the raw password in `_password` until save() has run; the transparent
+    # rehash at sign-in (check_password) clears it first, so an upgraded hash is not mistaken for a new password.
+    if getattr(instance, "_password", None) is not None:
+        user_access_revoke(user=instance, reason="password_changed", tokens=True)
+    elif getattr(instance, "_crisis_was_active", False) and not instance.is_active:
+        user_access_revoke(user=instance, reason="deactivated", tokens=True)
+    instance._crisis_was_active = instance.is_active
+
+
+def _roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    User = get_user_model()
+    if not reverse:  # user.groups.remove(...) / .clear() / .set(...)
+        if action == "pre_clear":
+            instance._crisis_cleared_roles = list(instance.groups.values_list("name", flat=True))
+        elif action == "post_remove" and pk_set:
+            roles = sorted(Group.objects.filter(pk__in=pk_set).values_list("name", flat=True))
+            user_access_revoke(user=instance, reason="role_removed", roles=roles)
+        elif action == "post_clear" and getattr(instance, "_crisis_cleared_roles", None):
+            user_access_revoke(user=instance, reason="role_removed", roles=sorted(instance._crisis_cleared_roles))
+        return
+    # group.user_set.remove(...) / .clear()
+    if action == "pre_clear":
+        instance._crisis_cleared_users = list(instance.user_set.values_list("pk", flat=True))
+        return
+    if action == "post_remove":
+        user_ids = pk_set or ()
+    elif action == "post_clear":
+        user_ids = getattr(instance, "_crisis_cleared_users", ())
+    else:
+        return
+    for user in User.objects.filter(pk__in=user_ids):
+        user_access_revoke(user=user, reason="role_removed", roles=[instance.name])
+
+
+def _token_deleted(sender, instance, **kwargs):
+    if _revoking.get():
+        return
+    User = get_user_model()
+    user = User.objects.filter(pk=instance.user_id).first()
+    if user is not None:
+        user_access_revoke(user=user, reason="token_revoked")
+
+
+def connect() -> None:
+    User = get_user_model()
+    post_init.connect(_remember_user, sender=User, dispatch_uid="crisis.revocation.remember_user")
+    post_save.connect(_user_saved, sender=User, dispatch_uid="crisis.revocation.user_saved")
+    m2m_changed.connect(_roles_changed, sender=User.groups.through, dispatch_uid="crisis.revocation.roles")
+    post_delete.connect(_token_deleted, sender=Token, dispatch_uid="crisis.revocation.token_deleted")
