@@ -6,7 +6,7 @@ and the last sequence numbers, so a client that missed the last event or whose c
 within seconds; it closes when the session ends (logout elsewhere, expiry, idle logoff) and when a slow
 client's backlog passes MAX_BACKLOG. The protocol is the one `static/js/live.js` speaks.
 
-dispatch/consumers.py's BoardConsumer predates this class and keeps its own copy of the same rules.
+The dispatch board and phone (dispatch/consumers.py) and the officer consults use it.
 """
 
 from __future__ import annotations
@@ -43,11 +43,6 @@ def _session_alive(session_key: str | None, user_id: int) -> bool:
     return str(store.load().get(SESSION_KEY)) == str(user_id)
 
 
-@database_sync_to_async
-def _position(groups: list[str]) -> tuple[str, dict[str, int]]:
-    return realtime.current_position(realtime.stream_groups(groups))
-
-
 def pending_messages(layer, channel_name: str) -> int:
     try:
         if hasattr(layer, "_get_layer"):  # channels_redis.pubsub
@@ -65,6 +60,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     def groups_for(self, user) -> list[str] | None:  # runs in a thread: may query
         raise NotImplementedError
 
+    def heartbeat_extra(self, user) -> dict:  # runs in a thread: may query
+        """More fields for the heartbeat frame (the board adds whether automatic routing runs)."""
+        return {}
+
+    def _heartbeat_frame(self, user) -> dict:
+        epoch, seq = realtime.current_position(realtime.stream_groups(self.groups_joined))
+        return {"kind": "heartbeat", "epoch": epoch, "seq": seq} | self.heartbeat_extra(user)
+
     async def connect(self):
         user = self.scope.get("user")
         self.groups_joined = []
@@ -81,7 +84,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.send_json({"kind": "hello", "groups": realtime.stream_groups(groups)})
         self._watch = asyncio.ensure_future(self._watch_session(user.pk))
-        self._beat = asyncio.ensure_future(self._heartbeat())
+        self._beat = asyncio.ensure_future(self._heartbeat(user))
 
     async def disconnect(self, code):
         for task in (getattr(self, "_watch", None), getattr(self, "_beat", None)):
@@ -114,15 +117,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         except asyncio.CancelledError:
             pass
 
-    async def _heartbeat(self):
+    async def _heartbeat(self, user):
         try:
             while True:
                 await asyncio.sleep(HEARTBEAT_SECONDS)
                 try:
-                    epoch, seq = await _position(self.groups_joined)
+                    frame = await database_sync_to_async(self._heartbeat_frame)(user)
                 except Exception:  # Redis down: no frame; the client's ping timeout notices a dead stream
                     log.warning("no heartbeat frame for %s", self.channel_name, exc_info=True)
                     continue
-                await self.send_json({"kind": "heartbeat", "epoch": epoch, "seq": seq})
+                await self.send_json(frame)
         except asyncio.CancelledError:
             pass

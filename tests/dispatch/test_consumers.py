@@ -13,6 +13,7 @@ from django.db import transaction
 from django.test import Client
 
 from crisis import realtime as events
+from crisis import sockets
 from dispatch import consumers, services
 from dispatch import team_state as team_services
 from tests.conftest import CALL_DEFAULTS
@@ -152,7 +153,7 @@ async def test_events_go_out_only_after_commit_numbered_per_group(dana):
 
 
 async def test_a_slow_client_is_cut_off_instead_of_growing_memory(dana, monkeypatch):
-    monkeypatch.setattr(consumers, "MAX_BACKLOG", 5)
+    monkeypatch.setattr(sockets, "MAX_BACKLOG", 5)
     real_send = consumers.BoardConsumer.send_json
 
     async def slow_send(self, content, close=False):

@@ -16,7 +16,8 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from crisis import realtime as events
-from dispatch import consumers, services
+from crisis import sockets
+from dispatch import services
 from tests.conftest import CALL_DEFAULTS
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -60,7 +61,7 @@ async def test_a_redis_restart_changes_the_epoch_on_events_heartbeats_and_the_sn
     from crisis.asgi import application
 
     layer_on(own_redis.url())
-    monkeypatch.setattr(consumers, "HEARTBEAT_SECONDS", 0.5)
+    monkeypatch.setattr(sockets, "HEARTBEAT_SECONDS", 0.5)
     key = await sync_to_async(session_key)(dana)
     comm = WebsocketCommunicator(
         application, "/ws/board/", headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={key}".encode())]
