@@ -173,6 +173,22 @@ def plan_allows_officer_view(user, plan) -> bool:
 may_see_officer_plan = is_active_user & may_request_consult & plan_allows_officer_view
 
 
+# Partners' systems (integrations/): an administrator replays webhook deliveries; a partner's own API account
+# (the integration role) exchanges 911 incidents, and only while its partner is active.
+may_replay_delivery = is_active_user & _perm("integrations.replay_delivery")
+
+
+@rules.predicate
+def is_active_partner_account(user) -> bool:
+    partner = getattr(user, "partner_system", None)
+    return partner is not None and partner.active
+
+
+may_exchange_eido = (
+    is_active_user & _perm("integrations.exchange_eido") & (is_active_partner_account | _perm("dispatch.view_call"))
+)
+
+
 def require(predicate: rules.Predicate, user, obj: Any, message: str) -> None:
     """Refuse with PermissionDenied (403) unless `predicate(user, obj)`. `user=None` is the system itself."""
     if user is None:

@@ -16,6 +16,9 @@ SUPERVISOR = "supervisor"
 CLINICIAN = "clinician"
 OFFICER = "officer"
 ADMINISTRATOR = "administrator"
+# A partner's system (a 911 CAD, a provider's EHR) calling the API with its own token: one account per partner
+# (integrations.PartnerSystem). It has no pages, so it is not in ROLE_ORDER and has no home.
+INTEGRATION = "integration"
 
 # When a user holds several roles, the first one here decides their home page.
 ROLE_ORDER = (ADMINISTRATOR, SUPERVISOR, DISPATCHER, CLINICIAN, RESPONDER, OFFICER)
@@ -54,6 +57,19 @@ _STAFFING = [
     "le_consult.delete_oncallshift",
 ]
 
+# Partners' systems: their accounts, the webhook endpoints they are sent events at, the delivery log and replay.
+_INTEGRATIONS_ADMIN = [
+    "integrations.view_partnersystem",
+    "integrations.add_partnersystem",
+    "integrations.change_partnersystem",
+    "integrations.view_webhookendpoint",
+    "integrations.add_webhookendpoint",
+    "integrations.change_webhookendpoint",
+    "integrations.view_delivery",
+    "integrations.replay_delivery",
+    "integrations.exchange_eido",
+]
+
 # Consent-scoped history (crisis/history): search with a stated purpose, break the glass with a reason.
 _HISTORY_LOOKUP = ["history.search_history", "history.break_glass"]
 
@@ -85,7 +101,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "community_responders.add_partner",
         "community_responders.change_partner",
     ]
-    + _STAFFING,
+    + _STAFFING
+    + _INTEGRATIONS_ADMIN,
+    # Exchanges incidents with the platform through the API, scoped to its own partner account.
+    INTEGRATION: ["integrations.exchange_eido"],
 }
 
 ROLE_HOME = {

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "responders",
     "dispatch",
     "reports",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -362,7 +363,24 @@ WORKER_HEARTBEAT_STALE_SECONDS = envint("WORKER_HEARTBEAT_STALE_SECONDS", 30)
 if WORKER_HEARTBEAT_STALE_SECONDS <= WORKER_HEARTBEAT_INTERVAL_SECONDS:
     raise ImproperlyConfigured("WORKER_HEARTBEAT_STALE_SECONDS must be longer than WORKER_HEARTBEAT_INTERVAL_SECONDS")
 
+# --- Integrations (webhooks, EIDO, FHIR) ---------------------------------------------------------------------
+WEBHOOK_TIMEOUT_SECONDS = envfloat("WEBHOOK_TIMEOUT_SECONDS", 5.0)  # one attempt; a slow partner waits, not us
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 12)  # then the delivery is given up (replayable)
+WEBHOOK_BACKOFF_BASE_SECONDS = envfloat("WEBHOOK_BACKOFF_BASE_SECONDS", 2.0)  # 2, 4, 8 … seconds
+WEBHOOK_BACKOFF_MAX_SECONDS = envfloat("WEBHOOK_BACKOFF_MAX_SECONDS", 3600.0)
+WEBHOOK_SWEEP_SECONDS = envint("WEBHOOK_SWEEP_SECONDS", 30)
+if WEBHOOK_TIMEOUT_SECONDS <= 0 or WEBHOOK_MAX_ATTEMPTS < 1 or WEBHOOK_BACKOFF_BASE_SECONDS <= 0:
+    raise ImproperlyConfigured(
+        "WEBHOOK_TIMEOUT_SECONDS, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_BACKOFF_BASE_SECONDS must be > 0"
+    )
+if WEBHOOK_SWEEP_SECONDS < 1:
+    raise ImproperlyConfigured("WEBHOOK_SWEEP_SECONDS must be at least 1")
+# The name this platform gives itself in the EIDO documents it sends (sendingSystemIdentifier).
+EIDO_SYSTEM_ID = os.environ.get("EIDO_SYSTEM_ID", "urn:crisis-dispatch:hub")
+
 CELERY_BEAT_SCHEDULE = {
+    # Webhooks: the safety net behind each delivery's own task (a task lost between commit and queue).
+    "webhook-deliveries-sweep": {"task": "integrations.tasks.sweep", "schedule": float(WEBHOOK_SWEEP_SECONDS)},
     "dispatch-sweep": {"task": "dispatch.tasks.sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     # Officer consults: the safety net behind each consult's own escalation countdown.
     "consult-escalate-due": {

@@ -36,6 +36,7 @@ api_patterns = [
     path("calls/<int:pk>/notes/", live_api.CallNotes.as_view(), name="call-notes"),
     path("teams/<int:pk>/sos/", live_api.TeamSos.as_view(), name="team-sos"),
     path("alerts/<int:pk>/acknowledge/", live_api.AlertAcknowledge.as_view(), name="alert-acknowledge"),
+    path("integrations/", include("integrations.urls")),
 ]
 
 urlpatterns = [

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
-from crisis import audit, realtime
+from crisis import audit, outbound, realtime
 from crisis.errors import InvalidTransition
 from crisis.models import User
 from responders.models import Team
@@ -64,6 +64,8 @@ def record_event(
         {"call": call_summary(call), "event": {"kind": kind, "team_id": team.pk if team else None, **detail}},
         groups=groups_for_call(call, team.pk if team else call.team_id),
     )
+    # Partners' systems (webhooks, a CAD) hear of it through the outbound hook, in this same transaction.
+    outbound.notify(kind, obj=call, from_status=from_status, to_status=to_status)
     return ev
 
 

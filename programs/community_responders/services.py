@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from crisis import audit, permissions
+from crisis import audit, outbound, permissions
 from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import User
 
@@ -102,4 +102,5 @@ def referral_set_status(
             fhir_status=current.fhir_status,
             note=note,
         )
+        outbound.notify("referral.status_changed", obj=current, from_status=before, to_status=status)
     return current

@@ -1,6 +1,7 @@
 """Layers, bottom to top, with no upward import (docs/architecture.md).
 
-core (crisis) → roster (responders) → programs → live operations (dispatch) → reports.
+core (crisis) → roster (responders) → programs → live operations (dispatch) → reports | integrations.
+The top layer holds two packages side by side: neither imports the other.
 The project wiring (the root URLconf and the ASGI entry point) sits above all
 layers by nature and is the only exception. Imports inside functions count
 too: a function-level import that dodges a circle is exactly what this test
@@ -15,13 +16,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ["crisis", "responders", "programs", "dispatch", "reports"]
+LAYERS = ["crisis", "responders", "programs", "dispatch", "reports", "integrations"]
+# Packages that share a layer: reports and integrations both sit on top of live operations.
+LEVEL = {"crisis": 0, "responders": 1, "programs": 2, "dispatch": 3, "reports": 4, "integrations": 4}
 WIRING = {"crisis/urls.py", "crisis/asgi.py"}
 
 
 def _layer(module: str) -> int | None:
     top = module.split(".")[0]
-    return LAYERS.index(top) if top in LAYERS else None
+    return LEVEL.get(top)
 
 
 def _imports(path: Path, package: str) -> list[str]:
@@ -52,13 +55,18 @@ def _modules():
 
 @pytest.mark.parametrize(("rel", "top", "package", "path"), list(_modules()), ids=lambda v: v if "/" in str(v) else "")
 def test_no_module_imports_a_higher_layer(rel, top, package, path):
-    own = LAYERS.index(top)
-    upward = [m for m in _imports(path, package) if (_layer(m) or -1) > own]
+    own = LEVEL[top]
+    imported = _imports(path, package)
+    upward = [m for m in imported if (_layer(m) or -1) > own]
+    # Side by side in one layer: a package of that layer may import only itself, never its neighbour.
+    sideways = [m for m in imported if _layer(m) == own and m.split(".")[0] != top]
     assert not upward, f"{rel} (layer {top}) imports {upward}"
+    assert not sideways, f"{rel} (layer {top}) imports its neighbour {sideways}"
 
 
 def test_the_layer_check_catches_an_upward_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("def f():\n    from dispatch import services\n")
     assert _imports(bad, "responders") == ["dispatch"]
-    assert _layer("dispatch.services") > LAYERS.index("responders")
+    assert _layer("dispatch.services") > LEVEL["responders"]
+    assert _layer("integrations.eido") == _layer("reports.views")  # neighbours: the sideways check applies
