@@ -32,7 +32,7 @@ from crisis import audit, permissions
 from crisis.errors import InvalidInput
 from crisis.models import User
 
-from . import disclosures, jobs
+from . import disclosures, eido, jobs
 from .models import Delivery, DeliveryStatus, Event, PayloadFormat, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -92,8 +92,6 @@ def build_payload(endpoint: WebhookEndpoint, event: str, obj, *, occurred_at, **
 
     if isinstance(obj, Call):
         if endpoint.payload_format == PayloadFormat.EIDO:
-            from . import eido
-
             return eido.export_call(obj), obj.person
         return (
             {"event": event, "occurred_at": occurred_at.isoformat(), "call": call_payload(obj, **data)},
@@ -180,7 +178,7 @@ def _post(delivery: Delivery) -> tuple[int | None, str]:
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     content_type = "application/json"
     if endpoint.payload_format == PayloadFormat.EIDO:
-        content_type = "application/vnd.nena.eido+json"
+        content_type = eido.MEDIA_TYPE
     request = urllib.request.Request(  # noqa: S310 (an administrator registered this http(s) URL)
         endpoint.url,
         data=body,
