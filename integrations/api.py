@@ -12,7 +12,12 @@ from dispatch.models import Call
 
 from . import eido, webhooks
 from .models import Delivery
-from .serializers import DeliveryFilterSerializer, DeliverySerializer, EidoImportResultSerializer
+from .serializers import (
+    DeliveryFilterSerializer,
+    DeliveryPageSerializer,
+    DeliverySerializer,
+    EidoImportResultSerializer,
+)
 
 
 class EidoParser(StrictJSONParser):
@@ -89,7 +94,7 @@ class DeliveryList(APIView):
 
     @extend_schema(
         parameters=[DeliveryFilterSerializer],
-        responses={200: DeliverySerializer(many=True)},
+        responses={200: DeliveryPageSerializer},
     )
     def get(self, request):
         filters = DeliveryFilterSerializer(data=request.query_params)

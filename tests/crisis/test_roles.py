@@ -26,6 +26,11 @@ API = [
     ("get", "/api/people/{person}/", {"cam", "sue", "ada"}),
     ("post", "/api/calls/{call}/triage/", {"dana", "cam", "sue", "ada"}),
     ("post", "/api/calls/{call}/assign/", {"dana", "sue", "ada"}),
+    # Partners' systems (integrations/): administrators here; a partner's own account in tests/integrations.
+    ("post", "/api/integrations/eido/incidents/", {"ada"}),
+    ("get", "/api/integrations/eido/calls/{call}/", {"ada"}),
+    ("get", "/api/integrations/deliveries/", {"ada"}),
+    ("post", "/api/integrations/deliveries/1/replay/", {"ada"}),
 ]
 
 

@@ -103,3 +103,21 @@ def _call_and_check(case, role, world):
         # (those have every OfficerCall field too), so the schema documents the staff shape.
         checks.remove(response_schema_conformance)
     case.validate_response(response, checks=checks)
+
+
+# The integrations' API (EIDO for a CAD, the webhook delivery log) is for administrators and partners' own
+# accounts (the integration role): both get the coverage phase there, the other roles only meet its 403s.
+schema_integrations = schema.include(path_regex=r"^/api/integrations/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["administrator", "integration"])
+@schema_integrations.parametrize()
+@HYPOTHESIS
+def test_integrations_api_never_fails_for_an_administrator_or_a_partner(case, role, world):
+    if role == "integration" and "integration" not in world.users:
+        from integrations.services import partner_create
+
+        partner, _ = partner_create(name="Fuzz CAD", by=world.users["administrator"])
+        world.users["integration"] = partner.user
+    _call_and_check(case, role, world)

@@ -258,6 +258,8 @@ PATH_TEMPLATES = [
     ("POST", "/dispatch/calls/{}/triage/"),
     ("POST", "/dispatch/calls/{}/close/"),
     ("POST", "/dispatch/calls/{}/assign/"),
+    ("GET", "/api/integrations/eido/calls/{}/"),
+    ("POST", "/api/integrations/deliveries/{}/replay/"),
 ]
 
 
@@ -302,6 +304,7 @@ QUERY_VALUES = ["\x00", "99999999999999999999", str(2**63), "-1", "abc", "NaN", 
         ("clinician", "/history/", ["name", "date_of_birth", "purpose"]),
         ("clinician", "/history/people/{person}/", ["purpose"]),
         ("officer", "/programs/le_consult/api/snapshot/", ["since"]),
+        ("administrator", "/api/integrations/deliveries/", ["status", "endpoint", "limit", "offset"]),
     ],
 )
 def test_nasty_query_parameters_are_never_a_500(client, world, role, path, params, value):
