@@ -100,7 +100,15 @@ def may_note_records_call(user, record) -> bool:
 
 
 # A referral is worked by whoever may note its call (the desk, the call's team) and by its owner.
-may_work_referral = is_active_user & (is_records_owner | may_note_records_call)
+@rules.predicate
+def is_referrals_partner_account(user, record) -> bool:
+    """A partner's own API account (integrations.PartnerSystem) for a referral made to that partner."""
+    system = getattr(user, "partner_system", None)
+    partner_id = getattr(system, "directory_partner_id", None)
+    return bool(system and system.active and partner_id and partner_id == getattr(record, "partner_id", None))
+
+
+may_work_referral = is_active_user & (is_records_owner | may_note_records_call | is_referrals_partner_account)
 
 rules.add_perm("responders.act_for_team", may_act_for_team)
 rules.add_perm("responders.answer_offer_for_team", may_answer_offer)

@@ -68,6 +68,7 @@ _INTEGRATIONS_ADMIN = [
     "integrations.view_delivery",
     "integrations.replay_delivery",
     "integrations.exchange_eido",
+    "integrations.exchange_fhir",
 ]
 
 # Consent-scoped history (crisis/history): search with a stated purpose, break the glass with a reason.
@@ -104,7 +105,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _STAFFING
     + _INTEGRATIONS_ADMIN,
     # Exchanges incidents with the platform through the API, scoped to its own partner account.
-    INTEGRATION: ["integrations.exchange_eido"],
+    INTEGRATION: ["integrations.exchange_eido", "integrations.exchange_fhir"],
 }
 
 ROLE_HOME = {

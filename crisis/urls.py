@@ -51,6 +51,8 @@ urlpatterns = [
     path("dispatch/", include("dispatch.urls")),
     path("responder/", include("dispatch.phone_urls")),
     path("api/", include((api_patterns, "api"))),
+    # Partners' FHIR systems read and move referrals here (integrations/fhir_api.py).
+    path("fhir/", include("integrations.fhir_urls")),
     path("", include("reports.urls")),
     path("programs/", include("programs.urls")),
     path("admin/", admin.site.urls),

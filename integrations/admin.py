@@ -27,7 +27,7 @@ class PartnerSystemAdmin(admin.ModelAdmin):
     list_display = ["name", "active", "purpose", "created_at"]
     list_filter = ["active"]
     search_fields = ["name"]
-    fields = ["name", "purpose", "active"]
+    fields = ["name", "purpose", "directory_partner", "active"]
     actions = ["rotate_credentials"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -36,7 +36,9 @@ class PartnerSystemAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         try:
             if not change:
-                partner, credentials = services.partner_create(name=obj.name, purpose=obj.purpose, by=request.user)
+                partner, credentials = services.partner_create(
+                    name=obj.name, purpose=obj.purpose, directory_partner=obj.directory_partner, by=request.user
+                )
                 obj.pk, obj.user_id, obj.secret, obj._state = (
                     partner.pk,
                     partner.user_id,
@@ -47,8 +49,10 @@ class PartnerSystemAdmin(admin.ModelAdmin):
                 return
             if "active" in form.changed_data:
                 services.partner_set_active(partner=obj, active=obj.active, by=request.user)
-            if "purpose" in form.changed_data:
-                PartnerSystem.objects.filter(pk=obj.pk).update(purpose=obj.purpose)
+            if {"purpose", "directory_partner"} & set(form.changed_data):
+                services.partner_update(
+                    partner=obj, purpose=obj.purpose, directory_partner=obj.directory_partner, by=request.user
+                )
         except DomainError as exc:
             raise PermissionDenied(exc.message) from exc
 
@@ -76,11 +80,11 @@ class EndpointForm(forms.ModelForm):
         if self.errors:
             return data
         try:
-            services.clean_events(data.get("events") or [])
-            if data.get("payload_format") == "eido" and Event.REFERRAL_STATUS_CHANGED in data.get("events", []):
-                self.add_error("events", "An EIDO endpoint follows calls only, not referrals.")
+            services.endpoint_check(
+                url=data.get("url", ""), events=data.get("events") or [], payload_format=data.get("payload_format", "")
+            )
         except DomainError as exc:
-            self.add_error("events", exc.message)
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
         return data
 
 

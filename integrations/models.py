@@ -23,6 +23,8 @@ class Event(models.TextChoices):
 class PayloadFormat(models.TextChoices):
     JSON = "json", "Platform JSON event"
     EIDO = "eido", "NENA EIDO document (calls only; for a CAD)"
+    # A transaction Bundle (PUT ServiceRequest and Task) POSTed to the partner's FHIR base URL.
+    FHIR = "fhir", "FHIR R4 transaction Bundle (referrals only; for a partner's FHIR server)"
 
 
 class PartnerSystem(models.Model):
@@ -42,12 +44,23 @@ class PartnerSystem(models.Model):
         default="Care coordination",
         help_text="Why records are disclosed to this partner (written to every accounting-of-disclosures row).",
     )
+    # The directory entry referrals are made to (community responders), when this partner receives referrals: its
+    # account may then read and move those referrals as FHIR ServiceRequest/Task, and no others.
+    directory_partner = models.OneToOneField(
+        "community_responders.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="system",
+        help_text="The referral partner this system speaks for (FHIR referrals).",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["name"]
         permissions = [
             ("exchange_eido", "Can import and export 911 incidents as NENA EIDO documents"),
+            ("exchange_fhir", "Can read and update referrals as FHIR ServiceRequest and Task"),
         ]
 
     def __str__(self) -> str:

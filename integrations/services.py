@@ -39,7 +39,9 @@ def partner_issue_token(*, partner: PartnerSystem) -> str:
     return Token.objects.create(user=partner.user).key
 
 
-def partner_create(*, name: str, by: User | None, purpose: str = "") -> tuple[PartnerSystem, Credentials]:
+def partner_create(
+    *, name: str, by: User | None, purpose: str = "", directory_partner=None
+) -> tuple[PartnerSystem, Credentials]:
     name = name.strip()
     if not name:
         raise InvalidInput("Name the partner.", field="name")
@@ -54,7 +56,11 @@ def partner_create(*, name: str, by: User | None, purpose: str = "") -> tuple[Pa
         user.save()
         user.groups.add(Group.objects.get(name=roles.INTEGRATION))
         partner = PartnerSystem.objects.create(
-            name=name, user=user, secret=new_secret(), purpose=purpose.strip()[:200] or "Care coordination"
+            name=name,
+            user=user,
+            secret=new_secret(),
+            purpose=purpose.strip()[:200] or "Care coordination",
+            directory_partner=directory_partner,
         )
         token = partner_issue_token(partner=partner)
         audit.record(actor=by, action="integrations.partner.created", obj=partner, name=name)
@@ -70,6 +76,22 @@ def partner_rotate_credentials(*, partner: PartnerSystem, by: User | None) -> Cr
         token = partner_issue_token(partner=partner)
         audit.record(actor=by, action="integrations.partner.credentials_rotated", obj=partner)
     return Credentials(token=token, secret=partner.secret)
+
+
+def partner_update(*, partner: PartnerSystem, purpose: str, directory_partner, by: User | None) -> PartnerSystem:
+    with transaction.atomic():
+        PartnerSystem.objects.filter(pk=partner.pk).update(
+            purpose=purpose.strip()[:200] or "Care coordination", directory_partner=directory_partner
+        )
+        audit.record(
+            actor=by,
+            action="integrations.partner.changed",
+            obj=partner,
+            purpose=purpose,
+            directory_partner=directory_partner.pk if directory_partner else None,
+        )
+    partner.refresh_from_db()
+    return partner
 
 
 def partner_set_active(*, partner: PartnerSystem, active: bool, by: User | None) -> PartnerSystem:
@@ -92,6 +114,20 @@ def clean_events(events) -> list[str]:
     return sorted(set(events))
 
 
+def endpoint_check(*, url: str, events, payload_format: str) -> list[str]:
+    """What an endpoint's registration must satisfy (also the admin form's check); its events, cleaned."""
+    events = clean_events(events)
+    if payload_format not in PayloadFormat.values:
+        raise InvalidInput(f"Unknown payload format {payload_format!r}.", field="payload_format")
+    if payload_format == PayloadFormat.EIDO and Event.REFERRAL_STATUS_CHANGED in events:
+        raise InvalidInput("An EIDO endpoint follows calls only, not referrals.", field="events")
+    if payload_format == PayloadFormat.FHIR and events != [Event.REFERRAL_STATUS_CHANGED]:
+        raise InvalidInput("A FHIR endpoint follows referrals only.", field="events")
+    if not url.lower().startswith(("http://", "https://")):
+        raise InvalidInput("The URL must start with http:// or https://.", field="url")
+    return events
+
+
 def endpoint_save(
     *,
     partner: PartnerSystem,
@@ -103,13 +139,7 @@ def endpoint_save(
     endpoint: WebhookEndpoint | None = None,
 ) -> WebhookEndpoint:
     """Register (or change) where a partner hears of events."""
-    events = clean_events(events)
-    if payload_format not in PayloadFormat.values:
-        raise InvalidInput(f"Unknown payload format {payload_format!r}.", field="payload_format")
-    if payload_format == PayloadFormat.EIDO and Event.REFERRAL_STATUS_CHANGED in events:
-        raise InvalidInput("An EIDO endpoint follows calls only, not referrals.", field="events")
-    if not url.lower().startswith(("http://", "https://")):
-        raise InvalidInput("The URL must start with http:// or https://.", field="url")
+    events = endpoint_check(url=url, events=events, payload_format=payload_format)
     with transaction.atomic():
         endpoint = endpoint or WebhookEndpoint(partner=partner)
         endpoint.partner = partner

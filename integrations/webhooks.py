@@ -32,7 +32,7 @@ from crisis import audit, permissions
 from crisis.errors import InvalidInput
 from crisis.models import User
 
-from . import disclosures, eido, jobs
+from . import disclosures, eido, fhir, jobs
 from .models import Delivery, DeliveryStatus, Event, PayloadFormat, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ CLOSING_STATUSES = frozenset({"closed", "cancelled"})
 
 def events_for(kind: str, *, from_status: str = "", to_status: str = "", **_: Any) -> list[str]:
     """Which subscribable events one outbound notification is."""
-    if kind == "referral.status_changed":
+    if kind in ("referral.created", "referral.status_changed"):
         return [Event.REFERRAL_STATUS_CHANGED]
     if not kind.startswith("call."):
         return []
@@ -91,6 +91,8 @@ def build_payload(endpoint: WebhookEndpoint, event: str, obj, *, occurred_at, **
     from programs.community_responders.models import Referral
 
     if isinstance(obj, Call):
+        if endpoint.payload_format == PayloadFormat.FHIR:
+            return None, None  # a FHIR server follows referrals, not calls
         if endpoint.payload_format == PayloadFormat.EIDO:
             return eido.export_call(obj), obj.person
         return (
@@ -100,6 +102,8 @@ def build_payload(endpoint: WebhookEndpoint, event: str, obj, *, occurred_at, **
     if isinstance(obj, Referral):
         if endpoint.payload_format == PayloadFormat.EIDO:
             return None, None  # a CAD follows calls, not referrals
+        if endpoint.payload_format == PayloadFormat.FHIR:
+            return fhir.transaction_bundle(obj), obj.call.person
         return (
             {
                 "event": event,
@@ -179,6 +183,8 @@ def _post(delivery: Delivery) -> tuple[int | None, str]:
     content_type = "application/json"
     if endpoint.payload_format == PayloadFormat.EIDO:
         content_type = eido.MEDIA_TYPE
+    elif endpoint.payload_format == PayloadFormat.FHIR:
+        content_type = fhir.MEDIA_TYPE
     request = urllib.request.Request(  # noqa: S310 (an administrator registered this http(s) URL)
         endpoint.url,
         data=body,

@@ -58,6 +58,7 @@ def referral_create(
         partner=partner.pk if partner else None,
         status=referral.status,
     )
+    outbound.notify("referral.created", obj=referral, from_status="", to_status=referral.status)
     return referral
 
 

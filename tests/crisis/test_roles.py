@@ -31,13 +31,18 @@ API = [
     ("get", "/api/integrations/eido/calls/{call}/", {"ada"}),
     ("get", "/api/integrations/deliveries/", {"ada"}),
     ("post", "/api/integrations/deliveries/1/replay/", {"ada"}),
+    ("get", "/fhir/Task/{referral}", {"ada"}),
+    ("get", "/fhir/ServiceRequest/{referral}", {"ada"}),
 ]
 
 
 @pytest.fixture
 def world(dana, cam, sue, oli, ada, rita, nora, person, new_call):
+    from programs.community_responders.services import referral_create
+
     call = new_call(person=person)
-    return {"call": call.pk, "person": person.pk}
+    referral = referral_create(call=call, by=dana, agency="Northside Clinic", service="Intake")
+    return {"call": call.pk, "person": person.pk, "referral": referral.pk}
 
 
 @pytest.mark.django_db

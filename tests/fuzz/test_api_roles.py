@@ -26,6 +26,8 @@ def _operations(world) -> list[tuple[str, str]]:
         "/api/integrations/eido/calls/{id}/": world.calls["working"].pk,
         # No delivery exists: a stranger is refused before the lookup, so any id shows the check.
         "/api/integrations/deliveries/{id}/": 1,
+        "/fhir/ServiceRequest/{id}": world.referral.pk,
+        "/fhir/Task/{id}": world.referral.pk,
     }
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = []

@@ -107,7 +107,7 @@ def _call_and_check(case, role, world):
 
 # The integrations' API (EIDO for a CAD, the webhook delivery log) is for administrators and partners' own
 # accounts (the integration role): both get the coverage phase there, the other roles only meet its 403s.
-schema_integrations = schema.include(path_regex=r"^/api/integrations/")
+schema_integrations = schema.include(path_regex=r"^/(api/integrations|fhir)/")
 
 
 @pytest.mark.django_db
@@ -118,6 +118,9 @@ def test_integrations_api_never_fails_for_an_administrator_or_a_partner(case, ro
     if role == "integration" and "integration" not in world.users:
         from integrations.services import partner_create
 
-        partner, _ = partner_create(name="Fuzz CAD", by=world.users["administrator"])
+        # The partner the world's referral was made to: its FHIR Task is this account's to read and move.
+        partner, _ = partner_create(
+            name="Fuzz partner", by=world.users["administrator"], directory_partner=world.referral.partner
+        )
         world.users["integration"] = partner.user
     _call_and_check(case, role, world)

@@ -260,6 +260,8 @@ PATH_TEMPLATES = [
     ("POST", "/dispatch/calls/{}/assign/"),
     ("GET", "/api/integrations/eido/calls/{}/"),
     ("POST", "/api/integrations/deliveries/{}/replay/"),
+    ("GET", "/fhir/Task/{}"),
+    ("GET", "/fhir/ServiceRequest/{}"),
 ]
 
 
