@@ -192,6 +192,7 @@ def is_active_partner_account(user) -> bool:
     return partner is not None and partner.active
 
 
+may_export_hmis = is_active_user & _perm("integrations.export_hmis")
 may_exchange_eido = (
     is_active_user & _perm("integrations.exchange_eido") & (is_active_partner_account | _perm("dispatch.view_call"))
 )

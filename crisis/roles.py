@@ -69,6 +69,7 @@ _INTEGRATIONS_ADMIN = [
     "integrations.replay_delivery",
     "integrations.exchange_eido",
     "integrations.exchange_fhir",
+    "integrations.export_hmis",
 ]
 
 # Consent-scoped history (crisis/history): search with a stated purpose, break the glass with a reason.

@@ -9,6 +9,7 @@ rather than silently falling back (healthchecks' envbool does the same).
 
 import json
 import os
+import re
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -377,6 +378,12 @@ if WEBHOOK_SWEEP_SECONDS < 1:
     raise ImproperlyConfigured("WEBHOOK_SWEEP_SECONDS must be at least 1")
 # The name this platform gives itself in the EIDO documents it sends (sendingSystemIdentifier).
 EIDO_SYSTEM_ID = os.environ.get("EIDO_SYSTEM_ID", "urn:crisis-dispatch:hub")
+# HUD HMIS CSV export: who we are to the HMIS, our Continuum of Care's code (XX-NNN), who receives the export.
+HMIS_SOURCE_NAME = os.environ.get("HMIS_SOURCE_NAME", "Crisis response hub")
+HMIS_COC_CODE = os.environ.get("HMIS_COC_CODE", "XX-500")
+if not re.fullmatch(r"[A-Z]{2}-[0-9]{3}", HMIS_COC_CODE):
+    raise ImproperlyConfigured(f"HMIS_COC_CODE must look like IL-510, got {HMIS_COC_CODE!r}")
+HMIS_RECIPIENT = os.environ.get("HMIS_RECIPIENT", "Continuum of Care HMIS lead")
 
 CELERY_BEAT_SCHEDULE = {
     # Webhooks: the safety net behind each delivery's own task (a task lost between commit and queue).

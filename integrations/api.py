@@ -1,6 +1,8 @@
 """The integrations' API: EIDO import/export for a CAD, the webhook delivery log and replay for administrators."""
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -10,13 +12,14 @@ from crisis.api import Pagination, require_perms
 from crisis.parsers import StrictJSONParser
 from dispatch.models import Call
 
-from . import eido, webhooks
+from . import eido, hmis, webhooks
 from .models import Delivery
 from .serializers import (
     DeliveryFilterSerializer,
     DeliveryPageSerializer,
     DeliverySerializer,
     EidoImportResultSerializer,
+    HmisExportParamsSerializer,
 )
 
 
@@ -121,3 +124,23 @@ class DeliveryReplay(APIView):
         delivery = get_object_or_404(Delivery, pk=pk)
         replay = webhooks.delivery_replay(delivery=delivery, by=request.user)
         return Response(DeliverySerializer(replay).data, status=201)
+
+
+class HmisExport(APIView):
+    """The HUD HMIS CSV files (FY2024) for a period, zipped: outreach and stabilization programs."""
+
+    permission_classes = [require_perms("integrations.export_hmis")]
+
+    @extend_schema(
+        operation_id="hmis_export",
+        parameters=[HmisExportParamsSerializer],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY},
+    )
+    def get(self, request):
+        params = HmisExportParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        start, end = params.validated_data["start"], params.validated_data["end"]
+        content = hmis.hmis_export(start=start, end=end, by=request.user)
+        response = HttpResponse(content, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="hmis-{start.isoformat()}-{end.isoformat()}.zip"'
+        return response

@@ -20,7 +20,15 @@ def recipient_name(*, partner=None, user: User | None = None) -> str:
 
 
 def record(
-    *, actor: User | None, kind: str, person, records: list[str], partner=None, purpose: str = "", about=None
+    *,
+    actor: User | None,
+    kind: str,
+    person,
+    records: list[str],
+    partner=None,
+    purpose: str = "",
+    about=None,
+    recipient: str = "",
 ) -> None:
     """`kind`: webhook, eido, fhir, hmis. The row is about `person`; when the record names nobody the platform
     knows as a person (a caller), about the record sent (`about`); with neither, nothing identifiable left."""
@@ -32,7 +40,7 @@ def record(
         actor=actor,
         action=f"disclosure.{kind}",
         obj=obj,
-        recipient=recipient_name(partner=partner, user=actor),
+        recipient=recipient or recipient_name(partner=partner, user=actor),
         purpose=purpose or (partner.purpose if partner is not None else "Care coordination"),
         records=records,
     )

@@ -61,6 +61,7 @@ class PartnerSystem(models.Model):
         permissions = [
             ("exchange_eido", "Can import and export 911 incidents as NENA EIDO documents"),
             ("exchange_fhir", "Can read and update referrals as FHIR ServiceRequest and Task"),
+            ("export_hmis", "Can export the HUD HMIS CSV files"),
         ]
 
     def __str__(self) -> str:

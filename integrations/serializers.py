@@ -50,3 +50,15 @@ class EidoImportResultSerializer(serializers.Serializer):
     call_id = serializers.IntegerField()
     created = serializers.BooleanField()
     incident_id = serializers.CharField()
+
+
+class HmisExportParamsSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+    def validate(self, attrs):
+        if attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": "The end date is before the start date."})
+        if (attrs["end"] - attrs["start"]).days > 3660:
+            raise serializers.ValidationError({"end": "Export at most ten years at once."})
+        return attrs

@@ -47,6 +47,8 @@ class ResponsePlan(models.Model):
 class ConsentScope(models.TextChoices):
     CLINICAL_HISTORY = "clinical_history", "Clinical history (mental health)"
     PART2 = "part2", "Substance-use treatment records (42 CFR Part 2)"
+    # Sharing with the Continuum of Care's HMIS: without it, the HMIS export de-identifies the person.
+    HMIS = "hmis", "Sharing with the homeless management information system (HMIS)"
 
 
 class ConsentQuerySet(models.QuerySet):

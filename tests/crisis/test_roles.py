@@ -32,6 +32,7 @@ API = [
     ("get", "/api/integrations/deliveries/", {"ada"}),
     ("post", "/api/integrations/deliveries/1/replay/", {"ada"}),
     ("get", "/fhir/Task/{referral}", {"ada"}),
+    ("get", "/api/integrations/hmis/export/?start=2026-11-01&end=2026-11-30", {"ada"}),
     ("get", "/fhir/ServiceRequest/{referral}", {"ada"}),
 ]
 
