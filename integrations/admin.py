@@ -68,7 +68,12 @@ class PartnerSystemAdmin(admin.ModelAdmin):
 
 
 class EndpointForm(forms.ModelForm):
-    url = forms.URLField(max_length=500, assume_scheme="https")
+    url = forms.URLField(
+        label="URL",
+        max_length=500,
+        assume_scheme="https",
+        help_text="Where we POST: the partner's receiver or FHIR base.",
+    )
     events = forms.MultipleChoiceField(choices=Event.choices, widget=forms.CheckboxSelectMultiple)
 
     class Meta:
@@ -114,10 +119,15 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 class DeliveryAdmin(admin.ModelAdmin):
     """The delivery log: read-only; a delivered or failed one may be replayed (a new row, sent in order)."""
 
-    list_display = ["id", "created_at", "endpoint", "event", "status", "attempts", "last_status_code", "last_error"]
+    list_display = ["id", "created_at", "partner", "event", "status", "attempts", "last_error"]
     list_filter = ["status", "event", "endpoint__partner"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
     actions = ["replay"]
+    list_select_related = ["endpoint__partner"]
+
+    @admin.display(description="Partner", ordering="endpoint__partner__name")
+    def partner(self, obj):
+        return obj.endpoint.partner.name
 
     @admin.action(description="Replay the selected deliveries (sent again, at the end of their endpoint's queue)")
     def replay(self, request, queryset):

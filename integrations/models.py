@@ -15,7 +15,7 @@ class Event(models.TextChoices):
 
     CALL_CREATED = "call.created", "Call created"
     CALL_ASSIGNED = "call.assigned", "Team assigned to a call"
-    CALL_CLOSED = "call.closed", "Call closed (closed, resolved by phone or cancelled)"
+    CALL_CLOSED = "call.closed", "Call closed or cancelled"
     CALL_STATUS_CHANGED = "call.status_changed", "Any status change of a call"
     REFERRAL_STATUS_CHANGED = "referral.status_changed", "Referral status changed"
 
@@ -72,7 +72,7 @@ class WebhookEndpoint(models.Model):
     """Where a partner wants to hear of events, and which ones."""
 
     partner = models.ForeignKey(PartnerSystem, on_delete=models.PROTECT, related_name="endpoints")
-    url = models.URLField(max_length=500)
+    url = models.URLField("URL", max_length=500, help_text="Where we POST: the partner's receiver or FHIR base.")
     events = models.JSONField(default=list, help_text="Events sent here (see integrations.models.Event).")
     payload_format = models.CharField(max_length=8, choices=PayloadFormat.choices, default=PayloadFormat.JSON)
     active = models.BooleanField(default=True)
@@ -111,6 +111,7 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        verbose_name_plural = "deliveries"
         indexes = [models.Index(fields=["endpoint", "status", "id"])]
         permissions = [("replay_delivery", "Can replay a webhook delivery")]
 
