@@ -158,6 +158,12 @@ def referral_read(*, referral: Referral, by: User | None, resource: str) -> dict
     return out
 
 
+def task_for_patch(*, referral: Referral, by: User | None) -> dict[str, Any]:
+    """The Task a JSON Patch applies to. Nothing is sent, so no disclosure: the update's answer is the one."""
+    permissions.require(permissions.may_work_referral, by, referral, "You may not update this referral.")
+    return task(_load(referral.pk))
+
+
 def _validation_field(exc: ValidationError) -> tuple[str, str]:
     error = exc.errors()[0]
     field = ".".join(str(p) for p in error.get("loc", ())) or "Task"
@@ -188,6 +194,7 @@ def task_update(*, referral: Referral, resource: Any, by: User | None) -> dict[s
             note = (item.get("text") or "").strip() or note
         referrals.referral_set_status(referral=referral, status=target, by=by, note=note[:2000])
     referral = _load(referral.pk)
+    _disclose(referral, by=by, kind="Task")  # the answer is the updated Task: sent out like a read
     return task(referral)
 
 

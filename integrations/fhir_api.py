@@ -120,6 +120,6 @@ class FhirTask(_FhirView):
     )
     def patch(self, request, pk: int):
         referral = self.referral(pk)
-        current = fhir.referral_read(referral=referral, by=request.user, resource="Task")
+        current = fhir.task_for_patch(referral=referral, by=request.user)
         patched = fhir.apply_json_patch(current, request.data)
         return Response(fhir.task_update(referral=referral, resource=patched, by=request.user))

@@ -110,6 +110,8 @@ def test_the_partner_drives_the_closed_loop_through_the_task(clinic_system, refe
         assert r.status_code == 400 and field in r.json(), r.content
     referral.refresh_from_db()
     assert referral.status == "appointment"
+    # Each successful update answered with the Task: two disclosures; the refused ones sent nothing.
+    assert AuditEntry.objects.filter(action="disclosure.fhir").count() == 2
 
 
 @pytest.mark.parametrize(
