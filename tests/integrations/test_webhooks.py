@@ -203,11 +203,15 @@ def test_referral_status_changes_are_sent(
     referral = referral_create(call=call, by=bo, agency="Northside Clinic", service="Intake")
     with django_capture_on_commit_callbacks(execute=True):
         referral_set_status(referral=referral, status="accepted", by=bo)
-    [got] = receiver.received()
-    assert got.json()["referral"] | {} == got.json()["referral"]
-    assert got.json()["referral"]["status"] == "accepted"
-    assert got.json()["referral"]["fhir_task_status"] == "accepted"
-    assert got.json()["referral"]["from_status"] == "sent"
+    # The new referral (its task held back here, in the test's transaction) and its change, in order.
+    created, accepted = (r.json()["referral"] for r in receiver.received())
+    assert (created["status"], created["from_status"], created["fhir_task_status"]) == ("sent", "", "requested")
+    assert (accepted["status"], accepted["from_status"], accepted["fhir_task_status"]) == (
+        "accepted",
+        "sent",
+        "accepted",
+    )
+    assert created["id"] == accepted["id"] == referral.pk
 
 
 def test_endpoint_registration_refuses_bad_input(cad, ada):
