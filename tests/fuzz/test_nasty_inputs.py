@@ -307,6 +307,7 @@ QUERY_VALUES = ["\x00", "99999999999999999999", str(2**63), "-1", "abc", "NaN", 
         ("clinician", "/history/people/{person}/", ["purpose"]),
         ("officer", "/programs/le_consult/api/snapshot/", ["since"]),
         ("administrator", "/api/integrations/deliveries/", ["status", "endpoint", "limit", "offset"]),
+        ("administrator", "/api/integrations/hmis/export/?start=2026-11-01&end=2026-11-30", ["start", "end"]),
     ],
 )
 def test_nasty_query_parameters_are_never_a_500(client, world, role, path, params, value):
