@@ -32,6 +32,8 @@ $$ LANGUAGE plpgsql;
 
 # Deferred to COMMIT, after every row lock the transaction took, so holding the head's lock cannot deadlock with
 # them; the head's row lock makes chain order commit order. Keep the formula with audit_chain.chain_hash.
+# SECURITY DEFINER: it runs as the migrations' owner role, so the app's DML-only role needs no UPDATE on the
+# audit table or the head (manage.py db_roles).
 CHAIN = """
 CREATE OR REPLACE FUNCTION crisis_audit_chain() RETURNS trigger AS $$
 DECLARE
@@ -47,7 +49,7 @@ BEGIN
   UPDATE crisis_auditchainhead SET seq = head_seq, hash = new_hash WHERE id = 1;
   RETURN NULL;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public;
 DROP TRIGGER IF EXISTS crisis_auditentry_chain ON crisis_auditentry;
 CREATE CONSTRAINT TRIGGER crisis_auditentry_chain AFTER INSERT ON crisis_auditentry
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION crisis_audit_chain();
