@@ -72,6 +72,12 @@ if not SECRET_KEY:
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set (or run with DEBUG=1 / CRISIS_EMBEDDED=1).")
 
+# Two-step sign-in (crisis/mfa.py) for every user with a role and for staff. On in production; off by default
+# in the embedded demo (`make run`), a debug run and the test suite, whose tests sign in with force_login
+# (tests/support/mfa.py turns it on and signs in verified). MFA_REQUIRED=1 turns it on anywhere.
+MFA_REQUIRED = envbool("MFA_REQUIRED", "1" if PRODUCTION else "0")
+OTP_TOTP_ISSUER = "Crisis dispatch"
+
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 # How many reverse proxies of ours stand in front of the app. 0 (the default): X-Forwarded-For and
@@ -95,6 +101,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "crisis",
     "crisis.history",
     "programs",
@@ -117,8 +126,10 @@ MIDDLEWARE = [
     "crisis.middleware.RejectNulQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "crisis.middleware.IdleTimeoutMiddleware",
     "crisis.middleware.LoginRequiredMiddleware",
+    "crisis.middleware.MfaRequiredMiddleware",
     "crisis.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

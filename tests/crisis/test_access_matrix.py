@@ -51,6 +51,7 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "": {"GET": EVERYONE - {"nora"}},  # home: a redirect to the role's page; no role, a 403
     "login/": {"GET": EVERYONE, "POST": EVERYONE},
     "logout/": {"POST": EVERYONE},
+    "mfa/": {"GET": EVERYONE, "POST": EVERYONE},  # two-step sign-in (crisis/mfa.py): each for their own account
     "healthz/": {"GET": EVERYONE},
     "session/keepalive/": {"POST": EVERYONE},
     "people/<int:pk>/": {"GET": PERSON_READERS},
