@@ -195,6 +195,8 @@ if TESTING:
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username before any password is checked.
     "axes.backends.AxesStandaloneBackend",
+    # Then: refuses an address that failed too often across usernames (password spraying).
+    "crisis.login_audit.SprayingBackend",
     # Row-level rules (crisis/permissions.py) answer object permissions; the role table answers the rest.
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -205,6 +207,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(seconds=envint("LOGIN_COOLOFF_SECONDS", 600))
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# Password spraying: failures from one address over all usernames (crisis.login_audit.SprayingBackend).
+LOGIN_IP_FAILURE_LIMIT = envint("LOGIN_IP_FAILURE_LIMIT", 30)
+LOGIN_IP_WINDOW = timedelta(seconds=envint("LOGIN_IP_WINDOW_SECONDS", 900))
 # axes.W006 asks for the address in the lockout parameters; here that would let five typos from one
 # dispatch floor lock the whole floor out. Per-username lockout is what CJIS asks for; spraying one
 # password over many usernames is not throttled yet (docs/security.md, what remains).

@@ -28,6 +28,11 @@ LOCKED_OUT = (
     "Too many failed sign-ins: this account is locked for {minutes} minutes. Try again later or ask an administrator."
 )
 
+ADDRESS_THROTTLED = (
+    "Too many failed sign-ins from this network: sign-in from here is paused for up to {minutes} minutes."
+    " Ask an administrator if this is your dispatch centre."
+)
+
 
 def login_locked_out(request, response=None, credentials=None):
     """What a locked-out sign-in sees (django-axes' AXES_LOCKOUT_CALLABLE): the sign-in page, saying so."""
@@ -36,6 +41,9 @@ def login_locked_out(request, response=None, credentials=None):
 
     minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
     message = LOCKED_OUT.format(minutes=minutes)
+    if getattr(request, "crisis_address_throttled", False):
+        minutes = max(1, round(settings.LOGIN_IP_WINDOW.total_seconds() / 60))
+        message = ADDRESS_THROTTLED.format(minutes=minutes)
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": message}, status=429)
     context = {"locked_out": message, "next": request.POST.get("next", "")}
