@@ -97,5 +97,5 @@ class SprayingBackend:
         request.axes_credentials = credentials
         raise AxesBackendPermissionDenied("Too many failed sign-ins from this address.")
 
-    def get_user(self, user_id):
-        return None
+    # No get_user on purpose: Django stores the first backend that has one in the session (force_login too),
+    # and this one signs nobody in.

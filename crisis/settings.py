@@ -378,7 +378,11 @@ WORKER_HEARTBEAT_STALE_SECONDS = envint("WORKER_HEARTBEAT_STALE_SECONDS", 30)
 if WORKER_HEARTBEAT_STALE_SECONDS <= WORKER_HEARTBEAT_INTERVAL_SECONDS:
     raise ImproperlyConfigured("WORKER_HEARTBEAT_STALE_SECONDS must be longer than WORKER_HEARTBEAT_INTERVAL_SECONDS")
 
+# Revocation left standing by a queryset .update() (crisis.revocation.access_sweep).
+ACCESS_SWEEP_SECONDS = envint("ACCESS_SWEEP_SECONDS", 60)
+
 CELERY_BEAT_SCHEDULE = {
+    "access-sweep": {"task": "crisis.tasks.access_sweep", "schedule": float(ACCESS_SWEEP_SECONDS)},
     "dispatch-sweep": {"task": "dispatch.tasks.sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     # Officer consults: the safety net behind each consult's own escalation countdown.
     "consult-escalate-due": {
