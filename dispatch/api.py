@@ -59,7 +59,10 @@ class CallListCreate(APIView):
         ser_class = (
             serializers.CallListSerializer if user.has_perm("dispatch.view_call") else serializers.OfficerCallSerializer
         )
-        return self.paginator.get_paginated_response(ser_class(page, many=True).data)
+        data = ser_class(page, many=True).data
+        # The list names addresses and the nature of each call: one row per page read, with the ids shown.
+        audit.record(actor=user, action="dispatch.calls.listed", via="api", calls=[c.pk for c in page])
+        return self.paginator.get_paginated_response(data)
 
     @property
     def paginator(self):

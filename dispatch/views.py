@@ -96,7 +96,10 @@ def _call_page(request, call_id: int, **forms_in):
         "teams": list(selectors.team_board(region=call.region)),
         "now": timezone.now(),
     }
-    audit.record(actor=request.user, action="dispatch.premise_history.viewed", obj=call, results=len(ctx["history"]))
+    # One read, one row: the page shows the call's clinical fields and its premise history together.
+    audit.record(
+        actor=request.user, action="dispatch.call.viewed", obj=call, via="page", premise_history=len(ctx["history"])
+    )
     return render(request, "dispatch/call_detail.html", ctx, status=400 if forms_in else 200)
 
 
