@@ -18,6 +18,7 @@ from .models import Call, Source, address_key
 @permission_required("dispatch.view_queue", raise_exception=True)
 def queue(request):
     calls = list(selectors.queue())
+    audit.record(actor=request.user, action="dispatch.queue.viewed", via="page", calls=[c.pk for c in calls])
     return render(request, "dispatch/queue.html", {"calls": calls, "now": timezone.now()})
 
 

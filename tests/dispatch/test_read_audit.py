@@ -29,6 +29,7 @@ def _reads(dana, rita, admin_user, call, other_call, person, team_a, sue):
     return [
         (dana, f"/api/calls/{call.pk}/", ("dispatch.call.viewed", str(call.pk), {"via": "api"})),
         (dana, f"/dispatch/calls/{call.pk}/", ("dispatch.call.viewed", str(call.pk), {"via": "page"})),
+        (dana, "/dispatch/", ("dispatch.queue.viewed", "", {"via": "page"})),
         (sue, "/reports/standards/breaches.csv", ("dispatch.report.exported", "", {"report": "standards"})),
         (dana, "/api/calls/", ("dispatch.calls.listed", "", {"via": "api", "calls": sorted([call.pk, other_call.pk])})),
         (dana, "/api/board/", ("dispatch.board.viewed", "", {"calls": sorted([call.pk, other_call.pk])})),
