@@ -89,7 +89,8 @@ def _next_or_home(request) -> str:
 
 def _mfa_error(user, hint: str) -> str:
     wait = mfa_service.mfa_wait_seconds(user)
-    if wait:
+    # One slip costs a second nobody notices; say so only once the wait is long enough to matter.
+    if wait >= 2:
         unit = "second" if wait == 1 else "seconds"
         return f"That code did not match. Too many tries: wait {wait} {unit}, then enter the newest code."
     return f"That code did not match. {hint}"
@@ -100,7 +101,7 @@ def mfa(request):
     user = request.user
     if not mfa_service.mfa_required_for(user) or user.is_verified():
         return redirect(_next_or_home(request))
-    context = {"next": _next_or_home(request)}
+    context = {"next": _next_or_home(request), "hide_nav": True}
     token = request.POST.get("token", "") if request.method == "POST" else ""
     if not mfa_service.mfa_enrolled(user):
         device = mfa_service.mfa_enrol_start(user=user)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from asgiref.sync import async_to_sync
 from django.contrib.auth.models import Permission
@@ -64,14 +66,18 @@ def test_first_sign_in_enrols_with_a_qr_code_and_the_key_then_shows_recovery_cod
     assert response.redirect_chain[-1][0].startswith("/mfa/?next=")
     page = response.content.decode()
     assert "<svg" in page and "<path" in page and "<?xml" not in page
+    assert 'aria-label="Main"' not in page  # no menu of pages that would only send back here
     device = TOTPDevice.objects.get(user=dana, confirmed=False)
     assert mfa.secret_text(device).replace(" ", "") in page.replace(" ", "")
 
     wrong = client.post("/mfa/", {"token": "000000", "next": "/dispatch/board/"})
     assert wrong.status_code == 400 and "did not match" in wrong.content.decode()
     assert client.get("/dispatch/board/").status_code == 302
-    # A wrong code makes the next try wait (django-otp's throttle): the page says how long.
-    assert "wait 1 second," in client.post("/mfa/", {"token": current_code(device)}).content.decode()
+    # Wrong codes make the next try wait longer each time (django-otp's throttle): the page says how long.
+    assert "wait" not in wrong.content.decode()
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=3)  # three slips in a row: 4 s
+    again = client.post("/mfa/", {"token": "000000"}).content.decode()
+    assert re.search(r"Too many tries: wait [34] seconds", again), again
     device.refresh_from_db()
     device.throttle_reset()
 
