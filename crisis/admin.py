@@ -4,7 +4,18 @@ from django.contrib.auth.admin import UserAdmin
 from . import audit
 from .models import AuditEntry, Person, User
 
-admin.site.register(User, UserAdmin)
+
+@admin.register(User)
+class CrisisUserAdmin(UserAdmin):
+    actions = ["reset_two_step_sign_in"]
+
+    @admin.action(description="Reset two-step sign-in (they enrol again at their next sign-in)", permissions=["change"])
+    def reset_two_step_sign_in(self, request, queryset):
+        from .mfa import mfa_reset
+
+        for user in queryset:
+            mfa_reset(user=user, by=request.user)
+        self.message_user(request, f"Two-step sign-in reset for {len(queryset)} user(s); their sessions ended.")
 
 
 class AuditedReadAdmin(admin.ModelAdmin):

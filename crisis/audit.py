@@ -2,7 +2,9 @@
 
 Every create or change of a call and every view of a person's record goes
 through `record`. Entries are append-only: the model refuses updates and
-deletes, and on PostgreSQL a trigger refuses them too.
+deletes, and on PostgreSQL a trigger refuses them too. Each entry carries a
+hash of its content, chained in commit order (crisis/audit_chain.py;
+`manage.py verify_audit` checks it).
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import contextvars
 from typing import Any
 
-from django.db import models
+from django.db import connection, models, transaction
 
+from . import audit_chain
 from .models import AuditEntry, User
 
 # The address of the request being served, set by AuditContextMiddleware so
@@ -37,7 +40,7 @@ def record(
 ) -> AuditEntry:
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor,
         actor_label=actor.get_username() if actor else "system",
         action=action,
@@ -46,3 +49,12 @@ def record(
         ip_address=current_ip.get(),
         detail=detail,
     )
+    entry.content_hash = audit_chain.content_hash(entry)
+    if connection.vendor == "postgresql":
+        # The chain is appended at commit by the trigger (crisis/audit_chain.py says why not here).
+        entry.save(force_insert=True)
+        return entry
+    with transaction.atomic():
+        audit_chain.seal_in_python(entry)
+        entry.save(force_insert=True)
+    return entry

@@ -106,3 +106,30 @@ class IdleTimeoutMiddleware:
         if SESSION_KEY in request.session and not request.META.get(self.PASSIVE_HEADER):
             request.session.mark_active()
         return response
+
+
+class MfaRequiredMiddleware:
+    """A signed-in user who must use two-step sign-in (crisis/mfa.py) reaches nothing else until they have.
+
+    Pages redirect to /mfa/ (enrolment the first time); the API answers 403 in JSON. Requests signed with an
+    API token are not session sign-ins and pass (DRF authenticates them later). The sign-in and sign-out pages,
+    the two-step pages themselves, static files and the health check are open.
+    """
+
+    OPEN = ("/mfa/", "/login/", "/logout/", "/healthz/", "/static/", "/admin/login/", "/admin/logout/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .mfa import mfa_required_for
+
+        user = request.user
+        if mfa_required_for(user) and not user.is_verified() and not request.path_info.startswith(self.OPEN):
+            if "/api/" in request.path_info:
+                return JsonResponse({"detail": MFA_NEEDED}, status=403)
+            return HttpResponseRedirect(f"{reverse('mfa')}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
+MFA_NEEDED = "Two-step sign-in is required: open the site in a browser, sign in and enter your code."

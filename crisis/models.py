@@ -82,6 +82,12 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=40, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # The hash chain (crisis/audit_chain.py): record() writes content_hash; the chain fields are appended at
+    # commit by a PostgreSQL trigger (migration 0004), or by record() on other databases.
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    chain_seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -100,3 +106,13 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Audit entries cannot be deleted.")
+
+
+class AuditChainHead(models.Model):
+    """The last link of the audit hash chain: one row (pk=1), locked only while a transaction commits."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"audit chain head #{self.seq} {self.hash[:12]}"

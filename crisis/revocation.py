@@ -10,15 +10,17 @@ decodes the unexpired sessions and deletes those whose `_auth_user_id` is the us
 live sessions, a few hundred on a dispatch floor, and only on a revocation (rare); a user-id column would need
 a custom session model, a migration of the session table and a write on every sign-in for no gain at this size.
 
-The receivers only notice the change; they hold no rule. A queryset `.update()` sends no signal and so revokes
-nothing: change users, their roles and memberships through forms, the admin or model saves.
+The receivers only notice the change; they hold no rule. A queryset `.update()` sends no signal: `access_sweep`,
+a beat task every ACCESS_SWEEP_SECONDS, compares every live session with its user as the database has it now
+and revokes what such an update left standing (a deactivated user, a changed password, a deleted user).
 """
 
 from __future__ import annotations
 
 import contextvars
+from collections import defaultdict
 
-from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.utils import timezone
@@ -66,6 +68,39 @@ def user_access_revoke(*, user, reason: str, tokens: bool = False, **detail) -> 
         **detail,
     )
     realtime.publish("session.ended", {"reason": reason}, groups=[realtime.user_group(user.pk)])
+
+
+def access_sweep() -> int:
+    """Revoke the sessions (and tokens) of users whose access ended without a signal; the users revoked.
+
+    A request with such a session is refused already (Django checks is_active and the password hash on every
+    request), but an open websocket only checks that its session still exists, and tokens stay: this ends both.
+    """
+    from django.utils.crypto import constant_time_compare
+
+    model = SessionStore.get_model_class()
+    store = SessionStore()
+    hashes: dict[str, list[str]] = defaultdict(list)
+    for row in model.objects.filter(expire_date__gt=timezone.now()).only("session_key", "session_data"):
+        data = store.decode(row.session_data)
+        if data.get(SESSION_KEY) is not None:
+            hashes[str(data[SESSION_KEY])].append(str(data.get(HASH_SESSION_KEY) or ""))
+    users = get_user_model().objects.in_bulk([int(uid) for uid in hashes if uid.isdigit()])
+    revoked = 0
+    for uid, session_hashes in hashes.items():
+        user = users.get(int(uid)) if uid.isdigit() else None
+        if user is None:
+            user_sessions_end(user_id=uid)
+            continue
+        if not user.is_active:
+            reason = "deactivated"
+        elif any(not constant_time_compare(h, user.get_session_auth_hash()) for h in session_hashes):
+            reason = "password_changed"
+        else:
+            continue
+        user_access_revoke(user=user, reason=reason, tokens=True, via="sweep")
+        revoked += 1
+    return revoked
 
 
 # --- receivers: notice the change, call the service ----------------------------------------------

@@ -73,6 +73,12 @@ if not SECRET_KEY:
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set (or run with DEBUG=1 / CRISIS_EMBEDDED=1).")
 
+# Two-step sign-in (crisis/mfa.py) for every user with a role and for staff. On in production; off by default
+# in the embedded demo (`make run`), a debug run and the test suite, whose tests sign in with force_login
+# (tests/support/mfa.py turns it on and signs in verified). MFA_REQUIRED=1 turns it on anywhere.
+MFA_REQUIRED = envbool("MFA_REQUIRED", "1" if PRODUCTION else "0")
+OTP_TOTP_ISSUER = "Crisis dispatch"
+
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 # How many reverse proxies of ours stand in front of the app. 0 (the default): X-Forwarded-For and
@@ -96,6 +102,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "crisis",
     "crisis.history",
     "programs",
@@ -119,8 +128,10 @@ MIDDLEWARE = [
     "crisis.middleware.RejectNulQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "crisis.middleware.IdleTimeoutMiddleware",
     "crisis.middleware.LoginRequiredMiddleware",
+    "crisis.middleware.MfaRequiredMiddleware",
     "crisis.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -186,6 +197,8 @@ if TESTING:
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username before any password is checked.
     "axes.backends.AxesStandaloneBackend",
+    # Then: refuses an address that failed too often across usernames (password spraying).
+    "crisis.login_audit.SprayingBackend",
     # Row-level rules (crisis/permissions.py) answer object permissions; the role table answers the rest.
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -196,6 +209,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(seconds=envint("LOGIN_COOLOFF_SECONDS", 600))
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# Password spraying: failures from one address over all usernames (crisis.login_audit.SprayingBackend).
+LOGIN_IP_FAILURE_LIMIT = envint("LOGIN_IP_FAILURE_LIMIT", 30)
+LOGIN_IP_WINDOW = timedelta(seconds=envint("LOGIN_IP_WINDOW_SECONDS", 900))
 # axes.W006 asks for the address in the lockout parameters; here that would let five typos from one
 # dispatch floor lock the whole floor out. Per-username lockout is what CJIS asks for; spraying one
 # password over many usernames is not throttled yet (docs/security.md, what remains).
@@ -385,7 +401,11 @@ if not re.fullmatch(r"[A-Z]{2}-[0-9]{3}", HMIS_COC_CODE):
     raise ImproperlyConfigured(f"HMIS_COC_CODE must look like IL-510, got {HMIS_COC_CODE!r}")
 HMIS_RECIPIENT = os.environ.get("HMIS_RECIPIENT", "Continuum of Care HMIS lead")
 
+# Revocation left standing by a queryset .update() (crisis.revocation.access_sweep).
+ACCESS_SWEEP_SECONDS = envint("ACCESS_SWEEP_SECONDS", 60)
+
 CELERY_BEAT_SCHEDULE = {
+    "access-sweep": {"task": "crisis.tasks.access_sweep", "schedule": float(ACCESS_SWEEP_SECONDS)},
     # Webhooks: the safety net behind each delivery's own task (a task lost between commit and queue).
     "webhook-deliveries-sweep": {"task": "integrations.tasks.sweep", "schedule": float(WEBHOOK_SWEEP_SECONDS)},
     "dispatch-sweep": {"task": "dispatch.tasks.sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},

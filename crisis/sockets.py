@@ -43,6 +43,16 @@ def _session_alive(session_key: str | None, user_id: int) -> bool:
     return str(store.load().get(SESSION_KEY)) == str(user_id)
 
 
+@database_sync_to_async
+def _mfa_missing(user, session) -> bool:
+    """A session that has not done its two-step sign-in gets no stream (crisis.middleware.MfaRequiredMiddleware)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from .mfa import mfa_required_for
+
+    return mfa_required_for(user) and not (session is not None and session.get(DEVICE_ID_SESSION_KEY))
+
+
 def pending_messages(layer, channel_name: str) -> int:
     try:
         if hasattr(layer, "_get_layer"):  # channels_redis.pubsub
@@ -73,6 +83,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = []
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if await _mfa_missing(user, self.scope.get("session")):
+            await self.close(code=CLOSE_FORBIDDEN)
             return
         groups = await database_sync_to_async(self.groups_for)(user)
         if not groups:

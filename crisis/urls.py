@@ -43,6 +43,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mfa/", views.mfa, name="mfa"),
     path("healthz/", views.healthz, name="healthz"),
     path("session/keepalive/", views.session_keepalive, name="session-keepalive"),
     # The person's story joins calls and every program's records, so the page lives in live operations.

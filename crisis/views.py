@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from . import mfa as mfa_service
 from .roles import ROLE_HOME
 
 
@@ -27,6 +28,11 @@ LOCKED_OUT = (
     "Too many failed sign-ins: this account is locked for {minutes} minutes. Try again later or ask an administrator."
 )
 
+ADDRESS_THROTTLED = (
+    "Too many failed sign-ins from this network: sign-in from here is paused for up to {minutes} minutes."
+    " Ask an administrator if this is your dispatch centre."
+)
+
 
 def login_locked_out(request, response=None, credentials=None):
     """What a locked-out sign-in sees (django-axes' AXES_LOCKOUT_CALLABLE): the sign-in page, saying so."""
@@ -35,6 +41,9 @@ def login_locked_out(request, response=None, credentials=None):
 
     minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
     message = LOCKED_OUT.format(minutes=minutes)
+    if getattr(request, "crisis_address_throttled", False):
+        minutes = max(1, round(settings.LOGIN_IP_WINDOW.total_seconds() / 60))
+        message = ADDRESS_THROTTLED.format(minutes=minutes)
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": message}, status=429)
     context = {"locked_out": message, "next": request.POST.get("next", "")}
@@ -65,3 +74,46 @@ def healthz(request):
     with connection.cursor() as cur:
         cur.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def _next_or_home(request) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return "/"
+    return target
+
+
+def _mfa_error(user, hint: str) -> str:
+    wait = mfa_service.mfa_wait_seconds(user)
+    # One slip costs a second nobody notices; say so only once the wait is long enough to matter.
+    if wait >= 2:
+        unit = "second" if wait == 1 else "seconds"
+        return f"That code did not match. Too many tries: wait {wait} {unit}, then enter the newest code."
+    return f"That code did not match. {hint}"
+
+
+def mfa(request):
+    """Two-step sign-in after the password: enrol an authenticator app the first time, else enter its code."""
+    user = request.user
+    if not mfa_service.mfa_required_for(user) or user.is_verified():
+        return redirect(_next_or_home(request))
+    context = {"next": _next_or_home(request), "hide_nav": True}
+    token = request.POST.get("token", "") if request.method == "POST" else ""
+    if not mfa_service.mfa_enrolled(user):
+        device = mfa_service.mfa_enrol_start(user=user)
+        if request.method == "POST":
+            codes = mfa_service.mfa_enrol_confirm(request=request, device=device, token=token)
+            if codes is not None:
+                return render(request, "registration/mfa_codes.html", context | {"codes": codes})
+            context["error"] = _mfa_error(user, "Check the time on your phone and enter the newest code.")
+        context |= {"qr": mfa_service.qr_svg(device), "secret": mfa_service.secret_text(device)}
+        return render(request, "registration/mfa_enrol.html", context, status=400 if token else 200)
+    if request.method == "POST":
+        if mfa_service.mfa_verify(request=request, token=token):
+            return redirect(context["next"])
+        context["error"] = _mfa_error(user, "Enter the newest code from your app, or a recovery code.")
+    return render(request, "registration/mfa_verify.html", context, status=400 if token else 200)

@@ -59,7 +59,10 @@ class CallListCreate(APIView):
         ser_class = (
             serializers.CallListSerializer if user.has_perm("dispatch.view_call") else serializers.OfficerCallSerializer
         )
-        return self.paginator.get_paginated_response(ser_class(page, many=True).data)
+        data = ser_class(page, many=True).data
+        # The list names addresses and the nature of each call: one row per page read, with the ids shown.
+        audit.record(actor=user, action="dispatch.calls.listed", via="api", calls=[c.pk for c in page])
+        return self.paginator.get_paginated_response(data)
 
     @property
     def paginator(self):
@@ -233,6 +236,13 @@ class AssignmentDecline(APIView):
     @extend_schema(request=serializers.ReasonSerializer, responses=serializers.AssignmentSerializer)
     def post(self, request, pk: int):
         assignment = get_object_or_404(Assignment, pk=pk)
+        # Who may answer first: another team's member gets a 403, not a lesson in this endpoint's fields.
+        permissions.require(
+            permissions.may_answer_offer,
+            request.user,
+            assignment.team,
+            f"Only a member of {assignment.team.name} can answer its offers.",
+        )
         ser = serializers.ReasonSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         assignment = services.assignment_decline(assignment=assignment, by=request.user, **ser.validated_data)
@@ -247,6 +257,13 @@ class AssignmentWithdraw(APIView):
     @extend_schema(request=serializers.ReasonSerializer, responses=serializers.AssignmentSerializer)
     def post(self, request, pk: int):
         assignment = get_object_or_404(Assignment, pk=pk)
+        # Who may answer first: another team's member gets a 403, not a lesson in this endpoint's fields.
+        permissions.require(
+            permissions.may_answer_offer,
+            request.user,
+            assignment.team,
+            f"Only a member of {assignment.team.name} can answer its offers.",
+        )
         ser = serializers.ReasonSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         assignment = services.assignment_withdraw(assignment=assignment, by=request.user, **ser.validated_data)

@@ -18,6 +18,7 @@ from .models import Call, Source, address_key
 @permission_required("dispatch.view_queue", raise_exception=True)
 def queue(request):
     calls = list(selectors.queue())
+    audit.record(actor=request.user, action="dispatch.queue.viewed", via="page", calls=[c.pk for c in calls])
     return render(request, "dispatch/queue.html", {"calls": calls, "now": timezone.now()})
 
 
@@ -96,7 +97,10 @@ def _call_page(request, call_id: int, **forms_in):
         "teams": list(selectors.team_board(region=call.region)),
         "now": timezone.now(),
     }
-    audit.record(actor=request.user, action="dispatch.premise_history.viewed", obj=call, results=len(ctx["history"]))
+    # One read, one row: the page shows the call's clinical fields and its premise history together.
+    audit.record(
+        actor=request.user, action="dispatch.call.viewed", obj=call, via="page", premise_history=len(ctx["history"])
+    )
     return render(request, "dispatch/call_detail.html", ctx, status=400 if forms_in else 200)
 
 

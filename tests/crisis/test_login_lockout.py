@@ -94,3 +94,34 @@ def test_a_huge_username_is_counted_cut_to_a_username_length_not_a_500(client):
         assert _sign_in(client, "x" * 100_000, "wrong").status_code in (200, 429)
     assert AccessAttempt.objects.get().username == "x" * 150
     assert _sign_in(client, "x" * 100_000, "wrong").status_code == 429
+
+
+@pytest.mark.django_db
+def test_password_spraying_from_one_address_is_paused_for_every_username(client, dana, settings):
+    """One password over many usernames never trips the per-username lockout; the address limit does."""
+    settings.LOGIN_IP_FAILURE_LIMIT = 6
+    for n in range(6):
+        response = _sign_in(client, f"user{n}", "Spring2026!", REMOTE_ADDR="203.0.113.9")
+        assert response.status_code == 200
+    response = _sign_in(client, "dana", PASSWORD, REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 429
+    assert b"Too many failed sign-ins from this network" in response.content
+    assert "_auth_user_id" not in client.session
+    throttled = AuditEntry.objects.get(action="crisis.login.address_throttled")
+    assert (throttled.detail["username"], throttled.detail["failures"], throttled.ip_address) == (
+        "dana",
+        6,
+        "203.0.113.9",
+    )
+    # Elsewhere, dana signs in; and the address is free again once the window has passed.
+    assert _sign_in(Client(), "dana", PASSWORD, REMOTE_ADDR="198.51.100.4").status_code == 302
+    AccessAttempt.objects.update(attempt_time=timezone.now() - settings.LOGIN_IP_WINDOW - timedelta(seconds=1))
+    assert _sign_in(client, "dana", PASSWORD, REMOTE_ADDR="203.0.113.9").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_few_typos_from_a_shared_address_lock_nobody_else(client, dana, cam, settings):
+    for name in ("dana", "cam"):
+        for _ in range(2):
+            _sign_in(Client(), name, "wrong", REMOTE_ADDR="192.0.2.1")
+    assert _sign_in(client, "cam", PASSWORD, REMOTE_ADDR="192.0.2.1").status_code == 302

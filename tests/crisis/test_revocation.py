@@ -167,3 +167,47 @@ def test_a_revocation_through_the_admin_names_who_made_it(client, dana):
     assert response.status_code == 302, response.content[:2000]
     entry = AuditEntry.objects.get(action="crisis.access.revoked")
     assert (entry.actor_id, entry.object_id, entry.detail["reason"]) == (admin_user.pk, str(dana.pk), "deactivated")
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (dict(is_active=False), "deactivated"),
+        (dict(password="pbkdf2_sha256$1$salt$bm90LXRoZS1wYXNzd29yZA=="), "password_changed"),
+    ],
+)
+def test_the_sweep_revokes_what_a_queryset_update_left_standing(dana, cam, change, reason):
+    from crisis.models import User
+    from crisis.revocation import access_sweep
+
+    dana_client, cam_client = Client(), Client()
+    dana_client.force_login(dana)
+    cam_client.force_login(cam)
+    token = Token.objects.create(user=dana)
+    User.objects.filter(pk=dana.pk).update(**change)  # no signal: nothing revoked yet
+    assert Token.objects.filter(pk=token.pk).exists()
+    assert access_sweep() == 1
+    assert not Token.objects.filter(user=dana).exists()
+    assert cam_client.get("/dispatch/board/").status_code == 200  # others untouched
+    entry = AuditEntry.objects.get(action="crisis.access.revoked")
+    assert (entry.object_id, entry.detail["reason"], entry.detail["via"]) == (str(dana.pk), reason, "sweep")
+    assert entry.detail["sessions_ended"] == 1
+    assert access_sweep() == 0  # nothing left to do: safe to run again
+
+
+async def test_the_sweep_closes_an_open_socket_of_a_user_deactivated_by_update(dana):
+    from crisis.asgi import application
+    from crisis.models import User
+    from crisis.revocation import access_sweep
+
+    web = Client()
+    await sync_to_async(web.force_login)(dana)
+    headers = [(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={web.cookies['sessionid'].value}".encode())]
+    comm = WebsocketCommunicator(application, "/ws/board/", headers=headers)
+    connected, _ = await comm.connect(timeout=5)
+    assert connected
+    assert (await comm.receive_json_from(timeout=5))["kind"] == "hello"
+    await sync_to_async(User.objects.filter(pk=dana.pk).update)(is_active=False)
+    await sync_to_async(access_sweep)()
+    closed = await _closed_within(comm, 5)
+    assert closed["code"] == consumers.CLOSE_UNAUTHENTICATED

@@ -24,10 +24,14 @@ def admin_user(db):
     return User.objects.create_superuser(username="root", password="a long admin passphrase 9")
 
 
-def _reads(dana, rita, admin_user, call, other_call, person, team_a):
+def _reads(dana, rita, admin_user, call, other_call, person, team_a, sue):
     """(who, path, the one audit row it must write: action, object id, detail subset)."""
     return [
         (dana, f"/api/calls/{call.pk}/", ("dispatch.call.viewed", str(call.pk), {"via": "api"})),
+        (dana, f"/dispatch/calls/{call.pk}/", ("dispatch.call.viewed", str(call.pk), {"via": "page"})),
+        (dana, "/dispatch/", ("dispatch.queue.viewed", "", {"via": "page"})),
+        (sue, "/reports/standards/breaches.csv", ("dispatch.report.exported", "", {"report": "standards"})),
+        (dana, "/api/calls/", ("dispatch.calls.listed", "", {"via": "api", "calls": sorted([call.pk, other_call.pk])})),
         (dana, "/api/board/", ("dispatch.board.viewed", "", {"calls": sorted([call.pk, other_call.pk])})),
         (rita, "/api/my-team/", ("dispatch.my_team.viewed", "", {"team": team_a.pk, "calls": [call.pk]})),
         (
@@ -44,10 +48,12 @@ def _reads(dana, rita, admin_user, call, other_call, person, team_a):
 
 
 def test_every_health_information_read_writes_one_audit_row(
-    client, dana, rita, admin_user, offered, new_call, person, team_a
+    client, dana, rita, admin_user, offered, new_call, person, team_a, sue
 ):
     other_call = new_call(nature="elsewhere in the region")
-    for user, path, (action, object_id, detail) in _reads(dana, rita, admin_user, offered, other_call, person, team_a):
+    for user, path, (action, object_id, detail) in _reads(
+        dana, rita, admin_user, offered, other_call, person, team_a, sue
+    ):
         client.force_login(user)
         before = AuditEntry.objects.count()
         assert client.get(path).status_code == 200, path

@@ -1,0 +1,74 @@
+"""Two-step sign-in in a real browser (crisis/mfa.py): enrol on first sign-in, then a recovery code."""
+
+from __future__ import annotations
+
+from base64 import b32decode
+
+import pytest
+from django_otp.oath import TOTP
+from playwright.sync_api import expect
+
+from tests.browser.test_security import WAIT, assert_no_csp_violation, new_page, sign_in
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def mfa_required(monkeypatch):
+    # Read by the live stack's server when it starts (tests/support/live_stack.py copies the environment).
+    monkeypatch.setenv("MFA_REQUIRED", "1")
+
+
+def code_from(secret_text: str) -> str:
+    """What the authenticator app would show for the key the page printed."""
+    key = b32decode(secret_text.replace(" ", "") + "=" * (-len(secret_text.replace(" ", "")) % 8))
+    return f"{TOTP(key).token():06d}"
+
+
+def test_a_dispatcher_enrols_on_first_sign_in_then_uses_a_recovery_code(
+    mfa_required, live_stack, chromium, dana, tmp_path
+):
+    page, errors = new_page(chromium, width=1440, height=900)
+    sign_in(page, live_stack.url, "dana")
+    expect(page.locator("h1")).to_have_text("Set up two-step sign-in", timeout=WAIT)
+    assert "/mfa/?next=" in page.url
+    qr = page.locator("#mfa-qr svg")
+    expect(qr).to_be_visible()
+    assert qr.bounding_box()["width"] >= 200  # big enough to scan from a screen
+    page.screenshot(path=str(tmp_path / "enrol.png"), full_page=True)
+    secret = page.locator("#mfa-secret").inner_text()
+
+    page.fill("#id_token", code_from(secret))
+    page.click("button.primary")
+    expect(page.locator("h1")).to_have_text("Two-step sign-in is on", timeout=WAIT)
+    codes = page.locator("#mfa-codes code").all_inner_texts()
+    assert len(codes) == 10
+    page.screenshot(path=str(tmp_path / "codes.png"), full_page=True)
+    page.click("#mfa-continue")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=WAIT)  # the board's websocket
+    assert_no_csp_violation(page, errors, "enrol")
+
+    # Another day, another browser: the password, then a code; a lost phone means a recovery code.
+    page2, errors2 = new_page(chromium, width=1440, height=900)
+    sign_in(page2, live_stack.url, "dana")
+    expect(page2.locator("h1")).to_have_text("Enter your code", timeout=WAIT)
+    page2.fill("#id_token", "000000")
+    page2.click("button.primary")
+    expect(page2.locator("#mfa-error")).to_contain_text("did not match")
+    page2.screenshot(path=str(tmp_path / "verify.png"), full_page=True)
+    page2.fill("#id_token", codes[0])
+    page2.click("button.primary")
+    expect(page2.locator("#conn")).to_have_attribute("data-state", "live", timeout=WAIT)
+    assert "/dispatch/board/" in page2.url
+    assert_no_csp_violation(page2, errors2, "verify")
+
+    from crisis.models import AuditEntry
+
+    actions = set(AuditEntry.objects.filter(actor=dana).values_list("action", flat=True))
+    assert {"crisis.mfa.enrolled", "crisis.mfa.failed", "crisis.mfa.recovery_code_used"} <= actions
