@@ -27,6 +27,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.views.generic.edit import ProcessFormView
 from drf_spectacular.generators import SchemaGenerator
 
+from integrations.models import Delivery
+from integrations.services import endpoint_save, partner_create
 from tests.fuzz import conftest as fuzz_world
 from tests.support.consults import consult_program, kit, on_call, request_consult  # noqa: F401 (fixtures)
 
@@ -125,6 +127,14 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "programs/le_consult/api/consults/<int:pk>/close/": {"POST": frozenset({"sue"})},
     "programs/le_consult/api/consults/<int:pk>/cancel/": {"POST": OFFICER},
     "programs/le_consult/api/consults/<int:pk>/person/": {"POST": frozenset({"sue"})},
+    # integrations/: partner systems use tokens; of the staff only administrators reach them
+    "api/integrations/eido/incidents/": {"POST": frozenset({"ada"})},
+    "api/integrations/eido/calls/<int:pk>/": {"GET": frozenset({"ada"})},
+    "api/integrations/deliveries/": {"GET": frozenset({"ada"})},
+    "api/integrations/deliveries/<int:pk>/replay/": {"POST": frozenset({"ada"})},
+    "api/integrations/hmis/export/": {"GET": frozenset({"ada"})},
+    "fhir/ServiceRequest/<int:pk>": {"GET": frozenset({"ada"})},
+    "fhir/Task/<int:pk>": {"GET": frozenset({"ada"}), "PUT": frozenset({"ada"}), "PATCH": frozenset({"ada"})},
     # tests/support/tenth_program: the test-only program proving plugins need no edit elsewhere
     "programs/tenth_program/stays/": {"POST": ASSIGNERS | RESPONDERS},
 }
@@ -132,8 +142,22 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
 # Routes reachable signed out (everything else: a page redirects to sign-in, the API says 401/403).
 PUBLIC = {"login/", "healthz/", "logout/"}
 
+
 # Which object of the world a path parameter names, by route prefix (longest first wins). A route with a
 # parameter not covered here fails with the line to add.
+def _delivery(world):
+    """A webhook delivery about the world's person, to replay (integrations/)."""
+    partner, _ = partner_create(name="Matrix CAD", by=world.users["administrator"])
+    endpoint = endpoint_save(
+        partner=partner,
+        url="https://cad.example.org/hook",
+        events=["call.created"],
+        payload_format="json",
+        by=world.users["administrator"],
+    )
+    return Delivery.objects.create(endpoint=endpoint, event="call.created", payload={}, person=world.person)
+
+
 PATH_OBJECTS = {
     "people/": lambda w: {"pk": w.person.pk},
     "history/people/": lambda w: {"pk": w.person.pk},
@@ -144,6 +168,9 @@ PATH_OBJECTS = {
     "api/teams/": lambda w: {"pk": w.team_a.pk},
     "api/people/": lambda w: {"pk": w.person.pk},
     "api/alerts/": lambda w: {"pk": w.ids["alert"]},
+    "api/integrations/eido/calls/": lambda w: {"pk": w.calls["working"].pk},
+    "api/integrations/deliveries/": lambda w: {"pk": _delivery(w).pk},
+    "fhir/": lambda w: {"pk": w.referral.pk},
     "reports/<slug:name>/<slug:table>.csv": lambda w: {"name": "standards", "table": "breaches"},
     "reports/": lambda w: {"name": "intervals"},
     "api/reports/": lambda w: {"name": "intervals"},
