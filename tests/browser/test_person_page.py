@@ -53,6 +53,14 @@ def test_the_person_page_tells_the_story_newest_first(dana, rita, sue, team_a, p
         assert texts.index(next(t for t in texts if "Call #" in t)) > texts.index(
             next(t for t in texts if "Referral" in t)
         )
+        # Mental-health history is not on the page: a door to the consent-scoped lookup, with the purpose asked.
+        expect(page.locator("#history-door")).to_contain_text("Not shown here")
+        assert "Bipolar I" not in page.content()
         screenshot(page, "person-story-1440.png")
+        page.fill("#history-purpose", "Follow-up after call")
+        page.click("#history-door button")
+        expect(page.locator("#audit-line")).to_contain_text("Follow-up after call", timeout=WAIT)
+        expect(page.locator("#clinical")).to_contain_text("No consent on file")
+        screenshot(page, "person-history-door-1440.png")
     finally:
         desk.close()
