@@ -150,6 +150,12 @@ may_message_consult = is_active_user & (
 may_close_consult = is_active_user & ((_answers_consults & is_consult_handler) | is_consult_supervisor)
 may_cancel_consult = is_active_user & may_request_consult & is_consult_officer
 
+# Video from the field is between two people only: the officer who asked and the clinician handling it (not
+# supervisors, not the backup): a third browser in a peer-to-peer call would be an unseen listener.
+may_join_consult_video = is_active_user & (
+    (may_request_consult & is_consult_officer) | (_answers_consults & is_consult_handler)
+)
+
 rules.add_perm("le_consult.follow_consult", may_follow_consult)
 rules.add_perm("le_consult.accept_consult", may_accept_consult)
 rules.add_perm("le_consult.message_consult", may_message_consult)

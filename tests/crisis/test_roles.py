@@ -16,6 +16,8 @@ PAGES = [
     ("get", "/dispatch/officer/", {"oli"}),
     ("get", "/responder/", {"rita"}),
     ("get", "/people/{person}/", {"cam", "sue", "ada"}),
+    # A consult's video call: its officer and the clinician handling it, nobody else (supervisors neither).
+    ("get", "/programs/le_consult/consults/{consult}/video/", {"oli", "cam"}),
 ]
 
 API = [
@@ -30,9 +32,13 @@ API = [
 
 
 @pytest.fixture
-def world(dana, cam, sue, oli, ada, rita, nora, person, new_call):
+def world(dana, cam, sue, oli, ada, rita, nora, person, new_call, on_call):
+    from programs.le_consult import services as consults
+
     call = new_call(person=person)
-    return {"call": call.pk, "person": person.pk}
+    consult = consults.consult_request(by=oli, need="video", address="Lake St bridge")
+    consults.consult_accept(consult=consult, by=cam)
+    return {"call": call.pk, "person": person.pk, "consult": consult.pk}
 
 
 @pytest.mark.django_db
