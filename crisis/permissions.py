@@ -161,6 +161,20 @@ rules.add_perm("le_consult.accept_consult", may_accept_consult)
 rules.add_perm("le_consult.message_consult", may_message_consult)
 rules.add_perm("le_consult.close_consult", may_close_consult)
 
+# --- 911 dispatch diversion (programs/diversion) ---------------------------------------
+# The 911 CAD transfers a call with a call-desk token; a diversion clinician takes it (first one wins), and
+# from then on only that clinician documents, refers, resolves or escalates it.
+may_transfer_diversion = is_active_user & _perm("dispatch.add_call")
+may_work_diversion = is_active_user & _perm("diversion.work_diversion")
+
+
+@rules.predicate
+def is_diversion_clinician(user, diversion) -> bool:
+    return diversion is not None and diversion.clinician_id is not None and diversion.clinician_id == user.pk
+
+
+may_handle_diversion = may_work_diversion & is_diversion_clinician
+
 # --- Consent-scoped history (crisis/history) ----------------------------------------
 # Searching and reading a person's history needs the role and a stated purpose (the service refuses an empty
 # one); clinical history beyond the response plan needs the person's consent or break-the-glass; Part 2

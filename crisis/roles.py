@@ -64,6 +64,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # They answer officers' consults and write the response plans officers may see.
     CLINICIAN: [p for p in _CALL_DESK if p != "dispatch.assign_call"]
     + ["crisis.view_person_record", "le_consult.answer_consult", "history.edit_response_plan"]
+    # The diversion console: calls the 911 centre transfers to the clinician embedded there.
+    + ["diversion.work_diversion"]
     + _HISTORY_LOOKUP,
     SUPERVISOR: _CALL_DESK
     + ["crisis.view_person_record", "crisis.view_reports", "responders.manage_team"]

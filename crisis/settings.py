@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "programs.fact",
     "programs.homeless_outreach",
     "programs.le_consult",
+    "programs.diversion",
     "responders",
     "dispatch",
     "reports",

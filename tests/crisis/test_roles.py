@@ -18,6 +18,8 @@ PAGES = [
     ("get", "/people/{person}/", {"cam", "sue", "ada"}),
     # A consult's video call: its officer and the clinician handling it, nobody else (supervisors neither).
     ("get", "/programs/le_consult/consults/{consult}/video/", {"oli", "cam"}),
+    # The 911 diversion console: diversion clinicians.
+    ("get", "/programs/diversion/", {"cam"}),
 ]
 
 API = [
@@ -28,6 +30,9 @@ API = [
     ("get", "/api/people/{person}/", {"cam", "sue", "ada"}),
     ("post", "/api/calls/{call}/triage/", {"dana", "cam", "sue", "ada"}),
     ("post", "/api/calls/{call}/assign/", {"dana", "sue", "ada"}),
+    # A 911 CAD transfers calls with a call-desk token; the console's snapshot is for diversion clinicians.
+    ("post", "/programs/diversion/api/transfers/", {"dana", "cam", "sue", "ada"}),
+    ("get", "/programs/diversion/api/snapshot/", {"cam"}),
 ]
 
 
