@@ -175,6 +175,23 @@ def is_diversion_clinician(user, diversion) -> bool:
 
 may_handle_diversion = may_work_diversion & is_diversion_clinician
 
+
+# --- Interns (responders/interns.py) ------------------------------------------------------
+@rules.predicate
+def has_open_intern_term(user) -> bool:
+    term = getattr(user, "intern_term", None) if getattr(user, "pk", None) else None
+    return term is not None and term.ended_at is None
+
+
+@rules.predicate
+def is_notes_supervisor(user, note) -> bool:
+    return note is not None and note.term.supervisor_id == user.pk
+
+
+may_write_supervision_note = is_active_user & has_open_intern_term
+may_sign_supervision_note = is_active_user & is_notes_supervisor
+
+
 # --- Consent-scoped history (crisis/history) ----------------------------------------
 # Searching and reading a person's history needs the role and a stated purpose (the service refuses an empty
 # one); clinical history beyond the response plan needs the person's consent or break-the-glass; Part 2
@@ -182,6 +199,16 @@ may_handle_diversion = may_work_diversion & is_diversion_clinician
 # officer view, through a consult (`may_see_officer_plan`).
 may_search_history = is_active_user & _perm("history.search_history")
 may_break_glass = may_search_history & _perm("history.break_glass")
+
+
+@rules.predicate
+def is_intern(user) -> bool:
+    # Any intern term, ended or not: an intern never reads Part 2 records, whatever roles they were given.
+    return getattr(user, "pk", None) is not None and hasattr(user, "intern_term")
+
+
+# 42 CFR Part 2 records: with the person's Part 2 consent, to roles that hold the permission, never to interns.
+may_see_part2 = may_search_history & _perm("history.view_part2") & ~is_intern
 may_edit_response_plan = is_active_user & _perm("history.edit_response_plan")
 
 

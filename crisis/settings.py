@@ -391,6 +391,8 @@ if WORKER_HEARTBEAT_STALE_SECONDS <= WORKER_HEARTBEAT_INTERVAL_SECONDS:
 
 CELERY_BEAT_SCHEDULE = {
     "dispatch-sweep": {"task": "dispatch.tasks.sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
+    # Interns: access ends by itself once the term is over (responders/interns.py).
+    "intern-terms-end": {"task": "responders.tasks.intern_terms_end", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     # Officer consults: the safety net behind each consult's own escalation countdown.
     "consult-escalate-due": {
         "task": "programs.le_consult.tasks.escalate_due",

@@ -20,6 +20,8 @@ PAGES = [
     ("get", "/programs/le_consult/consults/{consult}/video/", {"oli", "cam"}),
     # The 911 diversion console: diversion clinicians.
     ("get", "/programs/diversion/", {"cam"}),
+    # The interns page: interns in their term, their supervisors, and the staffing roles (the terms table).
+    ("get", "/interns/", {"sue", "ada"}),
 ]
 
 API = [
@@ -33,6 +35,8 @@ API = [
     # A 911 CAD transfers calls with a call-desk token; the console's snapshot is for diversion clinicians.
     ("post", "/programs/diversion/api/transfers/", {"dana", "cam", "sue", "ada"}),
     ("get", "/programs/diversion/api/snapshot/", {"cam"}),
+    ("get", "/api/interns/notes/", {"sue", "ada"}),
+    ("post", "/api/interns/notes/", set()),
 ]
 
 
