@@ -23,6 +23,7 @@ def _operations(world) -> list[tuple[str, str]]:
         "/programs/mobile_crisis/api/follow-ups/{id}/": world.follow_up.pk,
         "/programs/community_responders/api/referrals/{id}/": world.referral.pk,
         "/programs/le_consult/api/consults/{id}/": world.consult.pk,
+        "/api/interns/notes/{id}/": world.intern_note.pk,
     }
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = []
