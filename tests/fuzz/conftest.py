@@ -13,6 +13,7 @@ from dispatch import services
 from dispatch.models import Assignment, Call, Status
 from programs.community_responders.models import Partner, Referral
 from programs.community_responders.services import referral_create
+from programs.diversion import services as diversions
 from programs.mobile_crisis.models import FollowUp
 from responders import interns
 from responders.models import Team
@@ -35,6 +36,7 @@ class World:
     ids: dict[str, int] = field(default_factory=dict)
     consult: object = None  # an officer's consult (programs/le_consult), waiting for the on-call clinician
     intern_note: object = None  # a note in an intern's supervision log (responders/interns.py), supervised by sue
+    diversion: object = None  # a 911 call transferred to the diversion clinicians, taken by cam
 
 
 @pytest.fixture
@@ -87,7 +89,15 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, 
         referral=referral,
         consult=request.getfixturevalue("request_consult")(),
         intern_note=_intern_note(sue),
+        diversion=_diversion(dana, cam),
     )
+
+
+def _diversion(desk, clinician):
+    diversion, _ = diversions.diversion_transfer(
+        by=desk, incident_id="CAD-FUZZ-1", address="1200 W Lake St", nature="Caller crying, alone"
+    )
+    return diversions.diversion_take(diversion=diversion, by=clinician)
 
 
 def _intern_note(supervisor):
