@@ -39,6 +39,8 @@ class AuditedReadAdmin(admin.ModelAdmin):
 @admin.register(Person)
 class PersonAdmin(AuditedReadAdmin):
     read_action = "people.person.viewed"  # the same fact as the person page (crisis/people.py)
+    # Mental-health history is read only through the consent-scoped lookup (crisis/history), never here.
+    exclude = ["mental_health_history"]
 
 
 @admin.register(AuditEntry)

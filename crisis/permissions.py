@@ -158,10 +158,47 @@ may_message_consult = is_active_user & (
 may_close_consult = is_active_user & ((_answers_consults & is_consult_handler) | is_consult_supervisor)
 may_cancel_consult = is_active_user & may_request_consult & is_consult_officer
 
+# Video from the field is between two people only: the officer who asked and the clinician handling it (not
+# supervisors, not the backup): a third browser in a peer-to-peer call would be an unseen listener.
+may_join_consult_video = is_active_user & (
+    (may_request_consult & is_consult_officer) | (_answers_consults & is_consult_handler)
+)
+
 rules.add_perm("le_consult.follow_consult", may_follow_consult)
 rules.add_perm("le_consult.accept_consult", may_accept_consult)
 rules.add_perm("le_consult.message_consult", may_message_consult)
 rules.add_perm("le_consult.close_consult", may_close_consult)
+
+# --- 911 dispatch diversion (programs/diversion) ---------------------------------------
+# The 911 CAD transfers a call with a call-desk token; a diversion clinician takes it (first one wins), and
+# from then on only that clinician documents, refers, resolves or escalates it.
+may_transfer_diversion = is_active_user & _perm("dispatch.add_call")
+may_work_diversion = is_active_user & _perm("diversion.work_diversion")
+
+
+@rules.predicate
+def is_diversion_clinician(user, diversion) -> bool:
+    return diversion is not None and diversion.clinician_id is not None and diversion.clinician_id == user.pk
+
+
+may_handle_diversion = may_work_diversion & is_diversion_clinician
+
+
+# --- Interns (responders/interns.py) ------------------------------------------------------
+@rules.predicate
+def has_open_intern_term(user) -> bool:
+    term = getattr(user, "intern_term", None) if getattr(user, "pk", None) else None
+    return term is not None and term.ended_at is None
+
+
+@rules.predicate
+def is_notes_supervisor(user, note) -> bool:
+    return note is not None and note.term.supervisor_id == user.pk
+
+
+may_write_supervision_note = is_active_user & has_open_intern_term
+may_sign_supervision_note = is_active_user & is_notes_supervisor
+
 
 # --- Consent-scoped history (crisis/history) ----------------------------------------
 # Searching and reading a person's history needs the role and a stated purpose (the service refuses an empty
@@ -170,6 +207,16 @@ rules.add_perm("le_consult.close_consult", may_close_consult)
 # officer view, through a consult (`may_see_officer_plan`).
 may_search_history = is_active_user & _perm("history.search_history")
 may_break_glass = may_search_history & _perm("history.break_glass")
+
+
+@rules.predicate
+def is_intern(user) -> bool:
+    # Any intern term, ended or not: an intern never reads Part 2 records, whatever roles they were given.
+    return getattr(user, "pk", None) is not None and hasattr(user, "intern_term")
+
+
+# 42 CFR Part 2 records: with the person's Part 2 consent, to roles that hold the permission, never to interns.
+may_see_part2 = may_search_history & _perm("history.view_part2") & ~is_intern
 may_edit_response_plan = is_active_user & _perm("history.edit_response_plan")
 
 

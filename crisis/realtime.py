@@ -207,3 +207,28 @@ def publish(kind: str, data: dict[str, Any], *, groups: list[str]) -> None:
         _send_now({group: base | {"group": group, "seq": seqs[group]} for group in groups})
 
     transaction.on_commit(_go, robust=True)
+
+
+# --- rooms: relays between the sockets of one conversation ----------------------------------------------
+# A WebRTC call's signalling (offer, answer, ICE candidates, hang-up) changes no stored state: it is handed at
+# once to the other sockets in the room, with no sequence number (a lost candidate is renegotiated by the
+# browsers, never resynchronised from a snapshot) and no commit to wait for. The facts about the call (who
+# joined, how long) are written by services and published as events, as everywhere else.
+
+
+def room_group(name: str) -> str:
+    return f"room.{name}"
+
+
+async def room_join(room: str, channel_name: str) -> None:
+    await get_channel_layer().group_add(room_group(room), channel_name)
+
+
+async def room_leave(room: str, channel_name: str) -> None:
+    await get_channel_layer().group_discard(room_group(room), channel_name)
+
+
+async def room_relay(room: str, kind: str, data: dict[str, Any], *, sender: str) -> None:
+    """Hand a message to every socket in the room but the sender's (consumers: `crisis_relay`)."""
+    message = {"type": "crisis.relay", "kind": kind, "data": data, "sender": sender}
+    await get_channel_layer().group_send(room_group(room), message)

@@ -19,9 +19,10 @@ ADMINISTRATOR = "administrator"
 # A partner's system (a 911 CAD, a provider's EHR) calling the API with its own token: one account per partner
 # (integrations.PartnerSystem). It has no pages, so it is not in ROLE_ORDER and has no home.
 INTEGRATION = "integration"
+INTERN = "intern"
 
 # When a user holds several roles, the first one here decides their home page.
-ROLE_ORDER = (ADMINISTRATOR, SUPERVISOR, DISPATCHER, CLINICIAN, RESPONDER, OFFICER)
+ROLE_ORDER = (ADMINISTRATOR, SUPERVISOR, DISPATCHER, CLINICIAN, RESPONDER, OFFICER, INTERN)
 
 _CALL_DESK = [
     "dispatch.view_call",
@@ -55,6 +56,11 @@ _STAFFING = [
     "le_consult.add_oncallshift",
     "le_consult.change_oncallshift",
     "le_consult.delete_oncallshift",
+    # Interns' terms (onboarding; access ends with the term by itself) and their supervision logs, read-only.
+    "responders.view_internterm",
+    "responders.add_internterm",
+    "responders.change_internterm",
+    "responders.view_supervisionnote",
 ]
 
 # Partners' systems: their accounts, the webhook endpoints they are sent events at, the delivery log and replay.
@@ -73,7 +79,7 @@ _INTEGRATIONS_ADMIN = [
 ]
 
 # Consent-scoped history (crisis/history): search with a stated purpose, break the glass with a reason.
-_HISTORY_LOOKUP = ["history.search_history", "history.break_glass"]
+_HISTORY_LOOKUP = ["history.search_history", "history.break_glass", "history.view_part2"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     DISPATCHER: _CALL_DESK,
@@ -82,6 +88,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # They answer officers' consults and write the response plans officers may see.
     CLINICIAN: [p for p in _CALL_DESK if p != "dispatch.assign_call"]
     + ["crisis.view_person_record", "le_consult.answer_consult", "history.edit_response_plan"]
+    # The diversion console: calls the 911 centre transfers to the clinician embedded there.
+    + ["diversion.work_diversion"]
     + _HISTORY_LOOKUP,
     SUPERVISOR: _CALL_DESK
     + ["crisis.view_person_record", "crisis.view_reports", "responders.manage_team"]
@@ -89,6 +97,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _HISTORY_LOOKUP
     + _STAFFING,
     RESPONDER: ["responders.respond_to_offer", "responders.update_own_team"],
+    # Interns from partner universities, under a supervisor, for a term (responders.InternTerm): they read
+    # the call desk and look people up with a stated purpose, but never break the glass and never see Part 2
+    # records; in the field they also hold the responder role, and go out only with their supervisor.
+    INTERN: ["dispatch.view_call", "dispatch.view_queue", "responders.view_team", "history.search_history"],
     # Officers request a crisis team or a clinician's consult and follow their own requests; nothing else.
     OFFICER: ["dispatch.request_response", "le_consult.request_consult"],
     ADMINISTRATOR: _CALL_DESK
@@ -116,6 +128,7 @@ ROLE_HOME = {
     CLINICIAN: "dispatch:board",
     RESPONDER: "phone:home",
     OFFICER: "dispatch:officer_request",
+    INTERN: "interns",
 }
 
 

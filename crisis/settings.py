@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "programs.fact",
     "programs.homeless_outreach",
     "programs.le_consult",
+    "programs.diversion",
     "responders",
     "dispatch",
     "reports",
@@ -355,6 +356,32 @@ CONSULT_ESCALATE_SECONDS = envint("CONSULT_ESCALATE_SECONDS", 120)
 if CONSULT_ESCALATE_SECONDS < 1:
     raise ImproperlyConfigured(f"CONSULT_ESCALATE_SECONDS must be at least 1, got {CONSULT_ESCALATE_SECONDS}")
 
+
+# Telehealth video (WebRTC) from an officer's consult: the ICE servers browsers use to find a path to each
+# other. None configured means host candidates only, which is enough on one network (and in the tests);
+# across networks set a STUN server and, behind symmetric NATs, a TURN server. TURN credentials are never
+# stored: each page gets a short-lived username and password from TELEHEALTH_TURN_SECRET (coturn's
+# `use-auth-secret`, the TURN REST API scheme), so a leaked page stops working after the TTL.
+def envurls(name: str, schemes: tuple[str, ...]) -> list[str]:
+    urls = [u.strip() for u in os.environ.get(name, "").split(",") if u.strip()]
+    for url in urls:
+        scheme, _, rest = url.partition(":")
+        if scheme not in schemes or not rest or any(c.isspace() for c in url):
+            raise ImproperlyConfigured(f"{name} must be comma-separated {'/'.join(schemes)}: URLs, got {url!r}")
+    return urls
+
+
+TELEHEALTH_STUN_URLS = envurls("TELEHEALTH_STUN_URLS", ("stun", "stuns"))
+TELEHEALTH_TURN_URLS = envurls("TELEHEALTH_TURN_URLS", ("turn", "turns"))
+TELEHEALTH_TURN_SECRET = os.environ.get("TELEHEALTH_TURN_SECRET", "")
+TELEHEALTH_TURN_TTL_SECONDS = envint("TELEHEALTH_TURN_TTL_SECONDS", 3600)
+if TELEHEALTH_TURN_URLS and not TELEHEALTH_TURN_SECRET:
+    raise ImproperlyConfigured("TELEHEALTH_TURN_URLS needs TELEHEALTH_TURN_SECRET (the TURN server's auth secret)")
+if not 60 <= TELEHEALTH_TURN_TTL_SECONDS <= 86400:
+    raise ImproperlyConfigured(
+        f"TELEHEALTH_TURN_TTL_SECONDS must be between 60 and 86400, got {TELEHEALTH_TURN_TTL_SECONDS}"
+    )
+
 # Extra program apps to install (comma-separated dotted paths): a new program plugs in with no code edit.
 # The tests install tests.support.tenth_program this way.
 EXTRA_PROGRAM_APPS = [a.strip() for a in os.environ.get("CRISIS_EXTRA_PROGRAM_APPS", "").split(",") if a.strip()]
@@ -409,6 +436,8 @@ CELERY_BEAT_SCHEDULE = {
     # Webhooks: the safety net behind each delivery's own task (a task lost between commit and queue).
     "webhook-deliveries-sweep": {"task": "integrations.tasks.sweep", "schedule": float(WEBHOOK_SWEEP_SECONDS)},
     "dispatch-sweep": {"task": "dispatch.tasks.sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
+    # Interns: access ends by itself once the term is over (responders/interns.py).
+    "intern-terms-end": {"task": "responders.tasks.intern_terms_end", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     # Officer consults: the safety net behind each consult's own escalation countdown.
     "consult-escalate-due": {
         "task": "programs.le_consult.tasks.escalate_due",

@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from dispatch import api as dispatch_api
 from dispatch import live_api, team_api
 from dispatch import people as dispatch_people
+from responders import api as responders_api
+from responders import views as responders_views
 
 from . import people_api, views
 
@@ -37,6 +39,8 @@ api_patterns = [
     path("teams/<int:pk>/sos/", live_api.TeamSos.as_view(), name="team-sos"),
     path("alerts/<int:pk>/acknowledge/", live_api.AlertAcknowledge.as_view(), name="alert-acknowledge"),
     path("integrations/", include("integrations.urls")),
+    path("interns/notes/", responders_api.SupervisionNotes.as_view(), name="supervision-notes"),
+    path("interns/notes/<int:pk>/sign/", responders_api.SupervisionNoteSign.as_view(), name="supervision-note-sign"),
 ]
 
 urlpatterns = [
@@ -49,6 +53,8 @@ urlpatterns = [
     # The person's story joins calls and every program's records, so the page lives in live operations.
     path("people/<int:pk>/", dispatch_people.person_detail, name="person"),
     path("history/", include("crisis.history.urls")),
+    path("interns/", responders_views.interns_page, name="interns"),
+    path("interns/notes/<int:pk>/sign/", responders_views.note_sign, name="interns-sign"),
     path("dispatch/", include("dispatch.urls")),
     path("responder/", include("dispatch.phone_urls")),
     path("api/", include((api_patterns, "api"))),

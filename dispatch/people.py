@@ -1,5 +1,8 @@
 """The person page: one person's story on one screen, newest first.
 
+Identity, safety flags and the call story only: mental-health history is read through the consent-scoped
+lookup (`crisis/history`), which the page links to for the roles that may use it.
+
 It lives in live operations because it joins the person's calls with what every program recorded about them
 (`programs.plugins.person_timeline`); the core keeps the audited read of the record (`crisis.people`).
 """
@@ -12,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from crisis import permissions
 from crisis.people import person_record_view
 from programs import plugins
 from programs.plugins import TimelineItem
@@ -57,7 +61,8 @@ def person_story(person) -> list[TimelineItem]:
 @require_GET
 @permission_required("crisis.view_person_record", raise_exception=True)
 def person_detail(request, pk: int):
-    person = person_record_view(person_id=pk, by=request.user, purpose=request.GET.get("purpose", ""))
+    purpose = request.GET.get("purpose", "")
+    person = person_record_view(person_id=pk, by=request.user, purpose=purpose)
     story = person_story(person)
     ctx = {
         "person": person,
@@ -65,5 +70,9 @@ def person_detail(request, pk: int):
         "open_items": [i for i in story if i.open],
         "overdue": sum(1 for i in story if i.overdue),
         "now": timezone.now(),
+        # Mental-health history is never on this page: a role that may look it up gets the door to the
+        # consent-scoped lookup (crisis/history), which asks for the purpose and checks consent.
+        "can_look_up": permissions.may_search_history.test(request.user),
+        "purpose": purpose[:300],
     }
     return render(request, "dispatch/person_detail.html", ctx)

@@ -242,3 +242,46 @@ def person_timeline(person) -> list[TimelineItem]:
         hook = getattr(plugin, "person_timeline", None)
         out += list(hook(person) if hook else ())
     return out
+
+
+# ---------------------------------------------------------------------------
+# The call desk: what a program may ask of live operations, which sits above it.
+# A program that takes calls itself (the 911 diversion console) needs to open a call, screen it and route it
+# or resolve it by phone, but may not import dispatch; dispatch provides this port when it starts
+# (dispatch/apps.py) and programs ask `call_desk()`. Every method is one of dispatch's own services.
+
+
+class CallDesk(Protocol):
+    def screen_fields(self) -> list[tuple[str, str]]:
+        """The risk screen's questions, (name, label), in order."""
+        ...
+
+    def screen_tier(self, screen: Mapping[str, bool]) -> str:
+        """The tier the screen gives ("phone", "community", "co_response", "le_ems"), without recording it."""
+        ...
+
+    def field_tiers(self) -> frozenset[str]: ...
+
+    def call_types(self) -> list[tuple[str, str]]: ...
+
+    def call_create(self, *, by, **fields: Any) -> Any: ...
+
+    def call_screen(self, *, call, by, screen: Mapping[str, bool]) -> str:
+        """Record the screen on the call (a field tier goes to routing); returns the tier."""
+        ...
+
+    def call_resolve_by_phone(self, *, call, by, note: str = "") -> Any: ...
+
+
+_call_desk: CallDesk | None = None
+
+
+def provide_call_desk(desk: CallDesk | None) -> None:
+    global _call_desk
+    _call_desk = desk
+
+
+def call_desk() -> CallDesk:
+    if _call_desk is None:  # dispatch is always installed; this is a wiring mistake, said loudly
+        raise RuntimeError("No call desk: dispatch provides it in DispatchConfig.ready().")
+    return _call_desk

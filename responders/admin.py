@@ -8,7 +8,8 @@ from django.contrib import admin
 
 from crisis import audit
 
-from .models import SosAlert, Team, TeamMember
+from . import interns
+from .models import InternTerm, SosAlert, SupervisionNote, Team, TeamMember
 
 LIVE_STATE = ["status", "status_changed_at", "latitude", "longitude", "location_reported_at", "version"]
 
@@ -59,6 +60,50 @@ class SosAlertAdmin(admin.ModelAdmin):
 
     list_display = ["raised_at", "team", "raised_by", "call", "acknowledged_at", "acknowledged_by"]
     list_filter = ["team"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InternTerm)
+class InternTermAdmin(admin.ModelAdmin):
+    """Onboarding: a term is saved through responders.interns (audited); access ends with it by itself."""
+
+    list_display = ["user", "university", "supervisor", "starts_on", "ends_on", "ended_at"]
+    list_filter = ["university"]
+    readonly_fields = ["ended_at"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = interns.intern_term_save(
+            user=obj.user,
+            university=obj.university,
+            supervisor=obj.supervisor,
+            starts_on=obj.starts_on,
+            ends_on=obj.ends_on,
+            by=request.user,
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(SupervisionNote)
+class SupervisionNoteAdmin(admin.ModelAdmin):
+    """Read-only: interns write the log and supervisors sign it on the interns page."""
+
+    list_display = ["term", "at", "signed_by", "signed_at"]
 
     def has_add_permission(self, request):
         return False

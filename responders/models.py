@@ -123,3 +123,46 @@ class SosAlert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None
+
+
+class InternTerm(models.Model):
+    """An intern from a partner university: who supervises them, and the term their access lasts.
+
+    Access ends by itself when the term does (`responders.interns.intern_terms_end_due`, run by beat): the
+    account is deactivated and every session and token ended through crisis.revocation.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="intern_term")
+    university = models.CharField(max_length=120)
+    supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="The last day of the term: access ends after it.")
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="When access was ended.")
+
+    class Meta:
+        ordering = ["ends_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="intern_term_ends_after"
+            ),
+            models.CheckConstraint(condition=~models.Q(user=models.F("supervisor")), name="intern_not_own_supervisor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.university}, until {self.ends_on:%Y-%m-%d})"
+
+
+class SupervisionNote(models.Model):
+    """An intern's note in their supervision log, signed off by their supervisor."""
+
+    term = models.ForeignKey(InternTerm, on_delete=models.PROTECT, related_name="notes")
+    at = models.DateTimeField(default=timezone.now)
+    text = models.TextField()
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True, help_text="The supervisor's comment on signing.")
+
+    class Meta:
+        ordering = ["-at", "-pk"]

@@ -1,6 +1,7 @@
 from django import forms
 
 from . import services
+from .models import ConsentScope
 
 
 class PurposeField(forms.CharField):
@@ -42,3 +43,25 @@ class ResponsePlanForm(forms.Form):
         max_length=services.TEXT_MAX, required=False, label="Who to call", widget=forms.Textarea(attrs={"rows": 2})
     )
     officer_view = forms.BooleanField(required=False, label="Officers on a consult may see this plan")
+
+
+class ConsentForm(forms.Form):
+    purpose = PurposeField(label="Purpose", required=False, widget=forms.HiddenInput)
+    scope = forms.ChoiceField(label="Consent to", choices=ConsentScope.choices)
+    granted_on = forms.DateField(label="Signed on", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(
+        label="Expires on",
+        required=False,
+        help_text="Leave empty if it does not expire.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    document = forms.CharField(
+        label="Where the signed form is kept",
+        max_length=200,
+        required=False,
+        help_text="e.g. scanned to the EHR, binder B",
+    )
+
+
+class ConsentRevokeForm(forms.Form):
+    purpose = PurposeField(label="Purpose", required=False, widget=forms.HiddenInput)

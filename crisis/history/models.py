@@ -34,6 +34,7 @@ class ResponsePlan(models.Model):
             ("search_history", "Can search people's history with a stated purpose"),
             ("break_glass", "Can open clinical history without consent, stating a reason (supervisors alerted)"),
             ("edit_response_plan", "Can write a crisis response plan and its officer view"),
+            ("view_part2", "Can read 42 CFR Part 2 records with the person's Part 2 consent (never interns)"),
         ]
 
     def __str__(self) -> str:

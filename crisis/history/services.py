@@ -131,9 +131,13 @@ def history_view(*, person: Person, by: User, purpose: str, break_glass_reason: 
         view.clinical_note = person.mental_health_history
 
     # Part 2 records need the person's written Part 2 consent: never opened by break-the-glass.
-    if ConsentScope.PART2 in consents:
+    # Interns never see them, consent or not (permissions.may_see_part2).
+    may_see_part2 = permissions.may_see_part2.test(by) if by is not None else True
+    if ConsentScope.PART2 in consents and may_see_part2:
         view.part2 = list(Part2Record.objects.filter(person=person))
         view.part2_notice = REDISCLOSURE_NOTICE
+    elif not may_see_part2 and Part2Record.objects.filter(person=person).exists():
+        view.locked["part2"] = "Held apart under 42 CFR Part 2: not shown to interns or to your role."
     elif Part2Record.objects.filter(person=person).exists():
         view.locked["part2"] = "Held apart under 42 CFR Part 2: shown only with the person's written Part 2 consent."
 

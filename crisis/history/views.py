@@ -7,12 +7,14 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crisis.errors import DomainError
 from crisis.models import Person
 
 from . import forms, services
+from .models import Consent
 
 
 def _apply_error(form, exc: DomainError) -> None:
@@ -66,6 +68,13 @@ def person(request, pk: int):
         "purpose": purpose,
         "break_glass_form": forms.BreakGlassForm(initial={"purpose": purpose}),
         "plan_form": _plan_form(view, purpose) if view else None,
+        "consent_form": forms.ConsentForm(initial={"purpose": purpose}) if view else None,
+        "consents": list(
+            Consent.objects.filter(person=person).select_related("recorded_by").order_by("-granted_on", "-pk")
+        )
+        if view
+        else [],
+        "today": timezone.localdate(),
     }
     return render(request, "history/person.html", context, status=status)
 
@@ -101,3 +110,48 @@ def plan_save(request, pk: int):
     url = reverse("history:person", args=[person.pk])
     purpose = data.get("purpose") or ""
     return redirect(f"{url}?{urlencode({'purpose': purpose})}" if purpose else url)
+
+
+def _back(person, purpose: str):
+    url = reverse("history:person", args=[person.pk])
+    return redirect(f"{url}?{urlencode({'purpose': purpose})}" if purpose else url)
+
+
+@require_POST
+@permission_required("history.edit_response_plan", raise_exception=True)
+def consent_add(request, pk: int):
+    """Record the person's signed consent (clinicians): it takes effect on the next view of their history."""
+    person = get_object_or_404(Person, pk=pk)
+    form = forms.ConsentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.consent_record(
+                person=person,
+                scope=data["scope"],
+                by=request.user,
+                granted_on=data["granted_on"],
+                expires_on=data["expires_on"],
+                document=data["document"],
+            )
+        except DomainError as exc:
+            _apply_error(form, exc)
+    if not form.is_valid():
+        return render(request, "history/consent_error.html", {"person": person, "form": form}, status=400)
+    return _back(person, form.cleaned_data.get("purpose") or "")
+
+
+@require_POST
+@permission_required("history.edit_response_plan", raise_exception=True)
+def consent_revoke(request, pk: int, consent_id: int):
+    person = get_object_or_404(Person, pk=pk)
+    consent = get_object_or_404(Consent, pk=consent_id, person=person)
+    form = forms.ConsentRevokeForm(request.POST)
+    purpose = form.cleaned_data.get("purpose", "") if form.is_valid() else ""
+    try:
+        services.consent_revoke(consent=consent, by=request.user)
+    except DomainError as exc:
+        return render(
+            request, "history/consent_error.html", {"person": person, "error": exc.message}, status=exc.status_code
+        )
+    return _back(person, purpose)

@@ -52,6 +52,14 @@ class ConsultActionsSerializer(serializers.Serializer):
     close = serializers.BooleanField()
     cancel = serializers.BooleanField()
     link_person = serializers.BooleanField()
+    video = serializers.BooleanField()
+
+
+class ConsultVideoSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    live = serializers.BooleanField()
+    connected = serializers.BooleanField()
+    seconds = serializers.IntegerField(help_text="Seconds the officer and the clinician were on video together.")
 
 
 class ConsultRowSerializer(serializers.Serializer):
@@ -81,6 +89,7 @@ class ConsultRowSerializer(serializers.Serializer):
     person = ConsultPersonRefSerializer(allow_null=True)
     officer_plan = ConsultOfficerPlanSerializer(allow_null=True)
     messages = ConsultMessageRowSerializer(many=True)
+    video = ConsultVideoSerializer()
     actions = ConsultActionsSerializer()
     version = serializers.IntegerField()
 

@@ -96,6 +96,8 @@ class Consult(models.Model):
     outcome_note = models.TextField(blank=True)
     # The person, once the clinician identified them: the plan's officer view may then be shared.
     person = models.ForeignKey("crisis.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Seconds the officer and the clinician were on video together, over every session of this consult.
+    video_seconds = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -132,3 +134,43 @@ class ConsultMessage(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+class VideoEnd(models.TextChoices):
+    HUNG_UP = "hung_up", "Hung up"
+    DROPPED = "dropped", "Connection lost"
+    CONSULT_CLOSED = "consult_closed", "Consult closed"
+
+
+class VideoSession(models.Model):
+    """One video call between the consult's officer and the clinician handling it (WebRTC, peer to peer).
+
+    The media never passes through the server; these rows say who joined when and how long they were
+    connected, which is what the consult's `video_seconds` adds up.
+    """
+
+    consult = models.ForeignKey(Consult, on_delete=models.PROTECT, related_name="video_sessions")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    officer_joined_at = models.DateTimeField(null=True, blank=True)
+    clinician_joined_at = models.DateTimeField(null=True, blank=True)
+    # Both sides in: the call's clock runs from here.
+    connected_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    end_reason = models.CharField(max_length=20, choices=VideoEnd.choices, blank=True)
+    duration_seconds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        constraints = [
+            # At most one session of a consult is open at a time: two sockets joining at once cannot open two.
+            models.UniqueConstraint(
+                fields=["consult"], condition=models.Q(ended_at__isnull=True), name="one_open_video_per_consult"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Video session #{self.pk} of consult #{self.consult_id}"

@@ -19,6 +19,9 @@ class LeConsultPlugin(ProgramPlugin):
     def websocket_urls(self) -> list:
         from django.urls import path
 
-        from .consumers import ConsultConsumer
+        from .consumers import ConsultConsumer, VideoConsumer
 
-        return [path("ws/programs/le_consult/", ConsultConsumer.as_asgi())]
+        return [
+            path("ws/programs/le_consult/", ConsultConsumer.as_asgi()),
+            path("ws/programs/le_consult/video/<int:pk>/", VideoConsumer.as_asgi()),
+        ]

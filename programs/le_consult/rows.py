@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+
 from crisis import realtime
 
 from .models import OPEN, TRANSITIONS, WAITING, Consult, ConsultStatus
@@ -38,6 +40,7 @@ ROW_KEYS = frozenset(
         "person",
         "officer_plan",
         "messages",
+        "video",
         "actions",
         "version",
     }
@@ -72,6 +75,21 @@ def consult_actions(consult: Consult) -> dict[str, bool]:
         "close": ConsultStatus.CLOSED in allowed,
         "cancel": ConsultStatus.CANCELLED in allowed,
         "link_person": consult.status == ConsultStatus.ACCEPTED,
+        "video": consult.status == ConsultStatus.ACCEPTED,
+    }
+
+
+def video_state(consult: Consult) -> dict[str, Any]:
+    """Whether a video call is open (someone waits in it, or both are connected) and the time on video so far."""
+    if hasattr(consult, "open_video"):  # prefetched by selectors.with_rows
+        session = consult.open_video[0] if consult.open_video else None
+    else:
+        session = consult.video_sessions.filter(ended_at__isnull=True).first()
+    return {
+        "url": reverse("programs:le_consult:video", args=[consult.pk]),
+        "live": session is not None,
+        "connected": bool(session and session.connected_at),
+        "seconds": consult.video_seconds,
     }
 
 
@@ -102,6 +120,7 @@ def consult_row(consult: Consult) -> dict[str, Any]:
         "person": {"id": consult.person.pk, "name": str(consult.person)} if consult.person else None,
         "officer_plan": officer_plan(consult),
         "messages": [{"id": m.pk, "at": m.at.isoformat(), "author": _who(m.author), "text": m.text} for m in messages],
+        "video": video_state(consult),
         "actions": consult_actions(consult),
         "version": consult.version,
     }

@@ -12,7 +12,7 @@ from django.utils import timezone
 from crisis import permissions, realtime
 from crisis.history.services import break_glass_recent
 
-from .models import OPEN, Consult, ConsultMessage
+from .models import OPEN, Consult, ConsultMessage, VideoSession
 from .rows import consult_row
 
 RECENT_HOURS = 12
@@ -22,7 +22,10 @@ SNAPSHOT_LIMIT = 100
 def with_rows(queryset):
     return queryset.select_related(
         "officer", "clinician", "backup", "assigned_to", "person__response_plan"
-    ).prefetch_related(Prefetch("messages", queryset=ConsultMessage.objects.select_related("author")))
+    ).prefetch_related(
+        Prefetch("messages", queryset=ConsultMessage.objects.select_related("author")),
+        Prefetch("video_sessions", queryset=VideoSession.objects.filter(ended_at__isnull=True), to_attr="open_video"),
+    )
 
 
 def consults_for(user, *, now=None):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crisis import audit, permissions, realtime
@@ -20,7 +20,17 @@ from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import Person, User
 
 from . import jobs
-from .models import TRANSITIONS, Consult, ConsultMessage, ConsultStatus, Need, OnCallShift, Outcome
+from .models import (
+    TRANSITIONS,
+    Consult,
+    ConsultMessage,
+    ConsultStatus,
+    Need,
+    OnCallShift,
+    Outcome,
+    VideoEnd,
+    VideoSession,
+)
 from .rows import consult_groups, consult_row
 
 DESCRIPTION_MAX = 500
@@ -227,6 +237,8 @@ def consult_close(*, consult: Consult, by: User, outcome: str, note: str = "") -
         consult.outcome_note = note
         consult.save(update_fields=["status", "closed_at", "outcome", "outcome_note", "version"])
         audit.record(actor=by, action="le_consult.consult.closed", obj=consult, outcome=outcome)
+        # A video call still open ends with the consult, its time counted.
+        _video_end(consult, by=by, reason=VideoEnd.CONSULT_CLOSED, now=consult.closed_at)
         _publish(consult)
     return consult
 
@@ -242,3 +254,82 @@ def consult_cancel(*, consult: Consult, by: User) -> Consult:
         audit.record(actor=by, action="le_consult.consult.cancelled", obj=consult)
         _publish(consult)
     return consult
+
+
+# --- Video from the field ---------------------------------------------------------------------------------
+# The media goes browser to browser (WebRTC); the server relays the signalling (consumers.VideoConsumer) and
+# keeps these facts: who started a session and when, when each side joined, when both were in (the call's
+# clock), when and how it ended, and how long the two were connected, added up on the consult's
+# `video_seconds`. Only the consult's officer and the clinician handling it may join, and only while the
+# consult is in progress.
+
+MAY_NOT_JOIN = "Only the officer who asked and the clinician handling this consult can join its video call."
+
+
+def open_session(consult: Consult) -> VideoSession | None:
+    return VideoSession.objects.filter(consult=consult, ended_at__isnull=True).first()
+
+
+def video_session_join(*, consult: Consult, by: User, now=None) -> tuple[VideoSession, bool]:
+    """`by` joins the consult's video call, starting a session if none is open. Returns it and whether the
+    other side is already in (then the call is connected and its clock runs)."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            consult = _lock(consult.pk)
+            permissions.require(permissions.may_join_consult_video, by, consult, MAY_NOT_JOIN)
+            if consult.status != ConsultStatus.ACCEPTED:
+                raise InvalidTransition("Video is only possible while a clinician handles the consult.")
+            session = open_session(consult)
+            if session is None:
+                session = VideoSession.objects.create(consult=consult, started_by=by, started_at=now)
+                audit.record(actor=by, action="le_consult.video.started", obj=consult, session=session.pk)
+            side = "officer" if by.pk == consult.officer_id else "clinician"
+            joined_field = f"{side}_joined_at"
+            if getattr(session, joined_field) is None:
+                setattr(session, joined_field, now)
+                audit.record(actor=by, action="le_consult.video.joined", obj=consult, session=session.pk, side=side)
+            other = session.clinician_joined_at if side == "officer" else session.officer_joined_at
+            if other is not None and session.connected_at is None:
+                session.connected_at = now
+            session.save()
+            consult.version += 1
+            consult.save(update_fields=["version"])
+            _publish(consult)
+    except IntegrityError as exc:  # another socket opened the session a moment before: one open session only
+        raise Conflict("The video call was just started from elsewhere: try again.") from exc
+    return session, other is not None
+
+
+def video_session_end(*, consult: Consult, by: User | None, reason: str, now=None) -> VideoSession | None:
+    """End the consult's open video session (hang-up, a lost connection, the consult closed). Safe to repeat:
+    with no session open it does nothing and returns None."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        consult = _lock(consult.pk)
+        return _video_end(consult, by=by, reason=reason, now=now)
+
+
+def _video_end(consult: Consult, *, by: User | None, reason: str, now) -> VideoSession | None:
+    """With the consult locked by the caller."""
+    session = VideoSession.objects.select_for_update().filter(consult=consult, ended_at__isnull=True).first()
+    if session is None:
+        return None
+    session.ended_at = now
+    session.ended_by = by
+    session.end_reason = VideoEnd(reason)
+    session.duration_seconds = round((now - session.connected_at).total_seconds()) if session.connected_at else 0
+    session.save()
+    consult.video_seconds += session.duration_seconds
+    consult.version += 1
+    consult.save(update_fields=["video_seconds", "version"])
+    audit.record(
+        actor=by,
+        action="le_consult.video.ended",
+        obj=consult,
+        session=session.pk,
+        reason=session.end_reason,
+        duration_seconds=session.duration_seconds,
+    )
+    _publish(consult)
+    return session

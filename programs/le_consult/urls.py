@@ -4,6 +4,7 @@ from . import api, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("consults/<int:pk>/video/", views.video, name="video"),
     path("api/snapshot/", api.ConsultSnapshot.as_view(), name="snapshot"),
     path("api/consults/", api.ConsultCreate.as_view(), name="consult-create"),
     path("api/consults/<int:pk>/accept/", api.ConsultAccept.as_view(), name="consult-accept"),

@@ -5,11 +5,13 @@ Server-rendered shell; static/js/consult.js draws it from the snapshot and keeps
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
 from crisis import permissions
 
-from .models import Need, Outcome
+from . import services
+from .ice import ice_servers
+from .models import Consult, ConsultStatus, Need, Outcome
 
 
 def home(request):
@@ -29,3 +31,19 @@ def home(request):
         "escalate_seconds": settings.CONSULT_ESCALATE_SECONDS,
     }
     return render(request, "le_consult/home.html", context)
+
+
+def video(request, pk: int):
+    """The video call of one consult: the officer's tablet or the clinician's desk (static/js/video.js)."""
+    consult = get_object_or_404(Consult.objects.select_related("officer", "assigned_to"), pk=pk)
+    permissions.require(permissions.may_join_consult_video, request.user, consult, services.MAY_NOT_JOIN)
+    officer = request.user.pk == consult.officer_id
+    other = consult.assigned_to if officer else consult.officer
+    context = {
+        "consult": consult,
+        "officer": officer,
+        "other_name": (other.get_full_name() or other.get_username()) if other else "",
+        "in_progress": consult.status == ConsultStatus.ACCEPTED,
+        "ice_servers": ice_servers(request.user),
+    }
+    return render(request, "le_consult/video.html", context)

@@ -113,6 +113,12 @@
     if (c.status === "requested" && c.escalate_at) {
       parts.push('<p class="muted">Goes to the backup and supervisors at ' + time(c.escalate_at) + " if unanswered.</p>");
     }
+    if (c.video.live || c.video.seconds) {
+      parts.push('<p class="video-line" data-role="video">' +
+        (c.video.live ? '<strong>' + (c.video.connected ? "On video now" : "Video call open: join it") + "</strong>" : "") +
+        (c.video.live && c.video.seconds ? " · " : "") +
+        (c.video.seconds ? "On video " + L_.duration(c.video.seconds) + " so far" : "") + "</p>");
+    }
     if (c.person) parts.push('<p class="person">About: <strong>' + esc(c.person.name) + "</strong></p>");
     if (c.officer_plan) {
       parts.push('<section class="plan" data-role="officer-plan"><h3>Response plan (officer view)</h3><dl class="facts">' +
@@ -137,6 +143,7 @@
     p.push('<div class="actions">');
     p.push('<button type="button" class="primary" data-act="accept">Accept</button>');
     p.push('<button type="button" data-act="cancel">Cancel request</button>');
+    p.push('<a class="button primary" data-act="video" href="' + esc(c.video.url) + '">Video call</a>');
     if (opts.historyUrl) {
       p.push('<a class="button" data-act="lookup" href="' + esc(opts.historyUrl) + "?purpose=" +
         encodeURIComponent("Officer consult #" + c.id) + '" target="_blank" rel="noopener">Look up the person</a>');
@@ -188,6 +195,7 @@
       const show = function (sel, on) { const el = card.querySelector(sel); if (el) el.hidden = !on; };
       show('[data-act="accept"]', mayAccept(c));
       show('[data-act="cancel"]', c.actions.cancel && c.officer.id === me.id);
+      show('[data-act="video"]', c.actions.video && (c.officer.id === me.id || handles(c)));
       show('[data-act="lookup"]', opts.answers && c.status === "accepted" && (handles(c) || opts.supervisor));
       show('[data-act="message"]', mayWrite(c));
       show('[data-act="person"]', c.actions.link_person && (handles(c) || opts.supervisor));

@@ -25,7 +25,9 @@ pytestmark = [
 ]
 
 
-def test_the_person_page_tells_the_story_newest_first(dana, rita, sue, team_a, person, new_call, live_stack, chromium):
+def test_the_person_page_tells_the_story_newest_first(
+    dana, rita, sue, cam, team_a, person, new_call, live_stack, chromium
+):
     def world():
         follow_up = closed_field_response(new_call, dana, rita, team_a, person=person)
         FollowUp.objects.filter(pk=follow_up.pk).update(due_at=timezone.now() - timedelta(hours=4))
@@ -53,6 +55,30 @@ def test_the_person_page_tells_the_story_newest_first(dana, rita, sue, team_a, p
         assert texts.index(next(t for t in texts if "Call #" in t)) > texts.index(
             next(t for t in texts if "Referral" in t)
         )
+        # Mental-health history is not on the page: a door to the consent-scoped lookup, with the purpose asked.
+        expect(page.locator("#history-door")).to_contain_text("Not shown here")
+        assert "Bipolar I" not in page.content()
         screenshot(page, "person-story-1440.png")
+        page.fill("#history-purpose", "Follow-up after call")
+        page.click("#history-door button")
+        expect(page.locator("#audit-line")).to_contain_text("Follow-up after call", timeout=WAIT)
+        expect(page.locator("#clinical")).to_contain_text("No consent on file")
+        screenshot(page, "person-history-door-1440.png")
     finally:
         desk.close()
+
+    # A clinician records the person's signed consent: the next view opens their clinical history.
+    clinic = chromium.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = clinic.new_page()
+        sign_in(page, live_stack.url, "cam")
+        page.goto(f"{live_stack.url}/history/people/{person.pk}/?purpose=Follow-up+after+call")
+        expect(page.locator("#clinical")).to_contain_text("No consent on file", timeout=WAIT)
+        page.select_option("#id_scope", "clinical_history")
+        page.fill("#id_document", "Scanned to the EHR")
+        page.get_by_role("button", name="Record the consent").click()
+        expect(page.locator("#consents")).to_contain_text("in force", timeout=WAIT)
+        expect(page.locator("#clinical")).to_contain_text("Bipolar I")
+        screenshot(page, "history-consent-recorded-1440.png")
+    finally:
+        clinic.close()

@@ -1,1 +1,2 @@
+from tests.support.consults import consult_program, kit, on_call, request_consult  # noqa: F401 (fixtures)
 from tests.support.events import sent_events  # noqa: F401 (fixture)

@@ -83,3 +83,48 @@ def test_the_clinician_writes_the_plan_and_the_supervisor_may_not(client, cam, s
     assert response.status_code == 400
     plan.refresh_from_db()
     assert plan.triggers == "Sirens"
+
+
+# --- Recording and revoking consent (clinicians) ------------------------------------------------------------
+
+
+def test_a_clinician_records_a_consent_and_the_next_view_opens_clinical_history(client, cam, record):
+    from crisis.history.models import Consent
+
+    client.force_login(cam)
+    page = client.get(f"/history/people/{record.pk}/", {"purpose": PURPOSE}).content.decode()
+    assert 'id="consent-form"' in page and "No consent on file" in page
+    response = client.post(
+        f"/history/people/{record.pk}/consents/",
+        {"purpose": PURPOSE, "scope": "clinical_history", "document": "Scanned to the EHR"},
+    )
+    assert response.status_code == 302 and "purpose=Officer+consult" in response["Location"]
+    consent = Consent.objects.get(person=record)
+    assert (consent.scope, consent.recorded_by, consent.document) == ("clinical_history", cam, "Scanned to the EHR")
+    assert AuditEntry.objects.filter(action="history.consent.recorded", object_id=str(consent.pk)).exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "Admitted, mania" in page and "in force" in page
+
+    revoke = client.post(f"/history/people/{record.pk}/consents/{consent.pk}/revoke/", {"purpose": PURPOSE})
+    assert revoke.status_code == 302
+    assert "Admitted, mania" not in client.get(revoke["Location"]).content.decode()
+    again = client.post(f"/history/people/{record.pk}/consents/{consent.pk}/revoke/", {"purpose": PURPOSE})
+    assert again.status_code == 409 and b"already revoked" in again.content
+
+
+@pytest.mark.parametrize(
+    "body", [{"scope": "pizza"}, {"scope": "part2", "granted_on": "2026-05-02", "expires_on": "2026-05-01"}]
+)
+def test_a_bad_consent_is_a_400_and_nothing_is_recorded(client, cam, person, body):
+    from crisis.history.models import Consent
+
+    client.force_login(cam)
+    assert client.post(f"/history/people/{person.pk}/consents/", body).status_code == 400
+    assert not Consent.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["sue", "dana", "oli", "ada"])
+def test_only_clinicians_record_consents(client, person, persona, request):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.post(f"/history/people/{person.pk}/consents/", {"scope": "clinical_history"})
+    assert response.status_code == 403

@@ -16,6 +16,12 @@ PAGES = [
     ("get", "/dispatch/officer/", {"oli"}),
     ("get", "/responder/", {"rita"}),
     ("get", "/people/{person}/", {"cam", "sue", "ada"}),
+    # A consult's video call: its officer and the clinician handling it, nobody else (supervisors neither).
+    ("get", "/programs/le_consult/consults/{consult}/video/", {"oli", "cam"}),
+    # The 911 diversion console: diversion clinicians.
+    ("get", "/programs/diversion/", {"cam"}),
+    # The interns page: interns in their term, their supervisors, and the staffing roles (the terms table).
+    ("get", "/interns/", {"sue", "ada"}),
 ]
 
 API = [
@@ -34,16 +40,24 @@ API = [
     ("get", "/fhir/Task/{referral}", {"ada"}),
     ("get", "/api/integrations/hmis/export/?start=2026-11-01&end=2026-11-30", {"ada"}),
     ("get", "/fhir/ServiceRequest/{referral}", {"ada"}),
+    # A 911 CAD transfers calls with a call-desk token; the console's snapshot is for diversion clinicians.
+    ("post", "/programs/diversion/api/transfers/", {"dana", "cam", "sue", "ada"}),
+    ("get", "/programs/diversion/api/snapshot/", {"cam"}),
+    ("get", "/api/interns/notes/", {"sue", "ada"}),
+    ("post", "/api/interns/notes/", set()),
 ]
 
 
 @pytest.fixture
-def world(dana, cam, sue, oli, ada, rita, nora, person, new_call):
+def world(dana, cam, sue, oli, ada, rita, nora, person, new_call, on_call):
     from programs.community_responders.services import referral_create
+    from programs.le_consult import services as consults
 
     call = new_call(person=person)
     referral = referral_create(call=call, by=dana, agency="Northside Clinic", service="Intake")
-    return {"call": call.pk, "person": person.pk, "referral": referral.pk}
+    consult = consults.consult_request(by=oli, need="video", address="Lake St bridge")
+    consults.consult_accept(consult=consult, by=cam)
+    return {"call": call.pk, "person": person.pk, "referral": referral.pk, "consult": consult.pk}
 
 
 @pytest.mark.django_db

@@ -88,3 +88,60 @@ def test_roles_without_the_person_record_are_refused(request, client, person, wh
     client.force_login(request.getfixturevalue(who))
     assert client.get(f"/people/{person.pk}/").status_code == 403
     assert not AuditEntry.objects.filter(action="people.person.viewed").exists()
+
+
+# --- Mental-health history stays behind the consent-scoped lookup (crisis/history) -------------------------
+
+
+@pytest.fixture
+def clinical_person(person):
+    from crisis.history.models import ClinicalRecord, Consent
+
+    ClinicalRecord.objects.create(person=person, on="2025-03-01", source="Mercy ED", summary="Admitted on a hold")
+    Consent.objects.create(person=person, scope="clinical_history")
+    return person
+
+
+@pytest.mark.parametrize("persona", ["cam", "sue", "ada"])
+def test_the_page_and_the_api_show_no_mental_health_history_even_with_consent(
+    client, clinical_person, persona, request
+):
+    client.force_login(request.getfixturevalue(persona))
+    page = client.get(f"/people/{clinical_person.pk}/?purpose=call-12 follow-up")
+    api = client.get(f"/api/people/{clinical_person.pk}/?purpose=call-12 follow-up")
+    for response in (page, api):
+        if response.status_code == 403:
+            continue
+        body = response.content.decode()
+        assert "Bipolar I" not in body and "Admitted on a hold" not in body
+    if api.status_code == 200:
+        assert "mental_health_history" not in api.json()
+    # The record read is audited as before; no history view happened.
+    assert not AuditEntry.objects.filter(action__startswith="history.person.").exists()
+
+
+def test_a_clinician_gets_the_door_to_the_lookup_with_the_purpose_carried(client, cam, clinical_person):
+    client.force_login(cam)
+    html = client.get(f"/people/{clinical_person.pk}/?purpose=call-12 follow-up").content.decode()
+    door = html[html.index('id="history-door"') :]
+    assert f'action="/history/people/{clinical_person.pk}/"' in door
+    assert 'value="call-12 follow-up"' in door
+    assert client.get(f"/api/people/{clinical_person.pk}/").json()["history_url"] == (
+        f"/history/people/{clinical_person.pk}/"
+    )
+
+
+def test_an_administrator_is_told_it_is_not_shown_to_the_role(client, ada, clinical_person):
+    client.force_login(ada)
+    html = client.get(f"/people/{clinical_person.pk}/").content.decode()
+    assert "Not shown to your role" in html and "/history/people/" not in html
+    assert client.get(f"/api/people/{clinical_person.pk}/").json()["history_url"] is None
+
+
+def test_the_admin_person_page_has_no_mental_health_history_field():
+    from django.contrib import admin
+
+    from crisis.models import Person
+
+    model_admin = admin.site._registry[Person]
+    assert "mental_health_history" not in model_admin.get_fields(request=None)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from crisis.models import Person, User
 from dispatch import services
 from dispatch.models import Assignment, Call, Status
 from programs.community_responders.models import Partner, Referral
 from programs.community_responders.services import referral_create
+from programs.diversion import services as diversions
 from programs.mobile_crisis.models import FollowUp
+from responders import interns
 from responders.models import Team
-from tests.conftest import CALL_DEFAULTS
+from tests.conftest import CALL_DEFAULTS, make_user
 from tests.support.consults import consult_program, kit, on_call, request_consult  # noqa: F401 (fixtures)
 
 ROLES = ("dispatcher", "supervisor", "clinician", "responder", "officer", "administrator")
@@ -31,6 +35,8 @@ class World:
     referral: Referral | None = None
     ids: dict[str, int] = field(default_factory=dict)
     consult: object = None  # an officer's consult (programs/le_consult), waiting for the on-call clinician
+    intern_note: object = None  # a note in an intern's supervision log (responders/interns.py), supervised by sue
+    diversion: object = None  # a 911 call transferred to the diversion clinicians, taken by cam
 
 
 @pytest.fixture
@@ -82,7 +88,26 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, 
         follow_up=follow_up,
         referral=referral,
         consult=request.getfixturevalue("request_consult")(),
+        intern_note=_intern_note(sue),
+        diversion=_diversion(dana, cam),
     )
+
+
+def _diversion(desk, clinician):
+    diversion, _ = diversions.diversion_transfer(
+        by=desk, incident_id="CAD-FUZZ-1", address="1200 W Lake St", nature="Caller crying, alone"
+    )
+    return diversions.diversion_take(diversion=diversion, by=clinician)
+
+
+def _intern_note(supervisor):
+    intern = make_user("ivy", "intern")
+    today = timezone.localdate()
+    interns.intern_term_save(
+        user=intern, university="UIC", supervisor=supervisor, starts_on=today, ends_on=today + timedelta(90), by=None
+    )
+    intern.refresh_from_db()
+    return interns.supervision_note_add(by=intern, text="Shadowed a call")
 
 
 __all__ = ["CALL_DEFAULTS", "ROLES", "World"]

@@ -28,6 +28,7 @@ def _operations(world) -> list[tuple[str, str]]:
         "/api/integrations/deliveries/{id}/": 1,
         "/fhir/ServiceRequest/{id}": world.referral.pk,
         "/fhir/Task/{id}": world.referral.pk,
+        "/api/interns/notes/{id}/": world.intern_note.pk,
     }
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = []

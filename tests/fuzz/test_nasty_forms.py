@@ -79,6 +79,22 @@ def _forms(world):
             f"/history/people/{person}/plan/",
             {"purpose": "Consult #1", "triggers": "t", "what_helps": "w", "who_to_call": "c", "officer_view": "on"},
         ),
+        (
+            "clinician",
+            f"/history/people/{person}/consents/",
+            {"purpose": "Consult #1", "scope": "part2", "granted_on": "2026-01-02", "document": "EHR"},
+        ),
+        (
+            "clinician",
+            f"/programs/diversion/{world.diversion.pk}/document/",
+            {"counselling_note": "n", "needs": "housing", "safety_plan": "p"},
+        ),
+        ("clinician", f"/programs/diversion/{world.diversion.pk}/refer/", {"partner": "1", "service": "Intake"}),
+        (
+            "clinician",
+            f"/programs/diversion/{world.diversion.pk}/end/",
+            {"action": "resolve", "screen_si_thoughts": "on", "note": "n"},
+        ),
     ]
 
 
@@ -131,6 +147,10 @@ FORM_PERMS = {
     "/assign/": "dispatch.assign_call",
     "/confirm/": "dispatch.assign_call",
     "/plan/": "history.edit_response_plan",
+    "/consents/": "history.edit_response_plan",
+    "/document/": "diversion.work_diversion",
+    "/refer/": "diversion.work_diversion",
+    "/end/": "diversion.work_diversion",
     # Last, as the catch-all: /history/people/<id>/ (a view with a break-the-glass reason).
     "/": "history.search_history",
 }

@@ -113,7 +113,14 @@ def test_the_whole_consult_the_officer_sees_who_handles_it_and_the_outcome(reque
     assert row["assigned_to"]["id"] == cam.pk and row["status"] == "closed"
     assert (row["outcome"], row["outcome_label"]) == ("arrest_avoided", "Arrest avoided")
     assert [m["author"]["id"] for m in row["messages"]] == [oli.pk, cam.pk]
-    assert row["actions"] == {"accept": False, "message": False, "close": False, "cancel": False, "link_person": False}
+    assert row["actions"] == {
+        "accept": False,
+        "message": False,
+        "close": False,
+        "cancel": False,
+        "link_person": False,
+        "video": False,
+    }
     assert audit_actions(consult) == [
         "le_consult.consult.requested",
         "le_consult.consult.accepted",

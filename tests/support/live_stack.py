@@ -251,3 +251,25 @@ def chromium(monkeypatch):
             from django.db import connections
 
             connections.close_all()
+
+
+# Chromium's fake camera and microphone (a test pattern and a beep), with the permission prompt answered yes:
+# what a real WebRTC call between two browser contexts needs in a headless test.
+FAKE_MEDIA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+
+
+@pytest.fixture
+def chromium_fake_media(monkeypatch):
+    """Playwright's Chromium with fake media devices (video calls)."""
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + FAKE_MEDIA_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+            from django.db import connections
+
+            connections.close_all()

@@ -1,0 +1,10 @@
+"""The diversion console's socket (/ws/programs/diversion/): the shared queue, with the board's resync rules."""
+
+from crisis.sockets import LiveConsumer
+
+from . import selectors
+
+
+class DiversionConsumer(LiveConsumer):
+    def groups_for(self, user):
+        return selectors.stream_groups_for(user)

@@ -1,0 +1,50 @@
+"""The diversion API: the CAD transfer (201, then 200 with the same row), the console snapshot (audited)."""
+
+from __future__ import annotations
+
+import pytest
+
+from crisis.models import AuditEntry
+from programs.diversion.models import Diversion
+from tests.programs.diversion.conftest import TRANSFER
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/programs/diversion/api"
+
+
+def test_the_transfer_is_idempotent_on_the_incident_number(client, dana):
+    client.force_login(dana)
+    body = {"incident_id": "CAD-77"} | TRANSFER
+    first = client.post(f"{BASE}/transfers/", body, content_type="application/json")
+    assert first.status_code == 201
+    again = client.post(f"{BASE}/transfers/", body | {"nature": "changed"}, content_type="application/json")
+    assert again.status_code == 200 and again.json() == first.json()
+    assert Diversion.objects.count() == 1 and first.json()["status"] == "waiting"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"incident_id": "A"}, {"incident_id": "A", "address": "x", "nature": "y", "call_type": "pizza"}, [1], "x"],
+)
+def test_bad_transfers_are_400(client, dana, body):
+    client.force_login(dana)
+    response = client.post(f"{BASE}/transfers/", body, content_type="application/json")
+    assert response.status_code == 400 and not Diversion.objects.exists()
+
+
+@pytest.mark.parametrize("persona, status", [("oli", 403), ("rita", 403), ("nora", 403)])
+def test_roles_without_the_call_desk_cannot_transfer(client, persona, status, request):
+    client.force_login(request.getfixturevalue(persona))
+    body = {"incident_id": "CAD-77"} | TRANSFER
+    assert client.post(f"{BASE}/transfers/", body, content_type="application/json").status_code == status
+
+
+def test_the_snapshot_is_for_diversion_clinicians_and_audited(client, cam, dana, transfer):
+    d = transfer()
+    client.force_login(dana)
+    assert client.get(f"{BASE}/snapshot/").status_code == 403
+    client.force_login(cam)
+    data = client.get(f"{BASE}/snapshot/").json()
+    assert [r["id"] for r in data["diversions"]] == [d.pk] and data["epoch"] and "diversion" in data["seq"]
+    assert AuditEntry.objects.get(action="diversion.queue.viewed").detail["ids"] == [d.pk]
