@@ -27,6 +27,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.views.generic.edit import ProcessFormView
 from drf_spectacular.generators import SchemaGenerator
 
+from crisis.history.models import ConsentScope
+from crisis.history.services import consent_record
 from integrations.models import Delivery
 from integrations.services import endpoint_save, partner_create
 from tests.fuzz import conftest as fuzz_world
@@ -127,6 +129,26 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "programs/le_consult/api/consults/<int:pk>/close/": {"POST": frozenset({"sue"})},
     "programs/le_consult/api/consults/<int:pk>/cancel/": {"POST": OFFICER},
     "programs/le_consult/api/consults/<int:pk>/person/": {"POST": frozenset({"sue"})},
+    # crisis/history consents, recorded and revoked by clinicians (history.edit_response_plan)
+    "history/people/<int:pk>/consents/": {"POST": frozenset({"cam"})},
+    "history/people/<int:pk>/consents/<int:consent_id>/revoke/": {"POST": frozenset({"cam"})},
+    # Interns' supervision log: the world's note is an intern's, supervised by sue
+    "interns/": {"GET": frozenset({"ada", "sue"})},
+    "interns/notes/<int:pk>/sign/": {"POST": frozenset({"sue"})},
+    "api/interns/notes/": {"GET": frozenset({"ada", "sue"}), "POST": NOBODY},
+    "api/interns/notes/<int:pk>/sign/": {"POST": frozenset({"sue"})},
+    # The world's consult waits for a clinician: only its officer may open the video page yet
+    "programs/le_consult/consults/<int:pk>/video/": {"GET": OFFICER},
+    # 911 diversion: the console is the diversion clinicians'; the world's transfer is taken by cam
+    "programs/diversion/": {"GET": frozenset({"cam"})},
+    "programs/diversion/<int:pk>/": {"GET": frozenset({"cam"})},
+    "programs/diversion/<int:pk>/take/": {"POST": frozenset({"cam"})},
+    "programs/diversion/<int:pk>/document/": {"POST": frozenset({"cam"})},
+    "programs/diversion/<int:pk>/refer/": {"POST": frozenset({"cam"})},
+    "programs/diversion/<int:pk>/end/": {"POST": frozenset({"cam"})},
+    # A 911 CAD transfers calls with a call-desk token
+    "programs/diversion/api/transfers/": {"POST": DESK},
+    "programs/diversion/api/snapshot/": {"GET": frozenset({"cam"})},
     # integrations/: partner systems use tokens; of the staff only administrators reach them
     "api/integrations/eido/incidents/": {"POST": frozenset({"ada"})},
     "api/integrations/eido/calls/<int:pk>/": {"GET": frozenset({"ada"})},
@@ -158,6 +180,11 @@ def _delivery(world):
     return Delivery.objects.create(endpoint=endpoint, event="call.created", payload={}, person=world.person)
 
 
+def _consent(world):
+    """A consent on the world's person, to revoke (crisis/history)."""
+    return consent_record(person=world.person, scope=ConsentScope.values[0], by=world.users["clinician"])
+
+
 PATH_OBJECTS = {
     "people/": lambda w: {"pk": w.person.pk},
     "history/people/": lambda w: {"pk": w.person.pk},
@@ -168,6 +195,11 @@ PATH_OBJECTS = {
     "api/teams/": lambda w: {"pk": w.team_a.pk},
     "api/people/": lambda w: {"pk": w.person.pk},
     "api/alerts/": lambda w: {"pk": w.ids["alert"]},
+    "history/people/<int:pk>/consents/<int:consent_id>/": lambda w: {"pk": w.person.pk, "consent_id": _consent(w).pk},
+    "interns/notes/": lambda w: {"pk": w.intern_note.pk},
+    "api/interns/notes/": lambda w: {"pk": w.intern_note.pk},
+    "programs/le_consult/consults/": lambda w: {"pk": w.consult.pk},
+    "programs/diversion/": lambda w: {"pk": w.diversion.pk},
     "api/integrations/eido/calls/": lambda w: {"pk": w.calls["working"].pk},
     "api/integrations/deliveries/": lambda w: {"pk": _delivery(w).pk},
     "fhir/": lambda w: {"pk": w.referral.pk},
