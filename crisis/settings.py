@@ -299,6 +299,22 @@ REOFFER_ESCALATE_AFTER = envint("REOFFER_ESCALATE_AFTER", 3)
 if REOFFER_ESCALATE_AFTER < 1:
     raise ImproperlyConfigured(f"REOFFER_ESCALATE_AFTER must be 1 or more, got {REOFFER_ESCALATE_AFTER}")
 LOCATION_STALE_SECONDS = envint("LOCATION_STALE_SECONDS", 300)
+# What sounds the board's alarm (static/js/alarm.js): a new P1 call, an SOS, a call flagged unrouted.
+# Comma-separated; empty turns the sound and flash off for every desk (a desk can also mute itself).
+BOARD_ALARM_KINDS = ("p1", "sos", "unrouted")
+BOARD_ALARM_EVENTS = [e.strip() for e in os.environ.get("BOARD_ALARM_EVENTS", ",".join(BOARD_ALARM_KINDS)).split(",")]
+BOARD_ALARM_EVENTS = [e for e in BOARD_ALARM_EVENTS if e]
+if set(BOARD_ALARM_EVENTS) - set(BOARD_ALARM_KINDS):
+    raise ImproperlyConfigured(
+        f"BOARD_ALARM_EVENTS must list some of {', '.join(BOARD_ALARM_KINDS)}, "
+        f"got {os.environ.get('BOARD_ALARM_EVENTS')!r}"
+    )
+# An SOS nobody has acknowledged sounds again this often (0: once only).
+BOARD_ALARM_SOS_REPEAT_SECONDS = envint("BOARD_ALARM_SOS_REPEAT_SECONDS", 20)
+if BOARD_ALARM_SOS_REPEAT_SECONDS < 0:
+    raise ImproperlyConfigured(
+        f"BOARD_ALARM_SOS_REPEAT_SECONDS must be 0 or more, got {BOARD_ALARM_SOS_REPEAT_SECONDS}"
+    )
 ROUTING_ROAD_FACTOR = envfloat("ROUTING_ROAD_FACTOR", 1.3)
 ROUTING_AVERAGE_SPEED_KMH = envfloat("ROUTING_AVERAGE_SPEED_KMH", 40.0)
 RESPONDER_LOCATION_INTERVAL_SECONDS = envint("RESPONDER_LOCATION_INTERVAL_SECONDS", 30)

@@ -77,6 +77,11 @@ class AlertRowSerializer(s.Serializer):
     latitude = s.FloatField(allow_null=True)
     longitude = s.FloatField(allow_null=True)
     location_reported_at = s.DateTimeField(allow_null=True)
+    address = s.CharField(
+        allow_blank=True,
+        help_text="Where the team was, in words: the call's address, or 'near <nearest known address> (~N m)'; "
+        "blank when no address is known nearby (then only the coordinates).",
+    )
     call_id = s.IntegerField(allow_null=True)
     acknowledged_at = s.DateTimeField(allow_null=True)
     acknowledged_by = s.CharField(allow_null=True)

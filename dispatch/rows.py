@@ -169,6 +169,7 @@ def alert_summary(alert: SosAlert) -> dict:
         "latitude": alert.latitude,
         "longitude": alert.longitude,
         "location_reported_at": alert.location_reported_at.isoformat() if alert.location_reported_at else None,
+        "address": alert.address,
         "call_id": alert.call_id,
         "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
         "acknowledged_by": (alert.acknowledged_by.get_username() if alert.acknowledged_by_id else None),

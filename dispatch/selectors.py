@@ -18,7 +18,7 @@ from responders.models import MEDICAL_CREDENTIALS, Credential, Team, TeamMember,
 
 from .models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, Call, CallType, Status, Triage
 from .reoffer import Refusal
-from .routing import GreatCircleEta, RoutingConfig
+from .routing import GreatCircleEta, RoutingConfig, great_circle_km
 
 
 def queue(*, region: str | None = None):
@@ -278,3 +278,39 @@ def team_board(*, region: str | None = None):
     if region:
         qs = qs.filter(region=region)
     return qs.order_by("name")
+
+
+# How far an SOS position may be from a known call address and still be described as "near" it, and how far
+# back those addresses are taken from. Further away, the board shows the coordinates and says no address is known.
+NEAR_ADDRESS_METRES = 1000
+NEAR_ADDRESS_DAYS = 90
+
+
+def address_near(latitude: float | None, longitude: float | None) -> str:
+    """The nearest known address to a position, as "near <address> (~N m)", or "" when none is close.
+
+    The known addresses are recent calls' (there is no address table yet); a bounding box lets the
+    database drop the far ones before the exact distance is taken here.
+    """
+    if latitude is None or longitude is None:
+        return ""
+    dlat = NEAR_ADDRESS_METRES / 111_000
+    dlon = dlat * 2  # wide enough for every latitude a service area sits at (cos(60°) = 0.5)
+    candidates = (
+        Call.objects.filter(
+            received_at__gte=timezone.now() - timedelta(days=NEAR_ADDRESS_DAYS),
+            latitude__range=(latitude - dlat, latitude + dlat),
+            longitude__range=(longitude - dlon, longitude + dlon),
+        )
+        .exclude(address="")
+        .order_by("-received_at")
+        .values_list("address", "latitude", "longitude")[:500]
+    )
+    best = min(
+        ((great_circle_km(latitude, longitude, lat, lon) * 1000, address) for address, lat, lon in candidates),
+        default=None,
+    )
+    if best is None or best[0] > NEAR_ADDRESS_METRES:
+        return ""
+    metres, address = best
+    return f"near {address} (~{max(10, round(metres, -1)):.0f} m)"

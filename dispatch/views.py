@@ -43,7 +43,16 @@ def board(request):
     return render(
         request,
         "dispatch/board.html",
-        {"labels": labels, "tile_url": settings.MAP_TILE_URL, "center": settings.MAP_CENTER},
+        {
+            "labels": labels,
+            "tile_url": settings.MAP_TILE_URL,
+            "center": settings.MAP_CENTER,
+            # Which events sound the alarm (static/js/alarm.js); muting is per desk, in the browser.
+            "alarm": {
+                "events": settings.BOARD_ALARM_EVENTS,
+                "sos_repeat_seconds": settings.BOARD_ALARM_SOS_REPEAT_SECONDS,
+            },
+        },
     )
 
 

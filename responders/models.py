@@ -107,6 +107,9 @@ class SosAlert(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     location_reported_at = models.DateTimeField(null=True, blank=True)
+    # Where that is, in words, when the alert was raised (dispatch.team_state.team_raise_sos): the call's
+    # address, or "near <the nearest known address>", or blank when no address is known nearby.
+    address = models.CharField(max_length=300, blank=True, default="")
     call = models.ForeignKey("dispatch.Call", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(

@@ -206,13 +206,17 @@
     const box = document.getElementById("alerts");
     const items = [...alerts.values()].sort(function (a, b) { return Date.parse(a.raised_at) - Date.parse(b.raised_at); });
     box.innerHTML = items.map(function (a) {
-      const where = a.latitude != null
-        ? a.latitude.toFixed(5) + ", " + a.longitude.toFixed(5) + ' <small class="age" data-reported="' + esc(a.location_reported_at || "") + '"></small>'
-        : "no known position";
+      // The address in words first (the call's, or the nearest known one); coordinates only as the small print.
+      const coords = a.latitude != null
+        ? '<small class="coords">' + a.latitude.toFixed(5) + ", " + a.longitude.toFixed(5) + ' · position <span class="age" data-reported="' + esc(a.location_reported_at || "") + '"></span></small>'
+        : "";
+      const where = a.address
+        ? '<strong class="sos-address">' + esc(a.address) + "</strong> " + coords
+        : a.latitude != null ? '<strong class="sos-address">no known address nearby</strong> ' + coords : '<strong class="sos-address">no known position</strong>';
       return (
         '<div class="sos" role="alert" data-alert="' + a.id + '">' +
         "<strong>SOS · " + esc(a.team_name) + "</strong> raised " + L_.hhmmss(new Date(a.raised_at)) + " by " + esc(a.raised_by) +
-        " · last position " + where + (a.call_id ? ' · call <a href="#" data-select="' + a.call_id + '">#' + a.call_id + "</a>" : "") +
+        " · " + where + (a.call_id ? ' · call <a href="#" data-select="' + a.call_id + '">#' + a.call_id + "</a>" : "") +
         (labels.can_assign ? ' <button type="button" class="ack" data-ack="' + a.id + '">Acknowledge</button>' : "") +
         '<span class="error" data-ack-error="' + a.id + '"></span></div>'
       );
@@ -439,6 +443,34 @@
     el.textContent = "Automatic routing paused" + since + " — assign teams manually.";
   }
 
+  // --- alarms: a new P1 call, a new SOS, a call newly flagged unrouted (static/js/alarm.js) ----------
+  // The first snapshot only seeds what is already known: reloading the page must not replay old alarms
+  // (an open SOS still sounds through the reminder below). Later snapshots (after a reconnect) alarm on
+  // what arrived while the board was away.
+  const heard = { p1: new Set(), sos: new Set(), unrouted: new Set() };
+  let seeded = false;
+  function checkAlarms() {
+    const alarm = window.CrisisAlarm;
+    const found = [];
+    for (const c of calls.values()) {
+      if (c.priority === 1 && !heard.p1.has(c.id)) { heard.p1.add(c.id); found.push(["p1", "#" + c.id + " " + c.nature + (c.address ? " · " + c.address : "")]); }
+      const flag = c.unrouted_flagged_at ? c.id + "@" + c.unrouted_flagged_at : null;
+      if (flag && !heard.unrouted.has(flag)) { heard.unrouted.add(flag); found.push(["unrouted", "#" + c.id + " " + c.nature]); }
+    }
+    for (const a of alerts.values()) {
+      if (!heard.sos.has(a.id)) { heard.sos.add(a.id); found.push(["sos", a.team_name + (a.address ? " · " + a.address : "")]); }
+    }
+    if (!seeded) { seeded = true; return; }
+    if (!alarm) return;
+    // Most urgent first: one sound plays at a time, the banner shows the last one.
+    const order = { unrouted: 0, p1: 1, sos: 2 };
+    found.sort(function (x, y) { return order[x[0]] - order[y[0]]; });
+    for (const f of found) alarm.trigger(f[0], f[1]);
+  }
+  if (window.CrisisAlarm && window.CrisisAlarm.sosRepeatSeconds > 0) {
+    setInterval(function () { if (alerts.size) window.CrisisAlarm.remind("sos"); }, window.CrisisAlarm.sosRepeatSeconds * 1000);
+  }
+
   live = L_.connect({
     snapshotUrl: "/api/board/",
     stateEl: document.getElementById("conn"),
@@ -451,6 +483,7 @@
       data.teams.forEach(upsertTeam);
       data.alerts.forEach(upsertAlert);
       renderAll();
+      checkAlarms();
       if (selected) loadDetail();
     },
     onEvent: function (ev) {
@@ -459,6 +492,7 @@
       if (d.team) upsertTeam(d.team);
       if (d.alert) upsertAlert(d.alert);
       renderAll();
+      checkAlarms();
       if (d.call && d.call.id === selected) { clearTimeout(detailTimer); detailTimer = setTimeout(loadDetail, 250); }
     },
   });
