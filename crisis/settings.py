@@ -309,6 +309,31 @@ if set(BOARD_ALARM_EVENTS) - set(BOARD_ALARM_KINDS):
         f"BOARD_ALARM_EVENTS must list some of {', '.join(BOARD_ALARM_KINDS)}, "
         f"got {os.environ.get('BOARD_ALARM_EVENTS')!r}"
     )
+# Web Push of offers to the team members' phones (dispatch/push.py). VAPID keys from the environment: the
+# public and private key (base64url, as `manage.py webpush_keys` prints them) and a contact (mailto: or
+# https:). All three or none: without them Web Push is off and the worker says so once in its log.
+WEBPUSH_VAPID_PUBLIC_KEY = os.environ.get("WEBPUSH_VAPID_PUBLIC_KEY", "").strip()
+WEBPUSH_VAPID_PRIVATE_KEY = os.environ.get("WEBPUSH_VAPID_PRIVATE_KEY", "").strip()
+WEBPUSH_VAPID_SUBJECT = os.environ.get("WEBPUSH_VAPID_SUBJECT", "").strip()
+_webpush = (WEBPUSH_VAPID_PUBLIC_KEY, WEBPUSH_VAPID_PRIVATE_KEY, WEBPUSH_VAPID_SUBJECT)
+if any(_webpush) and not all(_webpush):
+    raise ImproperlyConfigured(
+        "Set all of WEBPUSH_VAPID_PUBLIC_KEY, WEBPUSH_VAPID_PRIVATE_KEY and WEBPUSH_VAPID_SUBJECT, or none."
+    )
+if WEBPUSH_VAPID_SUBJECT and not WEBPUSH_VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured(f"WEBPUSH_VAPID_SUBJECT must be a mailto: or https: URL, got {WEBPUSH_VAPID_SUBJECT!r}")
+# The server posts to a subscription's endpoint, an address a browser gave: only to these push services
+# (a leading "*." matches any subdomain), over https, so a subscription cannot aim the server elsewhere.
+WEBPUSH_ENDPOINT_HOSTS = [
+    h.strip().lower()
+    for h in os.environ.get(
+        "WEBPUSH_ENDPOINT_HOSTS",
+        "fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,"
+        "*.push.apple.com,*.notify.windows.com",
+    ).split(",")
+    if h.strip()
+]
+WEBPUSH_ALLOW_HTTP = envbool("WEBPUSH_ALLOW_HTTP", "0")
 # An SOS nobody has acknowledged sounds again this often (0: once only).
 BOARD_ALARM_SOS_REPEAT_SECONDS = envint("BOARD_ALARM_SOS_REPEAT_SECONDS", 20)
 if BOARD_ALARM_SOS_REPEAT_SECONDS < 0:

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from dispatch import api as dispatch_api
-from dispatch import live_api, team_api
+from dispatch import live_api, push_api, team_api
 from dispatch import people as dispatch_people
 
 from . import people_api, views
@@ -36,6 +36,8 @@ api_patterns = [
     path("calls/<int:pk>/notes/", live_api.CallNotes.as_view(), name="call-notes"),
     path("teams/<int:pk>/sos/", live_api.TeamSos.as_view(), name="team-sos"),
     path("alerts/<int:pk>/acknowledge/", live_api.AlertAcknowledge.as_view(), name="alert-acknowledge"),
+    path("push/subscriptions/", push_api.PushSubscriptions.as_view(), name="push-subscriptions"),
+    path("push/subscriptions/<int:pk>/", push_api.PushSubscriptionDetail.as_view(), name="push-subscription"),
 ]
 
 urlpatterns = [

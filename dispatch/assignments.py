@@ -55,6 +55,7 @@ def assignment_offer(*, call: Call, team: Team, by: User | None = None, eta_seco
         eta_seconds=None if eta_seconds is None else round(eta_seconds),
     )
     jobs.enqueue_offer_expiry(assignment_id=assignment.pk, seconds=settings.OFFER_TIMEOUT_SECONDS)
+    jobs.enqueue_offer_push(assignment_id=assignment.pk)
     return assignment
 
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import health, services
+from . import health, push, services
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=1)
@@ -18,6 +18,14 @@ def route_waiting(self, region: str) -> int:
 def expire_offer(self, assignment_id: int) -> bool:
     try:
         return services.assignment_lapse(assignment_id=assignment_id)
+    except OperationalError as exc:
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=1)
+def send_offer_push(self, assignment_id: int) -> int:
+    try:
+        return push.offer_push_send(assignment_id=assignment_id)
     except OperationalError as exc:
         raise self.retry(exc=exc) from exc
 

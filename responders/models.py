@@ -126,3 +126,21 @@ class SosAlert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription: where to notify a team member of an offer (dispatch/push.py).
+
+    One row per browser (the endpoint is the push service's address for it). The keys encrypt the payload
+    end to end, so the push service cannot read it.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Push subscription of {self.user} ({self.endpoint[:40]}…)"
