@@ -334,6 +334,21 @@ WEBPUSH_ENDPOINT_HOSTS = [
     if h.strip()
 ]
 WEBPUSH_ALLOW_HTTP = envbool("WEBPUSH_ALLOW_HTTP", "0")
+
+
+# Police/EMS hand-off (dispatch/handoffs.py): where to tell each partner agency of a call it must take (an
+# HTTP POST of JSON, from the worker after commit, retried). Unset: that agency is phoned, the log says so.
+# HANDOFF_HOOK_SECRET, when set, signs each body (X-Crisis-Signature: sha256=<HMAC>) for the receiver to check.
+def _hook_url(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if value and urlsplit(value).scheme not in ("http", "https"):
+        raise ImproperlyConfigured(f"{name} must be an http(s) URL, got {value!r}")
+    return value
+
+
+HANDOFF_HOOK_URLS = {"police": _hook_url("HANDOFF_POLICE_URL"), "ems": _hook_url("HANDOFF_EMS_URL")}
+HANDOFF_HOOK_SECRET = os.environ.get("HANDOFF_HOOK_SECRET", "")
+HANDOFF_HOOK_TIMEOUT_SECONDS = envfloat("HANDOFF_HOOK_TIMEOUT_SECONDS", 5.0)
 # An SOS nobody has acknowledged sounds again this often (0: once only).
 BOARD_ALARM_SOS_REPEAT_SECONDS = envint("BOARD_ALARM_SOS_REPEAT_SECONDS", 20)
 if BOARD_ALARM_SOS_REPEAT_SECONDS < 0:

@@ -24,6 +24,7 @@ api_patterns = [
     path("calls/<int:pk>/history/", dispatch_api.CallHistory.as_view(), name="call-history"),
     path("calls/<int:pk>/advance/", dispatch_api.CallAdvance.as_view(), name="call-advance"),
     path("calls/<int:pk>/clear/", dispatch_api.CallClear.as_view(), name="call-clear"),
+    path("calls/<int:pk>/handoffs/", dispatch_api.CallHandoffs.as_view(), name="call-handoffs"),
     path("assignments/<int:pk>/accept/", dispatch_api.AssignmentAccept.as_view(), name="assignment-accept"),
     path("assignments/<int:pk>/decline/", dispatch_api.AssignmentDecline.as_view(), name="assignment-decline"),
     path("assignments/<int:pk>/withdraw/", dispatch_api.AssignmentWithdraw.as_view(), name="assignment-withdraw"),

@@ -42,3 +42,10 @@ def enqueue_offer_push(*, assignment_id: int) -> None:
             )
         return
     transaction.on_commit(lambda: send_offer_push.delay(assignment_id), robust=True)
+
+
+def enqueue_handoff_notice(*, call_id: int, agency: str) -> None:
+    """Tell the partner agency of a call it must take, after commit (dispatch/handoffs.py)."""
+    from .tasks import notify_handoff
+
+    transaction.on_commit(lambda: notify_handoff.delay(call_id, agency), robust=True)

@@ -16,7 +16,7 @@ from programs import plugins as program_plugins
 from programs.plugins import CallFacts, TeamFacts
 from responders.models import MEDICAL_CREDENTIALS, Credential, Team, TeamMember, TeamStatus
 
-from .models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, Call, CallType, Status, Triage
+from .models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, Call, CallType, Handoff, Status, Triage
 from .reoffer import Refusal
 from .routing import GreatCircleEta, RoutingConfig, great_circle_km
 
@@ -41,6 +41,7 @@ def call_for_page(pk: int) -> Call:
             Prefetch("events__actor"),
             Prefetch("triages", queryset=Triage.objects.select_related("by")),
             Prefetch("assignments", queryset=Assignment.objects.select_related("team", "by")),
+            Prefetch("handoffs", queryset=Handoff.objects.select_related("recorded_by")),
         )
         .get(pk=pk)
     )

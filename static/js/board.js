@@ -89,7 +89,7 @@
     const a = c.assignment || {};
     const std = (c.standards || []).map(function (x) { return x.key + x.target_at; }).join(",");
     return [c.id, c.status, c.priority, c.tier, a.team_id, a.status, c.recommended_team_id, !!c.unrouted_flagged_at, std,
-      c.waiting_reason || "", c.waiting_since || "", !!c.escalated_at].join("|");
+      c.waiting_reason || "", c.waiting_since || "", !!c.escalated_at, (c.handoff_pending || []).join("+")].join("|");
   }
   function callCells(c) {
     const a = c.assignment;
@@ -111,10 +111,19 @@
       '<td class="status">' + esc(labels.status[c.status] || c.status) +
       (c.unrouted_flagged_at ? ' <strong class="flag">No team</strong>' : "") +
       (c.escalated_at ? ' <strong class="badge danger escalated">Escalated</strong>' : "") +
+      handoffHtml(c) +
       waitingHtml(c) + "</td>" +
       '<td class="team">' + team + "</td>" +
       '<td><span class="clock" data-since="' + esc(c.awaiting_since || c.received_at) + '"></span>' + standardCell(c) + "</td>"
     );
+  }
+  // A police/EMS-led call not yet handed to its agency: a flag and a clock running since triage.
+  const AGENCY = { police: "Police", ems: "EMS" };
+  function handoffHtml(c) {
+    const pending = c.handoff_pending || [];
+    if (!pending.length) return "";
+    return '<br><strong class="badge danger handoff">Hand off to ' + pending.map(function (a) { return AGENCY[a] || a; }).join(" + ") +
+      ' <span class="clock" data-since="' + esc(c.handoff_since || "") + '"></span></strong>';
   }
   // Why no team is offered the call, and since when (the row carries it from the latest routing run).
   function waitingHtml(c) {
@@ -163,7 +172,8 @@
     renderRows(tbody, rows, callSig, callCells, "data-call", "No open calls.", 8);
     for (const tr of tbody.querySelectorAll("tr[data-call]")) {
       const c = calls.get(+tr.dataset.call);
-      tr.className = "p" + (c.priority || 0) + (c.unrouted_flagged_at ? " flagged" : "") + (c.id === selected ? " selected" : "");
+      tr.className = "p" + (c.priority || 0) + (c.unrouted_flagged_at ? " flagged" : "") + (c.id === selected ? " selected" : "") +
+        ((c.handoff_pending || []).length ? " handoff-pending" : "");
       tr.dataset.status = c.status;
     }
     document.getElementById("counts").textContent = rows.length + " open · " + teams.size + (teams.size === 1 ? " team" : " teams");
@@ -320,6 +330,8 @@
       html += "<details><summary>Not eligible (" + (ex.ineligible_count || ex.ineligible.length) + ")</summary><ul>" +
         ex.ineligible.map(function (x) { return "<li>" + esc(x.team) + ": " + esc((x.reasons || []).join("; ")) + "</li>"; }).join("") + "</ul></details>";
     }
+    // A police/EMS-led call's hand-off comes first: it is what the call waits for.
+    html += handoffPanel(c);
     // The row says what the lifecycle allows; the role comes from the page.
     if (labels.can_assign && c.actions && c.actions.assign) {
       if (c.recommended_team) {
@@ -353,6 +365,27 @@
     }
     html += '<p class="error" id="detail-error" role="alert"></p>';
     return html;
+  }
+
+  // Hand-offs recorded, and the form to record the next one while an agency still has to take the call.
+  function handoffPanel(c) {
+    let html = "";
+    const done = c.handoffs || [];
+    if (done.length) {
+      html += '<ul class="handoffs">' + done.map(function (h) {
+        return "<li>Handed to <strong>" + esc(AGENCY[h.agency] || h.agency) + "</strong> " + L_.hhmm(new Date(h.handed_off_at)) +
+          " · incident " + esc(h.incident_number) + " · unit " + esc(h.unit) + " <small>(" + esc(h.recorded_by) + ")</small></li>";
+      }).join("") + "</ul>";
+    }
+    const pending = c.handoff_pending || [];
+    if (!labels.can_assign || !pending.length) return html;
+    const options = pending.map(function (a) { return '<option value="' + a + '">' + esc(AGENCY[a] || a) + "</option>"; }).join("");
+    return html + '<form class="handoff-form" data-call="' + c.id + '">' +
+      '<p class="warn"><strong>Hand off to ' + pending.map(function (a) { return AGENCY[a] || a; }).join(" + ") + "</strong> — record it when the agency takes the call.</p>" +
+      '<div class="handoff-fields"><label for="handoff-agency">Agency</label><select id="handoff-agency" name="agency">' + options + "</select>" +
+      '<label for="handoff-incident">Their incident #</label><input id="handoff-incident" name="incident_number" required maxlength="40">' +
+      '<label for="handoff-unit">Unit</label><input id="handoff-unit" name="unit" required maxlength="40">' +
+      '<button type="submit" class="primary">Record hand-off</button></div></form>';
   }
 
   document.addEventListener("click", function (e) {
@@ -394,6 +427,15 @@
         if (res.status === 409) live.sync(); // lost a race: show what happened instead
         showResult(res);
       });
+      return;
+    }
+    const handoff = e.target.closest("form.handoff-form");
+    if (handoff) {
+      e.preventDefault();
+      handoff.querySelector("button").disabled = true;
+      L_.api("POST", "/api/calls/" + handoff.dataset.call + "/handoffs/", {
+        agency: handoff.agency.value, incident_number: handoff.incident_number.value, unit: handoff.unit.value,
+      }).then(showResult);
       return;
     }
     const resolve = e.target.closest("form.resolve");

@@ -26,6 +26,7 @@ API = [
     ("get", "/api/people/{person}/", {"cam", "sue", "ada"}),
     ("post", "/api/calls/{call}/triage/", {"dana", "cam", "sue", "ada"}),
     ("post", "/api/calls/{call}/assign/", {"dana", "sue", "ada"}),
+    ("post", "/api/calls/{call}/handoffs/", {"dana", "sue", "ada"}),
     # Web Push of offers: a responder's own browsers only (dispatch/push_api.py).
     ("post", "/api/push/subscriptions/", {"rita"}),
 ]
