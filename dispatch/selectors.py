@@ -18,7 +18,7 @@ from responders.models import MEDICAL_CREDENTIALS, Credential, Team, TeamMember,
 
 from .models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, Call, CallType, Handoff, Status, Triage
 from .reoffer import Refusal
-from .routing import GreatCircleEta, RoutingConfig, great_circle_km
+from .routing import GreatCircleEta, RoutingConfig, eligibility_gaps, great_circle_km
 
 
 def queue(*, region: str | None = None):
@@ -315,3 +315,14 @@ def address_near(latitude: float | None, longitude: float | None) -> str:
         return ""
     metres, address = best
     return f"near {address} (~{max(10, round(metres, -1)):.0f} m)"
+
+
+def assignment_gaps(call: Call, team: Team, *, now) -> list[str]:
+    """What `team` lacks for `call` by the routing rules (skills, language, police pairing, tier, area, hours).
+
+    Whether the team is free is left out: a manual assignment checks that itself, and refuses.
+    """
+    screen = call.triages.order_by("-at", "-id").first()
+    facts, _ = call_facts(call, screen)
+    base = team_facts_for_call(team_base_facts(team, now=now, workload=0), team, call=call, excluded={})
+    return eligibility_gaps(facts, dataclasses.replace(base, status=TeamStatus.AVAILABLE), routing_config())

@@ -116,6 +116,10 @@ class ReasonSerializer(serializers.Serializer):
 class AssignSerializer(serializers.Serializer):
     team_id = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), source="team")
     reason = serializers.CharField(max_length=200)
+    confirm_gaps = serializers.BooleanField(
+        default=False,
+        help_text="Assign although the team lacks what the call needs (a 409 with `reasons` lists it first).",
+    )
 
 
 class AdvanceSerializer(serializers.Serializer):

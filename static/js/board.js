@@ -340,7 +340,7 @@
       const options = [...teams.values()]
         .filter(function (t) { return t.status === "available"; })
         .map(function (t) { return '<option value="' + t.id + '">' + esc(t.name) + "</option>"; }).join("");
-      html += '<form class="inline reassign" data-call="' + c.id + '">' +
+      html += '<form class="inline reassign" data-call="' + c.id + '" data-verb="' + (c.team ? "Reassign" : "Assign") + '">' +
         '<label for="assign-team">' + (c.team ? "Reassign to" : "Assign to") + "</label>" +
         '<select id="assign-team" name="team_id" required>' + (options || '<option value="">No team is available</option>') + "</select>" +
         '<label for="assign-reason">Reason</label><input id="assign-reason" name="reason" required maxlength="200">' +
@@ -448,9 +448,24 @@
     const form = e.target.closest("form.reassign");
     if (!form) return;
     e.preventDefault();
-    const body = { team_id: +form.team_id.value, reason: form.reason.value };
-    L_.api("POST", "/api/calls/" + form.dataset.call + "/assign/", body).then(showResult);
+    const confirm = document.getElementById("assign-confirm");
+    const body = { team_id: +form.team_id.value, reason: form.reason.value, confirm_gaps: !!(confirm && confirm.checked) };
+    L_.api("POST", "/api/calls/" + form.dataset.call + "/assign/", body).then(function (res) {
+      // The team lacks what the call needs: list it, and ask for an explicit confirmation.
+      if (res.status === 409 && res.data && res.data.reasons) { showGaps(form, res.data.reasons); return; }
+      showResult(res);
+    });
   });
+  function showGaps(form, reasons) {
+    const team = form.team_id.options[form.team_id.selectedIndex].text;
+    let box = form.querySelector(".gap-warning");
+    if (!box) { box = document.createElement("div"); box.className = "gap-warning"; box.setAttribute("role", "alert"); form.insertBefore(box, form.querySelector("button[type=submit]")); }
+    box.innerHTML = "<strong>" + esc(team) + " lacks what this call needs:</strong><ul>" +
+      reasons.map(function (r) { return "<li>" + esc(r) + "</li>"; }).join("") + "</ul>" +
+      '<label class="check"><input type="checkbox" id="assign-confirm" required> Assign anyway: the reason says why</label>';
+    form.querySelector("button[type=submit]").textContent = "Assign anyway";
+    form.team_id.addEventListener("change", function () { box.remove(); form.querySelector("button[type=submit]").textContent = form.dataset.verb; }, { once: true });
+  }
   function showResult(res) {
     if (res.ok) { loadDetail(); return; }
     const err = document.getElementById("detail-error");
