@@ -349,6 +349,11 @@ def _hook_url(name: str) -> str:
 HANDOFF_HOOK_URLS = {"police": _hook_url("HANDOFF_POLICE_URL"), "ems": _hook_url("HANDOFF_EMS_URL")}
 HANDOFF_HOOK_SECRET = os.environ.get("HANDOFF_HOOK_SECRET", "")
 HANDOFF_HOOK_TIMEOUT_SECONDS = envfloat("HANDOFF_HOOK_TIMEOUT_SECONDS", 5.0)
+# Intake warns of a possible duplicate: a call received this many minutes back at the same address or from the
+# same callback number (dispatch.selectors.possible_duplicates).
+DUPLICATE_WINDOW_MINUTES = envint("DUPLICATE_WINDOW_MINUTES", 30)
+if DUPLICATE_WINDOW_MINUTES < 0:
+    raise ImproperlyConfigured(f"DUPLICATE_WINDOW_MINUTES must be 0 or more, got {DUPLICATE_WINDOW_MINUTES}")
 # An SOS nobody has acknowledged sounds again this often (0: once only).
 BOARD_ALARM_SOS_REPEAT_SECONDS = envint("BOARD_ALARM_SOS_REPEAT_SECONDS", 20)
 if BOARD_ALARM_SOS_REPEAT_SECONDS < 0:

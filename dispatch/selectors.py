@@ -326,3 +326,34 @@ def assignment_gaps(call: Call, team: Team, *, now) -> list[str]:
     facts, _ = call_facts(call, screen)
     base = team_facts_for_call(team_base_facts(team, now=now, workload=0), team, call=call, excluded={})
     return eligibility_gaps(facts, dataclasses.replace(base, status=TeamStatus.AVAILABLE), routing_config())
+
+
+def phone_digits(number: str) -> str:
+    """The last ten digits of a phone number: 312-555-0101, (312) 555 0101 and +1 312 555 0101 are one number."""
+    return "".join(ch for ch in number if ch.isdigit())[-10:]
+
+
+def possible_duplicates(*, address_key: str, callback_number: str, now, limit: int = 5) -> list[tuple[Call, list[str]]]:
+    """Calls received within DUPLICATE_WINDOW_MINUTES at the same address or from the same callback number.
+
+    Each with what matched, newest first: the intake shows them so a second caller about the same crisis
+    becomes a note on the first call, not a second team sent.
+    """
+    digits = phone_digits(callback_number)
+    if not settings.DUPLICATE_WINDOW_MINUTES or (len(address_key) < 4 and len(digits) < 7):
+        return []
+    since = now - timedelta(minutes=settings.DUPLICATE_WINDOW_MINUTES)
+    match = Q(address_key=address_key) if len(address_key) >= 4 else Q(pk__in=[])
+    if len(digits) >= 7:
+        # Narrowed in the database by the last four digits, compared exactly here (punctuation varies).
+        match |= Q(callback_number__endswith=digits[-4:])
+    out = []
+    for call in Call.objects.filter(match, received_at__gte=since).order_by("-received_at")[: limit * 4]:
+        why = []
+        if len(address_key) >= 4 and call.address_key == address_key:
+            why.append("same address")
+        if len(digits) >= 7 and phone_digits(call.callback_number) == digits:
+            why.append("same callback number")
+        if why:
+            out.append((call, why))
+    return out[:limit]
