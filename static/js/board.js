@@ -417,6 +417,31 @@
     const row = e.target.closest && e.target.closest("tr[data-call]");
     if (row && e.key === "Enter") select(+row.dataset.call);
   });
+  // Keyboard shortcuts, outside form fields: J/K next/previous call, A acknowledge the oldest SOS,
+  // C confirm the recommended team, M mute or unmute this desk (the legend under the heading says so).
+  function moveSelection(step) {
+    const ids = sortedCalls().map(function (c) { return c.id; });
+    if (!ids.length) return;
+    const at = ids.indexOf(selected);
+    const next = ids[at < 0 ? (step > 0 ? 0 : ids.length - 1) : Math.min(ids.length - 1, Math.max(0, at + step))];
+    select(next);
+    const tr = document.querySelector('#calls tr[data-call="' + next + '"]');
+    if (tr) tr.focus();
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    if (e.target.closest && e.target.closest("input, select, textarea, [contenteditable]")) return;
+    const key = e.key.toLowerCase();
+    let target = null;
+    if (key === "j") moveSelection(1);
+    else if (key === "k") moveSelection(-1);
+    else if (key === "a") target = document.querySelector("#alerts [data-ack]:not([disabled])");
+    else if (key === "c") target = document.querySelector("#detail [data-confirm]:not([disabled])");
+    else if (key === "m") target = document.getElementById("sound-toggle");
+    else return;
+    e.preventDefault();
+    if (target) target.click();
+  });
   document.addEventListener("submit", function (e) {
     const withdraw = e.target.closest("form.withdraw");
     if (withdraw) {
