@@ -270,6 +270,8 @@
   // it whenever the page is hidden, so it is asked for again on return. Absent API: said on the screen.
   let wakeLock = null;
   let wakeWanted = false;
+  let wakePending = false;
+  let wakeRefused = false;
   function setWake(state) {
     attention.wake_lock = state;
     document.documentElement.dataset.wakeLock = state;
@@ -283,16 +285,21 @@
       setWake("off");
       return;
     }
-    if (wakeLock || document.visibilityState !== "visible") return;
+    // Refused once: asked again only when the page comes back into view, not on every redraw.
+    if (wakeLock || wakePending || wakeRefused || document.visibilityState !== "visible") return;
     if (!("wakeLock" in navigator)) { setWake("unsupported"); return; }
+    wakePending = true;
     navigator.wakeLock.request("screen").then(function (lock) {
+      wakePending = false;
       if (!wakeWanted) { lock.release().catch(function () {}); return; }
       wakeLock = lock;
       setWake("held");
       lock.addEventListener("release", function () { if (wakeLock === lock) { wakeLock = null; setWake("released"); } });
-    }).catch(function () { setWake("refused"); });
+    }).catch(function () { wakePending = false; wakeRefused = true; setWake("refused"); });
   }
-  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") syncWakeLock(); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { wakeRefused = false; syncWakeLock(); }
+  });
 
   function render() {
     // On a call the SOS button stays on screen (CSS: html.on-call .sos-box is sticky at the bottom).
