@@ -15,6 +15,8 @@ def exception_handler(exc, context):
         body = {"detail": exc.message}
         if exc.field:
             body = {exc.field: [exc.message], "detail": exc.message}
+        if getattr(exc, "reasons", None):
+            body["reasons"] = exc.reasons  # NeedsConfirmation: what the user must see before confirming
         return Response(body, status=exc.status_code)
     if isinstance(exc, IntegrityError):
         # The database constraint is the last line of defence against a race.

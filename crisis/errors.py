@@ -24,3 +24,13 @@ class Conflict(DomainError):
     """Someone else got there first (a race lost to another worker or user)."""
 
     status_code = 409
+
+
+class NeedsConfirmation(DomainError):
+    """Allowed, but against what the call needs: the caller must confirm, having been shown `reasons`."""
+
+    status_code = 409
+
+    def __init__(self, message: str, *, reasons: list[str], field: str = "confirm"):
+        super().__init__(message, field=field)
+        self.reasons = list(reasons)

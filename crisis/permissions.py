@@ -110,6 +110,16 @@ def is_referrals_partner_account(user, record) -> bool:
 
 may_work_referral = is_active_user & (is_records_owner | may_note_records_call | is_referrals_partner_account)
 
+
+# Web Push of offers (dispatch/push.py): a responder on a team registers their own browsers and only
+# ever removes their own (`obj` is the subscription, or None when registering a new one).
+@rules.predicate
+def is_subscription_owner(user, subscription) -> bool:
+    return subscription is None or subscription.user_id == getattr(user, "pk", None)
+
+
+may_manage_push_subscription = is_active_user & is_responder & is_subscription_owner
+
 rules.add_perm("responders.act_for_team", may_act_for_team)
 rules.add_perm("responders.answer_offer_for_team", may_answer_offer)
 rules.add_perm("responders.raise_sos_for_team", may_raise_sos)

@@ -318,6 +318,67 @@ REOFFER_ESCALATE_AFTER = envint("REOFFER_ESCALATE_AFTER", 3)
 if REOFFER_ESCALATE_AFTER < 1:
     raise ImproperlyConfigured(f"REOFFER_ESCALATE_AFTER must be 1 or more, got {REOFFER_ESCALATE_AFTER}")
 LOCATION_STALE_SECONDS = envint("LOCATION_STALE_SECONDS", 300)
+# What sounds the board's alarm (static/js/alarm.js): a new P1 call, an SOS, a call flagged unrouted.
+# Comma-separated; empty turns the sound and flash off for every desk (a desk can also mute itself).
+BOARD_ALARM_KINDS = ("p1", "sos", "unrouted")
+BOARD_ALARM_EVENTS = [e.strip() for e in os.environ.get("BOARD_ALARM_EVENTS", ",".join(BOARD_ALARM_KINDS)).split(",")]
+BOARD_ALARM_EVENTS = [e for e in BOARD_ALARM_EVENTS if e]
+if set(BOARD_ALARM_EVENTS) - set(BOARD_ALARM_KINDS):
+    raise ImproperlyConfigured(
+        f"BOARD_ALARM_EVENTS must list some of {', '.join(BOARD_ALARM_KINDS)}, "
+        f"got {os.environ.get('BOARD_ALARM_EVENTS')!r}"
+    )
+# Web Push of offers to the team members' phones (dispatch/push.py). VAPID keys from the environment: the
+# public and private key (base64url, as `manage.py webpush_keys` prints them) and a contact (mailto: or
+# https:). All three or none: without them Web Push is off and the worker says so once in its log.
+WEBPUSH_VAPID_PUBLIC_KEY = os.environ.get("WEBPUSH_VAPID_PUBLIC_KEY", "").strip()
+WEBPUSH_VAPID_PRIVATE_KEY = os.environ.get("WEBPUSH_VAPID_PRIVATE_KEY", "").strip()
+WEBPUSH_VAPID_SUBJECT = os.environ.get("WEBPUSH_VAPID_SUBJECT", "").strip()
+_webpush = (WEBPUSH_VAPID_PUBLIC_KEY, WEBPUSH_VAPID_PRIVATE_KEY, WEBPUSH_VAPID_SUBJECT)
+if any(_webpush) and not all(_webpush):
+    raise ImproperlyConfigured(
+        "Set all of WEBPUSH_VAPID_PUBLIC_KEY, WEBPUSH_VAPID_PRIVATE_KEY and WEBPUSH_VAPID_SUBJECT, or none."
+    )
+if WEBPUSH_VAPID_SUBJECT and not WEBPUSH_VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured(f"WEBPUSH_VAPID_SUBJECT must be a mailto: or https: URL, got {WEBPUSH_VAPID_SUBJECT!r}")
+# The server posts to a subscription's endpoint, an address a browser gave: only to these push services
+# (a leading "*." matches any subdomain), over https, so a subscription cannot aim the server elsewhere.
+WEBPUSH_ENDPOINT_HOSTS = [
+    h.strip().lower()
+    for h in os.environ.get(
+        "WEBPUSH_ENDPOINT_HOSTS",
+        "fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,"
+        "*.push.apple.com,*.notify.windows.com",
+    ).split(",")
+    if h.strip()
+]
+WEBPUSH_ALLOW_HTTP = envbool("WEBPUSH_ALLOW_HTTP", "0")
+
+
+# Police/EMS hand-off (dispatch/handoffs.py): where to tell each partner agency of a call it must take (an
+# HTTP POST of JSON, from the worker after commit, retried). Unset: that agency is phoned, the log says so.
+# HANDOFF_HOOK_SECRET, when set, signs each body (X-Crisis-Signature: sha256=<HMAC>) for the receiver to check.
+def _hook_url(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if value and urlsplit(value).scheme not in ("http", "https"):
+        raise ImproperlyConfigured(f"{name} must be an http(s) URL, got {value!r}")
+    return value
+
+
+HANDOFF_HOOK_URLS = {"police": _hook_url("HANDOFF_POLICE_URL"), "ems": _hook_url("HANDOFF_EMS_URL")}
+HANDOFF_HOOK_SECRET = os.environ.get("HANDOFF_HOOK_SECRET", "")
+HANDOFF_HOOK_TIMEOUT_SECONDS = envfloat("HANDOFF_HOOK_TIMEOUT_SECONDS", 5.0)
+# Intake warns of a possible duplicate: a call received this many minutes back at the same address or from the
+# same callback number (dispatch.selectors.possible_duplicates).
+DUPLICATE_WINDOW_MINUTES = envint("DUPLICATE_WINDOW_MINUTES", 30)
+if DUPLICATE_WINDOW_MINUTES < 0:
+    raise ImproperlyConfigured(f"DUPLICATE_WINDOW_MINUTES must be 0 or more, got {DUPLICATE_WINDOW_MINUTES}")
+# An SOS nobody has acknowledged sounds again this often (0: once only).
+BOARD_ALARM_SOS_REPEAT_SECONDS = envint("BOARD_ALARM_SOS_REPEAT_SECONDS", 20)
+if BOARD_ALARM_SOS_REPEAT_SECONDS < 0:
+    raise ImproperlyConfigured(
+        f"BOARD_ALARM_SOS_REPEAT_SECONDS must be 0 or more, got {BOARD_ALARM_SOS_REPEAT_SECONDS}"
+    )
 ROUTING_ROAD_FACTOR = envfloat("ROUTING_ROAD_FACTOR", 1.3)
 ROUTING_AVERAGE_SPEED_KMH = envfloat("ROUTING_AVERAGE_SPEED_KMH", 40.0)
 RESPONDER_LOCATION_INTERVAL_SECONDS = envint("RESPONDER_LOCATION_INTERVAL_SECONDS", 30)

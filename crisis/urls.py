@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from dispatch import api as dispatch_api
-from dispatch import live_api, team_api
+from dispatch import live_api, push_api, team_api
 from dispatch import people as dispatch_people
 from responders import api as responders_api
 from responders import views as responders_views
@@ -26,6 +26,7 @@ api_patterns = [
     path("calls/<int:pk>/history/", dispatch_api.CallHistory.as_view(), name="call-history"),
     path("calls/<int:pk>/advance/", dispatch_api.CallAdvance.as_view(), name="call-advance"),
     path("calls/<int:pk>/clear/", dispatch_api.CallClear.as_view(), name="call-clear"),
+    path("calls/<int:pk>/handoffs/", dispatch_api.CallHandoffs.as_view(), name="call-handoffs"),
     path("assignments/<int:pk>/accept/", dispatch_api.AssignmentAccept.as_view(), name="assignment-accept"),
     path("assignments/<int:pk>/decline/", dispatch_api.AssignmentDecline.as_view(), name="assignment-decline"),
     path("assignments/<int:pk>/withdraw/", dispatch_api.AssignmentWithdraw.as_view(), name="assignment-withdraw"),
@@ -41,6 +42,8 @@ api_patterns = [
     path("integrations/", include("integrations.urls")),
     path("interns/notes/", responders_api.SupervisionNotes.as_view(), name="supervision-notes"),
     path("interns/notes/<int:pk>/sign/", responders_api.SupervisionNoteSign.as_view(), name="supervision-note-sign"),
+    path("push/subscriptions/", push_api.PushSubscriptions.as_view(), name="push-subscriptions"),
+    path("push/subscriptions/<int:pk>/", push_api.PushSubscriptionDetail.as_view(), name="push-subscription"),
 ]
 
 urlpatterns = [

@@ -268,3 +268,17 @@ class AssignmentWithdraw(APIView):
         ser.is_valid(raise_exception=True)
         assignment = services.assignment_withdraw(assignment=assignment, by=request.user, **ser.validated_data)
         return Response(serializers.AssignmentSerializer(assignment).data)
+
+
+class CallHandoffs(APIView):
+    """Record that the partner agency (police or EMS) took the call: its incident number, unit and when."""
+
+    permission_classes = [require_perms("dispatch.assign_call")]
+
+    @extend_schema(request=serializers.HandoffInputSerializer, responses={201: serializers.HandoffSerializer})
+    def post(self, request, pk: int):
+        call = get_object_or_404(Call, pk=pk)
+        ser = serializers.HandoffInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        handoff = services.call_record_handoff(call=call, by=request.user, **ser.validated_data)
+        return Response(serializers.HandoffSerializer(handoff).data, status=201)

@@ -14,11 +14,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crisis import permissions
-from crisis.errors import Conflict, InvalidInput, InvalidTransition
+from crisis.errors import Conflict, InvalidInput, InvalidTransition, NeedsConfirmation
 from crisis.models import User
 from responders.models import Team, TeamStatus
 
-from . import jobs, reoffer
+from . import jobs, reoffer, selectors
 from .models import ACTIVE_ASSIGNMENT, ASSIGNABLE, WITHDRAWABLE, Assignment, AssignmentStatus, Call, Status
 from .team_state import claim_team, set_team_status
 from .timeline import lock_call, record_event, transition
@@ -55,6 +55,7 @@ def assignment_offer(*, call: Call, team: Team, by: User | None = None, eta_seco
         eta_seconds=None if eta_seconds is None else round(eta_seconds),
     )
     jobs.enqueue_offer_expiry(assignment_id=assignment.pk, seconds=settings.OFFER_TIMEOUT_SECONDS)
+    jobs.enqueue_offer_push(assignment_id=assignment.pk)
     return assignment
 
 
@@ -238,8 +239,13 @@ def finish_assignment(call: Call, team: Team, now, *, by: User | None) -> None:
     jobs.enqueue_routing(region=team.region)
 
 
-def call_assign(*, call: Call, team: Team, by: User, reason: str) -> Assignment:
-    """A dispatcher assigns (or reassigns) a team by hand; the team is dispatched at once."""
+def call_assign(*, call: Call, team: Team, by: User, reason: str, confirm_gaps: bool = False) -> Assignment:
+    """A dispatcher assigns (or reassigns) a team by hand; the team is dispatched at once.
+
+    A team that lacks what the call needs (a skill, the language, police pairing for a weapons call) is refused
+    with the gaps listed, until the dispatcher confirms them (`confirm_gaps`); the timeline then keeps the gaps
+    with the reason.
+    """
     if not reason.strip():
         raise InvalidInput("Give a reason for assigning by hand.", field="reason")
     with transaction.atomic():
@@ -254,6 +260,13 @@ def call_assign(*, call: Call, team: Team, by: User, reason: str) -> Assignment:
         if Assignment.objects.filter(team=team, status__in=("offered", "accepted")).exclude(call=call).exists():
             raise Conflict(f"{team.name} is busy with another call.")
         now = timezone.now()
+        gaps = selectors.assignment_gaps(call, team, now=now)
+        if gaps and not confirm_gaps:
+            raise NeedsConfirmation(
+                f"{team.name} lacks what this call needs: {'; '.join(gaps)}. Confirm to assign anyway.",
+                reasons=gaps,
+                field="confirm_gaps",
+            )
         active = call.assignments.select_for_update().filter(status__in=("offered", "accepted")).first()
         if active is not None:
             withdraw(active, now, by=by)
@@ -288,6 +301,7 @@ def call_assign(*, call: Call, team: Team, by: User, reason: str) -> Assignment:
             team=team,
             assignment_id=assignment.pk,
             reason=reason.strip(),
+            **({"confirmed_gaps": gaps} if gaps else {}),
         )
     return assignment
 

@@ -12,7 +12,7 @@ from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import Person, User
 from programs import plugins as program_plugins
 
-from . import jobs, triage
+from . import handoffs, jobs, triage
 from .assignments import finish_assignment, withdraw, withdraw_offer
 from .models import (
     FIELD_TIERS,
@@ -82,6 +82,8 @@ def call_triage(
         if tier != outcome.tier:
             detail |= {"computed_tier": outcome.tier, "override_reason": result.override_reason}
         transition(call, Status.TRIAGED, by=by, kind="call.triaged", **detail)
+        # A police/EMS-led call waits for its hand-off to the partner agency (flagged on the board until recorded).
+        handoffs.handoff_require(call, result, by=by)
         if tier in FIELD_TIERS:
             transition(call, Status.AWAITING_TEAM, by=by, kind="call.awaiting_team")
             jobs.enqueue_routing(region=call.region)

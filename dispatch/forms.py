@@ -99,3 +99,5 @@ class ReasonForm(forms.Form):
 class AssignForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.select_related("program").order_by("name"))
     reason = forms.CharField(max_length=200)
+    # Shown after the service refused a team that lacks what the call needs (NeedsConfirmation).
+    confirm_gaps = forms.BooleanField(required=False, label="Assign anyway: I have noted why in the reason")

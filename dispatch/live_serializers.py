@@ -47,6 +47,11 @@ class CallRowSerializer(s.Serializer):
     recommended_team_id = s.IntegerField(allow_null=True)
     unrouted_flagged_at = s.DateTimeField(allow_null=True)
     escalated_at = s.DateTimeField(allow_null=True, help_text="Set once repeated refusals escalated the call.")
+    handoff_pending = s.ListField(
+        child=s.ChoiceField(choices=["police", "ems"]),
+        help_text="Partner agencies (police, ems) that must still take this police/EMS-led call.",
+    )
+    handoff_since = s.DateTimeField(allow_null=True, help_text="While a hand-off is pending: when triage asked for it.")
     waiting_reason = s.CharField(allow_null=True, help_text="Why no team is offered the call, from the last routing.")
     waiting_since = s.DateTimeField(allow_null=True)
     version = s.IntegerField()
@@ -77,6 +82,11 @@ class AlertRowSerializer(s.Serializer):
     latitude = s.FloatField(allow_null=True)
     longitude = s.FloatField(allow_null=True)
     location_reported_at = s.DateTimeField(allow_null=True)
+    address = s.CharField(
+        allow_blank=True,
+        help_text="Where the team was, in words: the call's address, or 'near <nearest known address> (~N m)'; "
+        "blank when no address is known nearby (then only the coordinates).",
+    )
     call_id = s.IntegerField(allow_null=True)
     acknowledged_at = s.DateTimeField(allow_null=True)
     acknowledged_by = s.CharField(allow_null=True)

@@ -160,6 +160,10 @@ class Call(models.Model):
     unrouted_flagged_at = models.DateTimeField(null=True, blank=True)
     # Set when refused offers reached REOFFER_ESCALATE_AFTER in this wait (dispatch/reoffer.py).
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # Partner agencies (police, ems; comma-separated) a police/EMS-led call must still be handed to. Set by
+    # triage, emptied agency by agency as hand-offs are recorded (dispatch/handoffs.py); the board flags the
+    # call and runs a clock from triaged_at while it is not empty.
+    handoff_pending = models.CharField(max_length=20, blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     # Bumped with every published change, so a screen can drop a row that
     # arrives after a newer one (two commits on one call within milliseconds).
@@ -331,3 +335,28 @@ class Assignment(models.Model):
         if self.status != AssignmentStatus.OFFERED or self.expires_at is None:
             return None
         return max(0.0, (self.expires_at - now).total_seconds())
+
+
+class Agency(models.TextChoices):
+    POLICE = "police", "Police"
+    EMS = "ems", "EMS"
+
+
+class Handoff(models.Model):
+    """A police/EMS-led call handed to the partner agency: who took it, under which incident number and unit."""
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="handoffs")
+    agency = models.CharField(max_length=8, choices=Agency.choices)
+    incident_number = models.CharField(max_length=40, help_text="The agency's own incident number.")
+    unit = models.CharField(max_length=40, help_text="The agency's unit that takes the call.")
+    handed_off_at = models.DateTimeField(help_text="When the agency took the call.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        # One hand-off per agency and call: a second record is a 409, not a silent second row.
+        constraints = [models.UniqueConstraint(fields=["call", "agency"], name="one_handoff_per_agency")]
+
+    def __str__(self) -> str:
+        return f"Call #{self.call_id} to {self.get_agency_display()} {self.incident_number}"

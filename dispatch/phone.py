@@ -28,5 +28,7 @@ def home(request):
         "decline_reasons": DECLINE_REASONS,
         "location_interval_seconds": settings.RESPONDER_LOCATION_INTERVAL_SECONDS,
         "user": request.user.get_username(),
+        # Web Push of offers (dispatch/push.py): the VAPID public key, or "" when the server has it off.
+        "push_public_key": settings.WEBPUSH_VAPID_PUBLIC_KEY if settings.WEBPUSH_VAPID_PRIVATE_KEY else "",
     }
     return render(request, "responders/home.html", {"team": team, "labels": labels})

@@ -50,6 +50,9 @@ def call_summary(call: Call) -> dict[str, Any]:
         "recommended_team_id": call.recommended_team_id,
         "unrouted_flagged_at": call.unrouted_flagged_at.isoformat() if call.unrouted_flagged_at else None,
         "escalated_at": call.escalated_at.isoformat() if call.escalated_at else None,
+        # Partner agencies still to take this police/EMS-led call; the board's clock runs from triage.
+        "handoff_pending": [a for a in call.handoff_pending.split(",") if a],
+        "handoff_since": call.triaged_at.isoformat() if call.handoff_pending and call.triaged_at else None,
         # Why no team is offered the call, and since when (from the latest routing run).
         **waiting(call, assignment),
         "version": call.version,
@@ -169,6 +172,7 @@ def alert_summary(alert: SosAlert) -> dict:
         "latitude": alert.latitude,
         "longitude": alert.longitude,
         "location_reported_at": alert.location_reported_at.isoformat() if alert.location_reported_at else None,
+        "address": alert.address,
         "call_id": alert.call_id,
         "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
         "acknowledged_by": (alert.acknowledged_by.get_username() if alert.acknowledged_by_id else None),

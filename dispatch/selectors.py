@@ -16,9 +16,9 @@ from programs import plugins as program_plugins
 from programs.plugins import CallFacts, TeamFacts
 from responders.models import MEDICAL_CREDENTIALS, Credential, Team, TeamMember, TeamStatus
 
-from .models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, Call, CallType, Status, Triage
+from .models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, Call, CallType, Handoff, Status, Triage
 from .reoffer import Refusal
-from .routing import GreatCircleEta, RoutingConfig
+from .routing import GreatCircleEta, RoutingConfig, eligibility_gaps, great_circle_km
 
 
 def queue(*, region: str | None = None):
@@ -41,6 +41,7 @@ def call_for_page(pk: int) -> Call:
             Prefetch("events__actor"),
             Prefetch("triages", queryset=Triage.objects.select_related("by")),
             Prefetch("assignments", queryset=Assignment.objects.select_related("team", "by")),
+            Prefetch("handoffs", queryset=Handoff.objects.select_related("recorded_by")),
         )
         .get(pk=pk)
     )
@@ -278,3 +279,81 @@ def team_board(*, region: str | None = None):
     if region:
         qs = qs.filter(region=region)
     return qs.order_by("name")
+
+
+# How far an SOS position may be from a known call address and still be described as "near" it, and how far
+# back those addresses are taken from. Further away, the board shows the coordinates and says no address is known.
+NEAR_ADDRESS_METRES = 1000
+NEAR_ADDRESS_DAYS = 90
+
+
+def address_near(latitude: float | None, longitude: float | None) -> str:
+    """The nearest known address to a position, as "near <address> (~N m)", or "" when none is close.
+
+    The known addresses are recent calls' (there is no address table yet); a bounding box lets the
+    database drop the far ones before the exact distance is taken here.
+    """
+    if latitude is None or longitude is None:
+        return ""
+    dlat = NEAR_ADDRESS_METRES / 111_000
+    dlon = dlat * 2  # wide enough for every latitude a service area sits at (cos(60°) = 0.5)
+    candidates = (
+        Call.objects.filter(
+            received_at__gte=timezone.now() - timedelta(days=NEAR_ADDRESS_DAYS),
+            latitude__range=(latitude - dlat, latitude + dlat),
+            longitude__range=(longitude - dlon, longitude + dlon),
+        )
+        .exclude(address="")
+        .order_by("-received_at")
+        .values_list("address", "latitude", "longitude")[:500]
+    )
+    best = min(
+        ((great_circle_km(latitude, longitude, lat, lon) * 1000, address) for address, lat, lon in candidates),
+        default=None,
+    )
+    if best is None or best[0] > NEAR_ADDRESS_METRES:
+        return ""
+    metres, address = best
+    return f"near {address} (~{max(10, round(metres, -1)):.0f} m)"
+
+
+def assignment_gaps(call: Call, team: Team, *, now) -> list[str]:
+    """What `team` lacks for `call` by the routing rules (skills, language, police pairing, tier, area, hours).
+
+    Whether the team is free is left out: a manual assignment checks that itself, and refuses.
+    """
+    screen = call.triages.order_by("-at", "-id").first()
+    facts, _ = call_facts(call, screen)
+    base = team_facts_for_call(team_base_facts(team, now=now, workload=0), team, call=call, excluded={})
+    return eligibility_gaps(facts, dataclasses.replace(base, status=TeamStatus.AVAILABLE), routing_config())
+
+
+def phone_digits(number: str) -> str:
+    """The last ten digits of a phone number: 312-555-0101, (312) 555 0101 and +1 312 555 0101 are one number."""
+    return "".join(ch for ch in number if ch.isdigit())[-10:]
+
+
+def possible_duplicates(*, address_key: str, callback_number: str, now, limit: int = 5) -> list[tuple[Call, list[str]]]:
+    """Calls received within DUPLICATE_WINDOW_MINUTES at the same address or from the same callback number.
+
+    Each with what matched, newest first: the intake shows them so a second caller about the same crisis
+    becomes a note on the first call, not a second team sent.
+    """
+    digits = phone_digits(callback_number)
+    if not settings.DUPLICATE_WINDOW_MINUTES or (len(address_key) < 4 and len(digits) < 7):
+        return []
+    since = now - timedelta(minutes=settings.DUPLICATE_WINDOW_MINUTES)
+    match = Q(address_key=address_key) if len(address_key) >= 4 else Q(pk__in=[])
+    if len(digits) >= 7:
+        # Narrowed in the database by the last four digits, compared exactly here (punctuation varies).
+        match |= Q(callback_number__endswith=digits[-4:])
+    out = []
+    for call in Call.objects.filter(match, received_at__gte=since).order_by("-received_at")[: limit * 4]:
+        why = []
+        if len(address_key) >= 4 and call.address_key == address_key:
+            why.append("same address")
+        if len(digits) >= 7 and phone_digits(call.callback_number) == digits:
+            why.append("same callback number")
+        if why:
+            out.append((call, why))
+    return out[:limit]

@@ -10,7 +10,19 @@ from crisis.models import Person
 from responders.models import Team
 
 from . import triage
-from .models import Assignment, Call, CallEvent, CallType, Disposition, LocationType, Source, Status, Tier
+from .models import (
+    Agency,
+    Assignment,
+    Call,
+    CallEvent,
+    CallType,
+    Disposition,
+    Handoff,
+    LocationType,
+    Source,
+    Status,
+    Tier,
+)
 from .models import Triage as TriageModel
 from .rows import assignment_row, call_actions
 
@@ -104,6 +116,10 @@ class ReasonSerializer(serializers.Serializer):
 class AssignSerializer(serializers.Serializer):
     team_id = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), source="team")
     reason = serializers.CharField(max_length=200)
+    confirm_gaps = serializers.BooleanField(
+        default=False,
+        help_text="Assign although the team lacks what the call needs (a 409 with `reasons` lists it first).",
+    )
 
 
 class AdvanceSerializer(serializers.Serializer):
@@ -203,12 +219,29 @@ class CallActionsSerializer(serializers.Serializer):
     withdraw = serializers.BooleanField()
 
 
+class HandoffSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = Handoff
+        fields = ["id", "agency", "incident_number", "unit", "handed_off_at", "recorded_by", "recorded_at"]
+
+
+class HandoffInputSerializer(serializers.Serializer):
+    agency = serializers.ChoiceField(choices=Agency.choices)
+    incident_number = serializers.CharField(max_length=40)
+    unit = serializers.CharField(max_length=40)
+    handed_off_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
 class CallDetailSerializer(CallListSerializer):
     actions = serializers.SerializerMethodField()
     person = serializers.SerializerMethodField()
     triage = serializers.SerializerMethodField()
     timeline = EventSerializer(source="events", many=True, read_only=True)
     assignments = AssignmentSerializer(many=True, read_only=True)
+    handoffs = HandoffSerializer(many=True, read_only=True)
+    handoff_pending = serializers.SerializerMethodField()
 
     class Meta(CallListSerializer.Meta):
         fields = CallListSerializer.Meta.fields + [
@@ -228,9 +261,15 @@ class CallDetailSerializer(CallListSerializer):
             "triage",
             "timeline",
             "assignments",
+            "handoffs",
+            "handoff_pending",
             "routing_explanation",
             "recommended_team",
         ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Agency.choices)))
+    def get_handoff_pending(self, call) -> list:
+        return [a for a in call.handoff_pending.split(",") if a]
 
     @extend_schema_field(CallActionsSerializer)
     def get_actions(self, call) -> dict:

@@ -35,6 +35,7 @@ from .calls import (  # noqa: F401
     call_resolve_by_phone,
     call_triage,
 )
+from .handoffs import call_record_handoff  # noqa: F401
 from .router import calls_route_waiting  # noqa: F401
 from .rows import alert_summary, call_summary, live_clocks, team_summary  # noqa: F401
 from .sweep import PUSHED_STANDARDS, calls_sweep, calls_warn_standards  # noqa: F401

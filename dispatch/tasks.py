@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import health, services
+from . import handoffs, health, push, services
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=1)
@@ -20,6 +20,29 @@ def expire_offer(self, assignment_id: int) -> bool:
         return services.assignment_lapse(assignment_id=assignment_id)
     except OperationalError as exc:
         raise self.retry(exc=exc) from exc
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=1)
+def send_offer_push(self, assignment_id: int) -> int:
+    try:
+        return push.offer_push_send(assignment_id=assignment_id)
+    except OperationalError as exc:
+        raise self.retry(exc=exc) from exc
+
+
+# Back-off 2, 4, 8, 16, 32, 60 s: about two minutes of trying before the timeline says the notice failed.
+HANDOFF_RETRIES = 6
+
+
+@shared_task(bind=True, acks_late=True, max_retries=HANDOFF_RETRIES)
+def notify_handoff(self, call_id: int, agency: str) -> bool:
+    try:
+        return handoffs.handoff_notify(call_id=call_id, agency=agency)
+    except (handoffs.HookFailed, OperationalError) as exc:
+        if self.request.retries >= HANDOFF_RETRIES:
+            handoffs.handoff_notify_failed(call_id=call_id, agency=agency, error=str(exc))
+            return False
+        raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1))) from exc
 
 
 @shared_task(acks_late=True)

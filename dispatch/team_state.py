@@ -18,7 +18,7 @@ from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import User
 from responders.models import MANUAL_TRANSITIONS, SosAlert, Team, TeamStatus
 
-from . import jobs
+from . import jobs, selectors
 from .models import ACTIVE_ASSIGNMENT, Assignment
 from .rows import alert_summary, team_summary
 
@@ -132,10 +132,16 @@ def team_raise_sos(*, team: Team, by: User, latitude: float | None = None, longi
         if latitude is not None:
             set_location(team, latitude, longitude, now)
             team.refresh_from_db()
-        call_id = (
-            Assignment.objects.filter(team=team, status__in=ACTIVE_ASSIGNMENT).values_list("call_id", flat=True).first()
+        held = (
+            Assignment.objects.filter(team=team, status__in=ACTIVE_ASSIGNMENT)
+            .values_list("call_id", "call__address")
+            .first()
         )
+        call_id, call_address = held or (None, "")
         alert = SosAlert.objects.create(
+            # Where to send help, in words: the call's address while on a call (the team is there or on its
+            # way; the coordinates show which), else the nearest known address; never only coordinates.
+            address=call_address or selectors.address_near(team.latitude, team.longitude),
             team=team,
             raised_by=by,
             raised_at=now,

@@ -1,5 +1,6 @@
 """Dispatcher pages: thin edges that validate a form, call one service, render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -44,7 +45,16 @@ def board(request):
     return render(
         request,
         "dispatch/board.html",
-        {"labels": labels, "tile_url": settings.MAP_TILE_URL, "center": settings.MAP_CENTER},
+        {
+            "labels": labels,
+            "tile_url": settings.MAP_TILE_URL,
+            "center": settings.MAP_CENTER,
+            # Which events sound the alarm (static/js/alarm.js); muting is per desk, in the browser.
+            "alarm": {
+                "events": settings.BOARD_ALARM_EVENTS,
+                "sos_repeat_seconds": settings.BOARD_ALARM_SOS_REPEAT_SECONDS,
+            },
+        },
     )
 
 
@@ -69,14 +79,21 @@ def history(request):
     except ValueError:
         person_id = None
     rows = selectors.premise_history(address_key=key, person_id=person_id) if (len(key) >= 4 or person_id) else []
+    callback = request.GET.get("callback", "")[:32]
+    duplicates = selectors.possible_duplicates(address_key=key, callback_number=callback, now=timezone.now())
     audit.record(
         actor=request.user,
         action="dispatch.premise_history.viewed",
         address=key,
         person_id=person_id,
         results=len(rows),
+        duplicates=[call.pk for call, _ in duplicates],
     )
-    return render(request, "dispatch/_history.html", {"rows": rows})
+    return render(
+        request,
+        "dispatch/_history.html",
+        {"rows": rows, "duplicates": duplicates, "window": settings.DUPLICATE_WINDOW_MINUTES},
+    )
 
 
 def _call_page(request, call_id: int, **forms_in):

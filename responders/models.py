@@ -107,6 +107,9 @@ class SosAlert(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     location_reported_at = models.DateTimeField(null=True, blank=True)
+    # Where that is, in words, when the alert was raised (dispatch.team_state.team_raise_sos): the call's
+    # address, or "near <the nearest known address>", or blank when no address is known nearby.
+    address = models.CharField(max_length=300, blank=True, default="")
     call = models.ForeignKey("dispatch.Call", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
@@ -166,3 +169,21 @@ class SupervisionNote(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription: where to notify a team member of an offer (dispatch/push.py).
+
+    One row per browser (the endpoint is the push service's address for it). The keys encrypt the payload
+    end to end, so the push service cannot read it.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Push subscription of {self.user} ({self.endpoint[:40]}…)"

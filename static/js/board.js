@@ -89,7 +89,7 @@
     const a = c.assignment || {};
     const std = (c.standards || []).map(function (x) { return x.key + x.target_at; }).join(",");
     return [c.id, c.status, c.priority, c.tier, a.team_id, a.status, c.recommended_team_id, !!c.unrouted_flagged_at, std,
-      c.waiting_reason || "", c.waiting_since || "", !!c.escalated_at].join("|");
+      c.waiting_reason || "", c.waiting_since || "", !!c.escalated_at, (c.handoff_pending || []).join("+")].join("|");
   }
   function callCells(c) {
     const a = c.assignment;
@@ -111,10 +111,19 @@
       '<td class="status">' + esc(labels.status[c.status] || c.status) +
       (c.unrouted_flagged_at ? ' <strong class="flag">No team</strong>' : "") +
       (c.escalated_at ? ' <strong class="badge danger escalated">Escalated</strong>' : "") +
+      handoffHtml(c) +
       waitingHtml(c) + "</td>" +
       '<td class="team">' + team + "</td>" +
       '<td><span class="clock" data-since="' + esc(c.awaiting_since || c.received_at) + '"></span>' + standardCell(c) + "</td>"
     );
+  }
+  // A police/EMS-led call not yet handed to its agency: a flag and a clock running since triage.
+  const AGENCY = { police: "Police", ems: "EMS" };
+  function handoffHtml(c) {
+    const pending = c.handoff_pending || [];
+    if (!pending.length) return "";
+    return '<br><strong class="badge danger handoff">Hand off to ' + pending.map(function (a) { return AGENCY[a] || a; }).join(" + ") +
+      ' <span class="clock" data-since="' + esc(c.handoff_since || "") + '"></span></strong>';
   }
   // Why no team is offered the call, and since when (the row carries it from the latest routing run).
   function waitingHtml(c) {
@@ -163,7 +172,8 @@
     renderRows(tbody, rows, callSig, callCells, "data-call", "No open calls.", 8);
     for (const tr of tbody.querySelectorAll("tr[data-call]")) {
       const c = calls.get(+tr.dataset.call);
-      tr.className = "p" + (c.priority || 0) + (c.unrouted_flagged_at ? " flagged" : "") + (c.id === selected ? " selected" : "");
+      tr.className = "p" + (c.priority || 0) + (c.unrouted_flagged_at ? " flagged" : "") + (c.id === selected ? " selected" : "") +
+        ((c.handoff_pending || []).length ? " handoff-pending" : "");
       tr.dataset.status = c.status;
     }
     document.getElementById("counts").textContent = rows.length + " open · " + teams.size + (teams.size === 1 ? " team" : " teams");
@@ -206,13 +216,17 @@
     const box = document.getElementById("alerts");
     const items = [...alerts.values()].sort(function (a, b) { return Date.parse(a.raised_at) - Date.parse(b.raised_at); });
     box.innerHTML = items.map(function (a) {
-      const where = a.latitude != null
-        ? a.latitude.toFixed(5) + ", " + a.longitude.toFixed(5) + ' <small class="age" data-reported="' + esc(a.location_reported_at || "") + '"></small>'
-        : "no known position";
+      // The address in words first (the call's, or the nearest known one); coordinates only as the small print.
+      const coords = a.latitude != null
+        ? '<small class="coords">' + a.latitude.toFixed(5) + ", " + a.longitude.toFixed(5) + ' · position <span class="age" data-reported="' + esc(a.location_reported_at || "") + '"></span></small>'
+        : "";
+      const where = a.address
+        ? '<strong class="sos-address">' + esc(a.address) + "</strong> " + coords
+        : a.latitude != null ? '<strong class="sos-address">no known address nearby</strong> ' + coords : '<strong class="sos-address">no known position</strong>';
       return (
         '<div class="sos" role="alert" data-alert="' + a.id + '">' +
         "<strong>SOS · " + esc(a.team_name) + "</strong> raised " + L_.hhmmss(new Date(a.raised_at)) + " by " + esc(a.raised_by) +
-        " · last position " + where + (a.call_id ? ' · call <a href="#" data-select="' + a.call_id + '">#' + a.call_id + "</a>" : "") +
+        " · " + where + (a.call_id ? ' · call <a href="#" data-select="' + a.call_id + '">#' + a.call_id + "</a>" : "") +
         (labels.can_assign ? ' <button type="button" class="ack" data-ack="' + a.id + '">Acknowledge</button>' : "") +
         '<span class="error" data-ack-error="' + a.id + '"></span></div>'
       );
@@ -316,6 +330,8 @@
       html += "<details><summary>Not eligible (" + (ex.ineligible_count || ex.ineligible.length) + ")</summary><ul>" +
         ex.ineligible.map(function (x) { return "<li>" + esc(x.team) + ": " + esc((x.reasons || []).join("; ")) + "</li>"; }).join("") + "</ul></details>";
     }
+    // A police/EMS-led call's hand-off comes first: it is what the call waits for.
+    html += handoffPanel(c);
     // The row says what the lifecycle allows; the role comes from the page.
     if (labels.can_assign && c.actions && c.actions.assign) {
       if (c.recommended_team) {
@@ -324,7 +340,7 @@
       const options = [...teams.values()]
         .filter(function (t) { return t.status === "available"; })
         .map(function (t) { return '<option value="' + t.id + '">' + esc(t.name) + "</option>"; }).join("");
-      html += '<form class="inline reassign" data-call="' + c.id + '">' +
+      html += '<form class="inline reassign" data-call="' + c.id + '" data-verb="' + (c.team ? "Reassign" : "Assign") + '">' +
         '<label for="assign-team">' + (c.team ? "Reassign to" : "Assign to") + "</label>" +
         '<select id="assign-team" name="team_id" required>' + (options || '<option value="">No team is available</option>') + "</select>" +
         '<label for="assign-reason">Reason</label><input id="assign-reason" name="reason" required maxlength="200">' +
@@ -349,6 +365,27 @@
     }
     html += '<p class="error" id="detail-error" role="alert"></p>';
     return html;
+  }
+
+  // Hand-offs recorded, and the form to record the next one while an agency still has to take the call.
+  function handoffPanel(c) {
+    let html = "";
+    const done = c.handoffs || [];
+    if (done.length) {
+      html += '<ul class="handoffs">' + done.map(function (h) {
+        return "<li>Handed to <strong>" + esc(AGENCY[h.agency] || h.agency) + "</strong> " + L_.hhmm(new Date(h.handed_off_at)) +
+          " · incident " + esc(h.incident_number) + " · unit " + esc(h.unit) + " <small>(" + esc(h.recorded_by) + ")</small></li>";
+      }).join("") + "</ul>";
+    }
+    const pending = c.handoff_pending || [];
+    if (!labels.can_assign || !pending.length) return html;
+    const options = pending.map(function (a) { return '<option value="' + a + '">' + esc(AGENCY[a] || a) + "</option>"; }).join("");
+    return html + '<form class="handoff-form" data-call="' + c.id + '">' +
+      '<p class="warn"><strong>Hand off to ' + pending.map(function (a) { return AGENCY[a] || a; }).join(" + ") + "</strong> — record it when the agency takes the call.</p>" +
+      '<div class="handoff-fields"><label for="handoff-agency">Agency</label><select id="handoff-agency" name="agency">' + options + "</select>" +
+      '<label for="handoff-incident">Their incident #</label><input id="handoff-incident" name="incident_number" required maxlength="40">' +
+      '<label for="handoff-unit">Unit</label><input id="handoff-unit" name="unit" required maxlength="40">' +
+      '<button type="submit" class="primary">Record hand-off</button></div></form>';
   }
 
   document.addEventListener("click", function (e) {
@@ -380,6 +417,31 @@
     const row = e.target.closest && e.target.closest("tr[data-call]");
     if (row && e.key === "Enter") select(+row.dataset.call);
   });
+  // Keyboard shortcuts, outside form fields: J/K next/previous call, A acknowledge the oldest SOS,
+  // C confirm the recommended team, M mute or unmute this desk (the legend under the heading says so).
+  function moveSelection(step) {
+    const ids = sortedCalls().map(function (c) { return c.id; });
+    if (!ids.length) return;
+    const at = ids.indexOf(selected);
+    const next = ids[at < 0 ? (step > 0 ? 0 : ids.length - 1) : Math.min(ids.length - 1, Math.max(0, at + step))];
+    select(next);
+    const tr = document.querySelector('#calls tr[data-call="' + next + '"]');
+    if (tr) tr.focus();
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    if (e.target.closest && e.target.closest("input, select, textarea, [contenteditable]")) return;
+    const key = e.key.toLowerCase();
+    let target = null;
+    if (key === "j") moveSelection(1);
+    else if (key === "k") moveSelection(-1);
+    else if (key === "a") target = document.querySelector("#alerts [data-ack]:not([disabled])");
+    else if (key === "c") target = document.querySelector("#detail [data-confirm]:not([disabled])");
+    else if (key === "m") target = document.getElementById("sound-toggle");
+    else return;
+    e.preventDefault();
+    if (target) target.click();
+  });
   document.addEventListener("submit", function (e) {
     const withdraw = e.target.closest("form.withdraw");
     if (withdraw) {
@@ -392,6 +454,15 @@
       });
       return;
     }
+    const handoff = e.target.closest("form.handoff-form");
+    if (handoff) {
+      e.preventDefault();
+      handoff.querySelector("button").disabled = true;
+      L_.api("POST", "/api/calls/" + handoff.dataset.call + "/handoffs/", {
+        agency: handoff.agency.value, incident_number: handoff.incident_number.value, unit: handoff.unit.value,
+      }).then(showResult);
+      return;
+    }
     const resolve = e.target.closest("form.resolve");
     if (resolve) {
       e.preventDefault();
@@ -402,9 +473,24 @@
     const form = e.target.closest("form.reassign");
     if (!form) return;
     e.preventDefault();
-    const body = { team_id: +form.team_id.value, reason: form.reason.value };
-    L_.api("POST", "/api/calls/" + form.dataset.call + "/assign/", body).then(showResult);
+    const confirm = document.getElementById("assign-confirm");
+    const body = { team_id: +form.team_id.value, reason: form.reason.value, confirm_gaps: !!(confirm && confirm.checked) };
+    L_.api("POST", "/api/calls/" + form.dataset.call + "/assign/", body).then(function (res) {
+      // The team lacks what the call needs: list it, and ask for an explicit confirmation.
+      if (res.status === 409 && res.data && res.data.reasons) { showGaps(form, res.data.reasons); return; }
+      showResult(res);
+    });
   });
+  function showGaps(form, reasons) {
+    const team = form.team_id.options[form.team_id.selectedIndex].text;
+    let box = form.querySelector(".gap-warning");
+    if (!box) { box = document.createElement("div"); box.className = "gap-warning"; box.setAttribute("role", "alert"); form.insertBefore(box, form.querySelector("button[type=submit]")); }
+    box.innerHTML = "<strong>" + esc(team) + " lacks what this call needs:</strong><ul>" +
+      reasons.map(function (r) { return "<li>" + esc(r) + "</li>"; }).join("") + "</ul>" +
+      '<label class="check"><input type="checkbox" id="assign-confirm" required> Assign anyway: the reason says why</label>';
+    form.querySelector("button[type=submit]").textContent = "Assign anyway";
+    form.team_id.addEventListener("change", function () { box.remove(); form.querySelector("button[type=submit]").textContent = form.dataset.verb; }, { once: true });
+  }
   function showResult(res) {
     if (res.ok) { loadDetail(); return; }
     const err = document.getElementById("detail-error");
@@ -439,6 +525,34 @@
     el.textContent = "Automatic routing paused" + since + " — assign teams manually.";
   }
 
+  // --- alarms: a new P1 call, a new SOS, a call newly flagged unrouted (static/js/alarm.js) ----------
+  // The first snapshot only seeds what is already known: reloading the page must not replay old alarms
+  // (an open SOS still sounds through the reminder below). Later snapshots (after a reconnect) alarm on
+  // what arrived while the board was away.
+  const heard = { p1: new Set(), sos: new Set(), unrouted: new Set() };
+  let seeded = false;
+  function checkAlarms() {
+    const alarm = window.CrisisAlarm;
+    const found = [];
+    for (const c of calls.values()) {
+      if (c.priority === 1 && !heard.p1.has(c.id)) { heard.p1.add(c.id); found.push(["p1", "#" + c.id + " " + c.nature + (c.address ? " · " + c.address : "")]); }
+      const flag = c.unrouted_flagged_at ? c.id + "@" + c.unrouted_flagged_at : null;
+      if (flag && !heard.unrouted.has(flag)) { heard.unrouted.add(flag); found.push(["unrouted", "#" + c.id + " " + c.nature]); }
+    }
+    for (const a of alerts.values()) {
+      if (!heard.sos.has(a.id)) { heard.sos.add(a.id); found.push(["sos", a.team_name + (a.address ? " · " + a.address : "")]); }
+    }
+    if (!seeded) { seeded = true; return; }
+    if (!alarm) return;
+    // Most urgent first: one sound plays at a time, the banner shows the last one.
+    const order = { unrouted: 0, p1: 1, sos: 2 };
+    found.sort(function (x, y) { return order[x[0]] - order[y[0]]; });
+    for (const f of found) alarm.trigger(f[0], f[1]);
+  }
+  if (window.CrisisAlarm && window.CrisisAlarm.sosRepeatSeconds > 0) {
+    setInterval(function () { if (alerts.size) window.CrisisAlarm.remind("sos"); }, window.CrisisAlarm.sosRepeatSeconds * 1000);
+  }
+
   live = L_.connect({
     snapshotUrl: "/api/board/",
     stateEl: document.getElementById("conn"),
@@ -451,6 +565,7 @@
       data.teams.forEach(upsertTeam);
       data.alerts.forEach(upsertAlert);
       renderAll();
+      checkAlarms();
       if (selected) loadDetail();
     },
     onEvent: function (ev) {
@@ -459,6 +574,7 @@
       if (d.team) upsertTeam(d.team);
       if (d.alert) upsertAlert(d.alert);
       renderAll();
+      checkAlarms();
       if (d.call && d.call.id === selected) { clearTimeout(detailTimer); detailTimer = setTimeout(loadDetail, 250); }
     },
   });

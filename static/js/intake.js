@@ -6,10 +6,13 @@
   if (!form || !box) return;
   const address = form.querySelector("[name=address]");
   const person = form.querySelector("[name=person]");
+  const callback = form.querySelector("[name=callback_number]");
   let timer = null;
   function lookup() {
-    const params = new URLSearchParams({ address: address.value || "", person: (person && person.value) || "" });
-    if ((address.value || "").trim().length < 4 && !(person && person.value)) return;
+    // The callback number too: the answer warns of a possible duplicate (same address or number, recently).
+    const phone = (callback && callback.value) || "";
+    const params = new URLSearchParams({ address: address.value || "", person: (person && person.value) || "", callback: phone });
+    if ((address.value || "").trim().length < 4 && !(person && person.value) && phone.replace(/\D/g, "").length < 7) return;
     fetch(box.dataset.url + "?" + params.toString(), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : ""; })
       .then(function (html) { if (html) box.innerHTML = html; });
@@ -17,6 +20,7 @@
   function later() { clearTimeout(timer); timer = setTimeout(lookup, 400); }
   address && address.addEventListener("input", later);
   person && person.addEventListener("change", lookup);
+  callback && callback.addEventListener("input", later);
   form.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); }
   });

@@ -227,10 +227,86 @@
     if (!t || t.status === "off_shift") { el.textContent = "Location: not shared while off shift."; return; }
     let text = "Sharing location every " + labels.location_interval_seconds + " s · last sent " + (lastSentAt ? L_.hhmmss(lastSentAt) : "not yet");
     if (locationProblem) text += " · " + locationProblem;
+    const wake = { held: "screen kept on", unsupported: "this phone cannot keep the screen on: keep it awake",
+      refused: "screen may sleep: keep it awake", released: "screen may sleep" }[attention.wake_lock];
+    if (wake) text += " · " + wake;
     el.textContent = text;
   }
 
+  // --- getting attention: an offer in a pocket, a screen that stays on ----------------------------
+  // An offer plays a tone (tones.js) and vibrates, again every OFFER_REMIND_MS while it is still open,
+  // so a phone in a pocket is noticed within the offer's time. What happened is counted in
+  // window.crisisPhone.attention (and <html data-offer-alerts>) for tests and for a look at a device.
+  const OFFER_REMIND_MS = 15000;
+  const VIBRATION = [400, 200, 400, 200, 400];
+  const attention = { offers: 0, sounded: 0, vibrated: 0, wake_lock: "off" };
+  let announced = null;
+  let remindTimer = null;
+  function ring() {
+    const tones = window.CrisisTones;
+    if (tones && tones.play("offer") && tones.ready()) attention.sounded += 1;
+    // navigator.vibrate is absent on iOS Safari and desktops: the tone and the screen must do.
+    if (navigator.vibrate && navigator.vibrate(VIBRATION)) attention.vibrated += 1;
+    document.documentElement.dataset.offerSounded = String(attention.sounded);
+  }
+  function announceOffer() {
+    const a = snap.assignment;
+    const open = a && a.status === "offered" && snap.call;
+    if (!open) { announced = null; clearInterval(remindTimer); remindTimer = null; return; }
+    if (announced === a.id) return;
+    announced = a.id;
+    attention.offers += 1;
+    document.documentElement.dataset.offerAlerts = String(attention.offers);
+    ring();
+    clearInterval(remindTimer);
+    remindTimer = setInterval(function () {
+      const now = snap.assignment;
+      if (now && now.id === announced && now.status === "offered") ring();
+      else { clearInterval(remindTimer); remindTimer = null; }
+    }, OFFER_REMIND_MS);
+  }
+
+  // A screen wake lock while on shift, so the offer is seen and location keeps flowing; the browser drops
+  // it whenever the page is hidden, so it is asked for again on return. Absent API: said on the screen.
+  let wakeLock = null;
+  let wakeWanted = false;
+  let wakePending = false;
+  let wakeRefused = false;
+  function setWake(state) {
+    attention.wake_lock = state;
+    document.documentElement.dataset.wakeLock = state;
+    renderLocation();
+  }
+  function syncWakeLock() {
+    const t = snap.team;
+    wakeWanted = !!t && t.status !== "off_shift";
+    if (!wakeWanted) {
+      if (wakeLock) { wakeLock.release().catch(function () {}); wakeLock = null; }
+      setWake("off");
+      return;
+    }
+    // Refused once: asked again only when the page comes back into view, not on every redraw.
+    if (wakeLock || wakePending || wakeRefused || document.visibilityState !== "visible") return;
+    if (!("wakeLock" in navigator)) { setWake("unsupported"); return; }
+    wakePending = true;
+    navigator.wakeLock.request("screen").then(function (lock) {
+      wakePending = false;
+      if (!wakeWanted) { lock.release().catch(function () {}); return; }
+      wakeLock = lock;
+      setWake("held");
+      lock.addEventListener("release", function () { if (wakeLock === lock) { wakeLock = null; setWake("released"); } });
+    }).catch(function () { wakePending = false; wakeRefused = true; setWake("refused"); });
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { wakeRefused = false; syncWakeLock(); }
+  });
+
   function render() {
+    // On a call the SOS button stays on screen (CSS: html.on-call .sos-box is sticky at the bottom).
+    // (Accepted only: while an offer is out, the Accept button owns the bottom of the screen.)
+    document.documentElement.classList.toggle("on-call", !!(snap.assignment && snap.call && snap.assignment.status === "accepted"));
+    announceOffer();
+    syncWakeLock();
     renderShift();
     renderOffer();
     renderAssignment();
@@ -389,6 +465,6 @@
     },
     onState: function (state) { if (state === "live") flush(); renderQueueLine(); },
   });
-  window.crisisPhone = { live: live, queue: function () { return queue; }, snap: function () { return snap; } };
+  window.crisisPhone = { live: live, queue: function () { return queue; }, snap: function () { return snap; }, attention: attention };
   render();
 })();

@@ -354,7 +354,8 @@ def test_offline_taps_are_queued_replayed_in_order_and_a_stale_one_is_refused(li
     call = new_call(nature="Quiet, needs a check")
     # Triaged for the phone tier (so no router races us), then sent by hand.
     services.call_triage(call=call, screen={"phone_engaged": True}, by=dana)
-    services.call_assign(call=call, team=team_a, by=dana, reason="closest, by hand")
+    # A field team for a phone-tier call: the desk confirms the gap (tests/browser/test_board_assign_gaps.py).
+    services.call_assign(call=call, team=team_a, by=dana, reason="closest, by hand", confirm_gaps=True)
 
     phone = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     try:
@@ -404,7 +405,10 @@ def test_dispatcher_reassigns_from_the_routing_panel(live_stack, chromium, peopl
     from dispatch import services
 
     dana, team_a = people["dana"], people["team_a"]
-    team_b, _ = make_team("Team B", mobile_crisis, offset=(0.05, 0.0), members=[("bo", "emt", ["en"], [])])
+    # Two members: a one-person team is a gap the desk would have to confirm (test_board_assign_gaps.py).
+    team_b, _ = make_team(
+        "Team B", mobile_crisis, offset=(0.05, 0.0), members=[("bo", "emt", ["en"], []), ("eli", "emt", ["en"], [])]
+    )
     call = off_loop(new_call, nature="Needs the EMT team")
     off_loop(services.call_triage, call=call, screen={"intoxication": True}, by=dana)  # routed: offered to Team A
 

@@ -45,6 +45,9 @@ API = [
     ("get", "/programs/diversion/api/snapshot/", {"cam"}),
     ("get", "/api/interns/notes/", {"sue", "ada"}),
     ("post", "/api/interns/notes/", set()),
+    ("post", "/api/calls/{call}/handoffs/", {"dana", "sue", "ada"}),
+    # Web Push of offers: a responder's own browsers only (dispatch/push_api.py).
+    ("post", "/api/push/subscriptions/", {"rita"}),
 ]
 
 

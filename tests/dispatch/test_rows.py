@@ -27,6 +27,8 @@ CALL_ROW_KEYS = {
     "recommended_team_id",
     "unrouted_flagged_at",
     "escalated_at",
+    "handoff_pending",
+    "handoff_since",
     "waiting_reason",
     "waiting_since",
     "version",

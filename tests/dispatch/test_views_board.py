@@ -34,3 +34,17 @@ def test_phone_page_for_a_responder_without_a_team(client, db):
     client.force_login(make_user("loner", "responder"))
     html = client.get("/responder/").content.decode()
     assert "not on a team" in html and "responder.js" not in html
+
+
+def test_board_page_carries_the_alarm_configuration_and_the_mute_toggle(client, dana, settings):
+    import json
+    import re
+
+    settings.BOARD_ALARM_EVENTS = ["sos", "p1"]
+    settings.BOARD_ALARM_SOS_REPEAT_SECONDS = 30
+    client.force_login(dana)
+    html = client.get("/dispatch/board/").content.decode()
+    config = json.loads(re.search(r'<script id="alarm-config" type="application/json">(.*?)</script>', html).group(1))
+    assert config == {"events": ["sos", "p1"], "sos_repeat_seconds": 30}
+    assert 'id="sound-toggle"' in html and 'id="alarm-banner"' in html
+    assert html.index("js/tones.js") < html.index("js/alarm.js") < html.index("js/board.js")

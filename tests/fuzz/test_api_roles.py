@@ -8,13 +8,17 @@ from drf_spectacular.generators import SchemaGenerator
 from crisis.models import AuditEntry
 from dispatch.models import CallEvent
 from dispatch.team_state import team_raise_sos
-from responders.models import SosAlert
+from responders.models import PushSubscription, SosAlert
 
 
 def _operations(world) -> list[tuple[str, str]]:
     """Every operation in the API schema, with a real object's id in its path."""
     alert = team_raise_sos(team=world.team_a, by=world.users["responder"])
+    subscription = PushSubscription.objects.create(
+        user=world.users["responder"], endpoint="https://fcm.googleapis.com/fcm/send/fuzz", p256dh="k", auth="a"
+    )
     ids = {
+        "/api/push/subscriptions/{id}/": subscription.pk,
         "/api/calls/{id}/": world.calls["working"].pk,
         "/api/assignments/{id}/": world.offer.pk,
         "/api/teams/{id}/": world.team_a.pk,
