@@ -31,6 +31,7 @@ from crisis.history.models import ConsentScope
 from crisis.history.services import consent_record
 from integrations.models import Delivery
 from integrations.services import endpoint_save, partner_create
+from responders.models import PushSubscription
 from tests.fuzz import conftest as fuzz_world
 from tests.support.consults import consult_program, kit, on_call, request_consult  # noqa: F401 (fixtures)
 
@@ -149,6 +150,11 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     # A 911 CAD transfers calls with a call-desk token
     "programs/diversion/api/transfers/": {"POST": DESK},
     "programs/diversion/api/snapshot/": {"GET": frozenset({"cam"})},
+    # Police/EMS hand-off (dispatch/handoffs.py): the call desk that assigns
+    "api/calls/<int:pk>/handoffs/": {"POST": ASSIGNERS},
+    # Web Push: a responder's own browsers; the world's subscription is rita's
+    "api/push/subscriptions/": {"POST": frozenset({"rita", "bo"})},
+    "api/push/subscriptions/<int:pk>/": {"DELETE": frozenset({"rita"})},
     # integrations/: partner systems use tokens; of the staff only administrators reach them
     "api/integrations/eido/incidents/": {"POST": frozenset({"ada"})},
     "api/integrations/eido/calls/<int:pk>/": {"GET": frozenset({"ada"})},
@@ -185,6 +191,13 @@ def _consent(world):
     return consent_record(person=world.person, scope=ConsentScope.values[0], by=world.users["clinician"])
 
 
+def _push_subscription(world):
+    """Rita's phone browser subscribed to Web Push (dispatch/push.py)."""
+    return PushSubscription.objects.create(
+        user=world.users["responder"], endpoint="https://fcm.googleapis.com/fcm/send/matrix", p256dh="k", auth="a"
+    )
+
+
 PATH_OBJECTS = {
     "people/": lambda w: {"pk": w.person.pk},
     "history/people/": lambda w: {"pk": w.person.pk},
@@ -200,6 +213,7 @@ PATH_OBJECTS = {
     "api/interns/notes/": lambda w: {"pk": w.intern_note.pk},
     "programs/le_consult/consults/": lambda w: {"pk": w.consult.pk},
     "programs/diversion/": lambda w: {"pk": w.diversion.pk},
+    "api/push/subscriptions/": lambda w: {"pk": _push_subscription(w).pk},
     "api/integrations/eido/calls/": lambda w: {"pk": w.calls["working"].pk},
     "api/integrations/deliveries/": lambda w: {"pk": _delivery(w).pk},
     "fhir/": lambda w: {"pk": w.referral.pk},
