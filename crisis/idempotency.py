@@ -145,6 +145,27 @@ def run_once(request: HttpRequest, *, user, key: str, respond: Callable[[HttpReq
     return response
 
 
+def run_atomically(request: HttpRequest, *, respond: Callable[[HttpRequest], HttpResponse]) -> HttpResponse:
+    """An API write without a key: its answer is built inside its transaction too, so a connection lost after
+    the change can no longer turn a committed change into a 500 (the answer is ready before COMMIT)."""
+    try:
+        with transaction.atomic():
+            response = respond(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+    except DatabaseError:
+        log.exception("%s %s: database error around commit", request.method, request.path_info)
+        return JsonResponse(
+            {
+                "detail": f"The database did not answer; the change may or may not have been saved. Send an "
+                f"{HEADER} with each write to retry safely."
+            },
+            status=503,
+            headers={"Retry-After": "2"},
+        )
+    return response
+
+
 def idempotency_keys_purge(*, now=None) -> int:
     """Delete expired keys; returns how many."""
     deleted, _ = IdempotencyKey.objects.filter(expires_at__lte=now or timezone.now()).delete()

@@ -123,9 +123,11 @@ class IdempotencyMiddleware:
     def __call__(self, request):
         from . import idempotency
 
-        key = request.headers.get(idempotency.HEADER)
-        if key is None or request.method not in idempotency.WRITE_METHODS or not request.path_info.startswith("/api/"):
+        if request.method not in idempotency.WRITE_METHODS or not request.path_info.startswith("/api/"):
             return self.get_response(request)
+        key = request.headers.get(idempotency.HEADER)
+        if key is None:
+            return idempotency.run_atomically(request, respond=self.get_response)
         problem = idempotency.key_problem(key)
         if problem:
             return JsonResponse({"detail": problem}, status=400)

@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError, close_old_connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -242,7 +242,7 @@ def test_two_simultaneous_requests_with_one_key_make_one_write(dana, monkeypatch
             inside.wait()
             answers.append(post(client, "/api/calls/", CALL_DEFAULTS, k))
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's own connection, or the test database cannot be dropped
 
     threads = [threading.Thread(target=send) for _ in range(2)]
     for t in threads:
@@ -272,3 +272,19 @@ def test_the_api_schema_offers_the_key_on_every_write_and_only_there():
                 reads += 1
                 assert "Idempotency-Key" not in names, (method, path)
     assert writes >= 15 and reads >= 10
+
+
+@pytest.mark.django_db
+def test_without_a_key_a_write_and_its_answer_still_share_one_transaction(desk, monkeypatch, new_call):
+    """Before, the triage committed and then the re-read failed: a 500 for a committed change. Now the answer
+    is built before COMMIT, so a failure there leaves nothing behind."""
+    call = new_call()
+
+    def lost_connection(pk):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(dispatch_api, "_detail", lost_connection)
+    response = desk.post(f"/api/calls/{call.pk}/triage/", SCREEN, content_type="application/json")
+    assert response.status_code == 500
+    assert not Triage.objects.filter(call=call).exists()
+    assert not CallEvent.objects.filter(call=call, kind="call.triaged").exists()

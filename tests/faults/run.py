@@ -652,6 +652,7 @@ def race(lab: Lab, world: World, *, rounds: int, width: int) -> Result:
 
 SCENARIOS = (
     "worker_kill9",
+    "redis_blip",
     "redis_down_30s",
     "redis_restart_no_persistence",
     "redis_pause_5s",
@@ -661,13 +662,14 @@ SCENARIOS = (
     "web_restart_and_kill9",
     "race",
 )
-CI = ("redis_pause_5s", "redis_restart_no_persistence", "pg_restart", "race")
+CI = ("redis_blip", "redis_pause_5s", "redis_restart_no_persistence", "pg_restart", "race")
 
 
 def run_one(name: str, lab: Lab, world: World, opts) -> Result:
     scenario = Scenario(lab, world, calls=opts.calls, boards=opts.boards)
     faults = {
         "worker_kill9": lambda: worker_kill9(lab),
+        "redis_blip": lambda: redis_down(lab, 0.0),  # a restart under a second, its data kept
         "redis_down_30s": lambda: redis_down(lab, opts.redis_down),
         "redis_restart_no_persistence": lambda: redis_restart_lost(lab),
         "redis_pause_5s": lambda: redis_pause(lab, 5.0),
