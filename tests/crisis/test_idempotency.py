@@ -288,3 +288,14 @@ def test_without_a_key_a_write_and_its_answer_still_share_one_transaction(desk, 
     assert response.status_code == 500
     assert not Triage.objects.filter(call=call).exists()
     assert not CallEvent.objects.filter(call=call, kind="call.triaged").exists()
+
+
+def test_the_hourly_purge_is_a_registered_beat_task(settings):
+    from crisis.celery import app
+
+    app.loader.import_default_modules()
+    entry = next(
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "crisis.tasks.purge_idempotency_keys"
+    )
+    assert entry["schedule"] == 3600.0
+    assert "crisis.tasks.purge_idempotency_keys" in app.tasks

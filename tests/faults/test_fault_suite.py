@@ -25,7 +25,7 @@ def test_the_ci_fault_scenarios_lose_nothing_and_recover_within_30s():
     if problem:
         _missing(problem)
     run = subprocess.run(  # noqa: S603 (our own runner)
-        [sys.executable, "-m", "tests.faults.run", "--scenarios", "ci", "--calls", "20", "--race-rounds", "50"],
+        [sys.executable, "-m", "tests.faults.run", "--scenarios", "ci", "--calls", "20", "--race-rounds", "30"],
         cwd=ROOT,
         capture_output=True,
         text=True,
