@@ -91,7 +91,7 @@ def _claim(*, user, key: str, method: str, path: str, print_: str) -> tuple[Idem
                     user=user,
                     key=key,
                     method=method,
-                    path=path,
+                    path=path[:500],  # for the mismatch message; the fingerprint holds the whole path
                     fingerprint=print_,
                     status_code=0,  # filled before commit; no other transaction ever sees 0
                     created_at=now,
@@ -118,7 +118,7 @@ def run_once(request: HttpRequest, *, user, key: str, respond: Callable[[HttpReq
         with transaction.atomic():
             row, ours = _claim(user=user, key=key, method=method, path=path, print_=print_)
             if not ours:
-                if (row.method, row.path, row.fingerprint) != (method, path, print_):
+                if row.fingerprint != print_:  # it covers the method, path and query too
                     return _mismatch(row)
                 return _replay(row)
             response = respond(request)

@@ -299,3 +299,10 @@ def test_the_hourly_purge_is_a_registered_beat_task(settings):
     )
     assert entry["schedule"] == 3600.0
     assert "crisis.tasks.purge_idempotency_keys" in app.tasks
+
+
+@pytest.mark.django_db
+def test_a_key_on_an_overlong_unknown_path_is_a_plain_404(desk):
+    path = "/api/" + "x" * 600 + "/"
+    assert post(desk, path, {}, key()).status_code == 404
+    assert post(desk, path, {}, "same").status_code == 404
