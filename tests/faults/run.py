@@ -274,7 +274,11 @@ class Board:
             return True  # already in the snapshot
         call = (frame.get("data") or {}).get("call")
         if isinstance(call, dict) and "id" in call:
-            self.calls[call["id"]] = (call.get("version"), call.get("status"))
+            old = self.calls.get(call["id"])
+            if old is None or old[0] is None or (call.get("version") or 0) >= old[0]:
+                # As board.js: two processes may number one call's events out of commit order; an older row
+                # arriving late is ignored.
+                self.calls[call["id"]] = (call.get("version"), call.get("status"))
         self.seq[group] = seq
         return seq == last + 1
 
@@ -345,16 +349,16 @@ class Fleet:
             time.sleep(0.1)
         return self
 
+    @staticmethod
+    def stale_one(board: Board, truth: dict[int, tuple[int, str]]) -> bool:
+        mine = dict(board.calls)
+        return any(mine.get(cid) != row for cid, row in truth.items()) or any(
+            status in OPEN and cid not in truth for cid, (_, status) in mine.items()
+        )
+
     def stale(self, truth: dict[int, tuple[int, str]]) -> int:
         """Boards whose rows differ from a fresh snapshot (missing, older, or an open call the snapshot lacks)."""
-        out = 0
-        for board in self.boards:
-            mine = dict(board.calls)
-            wrong = any(mine.get(cid) != row for cid, row in truth.items()) or any(
-                status in OPEN and cid not in truth for cid, (_, status) in mine.items()
-            )
-            out += wrong
-        return out
+        return sum(self.stale_one(board, truth) for board in self.boards)
 
     def __exit__(self, *exc):
         self.stopping = True
@@ -495,6 +499,13 @@ class Scenario:
                     break
                 time.sleep(0.5)
             result.stale = fleet.stale(truth)
+            if result.stale:
+                board = next(b for b in fleet.boards if fleet.stale_one(b, truth))
+                diff = {cid: (board.calls.get(cid), row) for cid, row in truth.items() if board.calls.get(cid) != row}
+                result.notes.append(
+                    f"a stale board: epoch {board.epoch} (now {body['epoch']}), seq {board.seq} (now {body['seq']}), "
+                    f"{len(diff)} rows differ, e.g. {dict(list(diff.items())[:2])}"
+                )
             result.duplicated = sum(b.duplicates for b in fleet.boards)
             reconnects = sum(b.reconnects for b in fleet.boards)
         ids = list(self.call_ids)
