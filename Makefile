@@ -43,7 +43,7 @@ bench: install
 		BENCH_PORT=$(BENCH_PORT) $(PY) -m bench
 
 # Breaks a private PostgreSQL, Redis, uvicorn, worker and beat of its own on purpose (never DATABASE_URL /
-# REDIS_URL) and prints what each fault cost; see tests/faults/run.py. About 6 minutes on 2 cores.
+# REDIS_URL) and prints what each fault cost; see tests/faults/run.py. About 10 minutes on 2 cores.
 faults: install
 	$(PY) -m tests.faults.run $(FAULTS_ARGS)
 
