@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test worker beat bench lint format install migrate demo
+.PHONY: run test worker beat bench faults lint format install migrate demo
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ BENCH_PORT ?= 8201
 bench: install
 	CRISIS_EMBEDDED=1 BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) \
 		BENCH_PORT=$(BENCH_PORT) $(PY) -m bench
+
+# Breaks a private PostgreSQL, Redis, uvicorn, worker and beat of its own on purpose (never DATABASE_URL /
+# REDIS_URL) and prints what each fault cost; see tests/faults/run.py. About 10 minutes on 2 cores.
+faults: install
+	$(PY) -m tests.faults.run $(FAULTS_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -68,3 +68,25 @@ CanReadApiDocs = require_perms("dispatch.view_call")
 class Pagination(LimitOffsetPagination):
     # Without a ceiling, ?limit=99999999999999999999 reaches the database as an out-of-range LIMIT.
     max_limit = 1000
+
+
+def document_idempotency_key(result, generator, request, public):
+    """drf-spectacular post-processing hook: every API write accepts an Idempotency-Key (crisis/idempotency.py)."""
+    from .idempotency import HEADER, MAX_KEY_LENGTH, WRITE_METHODS
+
+    parameter = {
+        "in": "header",
+        "name": HEADER,
+        "required": False,
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]+$"},
+        "description": "A new key (e.g. a UUID) per action, the same key on each retry of it: a repeated key "
+        "replays the first answer (header Idempotent-Replayed: true) without changing anything again; the same key "
+        "with a different request is a 422. Kept 24 hours.",
+    }
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in operations.items():
+            if method.upper() in WRITE_METHODS:
+                operation.setdefault("parameters", []).append(dict(parameter))
+    return result

@@ -3,6 +3,7 @@ import ipaddress
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -133,3 +134,50 @@ class MfaRequiredMiddleware:
 
 
 MFA_NEEDED = "Two-step sign-in is required: open the site in a browser, sign in and enter your code."
+
+
+class IdempotencyMiddleware:
+    """API writes sent with an Idempotency-Key run at most once per user and key (crisis/idempotency.py).
+
+    Sits after the session and authentication middleware: the key belongs to the requester, who is the
+    token's user (DRF tries the token first, as here) or the session's. A request we cannot attribute goes to
+    the view untouched, which refuses it (401/403) without writing.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from . import idempotency
+
+        if request.method not in idempotency.WRITE_METHODS or not request.path_info.startswith("/api/"):
+            return self.get_response(request)
+        key = request.headers.get(idempotency.HEADER)
+        if key is None:
+            return idempotency.run_atomically(request, respond=self.get_response)
+        problem = idempotency.key_problem(key)
+        if problem:
+            return JsonResponse({"detail": problem}, status=400)
+        user = _api_requester(request)
+        if user is None:
+            return self.get_response(request)
+        try:
+            request.body  # noqa: B018 - read now (size-checked) to fingerprint it; DRF parses the cached copy
+        except RequestDataTooBig:
+            return JsonResponse({"detail": "The request body is too large."}, status=400)
+        return idempotency.run_once(request, user=user, key=key, respond=self.get_response)
+
+
+def _api_requester(request):
+    from rest_framework.exceptions import AuthenticationFailed
+
+    from .authentication import TokenAuthentication
+
+    try:
+        found = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None
+    if found is not None:
+        return found[0]
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None

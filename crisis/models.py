@@ -116,3 +116,29 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head #{self.seq} {self.hash[:12]}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to an API write sent with an Idempotency-Key. Written only by crisis.idempotency.
+
+    The row is inserted in the same transaction as the write it guards, so a committed change always has
+    its stored answer and a retry (the phone's offline queue, an integration after a timeout) gets that
+    answer instead of making the change twice.
+    """
+
+    user = models.ForeignKey("crisis.User", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    fingerprint = models.CharField(max_length=64)  # sha256 of the request body (JSON canonicalised)
+    status_code = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}] → {self.status_code}"

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import secrets
 import threading
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -201,6 +202,7 @@ def publish(kind: str, data: dict[str, Any], *, groups: list[str]) -> None:
             epoch, seqs = next_position(groups)
         except Exception:  # Redis down: the write committed; clients resync when it returns
             log.exception("could not number realtime event %s", kind)
+            _note_missed(groups)
             return
         at = timezone.now().isoformat()
         base = {"type": "crisis.event", "kind": kind, "at": at, "epoch": epoch, "data": data}
@@ -232,3 +234,64 @@ async def room_relay(room: str, kind: str, data: dict[str, Any], *, sender: str)
     """Hand a message to every socket in the room but the sender's (consumers: `crisis_relay`)."""
     message = {"type": "crisis.relay", "kind": kind, "data": data, "sender": sender}
     await get_channel_layer().group_send(room_group(room), message)
+
+
+# --- committed but never published ----------------------------------------------
+# An event that could not even be numbered (Redis unreachable) leaves no trace a client could notice: the
+# counters did not move, and if Redis comes back with its data (a blip, a pause, a restart with persistence)
+# the epoch does not change either, so every board would stay silently behind. So the process remembers how
+# many events each group missed and, as soon as Redis answers again, moves those counters on by as many:
+# the next heartbeat frame shows every client of those groups a number it never received, and it reloads the
+# snapshot (which holds the committed change). A process killed before Redis returns forgets its misses.
+MISSED_RETRY_SECONDS = 1.0
+_missed: dict[str, int] = {}
+_missed_lock = threading.Lock()
+_missed_reporter: threading.Thread | None = None
+
+
+def _note_missed(groups: list[str]) -> None:
+    global _missed_reporter
+    if not settings.REDIS_URL:
+        return  # the embedded counters live in this process and cannot be unreachable
+    with _missed_lock:
+        for group in groups:
+            _missed[group] = _missed.get(group, 0) + 1
+        if _missed_reporter is None:
+            _missed_reporter = threading.Thread(target=_report_missed_until_done, name="realtime-missed", daemon=True)
+            _missed_reporter.start()
+
+
+def report_missed() -> dict[str, int]:
+    """Move each group's counter past the events it missed; returns what was reported (raises while Redis is away)."""
+    with _missed_lock:
+        pending = dict(_missed)
+    if not pending:
+        return {}
+    pipe = _redis_client().pipeline(transaction=True)
+    _epoch_first(pipe)
+    for group, count in pending.items():
+        pipe.incrby(_seq_key(group), count)
+    pipe.execute()
+    with _missed_lock:
+        for group, count in pending.items():
+            left = _missed.get(group, 0) - count
+            if left > 0:
+                _missed[group] = left
+            else:
+                _missed.pop(group, None)
+    log.warning("realtime: reported %s event(s) missed while Redis was unreachable", sum(pending.values()))
+    return pending
+
+
+def _report_missed_until_done() -> None:
+    global _missed_reporter
+    while True:
+        time.sleep(MISSED_RETRY_SECONDS)
+        try:
+            report_missed()
+        except Exception:  # still unreachable: try again
+            log.debug("realtime: Redis still unreachable; %s group(s) wait", len(_missed), exc_info=True)
+        with _missed_lock:
+            if not _missed:
+                _missed_reporter = None
+                return

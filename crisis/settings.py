@@ -134,6 +134,8 @@ MIDDLEWARE = [
     "crisis.middleware.LoginRequiredMiddleware",
     "crisis.middleware.MfaRequiredMiddleware",
     "crisis.middleware.AuditContextMiddleware",
+    # API writes with an Idempotency-Key run once; after authentication (the key is the requester's).
+    "crisis.middleware.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a lockout into the sign-in page's locked-out answer.
@@ -504,6 +506,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "programs.le_consult.tasks.escalate_due",
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
+    "idempotency-keys-purge": {"task": "crisis.tasks.purge_idempotency_keys", "schedule": 3600.0},
     "routing-heartbeat": {
         "task": "dispatch.tasks.heartbeat",
         "schedule": float(WORKER_HEARTBEAT_INTERVAL_SECONDS),
@@ -513,6 +516,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- API ------------------------------------------------------------------------
+# How long an Idempotency-Key's stored answer is replayed (crisis/idempotency.py): a phone offline for a shift.
+IDEMPOTENCY_KEY_HOURS = envint("IDEMPOTENCY_KEY_HOURS", 24)
+if IDEMPOTENCY_KEY_HOURS < 1:
+    raise ImproperlyConfigured(f"IDEMPOTENCY_KEY_HOURS must be 1 or more, got {IDEMPOTENCY_KEY_HOURS}")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an integration with a bad token gets 401 (not 403).
@@ -547,6 +554,10 @@ SPECTACULAR_SETTINGS = {
     # make CI's `check --deploy --fail-level WARNING` fail for the wrong reason. `manage.py spectacular
     # --validate` still shows them.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crisis.api.document_idempotency_key",
+    ],
 }
 
 LOGGING = {

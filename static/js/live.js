@@ -43,9 +43,12 @@
   }
   // JSON API call. Resolves {ok, status, data, error}; rejects only when the network is down.
   // passive: the page makes this call by itself, so it is no sign of a user (crisis IdleTimeoutMiddleware).
-  function api(method, url, body, passive) {
+  // idempotencyKey: the same key on every attempt of one action, so a retry after a lost answer
+  // gets the first answer instead of making the change twice (crisis/idempotency.py).
+  function api(method, url, body, passive, idempotencyKey) {
     const opts = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
     if (passive) opts.headers["X-Idle-Passive"] = "1";
+    if (idempotencyKey) opts.headers["Idempotency-Key"] = idempotencyKey;
     if (method !== "GET") {
       opts.headers["Content-Type"] = "application/json";
       opts.headers["X-CSRFToken"] = csrfToken();

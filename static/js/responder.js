@@ -28,6 +28,15 @@
   function loadQueue() { try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; } }
   function saveQueue(q) { localStorage.setItem(QUEUE_KEY, JSON.stringify(q)); renderQueueLine(); }
   let queue = loadQueue();
+  // Each queued tap keeps one Idempotency-Key for all its attempts (stored with it, so a reload keeps it
+  // too): the server may have committed a tap whose answer never arrived, and its replay must not repeat it.
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+  for (const item of queue) if (!item.key) item.key = newKey(); // taps queued before keys existed
 
   function applyEffect(effect) {
     if (!effect) return;
@@ -41,6 +50,7 @@
 
   function tap(item) {
     item.id = Date.now() + "-" + Math.random().toString(36).slice(2, 7);
+    item.key = newKey();
     queue.push(item);
     saveQueue(queue);
     applyEffect(item.effect);
@@ -52,7 +62,7 @@
     if (flushing || !queue.length) return;
     flushing = true;
     const item = queue[0];
-    L_.api("POST", item.url, item.body).then(function (res) {
+    L_.api("POST", item.url, item.body, false, item.key).then(function (res) {
       flushing = false;
       if (res.ok) {
         queue.shift();
