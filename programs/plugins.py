@@ -14,6 +14,7 @@ registered plugins and never names a program app or branches on its kind:
 - reports: `report_columns()` (see reports/);
 - the person's story: `person_timeline(person)`, the program's records about a person (follow-ups,
   referrals, enrolments, contacts) for the person page, which adds the calls and sorts newest first.
+- the call in the field: `call_brief(call, user)`, the essentials a responder on the call may see (the phone).
 - live screens of its own: `websocket_urls()`, routed by crisis/asgi.py.
 
 Adding a program needs no edit outside its own app: tests/support/tenth_program
@@ -111,6 +112,12 @@ class ProgramPlugin:
         return ()
 
     def person_timeline(self, person) -> Sequence[TimelineItem]:
+        return ()
+
+    def call_brief(self, call, user) -> Sequence[BriefSection]:
+        """What this program's records say a responder on `call` needs now (e.g. FACT's care-plan essentials).
+
+        Only what `user` may see; the plug-in audits what it shows. Shown on the phone under the call."""
         return ()
 
     def websocket_urls(self) -> list:
@@ -242,3 +249,23 @@ def person_timeline(person) -> list[TimelineItem]:
         hook = getattr(plugin, "person_timeline", None)
         out += list(hook(person) if hook else ())
     return out
+
+
+# ---------------------------------------------------------------------------
+# The call in the field: each program's essentials for the responder on a call.
+
+
+@dataclass(frozen=True)
+class BriefSection:
+    """A short block on the phone under the call: a title, a few lines, an optional call-back number."""
+
+    title: str
+    lines: tuple[str, ...] = ()
+    note: str = ""
+    phone: str = ""
+    phone_label: str = ""
+
+
+def call_brief(call, user) -> list[BriefSection]:
+    """Every plug-in's brief for `call` as `user` may see it (each plug-in audits its own read)."""
+    return [section for plugin in overriding("call_brief") for section in plugin.call_brief(call, user)]
