@@ -200,7 +200,7 @@ class CallBrief(APIView):
     @extend_schema(responses=BriefSectionSerializer(many=True))
     def get(self, request, pk: int):
         call = get_object_or_404(Call, pk=pk)
-        permissions.require(permissions.may_work_call, request.user, call, "Only the team on this call can see this.")
+        permissions.require(permissions.may_note_call, request.user, call, "Only the team on this call can see this.")
         return Response(BriefSectionSerializer(plugins.call_brief(call, request.user), many=True).data)
 
 

@@ -16,6 +16,9 @@ PAGES = [
     ("get", "/dispatch/officer/", {"oli"}),
     ("get", "/responder/", {"rita"}),
     ("get", "/people/{person}/", {"cam", "sue", "ada"}),
+    # FACT: a responder on a team (rita's is not a FACT team: an empty caseload) and supervisors.
+    ("get", "/programs/fact/", {"sue", "ada", "rita"}),
+    ("get", "/programs/fact/enrol/", {"sue", "ada", "rita"}),
 ]
 
 API = [
@@ -26,6 +29,10 @@ API = [
     ("get", "/api/people/{person}/", {"cam", "sue", "ada"}),
     ("post", "/api/calls/{call}/triage/", {"dana", "cam", "sue", "ada"}),
     ("post", "/api/calls/{call}/assign/", {"dana", "sue", "ada"}),
+    # The programs' brief for a call: the desk and the call's team (rita's team is not on this call).
+    ("get", "/api/calls/{call}/brief/", {"dana", "cam", "sue", "ada"}),
+    ("get", "/programs/fact/api/caseload/", {"sue", "ada", "rita"}),
+    ("post", "/programs/fact/api/enrollments/", {"sue", "ada", "rita"}),
 ]
 
 

@@ -11,9 +11,11 @@ from dispatch import services
 from dispatch.models import Assignment, Call, Status
 from programs.community_responders.models import Partner, Referral
 from programs.community_responders.services import referral_create
+from programs.fact.services import enrollment_create, goal_add
 from programs.mobile_crisis.models import FollowUp
+from programs.models import Program
 from responders.models import Team
-from tests.conftest import CALL_DEFAULTS
+from tests.conftest import CALL_DEFAULTS, make_team
 from tests.support.consults import consult_program, kit, on_call, request_consult  # noqa: F401 (fixtures)
 
 ROLES = ("dispatcher", "supervisor", "clinician", "responder", "officer", "administrator")
@@ -31,6 +33,7 @@ class World:
     referral: Referral | None = None
     ids: dict[str, int] = field(default_factory=dict)
     consult: object = None  # an officer's consult (programs/le_consult), waiting for the on-call clinician
+    enrollment: object = None  # the person, enrolled with a FACT team (programs/fact), with a goal
 
 
 @pytest.fixture
@@ -72,6 +75,17 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, 
         "officer": oli,
         "administrator": ada,
     }
+    # The person is a FACT client (off shift, so no routing changes): the supervisor reaches their record.
+    fact_team, _ = make_team(
+        "FACT 1",
+        Program.objects.create(name="FACT", kind="fact", tiers=["community"], clients_per_staff=10),
+        members=[("fay", "licensed_clinician", ["en"], [])],
+        status="off_shift",
+    )
+    enrollment = enrollment_create(
+        person=person, team=fact_team, by=sue, serious_mental_illness=True, justice_involvement="probation"
+    )
+    goal_add(enrollment=enrollment, by=sue, text="Keeps probation appointments")
     return World(
         users=users,
         team_a=team_a,
@@ -81,6 +95,7 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, 
         offer=offer,
         follow_up=follow_up,
         referral=referral,
+        enrollment=enrollment,
         consult=request.getfixturevalue("request_consult")(),
     )
 

@@ -23,6 +23,9 @@ def _operations(world) -> list[tuple[str, str]]:
         "/programs/mobile_crisis/api/follow-ups/{id}/": world.follow_up.pk,
         "/programs/community_responders/api/referrals/{id}/": world.referral.pk,
         "/programs/le_consult/api/consults/{id}/": world.consult.pk,
+        "/programs/fact/api/enrollments/{id}/": world.enrollment.pk,
+        "/programs/fact/api/goals/{id}/": world.enrollment.goals.get().pk,
+        "/programs/fact/api/teams/{id}/": world.enrollment.team_id,
     }
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = []
