@@ -22,7 +22,9 @@ class EnrollForm(forms.Form):
     )
     diagnosis = forms.CharField(label="Qualifying diagnosis", max_length=200, required=False)
     justice_involvement = forms.ChoiceField(
-        label="Justice involvement", choices=[("", "Choose…"), *JusticeInvolvement.choices]
+        label="Justice involvement",
+        choices=[("", "Choose…"), *JusticeInvolvement.choices],
+        error_messages={"required": "Say how the person is involved with the justice system."},
     )
     eligibility_note = forms.CharField(
         label="Eligibility note", required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2})
@@ -79,7 +81,11 @@ class PlanForm(forms.Form):
 
 
 class DischargeForm(forms.Form):
-    reason = forms.ChoiceField(label="Reason", choices=[("", "Choose…"), *DischargeReason.choices])
+    reason = forms.ChoiceField(
+        label="Reason",
+        choices=[("", "Choose…"), *DischargeReason.choices],
+        error_messages={"required": "Give the reason for the discharge."},
+    )
     note = forms.CharField(label="Note", required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}))
     discharged_on = forms.DateField(label="Discharged on", widget=DATE, initial=timezone.localdate)
 

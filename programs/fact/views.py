@@ -94,6 +94,9 @@ def enroll(request):
         form = forms.EnrollForm(teams=teams, initial=initial)
         return render(request, "fact/enroll.html", {"form": form, "person": person})
     form = forms.EnrollForm(request.POST, teams=teams)
+    if form.is_valid() or "person" in form.cleaned_data:
+        # The heading names the person whenever the number is one, so a corrected form still says who it is about.
+        person = Person.objects.filter(pk=form.cleaned_data["person"]).first()
     if form.is_valid():
         data = dict(form.cleaned_data)
         person = Person.objects.filter(pk=data.pop("person")).first()

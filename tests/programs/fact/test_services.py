@@ -12,8 +12,7 @@ from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import AuditEntry, Person
 from programs.fact import selectors, services
 from programs.fact.models import Enrollment, OnCallShift
-
-from .conftest import ELIGIBLE
+from tests.support.fact import ELIGIBLE
 
 pytestmark = pytest.mark.django_db
 

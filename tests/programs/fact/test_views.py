@@ -18,7 +18,7 @@ def test_caseload_page_shows_ratio_on_call_and_clients_and_audits(client, fay, e
     page = client.get("/programs/fact/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Marcus Hill" in html and "1:0.5" in html and "target 1:10" in html
+    assert "Marcus Hill" in html and "0.5 per staff member" in html and "(target 10)" in html
     assert "On call now:" in html and "tel:312-555-0177" in html
     entry = AuditEntry.objects.get(action="fact.caseload.viewed")
     assert entry.detail["enrollments"] == [enrolled.pk]
