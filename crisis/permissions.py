@@ -120,6 +120,11 @@ def is_on_enrolled_team(user, enrollment) -> bool:
 # On a call about an enrolled client: the client's own team (on its phone) and supervisors see the care-plan essentials.
 may_see_care_brief = is_active_user & (is_care_supervisor | (is_responder & is_on_enrolled_team))
 
+# A crisis stabilization episode: its owner, the team that carries it, and supervisors. Opening one on a team follows
+# the enrolment rule (that team's responders or a supervisor).
+may_work_episode = is_active_user & (is_care_supervisor | is_records_owner | (is_responder & is_on_records_team))
+may_open_episode_on_team = may_enrol_on_team
+
 rules.add_perm("responders.act_for_team", may_act_for_team)
 rules.add_perm("responders.answer_offer_for_team", may_answer_offer)
 rules.add_perm("responders.raise_sos_for_team", may_raise_sos)
@@ -129,6 +134,7 @@ rules.add_perm("dispatch.note_call", may_note_call)
 rules.add_perm("mobile_crisis.work_follow_up", may_work_follow_up)
 rules.add_perm("community_responders.work_referral", may_work_referral)
 rules.add_perm("fact.work_enrollment", may_work_enrollment)
+rules.add_perm("crisis_stabilization.work_episode", may_work_episode)
 
 
 # --- Officer consults (programs/le_consult) --------------------------------------

@@ -19,6 +19,7 @@ PAGES = [
     # FACT: a responder on a team (rita's is not a FACT team: an empty caseload) and supervisors.
     ("get", "/programs/fact/", {"sue", "ada", "rita"}),
     ("get", "/programs/fact/enrol/", {"sue", "ada", "rita"}),
+    ("get", "/programs/crisis_stabilization/", {"sue", "ada", "rita"}),
 ]
 
 API = [
@@ -33,6 +34,8 @@ API = [
     ("get", "/api/calls/{call}/brief/", {"dana", "cam", "sue", "ada"}),
     ("get", "/programs/fact/api/caseload/", {"sue", "ada", "rita"}),
     ("post", "/programs/fact/api/enrollments/", {"sue", "ada", "rita"}),
+    ("get", "/programs/crisis_stabilization/api/episodes/", {"sue", "ada", "rita"}),
+    ("post", "/programs/crisis_stabilization/api/episodes/", {"sue", "ada", "rita"}),
 ]
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from crisis.models import Person, User
 from dispatch import services
 from dispatch.models import Assignment, Call, Status
 from programs.community_responders.models import Partner, Referral
 from programs.community_responders.services import referral_create
+from programs.crisis_stabilization.services import episode_open
 from programs.fact.services import enrollment_create, goal_add
 from programs.mobile_crisis.models import FollowUp
 from programs.models import Program
@@ -34,6 +37,7 @@ class World:
     ids: dict[str, int] = field(default_factory=dict)
     consult: object = None  # an officer's consult (programs/le_consult), waiting for the on-call clinician
     enrollment: object = None  # the person, enrolled with a FACT team (programs/fact), with a goal
+    episode: object = None  # the person's open crisis stabilization episode, owned by the supervisor's team member
 
 
 @pytest.fixture
@@ -86,6 +90,20 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, 
         person=person, team=fact_team, by=sue, serious_mental_illness=True, justice_involvement="probation"
     )
     goal_add(enrollment=enrollment, by=sue, text="Keeps probation appointments")
+    stab_team, (cora,) = make_team(
+        "STAB-1",
+        Program.objects.create(name="Stabilization", kind="crisis_stabilization", tiers=[]),
+        members=[("cora", "case_manager", ["en"], [])],
+        status="off_shift",
+    )
+    episode = episode_open(
+        person=person,
+        team=stab_team,
+        owner=cora,
+        by=sue,
+        goals="Stay home safely",
+        planned_end_on=timezone.localdate() + timedelta(days=7),
+    )
     return World(
         users=users,
         team_a=team_a,
@@ -96,6 +114,7 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, 
         follow_up=follow_up,
         referral=referral,
         enrollment=enrollment,
+        episode=episode,
         consult=request.getfixturevalue("request_consult")(),
     )
 

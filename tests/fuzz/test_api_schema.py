@@ -91,9 +91,9 @@ def test_reports_api_never_fails_for_a_supervisor(case, world):
     _call_and_check(case, "supervisor", world)
 
 
-# FACT records belong to the client's team and supervisors: the responder of the world is on another team, so a
-# supervisor gets the coverage phase on the FACT API.
-schema_fact = schema.include(path_regex=r"^/programs/fact/api/")
+# FACT clients and stabilization episodes belong to their team and supervisors: the responder of the world is on
+# another team, so a supervisor gets the coverage phase on those APIs.
+schema_fact = schema.include(path_regex=r"^/programs/(fact|crisis_stabilization)/api/")
 
 
 @pytest.mark.django_db

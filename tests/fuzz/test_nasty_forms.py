@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
+from django.utils import timezone
 
 from dispatch import triage
 from dispatch.models import CallEvent
@@ -162,7 +163,7 @@ def _fact_forms(world):
     e = world.enrollment
     goal = e.goals.get()
     base = f"/programs/fact/clients/{e.pk}"
-    today = "2026-11-27"
+    today = timezone.localdate().isoformat()
     return [
         (
             "/programs/fact/enrol/",
@@ -181,11 +182,21 @@ def _fact_forms(world):
             | {f"t{e.team_id}-starts_at": "2030-01-01T08:00", f"t{e.team_id}-ends_at": "2030-01-01T20:00"},
         ),
         (f"{base}/discharge/", {"discharge-reason": "moved", "discharge-note": "n", "discharge-discharged_on": today}),
+        (
+            "/programs/crisis_stabilization/",
+            {"new-person": world.person.pk, "new-team": world.episode.team_id, "new-owner": world.episode.owner_id}
+            | {"new-goals": "g", "new-planned_end_on": today, "new-due_at": "2030-01-01T08:00"},
+        ),
+        (
+            f"/programs/crisis_stabilization/episodes/{world.episode.pk}/contact/",
+            {"contact-method": "visit", "contact-reached": "yes", "contact-next_due_at": "2030-01-01T08:00"},
+        ),
+        (f"/programs/crisis_stabilization/episodes/{world.episode.pk}/close/", {"close-outcome": "stabilized"}),
     ]
 
 
 @pytest.mark.django_db
-def test_nasty_values_in_the_fact_forms_are_never_a_500(client, world):
+def test_nasty_values_in_the_care_forms_are_never_a_500(client, world):
     client.force_login(world.users["supervisor"])
     for url, body in _fact_forms(world):
         for key in [*body, "unexpected"]:
