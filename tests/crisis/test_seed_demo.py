@@ -33,3 +33,17 @@ def test_the_demo_fact_caseload_is_meaningful_and_seeding_twice_adds_nothing():
     assert (len(load.clients), load.staff, load.target) == (5, 3, 10)
     assert load.on_call is not None and load.on_call.member.phone
     assert Enrollment.objects.filter(discharged_on__isnull=False, discharge_reason="stepped_down").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_demo_stabilization_caseload_has_due_overdue_and_closed_episodes():
+    from django.utils import timezone
+
+    from programs.crisis_stabilization.models import Episode
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    now = timezone.now()
+    open_ = Episode.objects.filter(closed_at__isnull=True)
+    assert open_.count() == 2 and sum(e.is_overdue(now) for e in open_) == 1
+    assert Episode.objects.get(closed_at__isnull=False).outcome == "stabilized"

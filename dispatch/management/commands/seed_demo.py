@@ -12,6 +12,8 @@ from crisis.models import Person, User
 from crisis.roles import ROLE_ORDER, sync_groups
 from dispatch import services
 from dispatch.models import Call
+from programs.crisis_stabilization import services as stabilization
+from programs.crisis_stabilization.models import Episode
 from programs.fact import services as fact
 from programs.fact.models import Contact as FactContact
 from programs.fact.models import Enrollment
@@ -125,6 +127,16 @@ TEAMS = [
         ],
     ),
     (
+        "STAB-1",
+        "Crisis Stabilization",
+        TeamStatus.OFF_SHIFT,
+        (-0.03, 0.02),
+        [
+            ("stab_cm", "Nia", "Brooks", "case_manager", ["en"], []),
+            ("stab_peer", "Leo", "Park", "peer_specialist", ["en", "es"], []),
+        ],
+    ),
+    (
         "OUT-1",
         "Homeless Outreach",
         TeamStatus.AVAILABLE,
@@ -199,6 +211,7 @@ class Command(BaseCommand):
             self._people_and_calls(now)
         self._consult_rota(now)
         self._fact_caseload(now)
+        self._stabilization_episodes(now)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         for role in ROLE_ORDER:
@@ -363,6 +376,47 @@ class Command(BaseCommand):
             enrolled_on=today - timedelta(days=400),
         )
         fact.enrollment_discharge(enrollment=done, by=boss, reason="stepped_down", note="Stable for a year")
+
+    def _stabilization_episodes(self, now):
+        """STAB-1's caseload: one episode due soon, one overdue (the red clock), one closed stable in the community."""
+        if Episode.objects.exists():
+            return
+        team = Team.objects.get(name="STAB-1")
+        nia, leo = User.objects.get(username="stab_cm"), User.objects.get(username="stab_peer")
+        today = timezone.localdate()
+        rosa = Person.objects.filter(first_name="Rosa", last_name="Alvarez").first() or Person.objects.create(
+            first_name="Rosa", last_name="Alvarez", preferred_language="es", experiencing_homelessness=True
+        )
+        soon = stabilization.episode_open(
+            person=rosa,
+            team=team,
+            owner=nia,
+            by=nia,
+            goals="Safe place to sleep tonight; Spanish-speaking counsellor; benefits appointment",
+            planned_end_on=today + timedelta(days=10),
+            due_at=now + timedelta(hours=3),
+        )
+        stabilization.episode_contact_record(
+            episode=soon, by=leo, method="visit", note="At the shelter, calmer", next_due_at=now + timedelta(hours=3)
+        )
+        overdue = stabilization.episode_open(
+            person=Person.objects.create(first_name="Kevin", last_name="Osei"),
+            team=team,
+            owner=leo,
+            by=nia,
+            goals="Medication restarted; family meeting",
+            planned_end_on=today + timedelta(days=5),
+        )
+        Episode.objects.filter(pk=overdue.pk).update(due_at=now - timedelta(hours=2))  # demo: a missed contact
+        done = stabilization.episode_open(
+            person=Person.objects.create(first_name="Priya", last_name="Natarajan"),
+            team=team,
+            owner=nia,
+            by=nia,
+            goals="Through the weekend without a hospital stay",
+            planned_end_on=today + timedelta(days=3),
+        )
+        stabilization.episode_close(episode=done, by=nia, outcome="stabilized", note="Back at work, outpatient booked")
 
     def _consult_rota(self, now):
         """Officer consults need someone on call: the demo clinician for a week, the supervisor as backup."""
