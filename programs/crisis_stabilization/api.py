@@ -26,6 +26,8 @@ class EpisodeSerializer(serializers.ModelSerializer):
     team_name = serializers.CharField(source="team.name", read_only=True)
     owner_name = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
+    # Blank while the episode is open: the schema says so, or a client validating against it would reject it.
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Episode
@@ -55,7 +57,7 @@ class EpisodeSerializer(serializers.ModelSerializer):
         return obj.is_overdue(timezone.now())
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class EpisodeContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = EpisodeContact
         fields = ["id", "at", "method", "reached", "note"]
@@ -64,7 +66,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
 class EpisodeDetailSerializer(serializers.Serializer):
     episode = EpisodeSerializer()
-    contacts = ContactSerializer(many=True)
+    contacts = EpisodeContactSerializer(many=True)
 
 
 class OpenInput(serializers.Serializer):
@@ -76,14 +78,14 @@ class OpenInput(serializers.Serializer):
     due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class ContactInput(serializers.Serializer):
+class EpisodeContactInput(serializers.Serializer):
     method = serializers.ChoiceField(choices=ContactMethod.choices)
     reached = serializers.BooleanField(required=False, default=True)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
     next_due_at = serializers.DateTimeField()
 
 
-class CloseInput(serializers.Serializer):
+class EpisodeCloseInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
@@ -136,11 +138,13 @@ class ContactCreate(APIView):
 
     permission_classes = [EpisodeRoles]
 
-    @extend_schema(request=ContactInput, responses={201: ContactSerializer})
+    @extend_schema(request=EpisodeContactInput, responses={201: EpisodeContactSerializer})
     def post(self, request, pk: int):
         episode = selectors.episode_for_work(pk=pk, by=request.user)
-        contact = services.episode_contact_record(episode=episode, by=request.user, **_valid(ContactInput, request))
-        return Response(ContactSerializer(contact).data, status=201)
+        contact = services.episode_contact_record(
+            episode=episode, by=request.user, **_valid(EpisodeContactInput, request)
+        )
+        return Response(EpisodeContactSerializer(contact).data, status=201)
 
 
 class Close(APIView):
@@ -148,8 +152,8 @@ class Close(APIView):
 
     permission_classes = [EpisodeRoles]
 
-    @extend_schema(request=CloseInput, responses=EpisodeSerializer)
+    @extend_schema(request=EpisodeCloseInput, responses=EpisodeSerializer)
     def post(self, request, pk: int):
         episode = selectors.episode_for_work(pk=pk, by=request.user)
-        episode = services.episode_close(episode=episode, by=request.user, **_valid(CloseInput, request))
+        episode = services.episode_close(episode=episode, by=request.user, **_valid(EpisodeCloseInput, request))
         return Response(EpisodeSerializer(episode).data)

@@ -52,6 +52,9 @@ class ShiftSerializer(serializers.ModelSerializer):
 class EnrollmentSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.__str__", read_only=True)
     team_name = serializers.CharField(source="team.name", read_only=True)
+    # Blank until recorded (an enrolment made before eligibility was kept; an open enrolment has no discharge reason).
+    justice_involvement = serializers.ChoiceField(choices=JusticeInvolvement.choices, allow_blank=True, read_only=True)
+    discharge_reason = serializers.ChoiceField(choices=DischargeReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Enrollment
@@ -109,7 +112,7 @@ class GoalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class FactContactSerializer(serializers.ModelSerializer):
     by_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -140,7 +143,7 @@ class ClientRecordSerializer(serializers.Serializer):
     days_enrolled = serializers.IntegerField()
     outcomes = OutcomeRowSerializer(many=True)
     goals = GoalSerializer(many=True)
-    contacts = ContactSerializer(many=True)
+    contacts = FactContactSerializer(many=True)
     events = OutcomeEventSerializer(many=True)
 
 
@@ -158,7 +161,7 @@ class EnrollInput(serializers.Serializer):
     enrolled_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class ContactInput(serializers.Serializer):
+class FactContactInput(serializers.Serializer):
     method = serializers.ChoiceField(choices=ContactMethod.choices)
     reached = serializers.BooleanField(required=False, default=True)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
@@ -246,11 +249,11 @@ class EnrollmentDetail(APIView):
 class ContactCreate(APIView):
     permission_classes = [CaseloadRoles]
 
-    @extend_schema(request=ContactInput, responses={201: ContactSerializer})
+    @extend_schema(request=FactContactInput, responses={201: FactContactSerializer})
     def post(self, request, pk: int):
         enrollment = selectors.enrollment_for_work(pk=pk, by=request.user)
-        contact = services.contact_record(enrollment=enrollment, by=request.user, **_valid(ContactInput, request))
-        return Response(ContactSerializer(contact).data, status=201)
+        contact = services.contact_record(enrollment=enrollment, by=request.user, **_valid(FactContactInput, request))
+        return Response(FactContactSerializer(contact).data, status=201)
 
 
 class GoalCreate(APIView):
