@@ -65,5 +65,6 @@ def person_detail(request, pk: int):
         "open_items": [i for i in story if i.open],
         "overdue": sum(1 for i in story if i.overdue),
         "now": timezone.now(),
+        "actions": plugins.person_actions(person, request.user),
     }
     return render(request, "dispatch/person_detail.html", ctx)

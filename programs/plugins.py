@@ -114,6 +114,10 @@ class ProgramPlugin:
     def person_timeline(self, person) -> Sequence[TimelineItem]:
         return ()
 
+    def person_actions(self, person, user) -> list[tuple[str, str]]:
+        """(label, url) pairs the person page offers `user` for this program, e.g. "Enrol with FACT"."""
+        return []
+
     def call_brief(self, call, user) -> Sequence[BriefSection]:
         """What this program's records say a responder on `call` needs now (e.g. FACT's care-plan essentials).
 
@@ -269,3 +273,8 @@ class BriefSection:
 def call_brief(call, user) -> list[BriefSection]:
     """Every plug-in's brief for `call` as `user` may see it (each plug-in audits its own read)."""
     return [section for plugin in overriding("call_brief") for section in plugin.call_brief(call, user)]
+
+
+def person_actions(person, user) -> list[tuple[str, str]]:
+    """Every plug-in's actions on the person page for `user` (what they may start for this person)."""
+    return [action for plugin in overriding("person_actions") for action in plugin.person_actions(person, user)]

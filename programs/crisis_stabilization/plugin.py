@@ -40,6 +40,16 @@ class StabilizationPlugin(ProgramPlugin):
             return [("Stabilization", reverse("programs:crisis_stabilization:episodes"))]
         return []
 
+    def person_actions(self, person, user) -> list[tuple[str, str]]:
+        from . import selectors
+
+        if not permissions.may_list_caseload.test(user) or not selectors.teams_for(user).exists():
+            return []
+        if Episode.objects.filter(person=person, closed_at__isnull=True).exists():
+            return []
+        url = reverse("programs:crisis_stabilization:episodes") + f"?person={person.pk}#open-episode"
+        return [("Open a stabilization episode", url)]
+
     def report_columns(self) -> list[ReportColumn]:
         return [
             ReportColumn(

@@ -44,6 +44,11 @@ class FactPlugin(FactRouting, ProgramPlugin):
             return [("FACT caseload", reverse("programs:fact:caseload"))]
         return []
 
+    def person_actions(self, person, user) -> list[tuple[str, str]]:
+        if not self.nav_links(user) or Enrollment.objects.filter(person=person, discharged_on__isnull=True).exists():
+            return []
+        return [("Enrol with FACT", reverse("programs:fact:enrol") + f"?person={person.pk}")]
+
     def report_columns(self) -> list[ReportColumn]:
         return [
             ReportColumn(
@@ -60,7 +65,9 @@ class FactPlugin(FactRouting, ProgramPlugin):
             return timezone.make_aware(datetime.combine(day, time.min))
 
         items = []
-        for e in Enrollment.objects.filter(person=person).select_related("team").order_by("pk"):
+        for e in (
+            Enrollment.objects.filter(person=person).select_related("team").prefetch_related("contacts").order_by("pk")
+        ):
             url = reverse("programs:fact:client", args=[e.pk])
             items.append(
                 TimelineItem(
@@ -84,7 +91,7 @@ class FactPlugin(FactRouting, ProgramPlugin):
                         url=url,
                     )
                 )
-            for c in e.contacts.order_by("pk"):
+            for c in sorted(e.contacts.all(), key=lambda c: c.pk):
                 items.append(
                     TimelineItem(
                         at=c.at,

@@ -85,7 +85,8 @@ def test_the_page_does_not_query_per_item(client, cam, story_world, person, new_
 
     with CaptureQueriesContext(connection) as more:
         assert client.get(f"/people/{person.pk}/").status_code == 200
-    assert len(more) <= 14, [q["sql"][:120] for q in more]
+    # A constant per program plug-in (FACT: enrolments and their contacts; stabilization: episodes), never per item.
+    assert len(more) <= 16, [q["sql"][:120] for q in more]
 
 
 @pytest.mark.parametrize("who", ["dana", "rita", "oli", "nora"])

@@ -88,3 +88,11 @@ def test_api(client, cora, stab_team, person):
     assert client.post(url + "close/", {"outcome": "jail"}, content_type="application/json").status_code == 200
     assert client.post(url + "close/", {"outcome": "jail"}, content_type="application/json").status_code == 409
     assert client.get(url).json()["episode"]["outcome"] == "jail"
+
+
+def test_the_person_page_offers_an_episode_to_a_supervisor_and_the_form_opens_prefilled(client, sue, stab_team, person):
+    client.force_login(sue)
+    link = f"/programs/crisis_stabilization/?person={person.pk}#open-episode"
+    assert link in client.get(f"/people/{person.pk}/").content.decode()
+    form = client.get(f"/programs/crisis_stabilization/?person={person.pk}").content.decode()
+    assert 'id="open-episode" open' in form and f'value="{person.pk}"' in form

@@ -138,3 +138,14 @@ def test_person_page_shows_enrolment_and_contacts(client, cam, fay, enrolled):
     client.force_login(cam)
     html = client.get(f"/people/{enrolled.person_id}/").content.decode()
     assert "Enrolled with FACT team FACT 1 (on probation)" in html and "FACT contact" in html
+
+
+def test_the_person_page_offers_enrolment_to_a_supervisor_until_enrolled(client, sue, fact_team, person, fay):
+    from programs.fact import services
+    from tests.support.fact import ELIGIBLE
+
+    client.force_login(sue)
+    link = f"/programs/fact/enrol/?person={person.pk}"
+    assert link in client.get(f"/people/{person.pk}/").content.decode()
+    services.enrollment_create(person=person, team=fact_team, by=fay, **ELIGIBLE)
+    assert link not in client.get(f"/people/{person.pk}/").content.decode()
