@@ -120,6 +120,29 @@ def is_subscription_owner(user, subscription) -> bool:
 
 may_manage_push_subscription = is_active_user & is_responder & is_subscription_owner
 
+# A team's caseload (FACT clients, their goals, contacts and outcomes): the same rule as a follow-up, the team that
+# carries the client and a supervisor; the dispatch desk is left out (a caseload is clinical care).
+may_work_enrollment = may_work_follow_up
+may_list_caseload = may_list_follow_ups
+# Enrolling a client onto a team: that team's responders or a supervisor.
+may_enrol_on_team = is_active_user & (is_care_supervisor | (is_responder & is_active_member_of_team))
+# The team's on-call rota is kept by supervisors (who carries the phone at 3 a.m. is a staffing decision).
+may_keep_on_call_rota = is_active_user & is_care_supervisor
+
+
+@rules.predicate
+def is_on_enrolled_team(user, enrollment) -> bool:
+    return enrollment is not None and is_on_records_team.test(user, enrollment)
+
+
+# On a call about an enrolled client: the client's own team (on its phone) and supervisors see the care-plan essentials.
+may_see_care_brief = is_active_user & (is_care_supervisor | (is_responder & is_on_enrolled_team))
+
+# A crisis stabilization episode: its owner, the team that carries it, and supervisors. Opening one on a team follows
+# the enrolment rule (that team's responders or a supervisor).
+may_work_episode = is_active_user & (is_care_supervisor | is_records_owner | (is_responder & is_on_records_team))
+may_open_episode_on_team = may_enrol_on_team
+
 rules.add_perm("responders.act_for_team", may_act_for_team)
 rules.add_perm("responders.answer_offer_for_team", may_answer_offer)
 rules.add_perm("responders.raise_sos_for_team", may_raise_sos)
@@ -128,6 +151,8 @@ rules.add_perm("dispatch.clear_call", may_clear_call)
 rules.add_perm("dispatch.note_call", may_note_call)
 rules.add_perm("mobile_crisis.work_follow_up", may_work_follow_up)
 rules.add_perm("community_responders.work_referral", may_work_referral)
+rules.add_perm("fact.work_enrollment", may_work_enrollment)
+rules.add_perm("crisis_stabilization.work_episode", may_work_episode)
 
 
 # --- Officer consults (programs/le_consult) --------------------------------------

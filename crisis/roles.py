@@ -47,6 +47,7 @@ _STAFFING = [
     "responders.delete_teammember",
     "programs.view_program",
     "fact.view_enrollment",
+    "fact.view_oncallshift",
     "mobile_crisis.view_followup",
     "homeless_outreach.view_outreachcontact",
     "community_responders.view_referral",

@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "programs.community_responders",
     "programs.fact",
     "programs.homeless_outreach",
+    "programs.crisis_stabilization",
     "programs.le_consult",
     "programs.diversion",
     "responders",

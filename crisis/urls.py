@@ -24,6 +24,7 @@ api_patterns = [
     path("calls/<int:pk>/assign/", dispatch_api.CallAssign.as_view(), name="call-assign"),
     path("calls/<int:pk>/confirm/", dispatch_api.CallConfirm.as_view(), name="call-confirm"),
     path("calls/<int:pk>/history/", dispatch_api.CallHistory.as_view(), name="call-history"),
+    path("calls/<int:pk>/brief/", dispatch_api.CallBrief.as_view(), name="call-brief"),
     path("calls/<int:pk>/advance/", dispatch_api.CallAdvance.as_view(), name="call-advance"),
     path("calls/<int:pk>/clear/", dispatch_api.CallClear.as_view(), name="call-clear"),
     path("calls/<int:pk>/handoffs/", dispatch_api.CallHandoffs.as_view(), name="call-handoffs"),

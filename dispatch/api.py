@@ -2,6 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -10,6 +11,7 @@ from rest_framework.views import APIView
 from crisis import audit, permissions
 from crisis.api import Pagination, require_perms
 from crisis.validators import parse_db_int
+from programs import plugins
 
 from . import selectors, serializers, services
 from .models import Assignment, Call, Source, Status, Tier
@@ -183,6 +185,26 @@ class CallHistory(APIView):
         rows = selectors.premise_history(address_key=call.address_key, person_id=call.person_id, exclude_call_id=pk)
         audit.record(actor=request.user, action="dispatch.premise_history.viewed", obj=call, results=len(rows))
         return Response([serializers.CallListSerializer(r["call"]).data | {"flags": r["flags"]} for r in rows])
+
+
+class BriefSectionSerializer(drf_serializers.Serializer):
+    title = drf_serializers.CharField()
+    lines = drf_serializers.ListField(child=drf_serializers.CharField())
+    note = drf_serializers.CharField(allow_blank=True)
+    phone = drf_serializers.CharField(allow_blank=True)
+    phone_label = drf_serializers.CharField(allow_blank=True)
+
+
+class CallBrief(APIView):
+    """What the programs' records say the responder on this call needs (e.g. a FACT client's care-plan essentials).
+
+    The call's team and the desk may ask; each program shows only what the asker may see and audits it."""
+
+    @extend_schema(responses=BriefSectionSerializer(many=True))
+    def get(self, request, pk: int):
+        call = get_object_or_404(Call, pk=pk)
+        permissions.require(permissions.may_note_call, request.user, call, "Only the team on this call can see this.")
+        return Response(BriefSectionSerializer(plugins.call_brief(call, request.user), many=True).data)
 
 
 class CallAdvance(APIView):

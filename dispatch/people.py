@@ -74,5 +74,6 @@ def person_detail(request, pk: int):
         # consent-scoped lookup (crisis/history), which asks for the purpose and checks consent.
         "can_look_up": permissions.may_search_history.test(request.user),
         "purpose": purpose[:300],
+        "actions": plugins.person_actions(person, request.user),
     }
     return render(request, "dispatch/person_detail.html", ctx)

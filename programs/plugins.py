@@ -14,6 +14,7 @@ registered plugins and never names a program app or branches on its kind:
 - reports: `report_columns()` (see reports/);
 - the person's story: `person_timeline(person)`, the program's records about a person (follow-ups,
   referrals, enrolments, contacts) for the person page, which adds the calls and sorts newest first.
+- the call in the field: `call_brief(call, user)`, the essentials a responder on the call may see (the phone).
 - live screens of its own: `websocket_urls()`, routed by crisis/asgi.py.
 
 Adding a program needs no edit outside its own app: tests/support/tenth_program
@@ -111,6 +112,16 @@ class ProgramPlugin:
         return ()
 
     def person_timeline(self, person) -> Sequence[TimelineItem]:
+        return ()
+
+    def person_actions(self, person, user) -> list[tuple[str, str]]:
+        """(label, url) pairs the person page offers `user` for this program, e.g. "Enrol with FACT"."""
+        return []
+
+    def call_brief(self, call, user) -> Sequence[BriefSection]:
+        """What this program's records say a responder on `call` needs now (e.g. FACT's care-plan essentials).
+
+        Only what `user` may see; the plug-in audits what it shows. Shown on the phone under the call."""
         return ()
 
     def websocket_urls(self) -> list:
@@ -285,3 +296,27 @@ def call_desk() -> CallDesk:
     if _call_desk is None:  # dispatch is always installed; this is a wiring mistake, said loudly
         raise RuntimeError("No call desk: dispatch provides it in DispatchConfig.ready().")
     return _call_desk
+
+
+# The call in the field: each program's essentials for the responder on a call.
+
+
+@dataclass(frozen=True)
+class BriefSection:
+    """A short block on the phone under the call: a title, a few lines, an optional call-back number."""
+
+    title: str
+    lines: tuple[str, ...] = ()
+    note: str = ""
+    phone: str = ""
+    phone_label: str = ""
+
+
+def call_brief(call, user) -> list[BriefSection]:
+    """Every plug-in's brief for `call` as `user` may see it (each plug-in audits its own read)."""
+    return [section for plugin in overriding("call_brief") for section in plugin.call_brief(call, user)]
+
+
+def person_actions(person, user) -> list[tuple[str, str]]:
+    """Every plug-in's actions on the person page for `user` (what they may start for this person)."""
+    return [action for plugin in overriding("person_actions") for action in plugin.person_actions(person, user)]

@@ -1,14 +1,10 @@
 from django.contrib import admin
 
-from .models import Enrollment
+from .models import Enrollment, OnCallShift
 
 
-@admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
-    """Read-only: enrolments are written by fact.services (checked and audited); pages come with the caseload work."""
-
-    list_display = ["person", "team", "enrolled_on", "discharged_on"]
-    list_filter = ["team"]
+class ReadOnly(admin.ModelAdmin):
+    """Read-only: FACT records are written by fact.services (checked and audited), from the FACT pages and API."""
 
     def has_add_permission(self, request):
         return False
@@ -18,3 +14,15 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(ReadOnly):
+    list_display = ["person", "team", "enrolled_on", "justice_involvement", "discharged_on", "discharge_reason"]
+    list_filter = ["team"]
+
+
+@admin.register(OnCallShift)
+class OnCallShiftAdmin(ReadOnly):
+    list_display = ["team", "member", "starts_at", "ends_at"]
+    list_filter = ["team"]

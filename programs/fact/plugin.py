@@ -1,13 +1,16 @@
-"""The FACT program's plug-in: its routing rules, and its enrolled clients as a caseload column."""
+"""The FACT program's plug-in: its routing rules, its pages, its clients on the person page and as a caseload column,
+and a client's care-plan essentials on the phone of the team answering a call about them."""
 
 from __future__ import annotations
 
 from datetime import datetime, time
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
-from programs.plugins import ProgramPlugin, ReportColumn, TimelineItem
+from crisis import permissions
+from programs.plugins import BriefSection, ProgramPlugin, ReportColumn, TimelineItem
 
 from .models import Enrollment
 from .routing import FactRouting
@@ -25,6 +28,27 @@ def enrolled_clients(*, team_ids, start_at, end_at, end_date) -> dict[int, int]:
 
 
 class FactPlugin(FactRouting, ProgramPlugin):
+    app_label = "fact"
+
+    def urls(self) -> list:
+        from .urls import urlpatterns
+
+        return urlpatterns
+
+    def nav_links(self, user) -> list[tuple[str, str]]:
+        from . import selectors
+
+        if permissions.is_care_supervisor.test(user) or (
+            permissions.may_list_caseload.test(user) and selectors.is_fact_member(user)
+        ):
+            return [("FACT caseload", reverse("programs:fact:caseload"))]
+        return []
+
+    def person_actions(self, person, user) -> list[tuple[str, str]]:
+        if not self.nav_links(user) or Enrollment.objects.filter(person=person, discharged_on__isnull=True).exists():
+            return []
+        return [("Enrol with FACT", reverse("programs:fact:enrol") + f"?person={person.pk}")]
+
     def report_columns(self) -> list[ReportColumn]:
         return [
             ReportColumn(
@@ -41,13 +65,18 @@ class FactPlugin(FactRouting, ProgramPlugin):
             return timezone.make_aware(datetime.combine(day, time.min))
 
         items = []
-        for e in Enrollment.objects.filter(person=person).select_related("team").order_by("pk"):
+        for e in (
+            Enrollment.objects.filter(person=person).select_related("team").prefetch_related("contacts").order_by("pk")
+        ):
+            url = reverse("programs:fact:client", args=[e.pk])
             items.append(
                 TimelineItem(
                     at=at(e.enrolled_on),
                     kind="enrolment",
-                    title=f"Enrolled with FACT team {e.team.name}",
+                    title=f"Enrolled with FACT team {e.team.name}"
+                    + (f" ({e.get_justice_involvement_display().lower()})" if e.justice_involvement else ""),
                     status="enrolled" if e.discharged_on is None else "",
+                    url=url,
                     open=e.discharged_on is None,
                 )
             )
@@ -56,8 +85,40 @@ class FactPlugin(FactRouting, ProgramPlugin):
                     TimelineItem(
                         at=at(e.discharged_on),
                         kind="enrolment",
-                        title=f"Discharged from {e.team.name}",
+                        title=f"Discharged from {e.team.name}"
+                        + (f": {e.get_discharge_reason_display()}" if e.discharge_reason else ""),
                         status="discharged",
+                        url=url,
+                    )
+                )
+            for c in sorted(e.contacts.all(), key=lambda c: c.pk):
+                items.append(
+                    TimelineItem(
+                        at=c.at,
+                        kind="FACT contact",
+                        title=f"{c.get_method_display()} by {e.team.name}",
+                        status="reached" if c.reached else "not reached",
+                        url=url,
                     )
                 )
         return items
+
+    def call_brief(self, call, user) -> list[BriefSection]:
+        from . import selectors
+
+        brief = selectors.care_brief_for_call(call, by=user, now=timezone.now())
+        if brief is None:
+            return []
+        e = brief.enrollment
+        lines = [f"Crisis plan: {brief.crisis_plan}" if brief.crisis_plan else "No crisis plan written yet."]
+        lines += [f"Goal: {g}" for g in brief.goals]
+        on_call = brief.on_call
+        return [
+            BriefSection(
+                title=f"FACT client of {e.team.name}",
+                lines=tuple(lines),
+                note="Care-plan essentials only; the full record is on the FACT caseload. This view is audited.",
+                phone=on_call.member.phone if on_call else "",
+                phone_label=f"On call: {on_call.member.get_full_name() or on_call.member}" if on_call else "",
+            )
+        ]

@@ -224,6 +224,31 @@
       button("Add note", "", "", "submit") + "</form></section>");
   }
 
+  // --- what the programs' records say the team needs on this call (e.g. a FACT client's care-plan essentials) ----
+  // Fetched once per accepted call; each program decides what this user may see and audits it.
+  let briefFor = null;
+  function renderBrief() {
+    const box = $("brief");
+    const a = snap.assignment, c = snap.call;
+    const callId = a && a.status === "accepted" && c ? c.id : null;
+    if (callId === null) { briefFor = null; box.hidden = true; paint(box, ""); return; }
+    if (briefFor === callId) return;
+    briefFor = callId;
+    L_.api("GET", "/api/calls/" + callId + "/brief/", null, true).then(function (res) {
+      if (briefFor !== callId) return;
+      if (!res.ok) { briefFor = null; return; }  // offline or refused: try again on the next render
+      const sections = Array.isArray(res.data) ? res.data : [];
+      box.hidden = !sections.length;
+      paint(box, sections.map(function (s) {
+        return "<h3>" + esc(s.title) + "</h3><ul>" +
+          (s.lines || []).map(function (l) { return "<li>" + esc(l) + "</li>"; }).join("") + "</ul>" +
+          (s.phone ? '<p><a class="button" href="tel:' + esc(s.phone.replace(/[^0-9+]/g, "")) + '">' + esc(s.phone_label || "Call") + " · " + esc(s.phone) + "</a></p>"
+            : s.phone_label ? "<p>" + esc(s.phone_label) + "</p>" : "") +
+          (s.note ? '<p class="small muted">' + esc(s.note) + "</p>" : "");
+      }).join(""));
+    });
+  }
+
   function renderSos() {
     const open = (snap.alerts || []).filter(function (a) { return !a.acknowledged_at; });
     const el = $("sos-status");
@@ -320,6 +345,7 @@
     renderShift();
     renderOffer();
     renderAssignment();
+    renderBrief();
     $("idle").hidden = !!(snap.assignment && snap.call);
     renderSos();
     renderLocation();

@@ -22,6 +22,10 @@ PAGES = [
     ("get", "/programs/diversion/", {"cam"}),
     # The interns page: interns in their term, their supervisors, and the staffing roles (the terms table).
     ("get", "/interns/", {"sue", "ada"}),
+    # FACT: a responder on a team (rita's is not a FACT team: an empty caseload) and supervisors.
+    ("get", "/programs/fact/", {"sue", "ada", "rita"}),
+    ("get", "/programs/fact/enrol/", {"sue", "ada", "rita"}),
+    ("get", "/programs/crisis_stabilization/", {"sue", "ada", "rita"}),
 ]
 
 API = [
@@ -48,6 +52,12 @@ API = [
     ("post", "/api/calls/{call}/handoffs/", {"dana", "sue", "ada"}),
     # Web Push of offers: a responder's own browsers only (dispatch/push_api.py).
     ("post", "/api/push/subscriptions/", {"rita"}),
+    # The programs' brief for a call: the desk and the call's team (rita's team is not on this call).
+    ("get", "/api/calls/{call}/brief/", {"dana", "cam", "sue", "ada"}),
+    ("get", "/programs/fact/api/caseload/", {"sue", "ada", "rita"}),
+    ("post", "/programs/fact/api/enrollments/", {"sue", "ada", "rita"}),
+    ("get", "/programs/crisis_stabilization/api/episodes/", {"sue", "ada", "rita"}),
+    ("post", "/programs/crisis_stabilization/api/episodes/", {"sue", "ada", "rita"}),
 ]
 
 

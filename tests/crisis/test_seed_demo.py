@@ -16,3 +16,34 @@ def test_the_demo_administrator_has_the_role_and_no_superuser_flag(client):
     client.force_login(admin)
     assert client.get("/admin/crisis/auditentry/").status_code == 200
     assert client.get("/admin/crisis/user/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_demo_fact_caseload_is_meaningful_and_seeding_twice_adds_nothing():
+    from django.utils import timezone
+
+    from programs.fact import selectors
+    from programs.fact.models import Contact, Enrollment, OnCallShift
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    counts = (Enrollment.objects.count(), Contact.objects.count(), OnCallShift.objects.count())
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert (Enrollment.objects.count(), Contact.objects.count(), OnCallShift.objects.count()) == counts
+    (load,) = selectors.caseloads_for(User.objects.get(username="supervisor"), now=timezone.now())
+    assert (len(load.clients), load.staff, load.target) == (5, 3, 10)
+    assert load.on_call is not None and load.on_call.member.phone
+    assert Enrollment.objects.filter(discharged_on__isnull=False, discharge_reason="stepped_down").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_demo_stabilization_caseload_has_due_overdue_and_closed_episodes():
+    from django.utils import timezone
+
+    from programs.crisis_stabilization.models import Episode
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    now = timezone.now()
+    open_ = Episode.objects.filter(closed_at__isnull=True)
+    assert open_.count() == 2 and sum(e.is_overdue(now) for e in open_) == 1
+    assert Episode.objects.get(closed_at__isnull=False).outcome == "stabilized"

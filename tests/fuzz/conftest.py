@@ -13,11 +13,14 @@ from dispatch import services
 from dispatch.models import Assignment, Call, Status
 from programs.community_responders.models import Partner, Referral
 from programs.community_responders.services import referral_create
+from programs.crisis_stabilization.services import episode_open
 from programs.diversion import services as diversions
+from programs.fact.services import enrollment_create, goal_add
 from programs.mobile_crisis.models import FollowUp
+from programs.models import Program
 from responders import interns
 from responders.models import Team
-from tests.conftest import CALL_DEFAULTS, make_user
+from tests.conftest import CALL_DEFAULTS, make_team, make_user
 from tests.support.consults import consult_program, kit, on_call, request_consult  # noqa: F401 (fixtures)
 
 ROLES = ("dispatcher", "supervisor", "clinician", "responder", "officer", "administrator")
@@ -37,6 +40,8 @@ class World:
     consult: object = None  # an officer's consult (programs/le_consult), waiting for the on-call clinician
     intern_note: object = None  # a note in an intern's supervision log (responders/interns.py), supervised by sue
     diversion: object = None  # a 911 call transferred to the diversion clinicians, taken by cam
+    enrollment: object = None  # the person, enrolled with a FACT team (programs/fact), with a goal
+    episode: object = None  # the person's open crisis stabilization episode, owned by the supervisor's team member
 
 
 @pytest.fixture
@@ -78,6 +83,31 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, 
         "officer": oli,
         "administrator": ada,
     }
+    # The person is a FACT client (off shift, so no routing changes): the supervisor reaches their record.
+    fact_team, _ = make_team(
+        "FACT 1",
+        Program.objects.create(name="FACT", kind="fact", tiers=["community"], clients_per_staff=10),
+        members=[("fay", "licensed_clinician", ["en"], [])],
+        status="off_shift",
+    )
+    enrollment = enrollment_create(
+        person=person, team=fact_team, by=sue, serious_mental_illness=True, justice_involvement="probation"
+    )
+    goal_add(enrollment=enrollment, by=sue, text="Keeps probation appointments")
+    stab_team, (cora,) = make_team(
+        "STAB-1",
+        Program.objects.create(name="Stabilization", kind="crisis_stabilization", tiers=[]),
+        members=[("cora", "case_manager", ["en"], [])],
+        status="off_shift",
+    )
+    episode = episode_open(
+        person=person,
+        team=stab_team,
+        owner=cora,
+        by=sue,
+        goals="Stay home safely",
+        planned_end_on=timezone.localdate() + timedelta(days=7),
+    )
     return World(
         users=users,
         team_a=team_a,
@@ -87,6 +117,8 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, 
         offer=offer,
         follow_up=follow_up,
         referral=referral,
+        enrollment=enrollment,
+        episode=episode,
         consult=request.getfixturevalue("request_consult")(),
         intern_note=_intern_note(sue),
         diversion=_diversion(dana, cam),

@@ -33,6 +33,10 @@ def _operations(world) -> list[tuple[str, str]]:
         "/fhir/ServiceRequest/{id}": world.referral.pk,
         "/fhir/Task/{id}": world.referral.pk,
         "/api/interns/notes/{id}/": world.intern_note.pk,
+        "/programs/fact/api/enrollments/{id}/": world.enrollment.pk,
+        "/programs/fact/api/goals/{id}/": world.enrollment.goals.get().pk,
+        "/programs/fact/api/teams/{id}/": world.enrollment.team_id,
+        "/programs/crisis_stabilization/api/episodes/{id}/": world.episode.pk,
     }
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = []

@@ -91,6 +91,18 @@ def test_reports_api_never_fails_for_a_supervisor(case, world):
     _call_and_check(case, "supervisor", world)
 
 
+# FACT clients and stabilization episodes belong to their team and supervisors: the responder of the world is on
+# another team, so a supervisor gets the coverage phase on those APIs.
+schema_fact = schema.include(path_regex=r"^/programs/(fact|crisis_stabilization)/api/")
+
+
+@pytest.mark.django_db
+@schema_fact.parametrize()
+@HYPOTHESIS
+def test_fact_api_never_fails_for_a_supervisor(case, world):
+    _call_and_check(case, "supervisor", world)
+
+
 def _call_and_check(case, role, world):
     token, _ = Token.objects.get_or_create(user=world.users[role])
     _real_ids(case)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
+from django.utils import timezone
 
 from dispatch import triage
 from dispatch.models import CallEvent
@@ -176,3 +177,52 @@ def test_every_form_checks_the_role(client, world, role):
     for _form_role, url, body in _forms(world):
         response = client.post(url, body)
         assert response.status_code == 302 and "/login/" in response["Location"], url
+
+
+def _fact_forms(world):
+    e = world.enrollment
+    goal = e.goals.get()
+    base = f"/programs/fact/clients/{e.pk}"
+    today = timezone.localdate().isoformat()
+    return [
+        (
+            "/programs/fact/enrol/",
+            {"person": world.person.pk, "team": e.team_id, "serious_mental_illness": "on"}
+            | {"justice_involvement": "parole", "arrests_before": "1", "jail_days_before": "2"}
+            | {"hospital_days_before": "3", "enrolled_on": today, "crisis_plan": "p", "diagnosis": "d"},
+        ),
+        (f"{base}/contact/", {"contact-method": "visit", "contact-reached": "yes", "contact-note": "n"}),
+        (f"{base}/goal/", {"goal-text": "t", "goal-target_on": today}),
+        (f"{base}/outcome/", {"outcome-kind": "jail", "outcome-on": today, "outcome-days": "2", "outcome-note": "n"}),
+        (f"{base}/plan/", {"plan-crisis_plan": "p"}),
+        (f"/programs/fact/goals/{goal.pk}/status/", {f"g{goal.pk}-status": "met"}),
+        (
+            f"/programs/fact/teams/{e.team_id}/on-call/",
+            {f"t{e.team_id}-member": e.team.members.get().user_id}
+            | {f"t{e.team_id}-starts_at": "2030-01-01T08:00", f"t{e.team_id}-ends_at": "2030-01-01T20:00"},
+        ),
+        (f"{base}/discharge/", {"discharge-reason": "moved", "discharge-note": "n", "discharge-discharged_on": today}),
+        (
+            "/programs/crisis_stabilization/",
+            {"new-person": world.person.pk, "new-team": world.episode.team_id, "new-owner": world.episode.owner_id}
+            | {"new-goals": "g", "new-planned_end_on": today, "new-due_at": "2030-01-01T08:00"},
+        ),
+        (
+            f"/programs/crisis_stabilization/episodes/{world.episode.pk}/contact/",
+            {"contact-method": "visit", "contact-reached": "yes", "contact-next_due_at": "2030-01-01T08:00"},
+        ),
+        (f"/programs/crisis_stabilization/episodes/{world.episode.pk}/close/", {"close-outcome": "stabilized"}),
+    ]
+
+
+@pytest.mark.django_db
+def test_nasty_values_in_the_care_forms_are_never_a_500(client, world):
+    client.force_login(world.users["supervisor"])
+    for url, body in _fact_forms(world):
+        for key in [*body, "unexpected"]:
+            for value_name, value in NASTY.items():
+                with _rolled_back():
+                    response = client.post(
+                        url, urlencode(body | {key: value}), content_type="application/x-www-form-urlencoded"
+                    )
+                    assert response.status_code in OK, (f"{url} {key}={value_name}", response.status_code)

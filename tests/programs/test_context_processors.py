@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
     ("persona", "links"),
     [
         ("rita", ["Follow-ups", "Referrals"]),
-        ("sue", ["Follow-ups", "Referrals"]),
+        ("sue", ["Follow-ups", "Referrals", "FACT caseload", "Stabilization"]),
         ("dana", ["Referrals"]),
         ("oli", []),
     ],

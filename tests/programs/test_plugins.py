@@ -26,6 +26,7 @@ def test_caseload_columns_in_registration_order():
     assert [(c.key, c.label) for c in columns] == [
         ("enrolled", "Enrolled clients (FACT)"),
         ("engaged", "People engaged (outreach)"),
+        ("episodes", "Open episodes (stabilization)"),
         ("respite_stays", "Respite stays (test program)"),  # tests/support/tenth_program, installed last
     ]
     assert plugins.report_columns("no-such-report") == []

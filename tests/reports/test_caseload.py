@@ -52,7 +52,7 @@ def test_caseload(world, team_a, team_b):
     assert "Team A" not in c  # no clients and no ratio: not a caseload team
     # "respite_stays" comes from tests/support/tenth_program, an installed program app the tests add.
     assert [col.key for col in report.tables["caseload"].columns] == [
-        "team", "program", "enrolled", "engaged", "respite_stays", "staff", "per_staff", "ratio", "status"
+        "team", "program", "enrolled", "engaged", "episodes", "respite_stays", "staff", "per_staff", "ratio", "status"
     ]  # fmt: skip
 
 
@@ -92,13 +92,14 @@ def test_a_program_registered_at_runtime_adds_a_caseload_column(client, sue, wor
     f = filters()
     table = caseload_report(f).tables["caseload"]
     assert tenth_program.asked == [(sorted([team_a.pk, team_b.pk]), f.start_at, f.end_at, f.end)]
-    assert [c.key for c in table.columns] == ["team", "program", "enrolled", "engaged", "respite_stays", "housed",
-                                              "staff", "per_staff", "ratio", "status"]  # fmt: skip
-    assert table.columns[5].label == "People housed (tenth program)" and table.columns[5].kind == "int"
+    assert [c.key for c in table.columns] == ["team", "program", "enrolled", "engaged", "episodes", "respite_stays",
+                                              "housed", "staff", "per_staff", "ratio", "status"]  # fmt: skip
+    assert table.columns[6].label == "People housed (tenth program)" and table.columns[6].kind == "int"
     assert table.note.endswith("Housed: people the tenth program placed in the range.")
     # Team B (two staff) has four clients now, all the tenth program's; Team A has none and no ratio.
     assert table.rows == [
-        {"team": "Team B", "program": "Mobile Crisis", "enrolled": 0, "engaged": 0, "respite_stays": 0, "housed": 4,
+        {"team": "Team B", "program": "Mobile Crisis", "enrolled": 0, "engaged": 0, "episodes": 0, "respite_stays": 0,
+         "housed": 4,
          "staff": 2, "per_staff": 2.0, "ratio": None, "status": "–"}
     ]  # fmt: skip
 
@@ -106,10 +107,11 @@ def test_a_program_registered_at_runtime_adds_a_caseload_column(client, sue, wor
     query = f"start={f.start}&end={f.end}"
     rows_ = list(csv.reader(io.StringIO(client.get(f"/reports/caseload/caseload.csv?{query}").content.decode())))
     assert rows_ == [
-        ["Team", "Program", "Enrolled clients (FACT)", "People engaged (outreach)", "Respite stays (test program)",
+        ["Team", "Program", "Enrolled clients (FACT)", "People engaged (outreach)", "Open episodes (stabilization)",
+         "Respite stays (test program)",
          "People housed (tenth program)", "Active staff", "Clients per staff", "Program ratio (clients per staff)",
          "Against ratio"],
-        ["Team B", "Mobile Crisis", "0", "0", "0", "4", "2", "2.0", "–", "–"],
+        ["Team B", "Mobile Crisis", "0", "0", "0", "0", "4", "2", "2.0", "–", "–"],
     ]  # fmt: skip
     data = client.get(f"/api/reports/caseload/?{query}").json()["tables"]["caseload"]
     assert {"key": "housed", "label": "People housed (tenth program)", "kind": "int"} in data["columns"]

@@ -12,7 +12,12 @@ from crisis.models import Person, User
 from crisis.roles import ROLE_ORDER, sync_groups
 from dispatch import services
 from dispatch.models import Call
+from programs.crisis_stabilization import services as stabilization
+from programs.crisis_stabilization.models import Episode
+from programs.fact import services as fact
+from programs.fact.models import Contact as FactContact
 from programs.fact.models import Enrollment
+from programs.fact.models import OnCallShift as FactShift
 from programs.le_consult.models import KIND, OnCallShift
 from programs.models import Program
 from responders.models import Team, TeamMember, TeamStatus
@@ -122,6 +127,16 @@ TEAMS = [
         ],
     ),
     (
+        "STAB-1",
+        "Crisis Stabilization",
+        TeamStatus.OFF_SHIFT,
+        (-0.03, 0.02),
+        [
+            ("stab_cm", "Nia", "Brooks", "case_manager", ["en"], []),
+            ("stab_peer", "Leo", "Park", "peer_specialist", ["en", "es"], []),
+        ],
+    ),
+    (
         "OUT-1",
         "Homeless Outreach",
         TeamStatus.AVAILABLE,
@@ -195,6 +210,8 @@ class Command(BaseCommand):
         if not Person.objects.exists():
             self._people_and_calls(now)
         self._consult_rota(now)
+        self._fact_caseload(now)
+        self._stabilization_episodes(now)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         for role in ROLE_ORDER:
@@ -224,7 +241,21 @@ class Command(BaseCommand):
             history_of_violence=True,
             mental_health_history="Schizoaffective disorder; FACT client since 2025.",
         )
-        Enrollment.objects.create(person=marcus, team=Team.objects.get(name="FACT-N"))
+        fact.enrollment_create(
+            person=marcus,
+            team=Team.objects.get(name="FACT-N"),
+            by=User.objects.get(username="supervisor"),
+            serious_mental_illness=True,
+            diagnosis="Schizoaffective disorder",
+            justice_involvement="probation",
+            eligibility_note="Mental health court referral; probation until 2027.",
+            arrests_before=4,
+            jail_days_before=63,
+            hospital_days_before=21,
+            crisis_plan="Speak slowly, one person talking. Avoid uniforms if possible. "
+            "Sister Ana (312-555-0111) calms him. Takes olanzapine at night.",
+            enrolled_on=timezone.localdate() - timedelta(days=120),
+        )
         Person.objects.create(
             first_name="Rosa", last_name="Alvarez", preferred_language="es", experiencing_homelessness=True
         )
@@ -279,6 +310,113 @@ class Command(BaseCommand):
             if screen:
                 services.call_triage(call=call, screen=screen, by=dispatcher)
         self.stdout.write(f"  {Call.objects.count()} demo calls")
+
+    def _fact_caseload(self, now):
+        """FACT-N's caseload: clients with goals, contacts and outcomes, and who carries the phone tonight."""
+        team = Team.objects.get(name="FACT-N")
+        boss = User.objects.get(username="supervisor")
+        clin, nurse, cm = (User.objects.get(username=u) for u in ("fact_clin", "fact_nurse", "fact_cm"))
+        for user, phone in ((clin, "312-555-0171"), (nurse, "312-555-0172"), (cm, "312-555-0173")):
+            if not user.phone:
+                User.objects.filter(pk=user.pk).update(phone=phone)
+        if not FactShift.objects.filter(team=team, ends_at__gt=now).exists():
+            start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+            for i, member in enumerate([clin, nurse, cm, clin, nurse, cm, clin]):
+                fact.on_call_add(
+                    team=team,
+                    member=member,
+                    starts_at=start + timedelta(hours=12 * i),
+                    ends_at=start + timedelta(hours=12 * (i + 1)),
+                    by=boss,
+                )
+        if FactContact.objects.exists():
+            return
+        today = timezone.localdate()
+        clients = [
+            ("Darnell", "Price", "parole", "Bipolar I disorder", (2, 30, 14), 200),
+            ("Lena", "Kowalski", "jail_release", "Schizophrenia", (3, 90, 40), 45),
+            ("Tomás", "Ibarra", "court_referral", "Schizophrenia", (1, 12, 30), 300),
+            ("Jo", "Whitfield", "pretrial", "Major depression with psychosis", (2, 20, 8), 10),
+        ]
+        for first, last, involvement, diagnosis, (arrests, jail, hospital), days_ago in clients:
+            person = Person.objects.create(first_name=first, last_name=last)
+            fact.enrollment_create(
+                person=person,
+                team=team,
+                by=boss,
+                serious_mental_illness=True,
+                diagnosis=diagnosis,
+                justice_involvement=involvement,
+                arrests_before=arrests,
+                jail_days_before=jail,
+                hospital_days_before=hospital,
+                enrolled_on=today - timedelta(days=days_ago),
+            )
+        for e in Enrollment.objects.filter(team=team, discharged_on__isnull=True).select_related("person"):
+            goals = [
+                fact.goal_add(enrollment=e, by=clin, text="Keeps every probation or court appointment"),
+                fact.goal_add(enrollment=e, by=clin, text="Takes medication as prescribed", target_on=None),
+                fact.goal_add(enrollment=e, by=cm, text="Moves into stable housing"),
+            ]
+            if e.enrolled_on < today - timedelta(days=60):
+                fact.goal_set_status(goal=goals[1], by=clin, status="met")
+            fact.contact_record(
+                enrollment=e, by=cm, method="visit", note="Home visit, meds checked", at=now - timedelta(days=1)
+            )
+            fact.contact_record(enrollment=e, by=nurse, method="phone", reached=False, at=now - timedelta(hours=5))
+        marcus = Enrollment.objects.get(person__first_name="Marcus", discharged_on__isnull=True)
+        fact.outcome_record(enrollment=marcus, by=clin, kind="hospital", on=today - timedelta(days=40), days=3)
+        # A discharged client, so the person page and the caseload report show a closed enrolment too.
+        done = fact.enrollment_create(
+            person=Person.objects.create(first_name="Will", last_name="Brandt"),
+            team=team,
+            by=boss,
+            serious_mental_illness=True,
+            justice_involvement="probation",
+            enrolled_on=today - timedelta(days=400),
+        )
+        fact.enrollment_discharge(enrollment=done, by=boss, reason="stepped_down", note="Stable for a year")
+
+    def _stabilization_episodes(self, now):
+        """STAB-1's caseload: one episode due soon, one overdue (the red clock), one closed stable in the community."""
+        if Episode.objects.exists():
+            return
+        team = Team.objects.get(name="STAB-1")
+        nia, leo = User.objects.get(username="stab_cm"), User.objects.get(username="stab_peer")
+        today = timezone.localdate()
+        rosa = Person.objects.filter(first_name="Rosa", last_name="Alvarez").first() or Person.objects.create(
+            first_name="Rosa", last_name="Alvarez", preferred_language="es", experiencing_homelessness=True
+        )
+        soon = stabilization.episode_open(
+            person=rosa,
+            team=team,
+            owner=nia,
+            by=nia,
+            goals="Safe place to sleep tonight; Spanish-speaking counsellor; benefits appointment",
+            planned_end_on=today + timedelta(days=10),
+            due_at=now + timedelta(hours=3),
+        )
+        stabilization.episode_contact_record(
+            episode=soon, by=leo, method="visit", note="At the shelter, calmer", next_due_at=now + timedelta(hours=3)
+        )
+        overdue = stabilization.episode_open(
+            person=Person.objects.create(first_name="Kevin", last_name="Osei"),
+            team=team,
+            owner=leo,
+            by=nia,
+            goals="Medication restarted; family meeting",
+            planned_end_on=today + timedelta(days=5),
+        )
+        Episode.objects.filter(pk=overdue.pk).update(due_at=now - timedelta(hours=2))  # demo: a missed contact
+        done = stabilization.episode_open(
+            person=Person.objects.create(first_name="Priya", last_name="Natarajan"),
+            team=team,
+            owner=nia,
+            by=nia,
+            goals="Through the weekend without a hospital stay",
+            planned_end_on=today + timedelta(days=3),
+        )
+        stabilization.episode_close(episode=done, by=nia, outcome="stabilized", note="Back at work, outpatient booked")
 
     def _consult_rota(self, now):
         """Officer consults need someone on call: the demo clinician for a week, the supervisor as backup."""
