@@ -81,7 +81,8 @@ class CallListCreate(APIView):
         call = services.call_create(by=user, **data)
         if not user.has_perm("dispatch.view_call"):
             return Response(serializers.OfficerCallSerializer(call).data, status=201)
-        return Response(_detail(call.pk), status=status.HTTP_201_CREATED)
+        # call_create hands back the new call's whole page (its one event, nothing else yet): no read-back.
+        return Response(serializers.CallDetailSerializer(call).data, status=status.HTTP_201_CREATED)
 
 
 class CallDetail(APIView):

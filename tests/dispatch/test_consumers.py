@@ -154,13 +154,13 @@ async def test_events_go_out_only_after_commit_numbered_per_group(dana):
 
 async def test_a_slow_client_is_cut_off_instead_of_growing_memory(dana, monkeypatch):
     monkeypatch.setattr(sockets, "MAX_BACKLOG", 5)
-    real_send = consumers.BoardConsumer.send_json
+    real_send = consumers.BoardConsumer.send
 
-    async def slow_send(self, content, close=False):
+    async def slow_send(self, text_data=None, bytes_data=None, close=False):
         await asyncio.sleep(0.2)  # a client on a stalled network
-        await real_send(self, content, close)
+        await real_send(self, text_data, bytes_data, close)
 
-    monkeypatch.setattr(consumers.BoardConsumer, "send_json", slow_send)
+    monkeypatch.setattr(consumers.BoardConsumer, "send", slow_send)
     comm, connected, _ = await connect(dana)
     assert connected
     await hello(comm)
