@@ -242,10 +242,12 @@ class _Batch:
     (Django drops the hooks of a rolled-back savepoint, so only surviving events are marked); one more
     hook, kept right after the last event's, sends them all."""
 
-    def __init__(self):
+    def __init__(self, block):
+        self.block = block
         self.committed: list[tuple[str, dict[str, Any], list[str]]] = []
         self.sids: set[str] | None = None
         self.done = False
+        self.hook = self.send  # one bound method, so the hook can be found again by identity
 
     def add(self, connection, event) -> None:
         transaction.on_commit(lambda: self.committed.append(event), robust=True)
@@ -255,10 +257,10 @@ class _Batch:
         self.sids = here if self.sids is None else self.sids & here
         hooks = connection.run_on_commit
         for i in range(len(hooks) - 1, -1, -1):
-            if hooks[i][1] is self.send:
+            if hooks[i][1] is self.hook:
                 del hooks[i]
                 break
-        hooks.append((set(self.sids), self.send, True))
+        hooks.append((set(self.sids), self.hook, True))
 
     def send(self) -> None:
         self.done = True
@@ -266,10 +268,18 @@ class _Batch:
 
 
 def _batch_for(connection) -> _Batch:
+    # The transaction is the outermost atomic block (not counting a test case's wrapping blocks, which
+    # never commit): its events make one batch.
+    block = next((b for b in connection.atomic_blocks if not getattr(b, "_from_testcase", False)), None)
     batch = getattr(connection, "_realtime_batch", None)
-    # A batch whose send hook is gone (the transaction rolled back) or has run belongs to another transaction.
-    if batch is None or batch.done or not any(hook[1] is batch.send for hook in connection.run_on_commit):
-        batch = connection._realtime_batch = _Batch()
+    # Another block's batch, or one whose send hook has run or is gone (rolled back), is not this one.
+    if (
+        batch is None
+        or batch.block is not block
+        or batch.done
+        or not any(hook[1] is batch.hook for hook in connection.run_on_commit)
+    ):
+        batch = connection._realtime_batch = _Batch(block)
     return batch
 
 

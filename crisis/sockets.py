@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import OrderedDict
 from importlib import import_module
 
 from channels.db import database_sync_to_async
@@ -78,6 +79,30 @@ _session_left = database_sync_to_async(_session_seconds_left)
 HEARTBEAT_SHARE_SECONDS = 1.0
 _positions: dict[tuple, tuple[float, dict]] = {}
 _delivered: dict[str, tuple[str, int]] = {}
+
+
+def encode_frame(message: dict) -> str:
+    """The text frame of one event, as live.js reads it."""
+    return json.dumps({k: message.get(k) for k in ("kind", "group", "epoch", "seq", "at", "data")})
+
+
+# An event reaches every socket of the group in this process (each with its own copy of the message):
+# its text is encoded for the first and reused by the others. (group, epoch, seq) names one event.
+_frames: OrderedDict[tuple, str] = OrderedDict()
+FRAMES_KEPT = 256
+
+
+def _frame_text(message: dict) -> str:
+    key = (message.get("group"), message.get("epoch"), message.get("seq"))
+    if key[2] is None:
+        return encode_frame(message)
+    text = _frames.get(key)
+    if text is None:
+        _note_delivered(message)
+        text = _frames[key] = encode_frame(message)
+        if len(_frames) > FRAMES_KEPT:
+            _frames.popitem(last=False)
+    return text
 
 
 def _note_delivered(message: dict) -> None:
@@ -184,15 +209,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if pending_messages(self.channel_layer, self.channel_name) > MAX_BACKLOG:
             await self.close(code=CLOSE_TOO_SLOW)
             return
-        # The Redis layer hands the same message object to every socket of this process in the group:
-        # encode it once, for all of them.
-        text = message.get("_frame")
-        if text is None:
-            _note_delivered(message)
-            text = message["_frame"] = json.dumps(
-                {k: message.get(k) for k in ("kind", "group", "epoch", "seq", "at", "data")}
-            )
-        await self.send(text_data=text)
+        await self.send(text_data=_frame_text(message))
 
     async def _watch_session(self, user_id: int):
         """Read the session again when it could have ended (idle limit, expiry), not every few seconds:

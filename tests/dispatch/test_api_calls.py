@@ -219,3 +219,25 @@ def test_the_schema_documents_what_the_calls_endpoints_return():
 
     assert ok("/api/calls/{id}/advance/", "post") == {"$ref": "#/components/schemas/CallList"}
     assert ok("/api/calls/", "get") == {"$ref": "#/components/schemas/CallPage"}
+
+
+@pytest.mark.django_db
+def test_a_token_create_reads_nothing_back(client, dana, sent_events, django_capture_on_commit_callbacks):
+    """POST /api/calls/ (an integration's token): the token, one permission query, the two INSERTs; the
+    201 is built from what the write has, so it equals what a read-back would show."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+
+    from dispatch import selectors, serializers
+
+    token = Token.objects.create(user=dana)
+    with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as ctx:
+        response = client.post(
+            "/api/calls/", CALL_DEFAULTS, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}"
+        )
+    assert response.status_code == 201
+    sql = [q["sql"].split()[0].upper() for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
+    assert sql == ["SELECT", "SELECT", "INSERT", "INSERT"]
+    assert response.json() == serializers.CallDetailSerializer(selectors.call_for_page(response.json()["id"])).data
+    assert [m["kind"] for m in sent_events] == ["call.created", "call.created"]
