@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from crisis import permissions
@@ -26,7 +27,10 @@ from .models import (
     Tier,
     Triage,
 )
+from .router import calls_route_waiting
 from .timeline import lock_call, record_event, transition
+
+log = logging.getLogger(__name__)
 
 
 def call_create(*, by: User | None, person: Person | None = None, **fields: Any) -> Call:
@@ -53,6 +57,36 @@ def _known_page(call: Call, **related: list) -> None:
         qs._result_cache, qs._prefetch_done = rows, True
         cache[name] = qs
     call._prefetched_objects_cache = cache
+
+
+def call_intake(
+    *,
+    by: User | None,
+    screen: dict[str, bool],
+    person: Person | None = None,
+    tier_override: str | None = None,
+    override_reason: str = "",
+    **fields: Any,
+) -> Call:
+    """A call with its risk screen, as a CAD or 988 integration sends it: created, triaged and, for a field
+    tier, routed at once, in one transaction (the same services as the two-step path, in order).
+
+    Routing runs in a savepoint: if it fails, the call stays created and triaged, and the routing job
+    triage enqueues after commit (or the sweep) routes it, as for any other call.
+    """
+    with transaction.atomic():
+        call = call_create(by=by, person=person, **fields)
+        screened = call_triage(
+            call=call, screen=screen, by=by, tier_override=tier_override, override_reason=override_reason
+        )
+        if screened.tier in FIELD_TIERS:
+            try:
+                with transaction.atomic():
+                    calls_route_waiting(region=call.region)
+            except DatabaseError:
+                log.exception("routing at intake failed for call %s; the routing job will retry", call.pk)
+    call.refresh_from_db()
+    return call
 
 
 def call_triage(

@@ -25,6 +25,7 @@ API = [
     ("get", "/api/teams/", {"dana", "cam", "sue", "ada"}),
     ("get", "/api/people/{person}/", {"cam", "sue", "ada"}),
     ("post", "/api/calls/{call}/triage/", {"dana", "cam", "sue", "ada"}),
+    ("post", "/api/calls/intake/", {"dana", "cam", "sue", "ada"}),
     ("post", "/api/calls/{call}/assign/", {"dana", "sue", "ada"}),
 ]
 
