@@ -288,6 +288,10 @@ else:
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
         "control_folder": str(_broker_dir / "control"),
+        # Kombu's filesystem transport looks for new messages once a second by default: a second between
+        # a triage and its offer on the board in `make run`. Listing an empty folder 20 times a second
+        # costs nothing noticeable.
+        "polling_interval": envfloat("EMBEDDED_BROKER_POLL_SECONDS", 0.05),
     }
 
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "1" if TESTING else "0")
