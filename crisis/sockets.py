@@ -81,6 +81,12 @@ _positions: dict[tuple, tuple[float, dict]] = {}
 _delivered: dict[str, tuple[str, int]] = {}
 
 
+def _share_window() -> float:
+    # Less than a beat: each socket's next heartbeat reads afresh what changed since its last one (a
+    # Redis restart's new epoch shows on the very next beat).
+    return min(HEARTBEAT_SHARE_SECONDS, HEARTBEAT_SECONDS / 2)
+
+
 def encode_frame(message: dict) -> str:
     """The text frame of one event, as live.js reads it."""
     return json.dumps({k: message.get(k) for k in ("kind", "group", "epoch", "seq", "at", "data")})
@@ -160,7 +166,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         key = (type(self), tuple(self.groups_joined), self._variant)
         now = time.monotonic()
         cached = _positions.get(key)
-        if cached is None or now - cached[0] > HEARTBEAT_SHARE_SECONDS:
+        if cached is None or now - cached[0] > _share_window():
             frame = await database_sync_to_async(self._heartbeat_frame)(user)
             _positions[key] = cached = (time.monotonic(), frame)
         return _raised(cached[1])

@@ -210,7 +210,7 @@ async def test_one_event_is_encoded_once_for_every_board_and_needs_no_database_h
 
 async def test_boards_in_the_same_groups_share_a_heartbeat_reading(dana, monkeypatch):
     monkeypatch.setattr(sockets, "HEARTBEAT_SECONDS", 0.2)
-    monkeypatch.setattr(sockets, "HEARTBEAT_SHARE_SECONDS", 60)
+    monkeypatch.setattr(sockets, "_share_window", lambda: 60)
     monkeypatch.setattr(sockets, "_positions", {})
     readings = []
     real = consumers.BoardConsumer._heartbeat_frame
