@@ -300,6 +300,29 @@ async def _measure(cfg: Config, services: Services, port: int, token: str, dash_
         api.close()
     out["dash"], out["team"], out["post"], out["missing"] = dash_lat, team_lat, post_lat, missing
 
+    # The same with one request: POST /api/calls/intake/ (the call with its screen; routed in the request).
+    api = Api(port, token)
+    intake_dash, intake_team, intake_post = [], [], []
+    try:
+        for i in range(n_calls + 3):
+            body = _call_body(rng, 5_000 + i) | {"screen": {"caller_not_asked": True}}
+            t0 = time.perf_counter()
+            try:
+                call = await asyncio.to_thread(api.post, "/api/calls/intake/", body)
+            except RuntimeError:  # an older server without the endpoint (HTTP 404)
+                break
+            t_answer = time.perf_counter()
+            cid = call["id"]
+            ok = await socks.wait(lambda cid=cid: cid in socks.offered_dash and cid in socks.offered_team, timeout=15)
+            if i >= 3 and ok:
+                intake_dash.append(socks.offered_dash[cid] - t0)
+                intake_team.append(socks.offered_team[cid][1] - t0)
+                intake_post.append(t_answer - t0)
+            await asyncio.to_thread(api.post, f"/api/calls/{cid}/cancel/", {"reason": "bench"})
+    finally:
+        api.close()
+    out["intake_dash"], out["intake_team"], out["intake_post"] = intake_dash, intake_team, intake_post
+
     # Intake: POST /api/calls/ from `concurrency` threads.
     per_thread = max(1, n_intake // concurrency)
     lock = threading.Lock()
@@ -443,6 +466,15 @@ def _tables(res: dict, *, n_teams: int, workers: int, port: int) -> list[Table]:
         r, s = row(label, res[key])
         lat.rows.append(r)
         lat.data[key] = s
+    for label, key in (
+        ("one request: POST /api/calls/intake/ -> board", "intake_dash"),
+        ("one request: POST /api/calls/intake/ -> team", "intake_team"),
+        ("for reference: POST /api/calls/intake/ response", "intake_post"),
+    ):
+        if res.get(key):
+            r, s = row(label, res[key])
+            lat.rows.append(r)
+            lat.data[key] = s
     lat.data["floor"] = {"redis_publish_rtt": redis, "pg_insert": pg}
     lat.notes.append(
         f"floor = Redis publish->subscriber round trip (median {redis['median_ms']:.2f} ms, p99 "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import threading
 import time
@@ -94,17 +95,25 @@ def _epoch_first(pipe) -> None:
 
 def next_position(groups: list[str]) -> tuple[str, dict[str, int]]:
     """The epoch and the next sequence number of each group (one MULTI: a restart cannot split them)."""
+    epoch, ranges = reserve_positions({group: 1 for group in groups})
+    return epoch, {group: last for group, last in ranges.items()}
+
+
+def reserve_positions(counts: dict[str, int]) -> tuple[str, dict[str, int]]:
+    """The epoch and, per group, the last of `counts[group]` consecutive numbers taken for it: one
+    MULTI (one round trip) for a whole transaction's events, however many groups and events."""
+    groups = list(counts)
     if settings.REDIS_URL:
         pipe = _redis_client().pipeline(transaction=True)
         _epoch_first(pipe)
         for group in groups:
-            pipe.incr(_seq_key(group))
+            pipe.incrby(_seq_key(group), counts[group])
         _, epoch, *numbers = pipe.execute()
         return epoch.decode(), {group: int(n) for group, n in zip(groups, numbers, strict=True)}
     with _local_lock:
         out = {}
         for group in groups:
-            _local_seqs[group] = _local_seqs.get(group, 0) + 1
+            _local_seqs[group] = _local_seqs.get(group, 0) + counts[group]
             out[group] = _local_seqs[group]
         return _local_epoch, out
 
@@ -165,6 +174,8 @@ def _send_now(messages: dict[str, dict[str, Any]]) -> None:
     try:
         if _server_loop is not None and _server_loop.is_running() and not _on_loop(_server_loop):
             asyncio.run_coroutine_threadsafe(_fan_out(), _server_loop).result(timeout=5)
+        elif (loop := _publisher_loop(layer)) is not None:
+            asyncio.run_coroutine_threadsafe(_fan_out(), loop).result(timeout=5)
         elif _loop_running_here():
             # Sync code called from inside an event loop's thread (a shell or a
             # test driving a browser): async_to_sync refuses to block that loop.
@@ -175,6 +186,27 @@ def _send_now(messages: dict[str, dict[str, Any]]) -> None:
             async_to_sync(_fan_out)()
     except Exception:  # a dead realtime layer must never break the write that already committed
         log.exception("realtime publish failed for %s", next(iter(messages.values()), {}).get("kind"))
+
+
+# A process without a server loop (a Celery worker, a shell) sent each event through async_to_sync, which
+# ran it on a new event loop: channels_redis keeps its Redis connections per loop, so every publish opened
+# a new connection and subscribed afresh. One loop in a daemon thread per process keeps them.
+_publisher: tuple[int, asyncio.AbstractEventLoop] | None = None
+_publisher_lock = threading.Lock()
+
+
+def _publisher_loop(layer) -> asyncio.AbstractEventLoop | None:
+    global _publisher
+    # Only a Redis layer: the in-memory one lives on the loop of the consumers that read it.
+    if "redis" not in type(layer).__module__ or _loop_running_here():
+        return None
+    pid = os.getpid()
+    with _publisher_lock:
+        if _publisher is None or _publisher[0] != pid:  # none yet, or inherited through a fork (no thread)
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="realtime-publisher", daemon=True).start()
+            _publisher = (pid, loop)
+        return _publisher[1]
 
 
 def _loop_running_here() -> bool:
@@ -193,22 +225,87 @@ def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
 
 
 def publish(kind: str, data: dict[str, Any], *, groups: list[str]) -> None:
-    """Send an event to the given groups once the current transaction commits."""
+    """Send an event to the given groups once the current transaction commits.
 
-    groups = list(dict.fromkeys(groups))
+    A transaction's events are numbered together after commit, in one Redis round trip, and sent in
+    the order they were published; an event published inside a savepoint that rolls back is never sent.
+    """
+    event = (kind, data, list(dict.fromkeys(groups)))
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _send_events([event])  # autocommit: the write is already committed
+        return
+    _batch_for(connection).add(connection, event)
 
-    def _go():
-        try:
-            epoch, seqs = next_position(groups)
-        except Exception:  # Redis down: the write committed; clients resync when it returns
-            log.exception("could not number realtime event %s", kind)
-            _note_missed(groups)
-            return
-        at = timezone.now().isoformat()
+
+class _Batch:
+    """One transaction's events. Each event has its own on-commit hook, which only marks it committed
+    (Django drops the hooks of a rolled-back savepoint, so only surviving events are marked); one more
+    hook, kept right after the last event's, sends them all."""
+
+    def __init__(self, block):
+        self.block = block
+        self.committed: list[tuple[str, dict[str, Any], list[str]]] = []
+        self.sids: set[str] | None = None
+        self.done = False
+        self.hook = self.send  # one bound method, so the hook can be found again by identity
+
+    def add(self, connection, event) -> None:
+        transaction.on_commit(lambda: self.committed.append(event), robust=True)
+        # The send hook belongs to the savepoints every event of the batch is inside (their common
+        # part): an inner savepoint rolling back drops its events, not the send of the others.
+        here = set(connection.savepoint_ids)
+        self.sids = here if self.sids is None else self.sids & here
+        hooks = connection.run_on_commit
+        for i in range(len(hooks) - 1, -1, -1):
+            if hooks[i][1] is self.hook:
+                del hooks[i]
+                break
+        hooks.append((set(self.sids), self.hook, True))
+
+    def send(self) -> None:
+        self.done = True
+        _send_events(self.committed)
+
+
+def _batch_for(connection) -> _Batch:
+    # The transaction is the outermost atomic block (not counting a test case's wrapping blocks, which
+    # never commit): its events make one batch.
+    block = next((b for b in connection.atomic_blocks if not getattr(b, "_from_testcase", False)), None)
+    batch = getattr(connection, "_realtime_batch", None)
+    # Another block's batch, or one whose send hook has run or is gone (rolled back), is not this one.
+    if (
+        batch is None
+        or batch.block is not block
+        or batch.done
+        or not any(hook[1] is batch.hook for hook in connection.run_on_commit)
+    ):
+        batch = connection._realtime_batch = _Batch(block)
+    return batch
+
+
+def _send_events(events: list[tuple[str, dict[str, Any], list[str]]]) -> None:
+    if not events:
+        return
+    counts: dict[str, int] = {}
+    for _, _, groups in events:
+        for group in groups:
+            counts[group] = counts.get(group, 0) + 1
+    try:
+        epoch, last = reserve_positions(counts)
+    except Exception:  # Redis down: the write committed; clients resync when it returns
+        log.exception("could not number realtime events %s", ", ".join(kind for kind, _, _ in events))
+        _note_missed(counts)
+        return
+    seq = {group: last[group] - counts[group] for group in counts}  # the number before this batch's first
+    at = timezone.now().isoformat()
+    for kind, data, groups in events:
         base = {"type": "crisis.event", "kind": kind, "at": at, "epoch": epoch, "data": data}
-        _send_now({group: base | {"group": group, "seq": seqs[group]} for group in groups})
-
-    transaction.on_commit(_go, robust=True)
+        messages = {}
+        for group in groups:
+            seq[group] += 1
+            messages[group] = base | {"group": group, "seq": seq[group]}
+        _send_now(messages)
 
 
 # --- rooms: relays between the sockets of one conversation ----------------------------------------------
@@ -249,13 +346,14 @@ _missed_lock = threading.Lock()
 _missed_reporter: threading.Thread | None = None
 
 
-def _note_missed(groups: list[str]) -> None:
+def _note_missed(counts: dict[str, int]) -> None:
+    """Remember how many events each group missed (`counts`: group -> events of the failed batch)."""
     global _missed_reporter
     if not settings.REDIS_URL:
         return  # the embedded counters live in this process and cannot be unreachable
     with _missed_lock:
-        for group in groups:
-            _missed[group] = _missed.get(group, 0) + 1
+        for group, count in counts.items():
+            _missed[group] = _missed.get(group, 0) + count
         if _missed_reporter is None:
             _missed_reporter = threading.Thread(target=_report_missed_until_done, name="realtime-missed", daemon=True)
             _missed_reporter.start()

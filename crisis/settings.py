@@ -167,7 +167,23 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 0))}
+    # A connection per request cost a PostgreSQL backend start (TLS, auth, a process) on every POST. Under
+    # ASGI each request's sync code runs in a thread of its own, where CONN_MAX_AGE connections are never
+    # reused, so the default is Django's psycopg pool (checked before each lending, so a restarted server
+    # costs one failed check, not a failed request). DB_POOL=0 falls back to DB_CONN_MAX_AGE + health checks.
+    DB_POOL = envbool("DB_POOL", "0" if TESTING else "1")
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=0 if DB_POOL else envint("DB_CONN_MAX_AGE", 0), conn_health_checks=True
+        )
+    }
+    if DB_POOL:
+        # With CONN_HEALTH_CHECKS Django gives the pool psycopg_pool's check_connection.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": envint("DB_POOL_MIN_SIZE", 2),
+            "max_size": envint("DB_POOL_MAX_SIZE", 16),
+            "timeout": envfloat("DB_POOL_TIMEOUT", 10.0),
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -205,7 +221,8 @@ AUTHENTICATION_BACKENDS = [
     "crisis.login_audit.SprayingBackend",
     # Row-level rules (crisis/permissions.py) answer object permissions; the role table answers the rest.
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend with one query instead of two for a user's permissions (crisis/authentication.py).
+    "crisis.authentication.RoleBackend",
 ]
 # Login lockout (django-axes). CJIS 5.5.3: lock after at most 5 consecutive failed attempts, for at least
 # 10 minutes. Counted per username (not per address: a dispatch centre signs in from one NAT address, and
@@ -293,10 +310,18 @@ else:
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
         "control_folder": str(_broker_dir / "control"),
+        # Kombu's filesystem transport looks for new messages once a second by default: a second between
+        # a triage and its offer on the board in `make run`. Listing an empty folder 20 times a second
+        # costs nothing noticeable.
+        "polling_interval": envfloat("EMBEDDED_BROKER_POLL_SECONDS", 0.05),
     }
 
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "1" if TESTING else "0")
 CELERY_TASK_EAGER_PROPAGATES = True
+# Celery's Django fixup closes the worker's database connection (with a pool: the whole pool) around every
+# task unless told to reuse it: a new PostgreSQL session per routing run. Reuse it for this many tasks
+# (then recycle); Django's own health check and the pool's check replace a connection that broke.
+CELERY_DB_REUSE_MAX = envint("CELERY_DB_REUSE_MAX", 500)
 # A routing message must never be lost with a dying worker: acknowledge only
 # after the task ran, re-queue when the worker is lost, take one at a time.
 CELERY_TASK_ACKS_LATE = True

@@ -12,7 +12,10 @@ The dispatch board and phone (dispatch/consumers.py) and the officer consults us
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import time
+from collections import OrderedDict
 from importlib import import_module
 
 from channels.db import database_sync_to_async
@@ -31,16 +34,98 @@ SESSION_CHECK_SECONDS = 15
 HEARTBEAT_SECONDS = 5.0
 
 
-@database_sync_to_async
-def _session_alive(session_key: str | None, user_id: int) -> bool:
+# The longest an open socket trusts its session without reading it again (defence in depth: sign-out,
+# revocation and role changes are pushed as `session.ended` at once; idle and absolute expiry are
+# checked at the moment they could happen, see `_session_left`).
+SESSION_RECHECK_MAX_SECONDS = 300
+
+
+def _session_seconds_left(session_key: str | None, user_id: int) -> float | None:
+    """None when the session is over (or another user's); else the seconds until it could end at the
+    earliest (its idle limit from the last activity stamp, or its absolute expiry)."""
     from django.contrib.auth import SESSION_KEY
 
+    from .sessions import ACTIVE_AT, clock
+
     if not session_key:
-        return False
+        return None
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
-    if not store.exists(session_key):
-        return False
-    return str(store.load().get(SESSION_KEY)) == str(user_id)
+    # One read: an unknown, expired or idle session (crisis.sessions) loads as empty.
+    data = store.load()
+    if str(data.get(SESSION_KEY)) != str(user_id):
+        return None
+    # The row's absolute expiry moves with every save; the cookie age is its upper bound.
+    left = float(settings.SESSION_COOKIE_AGE)
+    idle = settings.SESSION_IDLE_SECONDS
+    if idle > 0 and data.get(ACTIVE_AT) is not None:
+        left = min(left, data[ACTIVE_AT] + idle - clock())
+    return max(0.0, left)
+
+
+@database_sync_to_async
+def _session_alive(session_key: str | None, user_id: int) -> bool:
+    return _session_seconds_left(session_key, user_id) is not None
+
+
+_session_left = database_sync_to_async(_session_seconds_left)
+
+
+# --- heartbeat positions, shared by every socket of this process ------------------------------------
+# Every socket sent a heartbeat every HEARTBEAT_SECONDS, each through a thread hop and a Redis round
+# trip: 500 boards made 100 of each per second. Sockets with the same groups now share one reading per
+# HEARTBEAT_SHARE_SECONDS. A shared reading may be older than an event a socket already delivered, and
+# live.js resyncs when a counter goes backwards, so each group's number is raised to the highest this
+# process has delivered (`_delivered`, updated as events pass through).
+HEARTBEAT_SHARE_SECONDS = 1.0
+_positions: dict[tuple, tuple[float, dict]] = {}
+_delivered: dict[str, tuple[str, int]] = {}
+
+
+def _share_window() -> float:
+    # Less than a beat: each socket's next heartbeat reads afresh what changed since its last one (a
+    # Redis restart's new epoch shows on the very next beat).
+    return min(HEARTBEAT_SHARE_SECONDS, HEARTBEAT_SECONDS / 2)
+
+
+def encode_frame(message: dict) -> str:
+    """The text frame of one event, as live.js reads it."""
+    return json.dumps({k: message.get(k) for k in ("kind", "group", "epoch", "seq", "at", "data")})
+
+
+# An event reaches every socket of the group in this process (each with its own copy of the message):
+# its text is encoded for the first and reused by the others. (group, epoch, seq) names one event.
+_frames: OrderedDict[tuple, str] = OrderedDict()
+FRAMES_KEPT = 256
+
+
+def _frame_text(message: dict) -> str:
+    key = (message.get("group"), message.get("epoch"), message.get("seq"))
+    if key[2] is None:
+        return encode_frame(message)
+    text = _frames.get(key)
+    if text is None:
+        _note_delivered(message)
+        text = _frames[key] = encode_frame(message)
+        if len(_frames) > FRAMES_KEPT:
+            _frames.popitem(last=False)
+    return text
+
+
+def _note_delivered(message: dict) -> None:
+    group, epoch, seq = message.get("group"), message.get("epoch"), message.get("seq")
+    if group and epoch and isinstance(seq, int):
+        known = _delivered.get(group)
+        if known is None or known[0] != epoch or known[1] < seq:
+            _delivered[group] = (epoch, seq)
+
+
+def _raised(frame: dict) -> dict:
+    seq = dict(frame["seq"])
+    for group, number in seq.items():
+        known = _delivered.get(group)
+        if known is not None and known[0] == frame["epoch"] and known[1] > number:
+            seq[group] = known[1]
+    return frame | {"seq": seq}
 
 
 @database_sync_to_async
@@ -74,9 +159,27 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         """More fields for the heartbeat frame (the board adds whether automatic routing runs)."""
         return {}
 
+    def heartbeat_variant(self, user):  # runs in a thread: may query
+        """What makes this user's heartbeat_extra differ from another's in the same groups (fixed for the
+        socket's life: a role change closes it). Sockets with the same groups and variant share frames."""
+        return None
+
+    def _join_facts(self, user) -> tuple[list[str] | None, object]:
+        groups = self.groups_for(user)
+        return groups, (self.heartbeat_variant(user) if groups else None)
+
     def _heartbeat_frame(self, user) -> dict:
         epoch, seq = realtime.current_position(realtime.stream_groups(self.groups_joined))
         return {"kind": "heartbeat", "epoch": epoch, "seq": seq} | self.heartbeat_extra(user)
+
+    async def _shared_heartbeat_frame(self, user) -> dict:
+        key = (type(self), tuple(self.groups_joined), self._variant)
+        now = time.monotonic()
+        cached = _positions.get(key)
+        if cached is None or now - cached[0] > _share_window():
+            frame = await database_sync_to_async(self._heartbeat_frame)(user)
+            _positions[key] = cached = (time.monotonic(), frame)
+        return _raised(cached[1])
 
     async def connect(self):
         user = self.scope.get("user")
@@ -87,7 +190,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if await _mfa_missing(user, self.scope.get("session")):
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        groups = await database_sync_to_async(self.groups_for)(user)
+        groups, self._variant = await database_sync_to_async(self._join_facts)(user)
         if not groups:
             await self.close(code=CLOSE_FORBIDDEN)
             return
@@ -110,6 +213,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(content, dict) and content.get("kind") == "ping":
             await self.send_json({"kind": "pong"})
 
+    async def dispatch(self, message):
+        # An event carries its whole row and needs no database: channels' dispatch would first hop to a
+        # thread to close stale connections, for every event on every socket, all queued on one thread.
+        if message.get("type") == "crisis.event":
+            await self.crisis_event(message)
+            return
+        await super().dispatch(message)
+
     async def crisis_event(self, message):
         if message.get("kind") == "session.ended":
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -117,16 +228,21 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if pending_messages(self.channel_layer, self.channel_name) > MAX_BACKLOG:
             await self.close(code=CLOSE_TOO_SLOW)
             return
-        await self.send_json({k: message.get(k) for k in ("kind", "group", "epoch", "seq", "at", "data")})
+        await self.send(text_data=_frame_text(message))
 
     async def _watch_session(self, user_id: int):
+        """Read the session again when it could have ended (idle limit, expiry), not every few seconds:
+        sign-out and revocation arrive as `session.ended` events at once."""
         key = getattr(self.scope.get("session"), "session_key", None)
+        wait = SESSION_CHECK_SECONDS
         try:
             while True:
-                await asyncio.sleep(SESSION_CHECK_SECONDS)
-                if not await _session_alive(key, user_id):
+                await asyncio.sleep(wait)
+                left = await _session_left(key, user_id)
+                if left is None:
                     await self.close(code=CLOSE_UNAUTHENTICATED)
                     return
+                wait = min(max(left + 1, SESSION_CHECK_SECONDS), SESSION_RECHECK_MAX_SECONDS)
         except asyncio.CancelledError:
             pass
 
@@ -135,7 +251,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             while True:
                 await asyncio.sleep(HEARTBEAT_SECONDS)
                 try:
-                    frame = await database_sync_to_async(self._heartbeat_frame)(user)
+                    frame = await self._shared_heartbeat_frame(user)
                 except Exception:  # Redis down: no frame; the client's ping timeout notices a dead stream
                     log.warning("no heartbeat frame for %s", self.channel_name, exc_info=True)
                     continue

@@ -16,6 +16,7 @@ api_patterns = [
     # The split view serves its start-up script as a file, so the Content-Security-Policy needs no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("calls/", dispatch_api.CallListCreate.as_view(), name="calls"),
+    path("calls/intake/", dispatch_api.CallIntake.as_view(), name="call-intake"),
     path("calls/<int:pk>/", dispatch_api.CallDetail.as_view(), name="call"),
     path("calls/<int:pk>/triage/", dispatch_api.CallTriage.as_view(), name="call-triage"),
     path("calls/<int:pk>/close/", dispatch_api.CallClose.as_view(), name="call-close"),

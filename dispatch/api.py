@@ -86,6 +86,27 @@ class CallListCreate(APIView):
         call = services.call_create(by=user, **data)
         if not user.has_perm("dispatch.view_call"):
             return Response(serializers.OfficerCallSerializer(call).data, status=201)
+        # call_create hands back the new call's whole page (its one event, nothing else yet): no read-back.
+        return Response(serializers.CallDetailSerializer(call).data, status=status.HTTP_201_CREATED)
+
+
+class CallIntake(APIView):
+    """A call with its risk screen in one request (a CAD or 988 integration): created, triaged and, for a
+    field tier, routed before the answer, which then shows the offer."""
+
+    permission_classes = [require_perms("dispatch.add_call", "dispatch.triage_call")]
+
+    @extend_schema(request=serializers.IntakeSerializer, responses={201: serializers.CallDetailSerializer})
+    def post(self, request):
+        ser = serializers.IntakeSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        screen = data.pop("screen")
+        override, reason = screen.pop("tier_override"), screen.pop("override_reason")
+        screen.pop("caller_not_asked")
+        call = services.call_intake(
+            by=request.user, screen=screen, tier_override=override or None, override_reason=reason, **data
+        )
         return Response(_detail(call.pk), status=status.HTTP_201_CREATED)
 
 

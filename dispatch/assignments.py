@@ -43,13 +43,16 @@ def assignment_offer(*, call: Call, team: Team, by: User | None = None, eta_seco
             )
     except IntegrityError as exc:
         raise Conflict("This call or team already has an active assignment.") from exc
-    call.recommended_team = None
-    call.save(update_fields=["recommended_team"])
+    if call.recommended_team_id is not None:
+        call.recommended_team = None
+        call.save(update_fields=["recommended_team"])
+    assignment.team = team
     record_event(
         call,
         "call.offered",
         by=by,
         team=team,
+        active=assignment,
         assignment_id=assignment.pk,
         expires_at=assignment.expires_at.isoformat(),
         eta_seconds=None if eta_seconds is None else round(eta_seconds),
@@ -191,6 +194,8 @@ def withdraw(assignment: Assignment, now, *, by: User | None, status: str = Assi
 def withdraw_offer(call: Call, now, *, by: User | None, reason: str) -> Assignment | None:
     """Withdraw a locked call's unanswered offer, if any, because the call itself changed (re-triage,
     resolution by phone). An offer is no commitment yet, and the team is not to blame: no cool-down."""
+    if call.status != Status.AWAITING_TEAM:
+        return None  # offers are made only to a call awaiting a team, and end when it leaves that state
     offer = call.assignments.select_for_update().select_related("team").filter(status=AssignmentStatus.OFFERED).first()
     if offer is None:
         return None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from crisis import permissions
@@ -26,15 +27,65 @@ from .models import (
     Tier,
     Triage,
 )
+from .router import calls_route_waiting
 from .timeline import lock_call, record_event, transition
+
+log = logging.getLogger(__name__)
 
 
 def call_create(*, by: User | None, person: Person | None = None, **fields: Any) -> Call:
-    call = Call(created_by=by, person=person, **fields)
-    call.full_clean(exclude=["address_key"])
+    # Version 1 from the start: the row is born with its first published change (no UPDATE to bump it).
+    call = Call(created_by=by, person=person, version=1, **fields)
+    # `created_by` is the signed-in user the request already loaded: no query to prove it exists.
+    call.full_clean(exclude=["address_key", "created_by"])
     with transaction.atomic():
-        call.save()
-        record_event(call, "call.created", by=by, to_status=call.status, source=call.source)
+        call.save(force_insert=True)
+        event = record_event(
+            call, "call.created", by=by, to_status=call.status, source=call.source, active=None, bumped=True
+        )
+    # The new call's whole page is known: this one event, no screen, no offers. Callers that show it
+    # (the API's 201) serialize it as is instead of reading it back.
+    _known_page(call, events=[event], triages=[], assignments=[])
+    return call
+
+
+def _known_page(call: Call, **related: list) -> None:
+    """Fill the call's related sets as prefetch_related would (querysets already evaluated)."""
+    cache = {}
+    for name, rows in related.items():
+        qs = getattr(call, name).all()
+        qs._result_cache, qs._prefetch_done = rows, True
+        cache[name] = qs
+    call._prefetched_objects_cache = cache
+
+
+def call_intake(
+    *,
+    by: User | None,
+    screen: dict[str, bool],
+    person: Person | None = None,
+    tier_override: str | None = None,
+    override_reason: str = "",
+    **fields: Any,
+) -> Call:
+    """A call with its risk screen, as a CAD or 988 integration sends it: created, triaged and, for a field
+    tier, routed at once, in one transaction (the same services as the two-step path, in order).
+
+    Routing runs in a savepoint: if it fails, the call stays created and triaged, and the routing job
+    triage enqueues after commit (or the sweep) routes it, as for any other call.
+    """
+    with transaction.atomic():
+        call = call_create(by=by, person=person, **fields)
+        screened = call_triage(
+            call=call, screen=screen, by=by, tier_override=tier_override, override_reason=override_reason
+        )
+        if screened.tier in FIELD_TIERS:
+            try:
+                with transaction.atomic():
+                    calls_route_waiting(region=call.region)
+            except DatabaseError:
+                log.exception("routing at intake failed for call %s; the routing job will retry", call.pk)
+    call.refresh_from_db()
     return call
 
 
@@ -78,18 +129,18 @@ def call_triage(
         call.priority = outcome.priority
         call.tier = tier
         call.triaged_at = call.triaged_at or result.at
+        if tier not in FIELD_TIERS:
+            call.awaiting_since = None
         detail = {"priority": outcome.priority, "tier": tier, "rules": list(outcome.rules_fired)}
         if tier != outcome.tier:
             detail |= {"computed_tier": outcome.tier, "override_reason": result.override_reason}
-        transition(call, Status.TRIAGED, by=by, kind="call.triaged", **detail)
+        # No offer survives withdraw_offer and a triageable call has no accepted team: `active=None`.
+        transition(call, Status.TRIAGED, by=by, kind="call.triaged", active=None, **detail)
         # A police/EMS-led call waits for its hand-off to the partner agency (flagged on the board until recorded).
         handoffs.handoff_require(call, result, by=by)
         if tier in FIELD_TIERS:
-            transition(call, Status.AWAITING_TEAM, by=by, kind="call.awaiting_team")
+            transition(call, Status.AWAITING_TEAM, by=by, kind="call.awaiting_team", active=None)
             jobs.enqueue_routing(region=call.region)
-        else:
-            call.awaiting_since = None
-            call.save(update_fields=["awaiting_since"])
     return result
 
 

@@ -28,5 +28,8 @@ class BoardConsumer(LiveConsumer):
         # Officers and users without a role hear nothing from these groups.
         return permissions.stream_groups_for(user)
 
+    def heartbeat_variant(self, user) -> bool:
+        return user.has_perm("dispatch.view_queue")
+
     def heartbeat_extra(self, user) -> dict:
         return {"routing": health.routing_health()} if user.has_perm("dispatch.view_queue") else {}

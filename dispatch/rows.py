@@ -30,10 +30,14 @@ from .models import (
     Status,
 )
 
+# "Not known yet: look it up", as distinct from None ("known: there is none").
+UNKNOWN: Any = object()
 
-def call_summary(call: Call) -> dict[str, Any]:
-    """What a live board needs to redraw one call row."""
-    assignment = active_assignment_row(call)
+
+def call_summary(call: Call, *, assignment: dict[str, Any] | None = UNKNOWN) -> dict[str, Any]:
+    """What a live board needs to redraw one call row (`assignment`: the active row, when the caller has it)."""
+    if assignment is UNKNOWN:
+        assignment = active_assignment_row(call)
     return {
         "id": call.pk,
         "status": call.status,
@@ -73,16 +77,13 @@ def waiting(call: Call, assignment: dict[str, Any] | None) -> dict[str, str | No
     return {"waiting_reason": explanation["waiting_reason"], "waiting_since": explanation.get("waiting_since")}
 
 
-_UNKNOWN: Any = object()
-
-
-def call_actions(call: Call, assignment: dict[str, Any] | None = _UNKNOWN) -> dict[str, Any]:
+def call_actions(call: Call, assignment: dict[str, Any] | None = UNKNOWN) -> dict[str, Any]:
     """The actions the lifecycle table allows on this call now (roles are checked by the server, per request).
 
     `assignment` is the call's active offer or assignment row, when the caller has it already.
     """
     allowed = TRANSITIONS[call.status]
-    if assignment is _UNKNOWN:
+    if assignment is UNKNOWN:
         assignment = active_assignment_row(call) if call.status in WITHDRAWABLE else None
     return {
         "triage": call.status in TRIAGEABLE,
@@ -140,8 +141,8 @@ def active_assignment_row(call: Call) -> dict[str, Any] | None:
     prefetched = getattr(call, "active_assignments", None)
     if prefetched is not None:
         return assignment_row(prefetched[0] if prefetched else None)
-    if call.pk is None:
-        return None
+    if call.pk is None or call.status == Status.RECEIVED:
+        return None  # nothing can be offered or assigned before the call is triaged
     active = Assignment.objects.filter(call_id=call.pk, status__in=ACTIVE_ASSIGNMENT).select_related("team").first()
     return assignment_row(active)
 

@@ -99,6 +99,28 @@ class TriageInputSerializer(serializers.Serializer):
         return data
 
 
+@extend_schema_field(TriageInputSerializer)
+class ScreenField(serializers.Field):
+    """The risk screen inside an intake body, checked exactly as POST /api/calls/{id}/triage/ checks it."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Give the risk screen as an object.")
+        ser = TriageInputSerializer(data=data)
+        if not ser.is_valid():
+            raise serializers.ValidationError(ser.errors)
+        return dict(ser.validated_data)
+
+    def to_representation(self, value):
+        return value
+
+
+class IntakeSerializer(CallCreateSerializer):
+    """A call and its risk screen in one body (POST /api/calls/intake/)."""
+
+    screen = ScreenField()
+
+
 class CloseSerializer(serializers.Serializer):
     disposition = serializers.ChoiceField(choices=Disposition.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)

@@ -32,6 +32,7 @@ from .calls import (  # noqa: F401
     call_clear,
     call_close,
     call_create,
+    call_intake,
     call_resolve_by_phone,
     call_triage,
 )

@@ -10,12 +10,12 @@ claimers exactly one wins.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from crisis import audit, permissions, realtime
 from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import User
+from crisis.sql import update_returning
 from responders.models import MANUAL_TRANSITIONS, SosAlert, Team, TeamStatus
 
 from . import jobs, selectors
@@ -27,11 +27,29 @@ def team_groups(team: Team) -> list[str]:
     return [realtime.dispatch_group(team.region), realtime.SUPERVISORS_GROUP, realtime.team_group(team.pk)]
 
 
-def _status_written(team: Team, *, before: str, by: User | None, call_id: int | None = None) -> None:
-    """After any status write: reload the row, audit it, tell the screens."""
-    team.refresh_from_db(
-        fields=["status", "status_changed_at", "version", "latitude", "longitude", "location_reported_at"]
+# What a status write reads back in the same statement (UPDATE ... RETURNING): the team row a screen shows.
+_STATUS_ROW = ("status", "status_changed_at", "version", "latitude", "longitude", "location_reported_at")
+
+
+def _write_status(team: Team, status: str, now, *, from_statuses: tuple[str, ...] | None = None) -> bool:
+    """One conditional UPDATE that bumps the version and returns the row; False when the condition failed."""
+    row = update_returning(
+        Team,
+        team.pk,
+        values={"status": status, "status_changed_at": now},
+        increment="version",
+        where_in={"status": from_statuses} if from_statuses is not None else None,
+        returning=_STATUS_ROW,
     )
+    if row is None:
+        return False
+    for name, value in row.items():
+        setattr(team, name, value)
+    return True
+
+
+def _status_written(team: Team, *, before: str, by: User | None, call_id: int | None = None) -> None:
+    """After any status write (the row already read back by it): audit it, tell the screens."""
     detail = {"before": before, "after": team.status}
     if call_id is not None:
         detail["call"] = call_id
@@ -42,11 +60,7 @@ def _status_written(team: Team, *, before: str, by: User | None, call_id: int | 
 def claim_team(team: Team, *, from_statuses: tuple[str, ...], to: str, by: User | None, call_id: int) -> bool:
     """Conditional UPDATE: succeeds for exactly one of any racing claimers; only the winner audits and publishes."""
     before = team.status
-    claimed = bool(
-        Team.objects.filter(pk=team.pk, status__in=from_statuses).update(
-            status=to, status_changed_at=timezone.now(), version=F("version") + 1
-        )
-    )
+    claimed = _write_status(team, to, timezone.now(), from_statuses=from_statuses)
     if claimed:
         _status_written(team, before=before if before in from_statuses else from_statuses[0], by=by, call_id=call_id)
     return claimed
@@ -55,7 +69,7 @@ def claim_team(team: Team, *, from_statuses: tuple[str, ...], to: str, by: User 
 def set_team_status(team: Team, status: str, now, *, by: User | None = None, call_id: int | None = None) -> None:
     """A status that follows the team's call (assigned, on scene, available again after clearing)."""
     before = team.status
-    Team.objects.filter(pk=team.pk).update(status=status, status_changed_at=now, version=F("version") + 1)
+    _write_status(team, status, now)
     _status_written(team, before=before, by=by, call_id=call_id)
 
 
@@ -91,9 +105,9 @@ def team_set_status(
             )
         now = timezone.now()
         before = team.status
-        Team.objects.filter(pk=team.pk).update(status=status, status_changed_at=now, version=F("version") + 1)
         if latitude is not None and longitude is not None:
             set_location(team, latitude, longitude, now)
+        _write_status(team, status, now)  # reads back the position written just before, too
         _status_written(team, before=before, by=by)
         if status == TeamStatus.AVAILABLE:
             # A call may have been waiting for exactly this team.

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F
 from django.utils import timezone
 
 from crisis import audit, outbound, realtime
 from crisis.errors import InvalidTransition
 from crisis.models import User
+from crisis.sql import update_returning
 from responders.models import Team
 
-from .models import TRANSITIONS, Call, CallEvent, Status
-from .rows import call_summary
+from .models import TRANSITIONS, Assignment, Call, CallEvent, Status, address_key
+from .rows import UNKNOWN, assignment_row, call_summary
+
+# Every column a transition may have changed in memory (the callers set team, disposition, times, ...
+# before calling it): all but the key and the version, which the same statement bumps.
+_CALL_COLUMNS = tuple(f.attname for f in Call._meta.concrete_fields if f.name not in ("id", "version"))
 
 
 def lock_call(call: Call | int) -> Call:
@@ -43,10 +47,18 @@ def record_event(
     from_status: str = "",
     to_status: str = "",
     team: Team | None = None,
+    active: Assignment | None = UNKNOWN,
+    bumped: bool = False,
     **detail: Any,
 ) -> CallEvent:
-    Call.objects.filter(pk=call.pk).update(version=F("version") + 1)
-    call.refresh_from_db(fields=["version"])
+    """Write the timeline row and publish the call's row after commit.
+
+    `active`: the call's offer or assignment in force when the caller knows it (None: none), which saves
+    the board row a lookup. `bumped`: the caller's own write already bumped the version (a transition, a
+    new call); otherwise one UPDATE ... RETURNING bumps and reads it.
+    """
+    if not bumped:
+        call.version = update_returning(Call, call.pk, values={}, increment="version", returning=["version"])["version"]
     if by is not None and not getattr(by, "is_authenticated", False):
         by = None
     ev = CallEvent.objects.create(
@@ -61,7 +73,10 @@ def record_event(
     )
     realtime.publish(
         kind,
-        {"call": call_summary(call), "event": {"kind": kind, "team_id": team.pk if team else None, **detail}},
+        {
+            "call": call_summary(call, assignment=UNKNOWN if active is UNKNOWN else assignment_row(active)),
+            "event": {"kind": kind, "team_id": team.pk if team else None, **detail},
+        },
         groups=groups_for_call(call, team.pk if team else call.team_id),
     )
     # Partners' systems (webhooks, a CAD) hear of it through the outbound hook, in this same transaction.
@@ -69,8 +84,20 @@ def record_event(
     return ev
 
 
-def transition(call: Call, to: str, *, by: User | None, kind: str, team: Team | None = None, **detail) -> None:
-    """Move a locked call to `to`, or refuse with a clear error."""
+def transition(
+    call: Call,
+    to: str,
+    *,
+    by: User | None,
+    kind: str,
+    team: Team | None = None,
+    active: Assignment | None = UNKNOWN,
+    **detail,
+) -> None:
+    """Move a locked call to `to`, or refuse with a clear error.
+
+    One UPDATE writes the row and bumps its version (RETURNING the new one), one INSERT the event.
+    """
     if to not in TRANSITIONS[call.status]:
         raise InvalidTransition(
             f"A call that is {call.get_status_display().lower()} cannot become {Status(to).label.lower()}."
@@ -86,5 +113,10 @@ def transition(call: Call, to: str, *, by: User | None, kind: str, team: Team | 
             call.unrouted_flagged_at = None
             call.escalated_at = None
         call.awaiting_since = call.awaiting_since or now
-    call.save()
-    record_event(call, kind, by=by, from_status=before, to_status=to, team=team, **detail)
+    call.address_key = address_key(call.address)  # what Call.save() keeps in step
+    row = update_returning(
+        Call, call.pk, values={name: getattr(call, name) for name in _CALL_COLUMNS}, increment="version",
+        returning=["version"],
+    )  # fmt: skip
+    call.version = row["version"]
+    record_event(call, kind, by=by, from_status=before, to_status=to, team=team, active=active, bumped=True, **detail)

@@ -92,3 +92,37 @@ def test_a_counter_store_that_lost_its_data_gets_a_new_epoch(settings, sent, dja
     assert sent[0]["epoch"] == sent[1]["epoch"] == before[0] != sent[2]["epoch"]
     assert events.current_position(["dispatch.central"]) == (sent[2]["epoch"], {"dispatch.central": 1})
     client.delete(events._epoch_key(), events._seq_key("dispatch.central"))
+
+
+def test_a_transactions_events_are_numbered_in_one_round_trip_and_sent_in_order(
+    sent, monkeypatch, django_capture_on_commit_callbacks
+):
+    reserved = []
+    real = events.reserve_positions
+    monkeypatch.setattr(events, "reserve_positions", lambda counts: reserved.append(dict(counts)) or real(counts))
+    start = events.current_seqs(["dispatch.central", "supervisors"])
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        events.publish("a", {}, groups=["dispatch.central", "supervisors"])
+        with pytest.raises(RuntimeError), transaction.atomic():
+            events.publish("lost", {}, groups=["dispatch.central"])  # its savepoint rolls back
+            raise RuntimeError
+        events.publish("b", {}, groups=["dispatch.central"])
+        with transaction.atomic():
+            events.publish("c", {}, groups=["supervisors"])
+    assert reserved == [{"dispatch.central": 2, "supervisors": 2}]
+    got = [(m["kind"], m["group"], m["seq"] - start[m["group"]]) for m in sent]
+    assert got == [
+        ("a", "dispatch.central", 1),
+        ("a", "supervisors", 1),
+        ("b", "dispatch.central", 2),
+        ("c", "supervisors", 2),
+    ]
+
+
+def test_a_batch_lost_with_its_transaction_does_not_swallow_the_next(sent, django_capture_on_commit_callbacks):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        events.publish("lost", {}, groups=["dispatch.central"])
+        raise RuntimeError
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        events.publish("kept", {}, groups=["dispatch.central"])
+    assert [m["kind"] for m in sent] == ["kept"]

@@ -36,7 +36,7 @@ def publish_while_unreachable(monkeypatch, captured, **kwargs):
     """One publish whose numbering fails, with the reporter thread held back so the test drives it."""
     monkeypatch.setattr(events, "_report_missed_until_done", lambda: None)
     with monkeypatch.context() as m:
-        m.setattr(events, "next_position", unreachable)
+        m.setattr(events, "reserve_positions", unreachable)
         with captured(execute=True):
             events.publish("call.created", {"call": {"id": 1}}, **kwargs)
 
@@ -77,7 +77,7 @@ def test_the_reporter_retries_until_redis_answers_then_stops(settings, monkeypat
 
     monkeypatch.setattr(events, "_redis_client", flaky_client)
     with monkeypatch.context() as m:
-        m.setattr(events, "next_position", unreachable)
+        m.setattr(events, "reserve_positions", unreachable)
         with django_capture_on_commit_callbacks(execute=True):
             events.publish("call.created", {}, groups=[GROUP])
     reporter = events._missed_reporter
@@ -92,7 +92,7 @@ def test_a_miss_while_the_reporter_runs_is_reported_too(monkeypatch, django_capt
     monkeypatch.setattr(events, "MISSED_RETRY_SECONDS", 0.2)
     _, before = events.current_position([GROUP])
     with monkeypatch.context() as m:
-        m.setattr(events, "next_position", unreachable)
+        m.setattr(events, "reserve_positions", unreachable)
         for _ in range(3):
             with django_capture_on_commit_callbacks(execute=True):
                 events.publish("call.created", {}, groups=[GROUP])

@@ -35,6 +35,7 @@ API = [
     ("get", "/api/teams/", {"dana", "cam", "sue", "ada"}),
     ("get", "/api/people/{person}/", {"cam", "sue", "ada"}),
     ("post", "/api/calls/{call}/triage/", {"dana", "cam", "sue", "ada"}),
+    ("post", "/api/calls/intake/", {"dana", "cam", "sue", "ada"}),
     ("post", "/api/calls/{call}/assign/", {"dana", "sue", "ada"}),
     # Partners' systems (integrations/): administrators here; a partner's own account in tests/integrations.
     ("post", "/api/integrations/eido/incidents/", {"ada"}),

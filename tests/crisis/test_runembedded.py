@@ -26,3 +26,21 @@ def test_a_clean_stop_is_not_restarted(clean):
     runs = []
     supervise(lambda: runs.append(1) or clean, sleep=lambda s: None)
     assert runs == [1]
+
+
+def test_the_embedded_broker_is_polled_often_enough_for_a_live_board(tmp_path):
+    """`make run` has no Redis: the in-process worker polls a folder; once a second made POST -> board ~1 s."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "CRISIS_TESTING")}
+    env |= {"CRISIS_EMBEDDED": "1", "CRISIS_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "crisis.settings"}
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.CELERY_BROKER_TRANSPORT_OPTIONS))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)  # noqa: S603
+    options = json.loads(out.stdout.strip().splitlines()[-1])
+    assert 0 < options["polling_interval"] <= 0.1

@@ -219,3 +219,75 @@ def test_the_schema_documents_what_the_calls_endpoints_return():
 
     assert ok("/api/calls/{id}/advance/", "post") == {"$ref": "#/components/schemas/CallList"}
     assert ok("/api/calls/", "get") == {"$ref": "#/components/schemas/CallPage"}
+
+
+@pytest.mark.django_db
+def test_a_token_create_reads_nothing_back(client, dana, sent_events, django_capture_on_commit_callbacks):
+    """POST /api/calls/ (an integration's token): the token, one permission query, the two INSERTs; the
+    201 is built from what the write has, so it equals what a read-back would show."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+
+    from dispatch import selectors, serializers
+
+    token = Token.objects.create(user=dana)
+    with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as ctx:
+        response = client.post(
+            "/api/calls/", CALL_DEFAULTS, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}"
+        )
+    assert response.status_code == 201
+    sql = [q["sql"].split()[0].upper() for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
+    assert sql == ["SELECT", "SELECT", "INSERT", "INSERT"]
+    assert response.json() == serializers.CallDetailSerializer(selectors.call_for_page(response.json()["id"])).data
+    assert [m["kind"] for m in sent_events] == ["call.created", "call.created"]
+
+
+@pytest.mark.django_db
+def test_intake_with_a_screen_creates_triages_and_routes_in_one_request(
+    client, dana, team_a, team_b, django_capture_on_commit_callbacks
+):
+    client.force_login(dana)
+    body = CALL_DEFAULTS | {"screen": {"phone_engaged": False, "children_present": True}}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/calls/intake/", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    data = response.json()
+    # Routed before the answer: the offer is in it, and the timeline is the two-step path's.
+    assert data["status"] == "awaiting_team" and data["triage"]["rules"] and data["triage"]["children_present"]
+    assert [a["status"] for a in data["assignments"]] == ["offered"], data["routing_explanation"]
+    assert [e["kind"] for e in data["timeline"]][:3] == ["call.created", "call.triaged", "call.awaiting_team"]
+    assert "call.offered" in [e["kind"] for e in data["timeline"]]
+    assert Triage.objects.filter(call_id=data["id"]).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "screen, field",
+    [
+        (None, "screen"),
+        ({}, "screen"),  # unanswered is not "no"
+        ([], "screen"),
+        ({"weapons": "maybe"}, "screen"),
+        ({"phone_engaged": True, "tier_override": "community"}, "screen"),  # an override needs a reason
+    ],
+)
+def test_a_bad_intake_is_a_400_and_saves_nothing(client, dana, screen, field):
+    client.force_login(dana)
+    body = CALL_DEFAULTS | ({} if screen is None else {"screen": screen})
+    response = client.post("/api/calls/intake/", body, content_type="application/json")
+    if screen == {"phone_engaged": True, "tier_override": "community"}:
+        assert response.status_code == 400 and "override_reason" in str(response.json())
+    else:
+        assert response.status_code == 400 and field in response.json()
+    assert Call.objects.count() == 0 and CallEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_phone_tier_intake_waits_for_the_dispatcher(client, dana, team_a):
+    client.force_login(dana)
+    response = client.post(
+        "/api/calls/intake/", CALL_DEFAULTS | {"screen": {"phone_engaged": True}}, content_type="application/json"
+    )
+    assert response.status_code == 201
+    assert response.json()["status"] == "triaged" and response.json()["assignments"] == []

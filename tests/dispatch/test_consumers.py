@@ -154,13 +154,13 @@ async def test_events_go_out_only_after_commit_numbered_per_group(dana):
 
 async def test_a_slow_client_is_cut_off_instead_of_growing_memory(dana, monkeypatch):
     monkeypatch.setattr(sockets, "MAX_BACKLOG", 5)
-    real_send = consumers.BoardConsumer.send_json
+    real_send = consumers.BoardConsumer.send
 
-    async def slow_send(self, content, close=False):
+    async def slow_send(self, text_data=None, bytes_data=None, close=False):
         await asyncio.sleep(0.2)  # a client on a stalled network
-        await real_send(self, content, close)
+        await real_send(self, text_data, bytes_data, close)
 
-    monkeypatch.setattr(consumers.BoardConsumer, "send_json", slow_send)
+    monkeypatch.setattr(consumers.BoardConsumer, "send", slow_send)
     comm, connected, _ = await connect(dana)
     assert connected
     await hello(comm)
@@ -177,3 +177,71 @@ async def test_a_slow_client_is_cut_off_instead_of_growing_memory(dana, monkeypa
             break
     assert outputs[-1]["code"] == consumers.CLOSE_TOO_SLOW
     assert len(outputs) < 40
+
+
+async def test_one_event_is_encoded_once_for_every_board_and_needs_no_database_hop(dana, monkeypatch):
+    import channels.consumer
+
+    encoded, hops = [], []
+    real_encode = sockets.encode_frame
+    monkeypatch.setattr(sockets, "encode_frame", lambda message: encoded.append(1) or real_encode(message))
+    real_close = channels.consumer.aclose_old_connections
+
+    async def counting_close():
+        hops.append(1)
+        await real_close()
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counting_close)
+    boards = []
+    for _ in range(3):
+        comm, connected, _ = await connect(dana)
+        assert connected
+        await hello(comm)
+        boards.append(comm)
+    hops.clear()
+    await sync_to_async(services.call_create)(by=dana, **CALL_DEFAULTS)
+    frames = [await comm.receive_json_from(timeout=5) for comm in boards]
+    assert {f["kind"] for f in frames} == {"call.created"} and len({f["seq"] for f in frames}) == 1
+    assert encoded == [1]  # the same text went to all three sockets
+    assert hops == []  # no thread hop to close database connections before an event
+    for comm in boards:
+        await comm.disconnect()
+
+
+async def test_boards_in_the_same_groups_share_a_heartbeat_reading(dana, monkeypatch):
+    monkeypatch.setattr(sockets, "HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setattr(sockets, "_share_window", lambda: 60)
+    monkeypatch.setattr(sockets, "_positions", {})
+    readings = []
+    real = consumers.BoardConsumer._heartbeat_frame
+
+    def counting(self, user):
+        readings.append(1)
+        return real(self, user)
+
+    monkeypatch.setattr(consumers.BoardConsumer, "_heartbeat_frame", counting)
+    boards = []
+    for _ in range(3):
+        comm, connected, _ = await connect(dana)
+        assert connected
+        await hello(comm)
+        boards.append(comm)
+    beats = []
+    for comm in boards:
+        for _ in range(2):
+            frame = await comm.receive_json_from(timeout=5)
+            assert frame["kind"] == "heartbeat"
+            beats.append(frame)
+    assert len(readings) == 1  # six heartbeats, one Redis reading
+    assert all("routing" in b for b in beats)
+    # An event delivered after the reading raises the shared number: no false "counter went backwards".
+    await sync_to_async(services.call_create)(by=dana, **CALL_DEFAULTS)
+    event = await boards[0].receive_json_from(timeout=5)
+    while event["kind"] != "call.created":
+        event = await boards[0].receive_json_from(timeout=5)
+    beat = await boards[0].receive_json_from(timeout=5)
+    while beat["kind"] != "heartbeat":
+        beat = await boards[0].receive_json_from(timeout=5)
+    assert beat["seq"]["dispatch.central"] >= event["seq"]
+    for comm in boards:
+        await comm.disconnect()

@@ -521,3 +521,31 @@ def test_a_conflict_with_the_team_still_free_is_left_to_the_sweep(new_call, dana
     monkeypatch.setattr(jobs, "enqueue_routing", lambda **kw: sent.append(kw))
     assert services.calls_route_waiting(region="central") == []
     assert sent == []
+
+
+@pytest.mark.django_db
+def test_routing_loads_every_team_and_member_in_two_queries(team_a, team_b, mobile_crisis, django_assert_num_queries):
+    from dispatch import selectors
+    from responders.models import TeamMember
+
+    more = [
+        make_team(
+            f"Extra {i}",
+            mobile_crisis,
+            members=[(f"extra{i}a", "licensed_clinician", ["en", "es"], ["youth"]), (f"extra{i}b", "emt", [], [])],
+        )[0]
+        for i in range(5)
+    ]
+    TeamMember.objects.filter(team=more[0]).update(active=False)
+    now = timezone.now()
+    with django_assert_num_queries(2):  # teams with their programs; every active member as plain rows
+        teams = selectors.routing_teams(region="central", now=now)
+        facts = {t.pk: selectors.team_base_facts(t, now=now, workload=0) for t in teams}
+    assert {t.pk for t in teams} >= {team_a.pk, team_b.pk, *(t.pk for t in more)}
+    # Plain rows, not model instances (building those was most of a 1,000-team run).
+    assert all(type(m) is selectors.MemberFacts for t in teams for m in t.routing_members)
+    # The same facts as from the model rows (an inactive member counts for nothing).
+    for team in (team_a, more[0]):
+        fresh = Team.objects.get(pk=team.pk)
+        assert facts[team.pk] == selectors.team_base_facts(fresh, now=now, workload=0)
+    assert facts[more[0].pk].member_count == 0 and facts[team_a.pk].member_count > 0
