@@ -55,9 +55,12 @@ def pending(call: Call) -> list[str]:
 
 def handoff_require(call: Call, result: Triage, *, by: User | None) -> None:
     """Called by call_triage in its transaction: set which agencies still need the call, notify new ones."""
-    done = set(call.handoffs.values_list("agency", flat=True)) if call.pk else set()
-    wanted = [a for a in agencies_for(result) if a not in done]
+    needed = agencies_for(result)
     before = pending(call)
+    if not needed and not before:
+        return  # the usual case (a crisis-team call, never police/EMS-led): nothing to look up
+    done = set(call.handoffs.values_list("agency", flat=True)) if call.pk else set()
+    wanted = [a for a in needed if a not in done]
     if wanted == before:
         return
     call.handoff_pending = ",".join(wanted)

@@ -27,7 +27,8 @@ def test_a_new_call_is_two_inserts(dana, sent_events, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as ctx:
         call = services.call_create(by=dana, **CALL_DEFAULTS)
     # The call (born at version 1) and its timeline row: no version UPDATE, no re-SELECT, no offer lookup.
-    assert statements(ctx) == ["INSERT", "INSERT"]
+    # The webhook outbox looks up subscribed partner endpoints in the same transaction (integrations/webhooks.py).
+    assert statements(ctx) == ["INSERT", "INSERT", "SELECT"]
     assert Call.objects.get(pk=call.pk).version == 1
     assert [(e["group"], e["kind"]) for e in sent_events] == [
         ("dispatch.central", "call.created"),
@@ -47,7 +48,8 @@ def test_triage_to_awaiting_a_team_is_one_lock_one_insert_and_a_write_per_transi
         services.call_triage(call=call, screen=FIELD_SCREEN, by=dana)
     # SELECT ... FOR UPDATE; the screen; per transition one UPDATE ... RETURNING version and one event row.
     # A received call has no offer to withdraw and no assignment to look up.
-    assert statements(ctx) == ["SELECT", "INSERT", "UPDATE", "INSERT", "UPDATE", "INSERT"]
+    # Each status change also asks the webhook outbox which partner endpoints subscribe (one indexed SELECT).
+    assert statements(ctx) == ["SELECT", "INSERT", "UPDATE", "INSERT", "SELECT", "UPDATE", "INSERT", "SELECT"]
     call.refresh_from_db()
     assert (call.status, call.version) == (Status.AWAITING_TEAM, 3)
     # The numbers the screens got are the ones stored, in order.
