@@ -50,7 +50,7 @@ def test_a_partner_down_then_up_gets_every_event_once_in_order_and_dispatch_neve
         started = time.monotonic()
         call = new_call(nature="One")
         services.call_triage(call=call, screen={"phone_engaged": True}, by=dana)
-        services.call_assign(call=call, team=team_a, by=dana, reason="radio")
+        services.call_assign(call=call, team=team_a, by=dana, reason="radio", confirm_gaps=True)
         second = new_call(nature="Two")
         services.call_cancel(call=second, by=dana, reason="duplicate")
         # Dispatch wrote outbox rows and moved on: no network in its path, whatever the partner's state.
