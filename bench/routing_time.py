@@ -86,15 +86,14 @@ def _load_facts(call, region: str):
     from django.conf import settings
     from django.utils import timezone
 
-    from dispatch import reoffer, selectors
+    from dispatch import reoffer, selectors, warm
 
     now = timezone.now()
-    teams = selectors.routing_teams(region=region, now=now)
-    workloads = selectors.team_workloads([t.pk for t in teams], now)
+    snap = warm.snapshot(region=region, now=now)  # as the router reads them: live columns over warm shapes
     excluded = reoffer.exclusions(
         selectors.refusals([call.pk])[call.pk], now=now, cooldown_seconds=settings.REOFFER_COOLDOWN_SECONDS
     )
-    return [selectors.team_facts(t, call=call, now=now, workload=workloads[t.pk], excluded=excluded) for t in teams]
+    return [selectors.call_team_facts(f, snap.programs[f.program_id], call=call, excluded=excluded) for f in snap.base]
 
 
 def run(cfg: Config, services: Services) -> list[Table]:

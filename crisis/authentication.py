@@ -9,6 +9,14 @@ from rest_framework import authentication, exceptions
 class TokenAuthentication(authentication.TokenAuthentication):
     """DRF's token authentication, refusing a key PostgreSQL cannot even compare (a NUL byte) with a 401."""
 
+    def authenticate(self, request):
+        # The idempotency middleware already read this request's token (to own its key): same header, same
+        # answer. `request` here is DRF's wrapper; the middleware saw Django's request underneath it.
+        found = getattr(getattr(request, "_request", request), "_crisis_token_auth", None)
+        if found is not None:
+            return found
+        return super().authenticate(request)
+
     def authenticate_credentials(self, key):
         if "\x00" in key:
             raise exceptions.AuthenticationFailed("Invalid token.")

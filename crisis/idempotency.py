@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
@@ -85,19 +85,20 @@ def _claim(*, user, key: str, method: str, path: str, print_: str) -> tuple[Idem
     """Insert the key's row (ours to fill), or return the row a finished earlier request left (and False)."""
     now = timezone.now()
     for _ in range(3):
+        row = IdempotencyKey(
+            user=user,
+            key=key,
+            method=method,
+            path=path[:500],  # for the mismatch message; the fingerprint holds the whole path
+            fingerprint=print_,
+            status_code=0,  # filled before commit; no other transaction ever sees 0
+            created_at=now,
+            expires_at=now + timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS),
+        )
         try:
-            with transaction.atomic():
-                row = IdempotencyKey.objects.create(
-                    user=user,
-                    key=key,
-                    method=method,
-                    path=path[:500],  # for the mismatch message; the fingerprint holds the whole path
-                    fingerprint=print_,
-                    status_code=0,  # filled before commit; no other transaction ever sees 0
-                    created_at=now,
-                    expires_at=now + timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS),
-                )
-            return row, True
+            if _insert_unless_taken(row):
+                return row, True
+            raise IntegrityError("taken")
         except IntegrityError:
             # On PostgreSQL the INSERT waited for the other request's transaction: its row is committed now.
             row = IdempotencyKey.objects.filter(user=user, key=key).first()
@@ -108,6 +109,35 @@ def _claim(*, user, key: str, method: str, path: str, print_: str) -> tuple[Idem
                 continue
             return row, False
     raise IntegrityError(f"could not claim {HEADER} {key!r}")
+
+
+def _insert_unless_taken(row: IdempotencyKey) -> bool:
+    """INSERT the key's row; False when the (user, key) is taken.
+
+    On PostgreSQL one `INSERT ... ON CONFLICT DO NOTHING RETURNING id`: it waits on the unique index for a
+    concurrent request's transaction exactly as a plain INSERT does, but a taken key is an empty answer
+    rather than an error, so no savepoint (two more round trips on every keyed write) is needed around it.
+    """
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            row.save(force_insert=True)
+        return True
+    meta = IdempotencyKey._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in fields)
+    values = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
+            "ON CONFLICT DO NOTHING RETURNING id",
+            values,
+        )
+        found = cur.fetchone()
+    if found is None:
+        return False
+    row.pk, row._state.adding, row._state.db = found[0], False, connection.alias
+    return True
 
 
 def run_once(request: HttpRequest, *, user, key: str, respond: Callable[[HttpRequest], HttpResponse]) -> HttpResponse:

@@ -178,6 +178,8 @@ def _api_requester(request):
     except AuthenticationFailed:
         return None
     if found is not None:
+        # DRF authenticates the same header again in the view: it takes this answer (no second token query).
+        request._crisis_token_auth = found
         return found[0]
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None

@@ -43,7 +43,7 @@ def call_create(*, by: User | None, person: Person | None = None, **fields: Any)
         event = record_event(
             call, "call.created", by=by, to_status=call.status, source=call.source, active=None, bumped=True
         )
-    # The new call's whole page is known: this one event, no screen, no offers. Callers that show it
+    # The new call's whole page is known: this one event, no screen, no offers, no hand-offs. Callers that show it
     # (the API's 201) serialize it as is instead of reading it back.
     _known_page(call, events=[event], triages=[], assignments=[], handoffs=[])
     return call

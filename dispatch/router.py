@@ -6,6 +6,7 @@ loads the facts once per run, takes the locks and writes the outcome.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,7 @@ from crisis.errors import Conflict
 from programs import plugins as program_plugins
 from responders.models import Team, TeamStatus
 
-from . import jobs, reoffer, routing, selectors
+from . import jobs, reoffer, routing, selectors, warm
 from .assignments import assignment_offer
 from .models import Assignment, Call, Triage
 from .timeline import record_event
@@ -29,7 +30,7 @@ class Plan:
     """The read half of a routing run: every call ranked against every team, and the joint match."""
 
     now: datetime
-    teams: dict[int, Team]
+    teams: Mapping[int, Team]
     ranked: dict[int, list[routing.Candidate]] = field(default_factory=dict)
     chosen: dict[int, routing.Candidate] = field(default_factory=dict)
     refusals: dict[int, dict[int, reoffer.Refusal]] = field(default_factory=dict)
@@ -46,18 +47,18 @@ class Plan:
 
 def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
     """Rank and match, writing nothing (the router acts on it; tests ask it whether a call strands)."""
-    teams = selectors.routing_teams(region=region, now=now)
-    out = Plan(now=now, teams={t.pk: t for t in teams})
     if not calls:
-        return out
-    workloads = selectors.team_workloads([t.pk for t in teams], now)
+        return Plan(now=now, teams={})
+    # Status, position and workload fresh from this transaction; what each team is, warm (warm.py).
+    snap = warm.snapshot(region=region, now=now)
+    out = Plan(now=now, teams=snap.teams)
     out.refusals = selectors.refusals([c.pk for c in calls])
     screens = {
         t.call_id: t for t in Triage.objects.filter(call__in=calls).order_by("call_id", "at", "id")
     }  # later rows overwrite earlier: the latest screen per call
     config, eta = selectors.routing_config(), selectors.eta_estimator()
     plugins = program_plugins.overriding("assess")
-    base = [(t, selectors.team_base_facts(t, now=now, workload=workloads[t.pk])) for t in teams]
+    programs = snap.programs
     cooldown = settings.REOFFER_COOLDOWN_SECONDS
 
     def rank(call: Call, *, last_resort_for: frozenset[int] = frozenset()) -> list[routing.Candidate]:
@@ -65,7 +66,9 @@ def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
         excluded = reoffer.exclusions(
             out.refusals[call.pk], now=now, cooldown_seconds=cooldown, last_resort_for=last_resort_for
         )
-        team_facts = [selectors.team_facts_for_call(f, t, call=call, excluded=excluded) for t, f in base]
+        team_facts = [
+            selectors.call_team_facts(f, programs[f.program_id], call=call, excluded=excluded) for f in snap.base
+        ]
         return routing.rank(facts, team_facts, eta=eta, plugins=plugins, config=config, wants=wants)
 
     out.ranked = {call.pk: rank(call) for call in calls}

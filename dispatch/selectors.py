@@ -250,8 +250,12 @@ def _plugin_team_facts(team: Team) -> dict:
 
 def team_facts_for_call(base: TeamFacts, team: Team, *, call: Call, excluded: dict[int, str]) -> TeamFacts:
     """The call-dependent part: service area and a refusal of this call still cooling down."""
-    covers = team.program.covers(call.latitude, call.longitude)
-    reason = excluded.get(team.pk)
+    return call_team_facts(base, team.program, call=call, excluded=excluded)
+
+
+def call_team_facts(base: TeamFacts, program, *, call: Call, excluded: dict[int, str]) -> TeamFacts:
+    covers = program.covers(call.latitude, call.longitude)
+    reason = excluded.get(base.team_id)
     if covers and reason is None:
         return base
     return dataclasses.replace(base, covers_call=covers, excluded_reason=reason)

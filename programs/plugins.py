@@ -90,6 +90,8 @@ class ProgramPlugin:
         return {}
 
     def team_facts(self, team) -> dict[str, Any]:
+        # Kept warm per process (dispatch/warm.py) until the team's members or any program change:
+        # read only the team, its program and its members here, nothing that moves on its own.
         return {}
 
     def assess(self, call: CallFacts, team: TeamFacts) -> Assessment | None:

@@ -306,3 +306,26 @@ def test_a_key_on_an_overlong_unknown_path_is_a_plain_404(desk):
     path = "/api/" + "x" * 600 + "/"
     assert post(desk, path, {}, key()).status_code == 404
     assert post(desk, path, {}, "same").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_a_keyed_token_write_reads_its_token_once_and_claims_its_key_in_one_statement(dana):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    token = Token.objects.create(user=dana)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    k = key()
+    with CaptureQueriesContext(connection) as ctx:
+        assert post(client, "/api/calls/", CALL_DEFAULTS, k).status_code == 201
+    sql = [q["sql"] for q in ctx.captured_queries]
+    # The middleware reads the token to own the key; DRF takes its answer instead of reading it again.
+    assert sum('FROM "authtoken_token"' in s for s in sql) == 1
+    # One INSERT ... ON CONFLICT DO NOTHING claims the key: no savepoint around it.
+    at = [i for i, s in enumerate(sql) if s.startswith('INSERT INTO "crisis_idempotencykey"')]
+    assert len(at) == 1 and "ON CONFLICT DO NOTHING" in sql[at[0]]
+    assert not sql[at[0] + 1].startswith("RELEASE SAVEPOINT")
+    # The stored answer still replays, and a taken key is still a taken key.
+    again = post(client, "/api/calls/", CALL_DEFAULTS, k)
+    assert again["Idempotent-Replayed"] == "true" and Call.objects.count() == 1

@@ -475,7 +475,7 @@ def test_a_call_that_loses_its_team_in_a_race_is_routed_again_at_once(
     new_call, dana, routed, team_a, team_b, monkeypatch
 ):
     """Issue 10: it used to wait for the sweep (up to 15 s) although other teams were free."""
-    from dispatch import jobs, selectors
+    from dispatch import jobs, warm
 
     call = new_call()
     with monkeypatch.context() as m:
@@ -483,23 +483,19 @@ def test_a_call_that_loses_its_team_in_a_race_is_routed_again_at_once(
         services.call_triage(call=call, screen={}, by=dana)
     # The router read Team A as free; a dispatcher's claim committed just before the router's.
     Team.objects.filter(pk=team_a.pk).update(status="assigned")
-    real_teams = selectors.routing_teams
+    real_rows = warm.live_team_rows
 
     def read_before_the_dispatcher_committed(**kwargs):
-        teams = real_teams(**kwargs)
-        for team in teams:
-            if team.pk == team_a.pk:
-                team.status = "available"
-        return teams
+        return [(*r[:4], "available", *r[5:]) if r[0] == team_a.pk else r for r in real_rows(**kwargs)]
 
     sent = []
-    monkeypatch.setattr(selectors, "routing_teams", read_before_the_dispatcher_committed)
+    monkeypatch.setattr(warm, "live_team_rows", read_before_the_dispatcher_committed)
     monkeypatch.setattr(jobs, "enqueue_routing", lambda **kw: sent.append(kw))
     assert services.calls_route_waiting(region="central") == []
     assert sent == [{"region": "central"}]
     assert active(call) is None
     # That next run offers the call to the team still free.
-    monkeypatch.setattr(selectors, "routing_teams", real_teams)
+    monkeypatch.setattr(warm, "live_team_rows", real_rows)
     assert [o.team for o in services.calls_route_waiting(region="central")] == [team_b]
 
 

@@ -1,0 +1,73 @@
+"""Team facts kept warm per process (dispatch/warm.py): the same facts as from the rows, rebuilt on any change."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from dispatch import selectors, services, warm
+from dispatch.models import Assignment
+from programs.models import Program
+from responders.models import Team, TeamMember
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def _facts(region="central"):
+    return {f.team_id: f for f in warm.snapshot(region=region, now=timezone.now()).base}
+
+
+def test_the_warm_facts_are_those_built_from_the_model_rows(team_a, team_b):
+    now = timezone.now()
+    snap = warm.snapshot(region="central", now=now)
+    for team in (team_a, team_b):
+        fresh = Team.objects.select_related("program").get(pk=team.pk)
+        expected = selectors.team_base_facts(fresh, now=now, workload=0)
+        got = next(f for f in snap.base if f.team_id == team.pk)
+        assert got.location_age_seconds == pytest.approx(expected.location_age_seconds, abs=1e-3)
+        assert got == expected.__class__(**(expected.__dict__ | {"location_age_seconds": got.location_age_seconds}))
+    # The Team a run acts on carries the live row.
+    assert snap.teams[team_a.pk].status_changed_at == Team.objects.get(pk=team_a.pk).status_changed_at
+
+
+def test_a_warm_run_reads_three_statements_and_builds_nothing(team_a, team_b, django_assert_num_queries):
+    _facts()
+    builds = warm.builds["central"]
+    with django_assert_num_queries(3):  # fingerprint, live team rows, workloads
+        _facts()
+    assert warm.builds["central"] == builds
+
+
+def test_a_bulk_member_change_is_seen_without_any_signal(team_a, team_b):
+    assert "lang:es" in _facts()[team_a.pk].capabilities
+    builds = warm.builds["central"]
+    # update() sends no signal and runs in this same transaction: the row's new place (ctid) still shows.
+    TeamMember.objects.filter(team=team_a).update(languages=["en"])
+    assert "lang:es" not in _facts()[team_a.pk].capabilities
+    assert warm.builds["central"] == builds + 1
+    TeamMember.objects.filter(team=team_a, credential="peer_specialist").update(active=False)
+    assert _facts()[team_a.pk].member_count == 1
+    TeamMember.objects.filter(team=team_a, credential="peer_specialist").delete()
+    assert _facts()[team_a.pk].member_count == 1
+
+
+def test_a_program_change_is_seen(team_a, mobile_crisis):
+    assert "co_response" in _facts()[team_a.pk].tiers
+    Program.objects.filter(pk=mobile_crisis.pk).update(tiers=["community"])
+    assert "co_response" not in _facts()[team_a.pk].tiers
+    Program.objects.filter(pk=mobile_crisis.pk).update(active=False)
+    assert team_a.pk not in _facts()
+
+
+def test_a_team_busy_since_the_cache_was_built_is_never_offered(new_call, dana, team_a, team_b, monkeypatch):
+    from dispatch import jobs
+
+    _facts()  # warm, with Team A free
+    # Status is not part of what is kept warm: a change written behind the services' back still counts.
+    Team.objects.filter(pk=team_a.pk).update(status="on_scene")
+    call = new_call()
+    monkeypatch.setattr(jobs, "enqueue_routing", lambda **kw: None)
+    services.call_triage(call=call, screen={}, by=dana)
+    offers = services.calls_route_waiting(region="central")
+    assert [o.team_id for o in offers] == [team_b.pk]
+    assert not Assignment.objects.filter(team=team_a).exists()
