@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count
 
+from crisis.people import move_references
 from programs.plugins import ProgramPlugin, ReportColumn, TimelineItem
 
 from .models import OutreachContact
@@ -43,3 +44,6 @@ class OutreachPlugin(OutreachRouting, ProgramPlugin):
             )
             for c in OutreachContact.objects.filter(person=person).select_related("team").order_by("pk")
         ]
+
+    def person_merge(self, *, keep, merge) -> dict[str, list[int]]:
+        return move_references(OutreachContact, "person", keep=keep, merge=merge)
