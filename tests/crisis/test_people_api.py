@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def pair(db):
-    a = Person.objects.create(first_name="Renée", last_name="Dubois", date_of_birth=date(1975, 2, 3), phone="312 555 0142")
+    a = Person.objects.create(
+        first_name="Renée", last_name="Dubois", date_of_birth=date(1975, 2, 3), phone="312 555 0142"
+    )
     b = Person.objects.create(first_name="Renee", last_name="Dubios", date_of_birth=date(1975, 2, 3))
     Alias.objects.create(person=a, name="Ray")
     return a, b
@@ -61,7 +63,9 @@ def test_duplicates_and_merge_for_a_supervisor(client, sue, pair):
     assert [(p["first"]["id"], p["second"]["id"], p["why"]) for p in pairs] == [
         (a.pk, b.pk, "same date of birth, similar name")
     ]
-    r = client.post("/api/people/merges/", {"keep": a.pk, "merge": b.pk, "reason": "typo at intake"}, "application/json")
+    r = client.post(
+        "/api/people/merges/", {"keep": a.pk, "merge": b.pk, "reason": "typo at intake"}, "application/json"
+    )
     assert r.status_code == 201, r.content
     assert r.json()["keep"] == a.pk and r.json()["merged"] == b.pk
     assert client.get("/api/people/duplicates/").json() == []
