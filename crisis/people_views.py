@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import permissions
 from .errors import DomainError
-from .models import Person
+from .models import Person, PersonMerge
 from .people import duplicate_ids, person_merge, person_search, possible_duplicates
 
 
@@ -63,7 +63,12 @@ def search(request):
 def duplicates(request):
     _require(permissions.may_merge_people, request.user, "Only a supervisor merges people.")
     pairs = possible_duplicates(by=request.user)
-    return render(request, "people/duplicates.html", {"pairs": pairs, "form": MergeForm()})
+    ctx = {"pairs": pairs, "form": MergeForm()}
+    # The note after a merge is read back from the merge itself, so a crafted link cannot make one up.
+    merged = request.GET.get("merged", "")
+    if merged.isdigit() and len(merged) < 12:
+        ctx["done"] = PersonMerge.objects.filter(merged_id=int(merged)).first()
+    return render(request, "people/duplicates.html", ctx)
 
 
 @require_POST
@@ -80,6 +85,6 @@ def merge(request):
             form.add_error("reason" if exc.field == "reason" else None, exc.message)
             status = exc.status_code
         else:
-            return redirect(reverse("people-duplicates") + f"?merged={other.pk}&into={keep.pk}")
+            return redirect(reverse("people-duplicates") + f"?merged={other.pk}")
     pairs = possible_duplicates(by=request.user)
     return render(request, "people/duplicates.html", {"pairs": pairs, "form": form, "failed": True}, status=status)
