@@ -247,6 +247,8 @@ may_merge_people = is_active_user & _perm("crisis.merge_person")
 may_see_by_name_list = is_active_user & (
     _perm("dispatch.view_call") | is_care_supervisor | (is_responder & is_on_a_team)
 )
+# Recording an outreach contact: the desk for any team, a responder for their own (the service checks which team).
+may_record_outreach = is_active_user & (is_dispatch_desk | (is_responder & is_on_a_team))
 may_search_history = is_active_user & _perm("history.search_history")
 may_break_glass = may_search_history & _perm("history.break_glass")
 

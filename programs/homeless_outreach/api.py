@@ -56,7 +56,7 @@ class ContactCreated(serializers.Serializer):
 
 class ContactCreate(APIView):
     # The role first (403 before any 400); which team, the one permission source decides in the service.
-    permission_classes = [require_rule(permissions.may_see_by_name_list)]
+    permission_classes = [require_rule(permissions.may_record_outreach)]
 
     @extend_schema(request=ContactInput, responses={201: ContactCreated})
     def post(self, request):

@@ -27,14 +27,14 @@ def by_name_list(request):
     if not permissions.may_see_by_name_list.test(request.user):
         raise PermissionDenied("Only outreach workers, supervisors and the desk see the by-name list.")
     rows = selectors.by_name_list(by=request.user)
-    ctx = {"rows": rows, "may_record": _teams_for(request.user).exists()}
+    ctx = {"rows": rows, "may_record": permissions.may_record_outreach.test(request.user)}
     return render(request, "homeless_outreach/by_name_list.html", ctx)
 
 
 @require_http_methods(["GET", "POST"])
 def contact_new(request, pk: int):
     teams = _teams_for(request.user)
-    if not (permissions.may_see_by_name_list.test(request.user) and teams.exists()):
+    if not (permissions.may_record_outreach.test(request.user) and teams.exists()):
         raise PermissionDenied("Only a team's members or the desk record outreach contacts.")
     person = get_object_or_404(Person, pk=pk, merged_into__isnull=True)
     form = forms.ContactForm(request.POST or None, teams=teams, initial={"team": teams.first()})

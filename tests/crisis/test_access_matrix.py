@@ -130,6 +130,13 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "programs/community_responders/api/referrals/<int:pk>/status/": {"POST": DESK | {"bo"}},
     # The world's consult waits for the on-call clinician (cam) to accept: until then only the officer who
     # asked and supervisors follow it.
+    "programs/homeless_outreach/": {"GET": DESK | RESPONDERS},  # the by-name list
+    "programs/homeless_outreach/people/<int:pk>/contact/": {
+        "GET": ASSIGNERS | RESPONDERS,
+        "POST": ASSIGNERS | RESPONDERS,
+    },
+    "programs/homeless_outreach/api/by-name-list/": {"GET": DESK | RESPONDERS},
+    "programs/homeless_outreach/api/contacts/": {"POST": ASSIGNERS | RESPONDERS},
     "programs/le_consult/": {"GET": OFFICER | {"cam", "sue"}},
     "programs/le_consult/api/snapshot/": {"GET": OFFICER | {"cam", "sue"}},
     "programs/le_consult/api/consults/": {"POST": OFFICER},
@@ -238,6 +245,7 @@ def _push_subscription(world):
 
 PATH_OBJECTS = {
     "people/": lambda w: {"pk": w.person.pk},
+    "programs/homeless_outreach/people/": lambda w: {"pk": w.person.pk},
     "history/people/": lambda w: {"pk": w.person.pk},
     "dispatch/calls/": lambda w: {"pk": w.calls["triaged"].pk},
     "api/calls/": lambda w: {"pk": w.calls["working"].pk},
