@@ -40,7 +40,8 @@ class AuditedReadAdmin(admin.ModelAdmin):
 class PersonAdmin(AuditedReadAdmin):
     read_action = "people.person.viewed"  # the same fact as the person page (crisis/people.py)
     # Mental-health history is read only through the consent-scoped lookup (crisis/history), never here.
-    exclude = ["mental_health_history"]
+    # A merge is made only by crisis.people.person_merge (it moves every reference and is audited), never here.
+    exclude = ["mental_health_history", "merged_into", "merged_at"]
 
 
 @admin.register(AuditEntry)

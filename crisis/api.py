@@ -90,3 +90,16 @@ def document_idempotency_key(result, generator, request, public):
             if method.upper() in WRITE_METHODS:
                 operation.setdefault("parameters", []).append(dict(parameter))
     return result
+
+
+def require_rule(predicate, message: str = "Your role does not allow this."):
+    """A DRF permission class from a crisis.permissions predicate tested on the user alone."""
+
+    class _Rule(permissions.BasePermission):
+        def has_permission(self, request, view):
+            user = request.user
+            return bool(user and user.is_authenticated and predicate.test(user))
+
+    _Rule.message = message
+    _Rule.__name__ = f"Rule_{getattr(predicate, 'name', 'predicate')}"
+    return _Rule

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from .validators import name_key, phone_digits
+
 
 class User(AbstractUser):
     """A person who signs in. Their role is the Django group they belong to."""
@@ -42,15 +44,37 @@ class Person(models.Model):
     known_weapons_access = models.BooleanField(default=False)
     history_of_violence = models.BooleanField(default=False)
     mental_health_history = models.TextField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Search keys, kept by save() from the fields above (a single-row derived fact, whoever writes the row):
+    # the name folded to lower case without accents, and the phone's digits (last 10, so +1 and spacing
+    # do not matter). Both are indexed so the desk's search stays an index scan.
+    name_key = models.CharField(max_length=170, blank=True, db_index=True, editable=False)
+    phone_digits = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
+    # A merged duplicate stays (calls and records point at it through PROTECT foreign keys until they are
+    # moved, and the audit trail names it) but is hidden from search and points at the person kept.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    merged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        permissions = [("view_person_record", "Can view a person's mental-health record")]
+        permissions = [
+            ("view_person_record", "Can view a person's mental-health record"),
+            ("search_people", "Can search people by name, date of birth, alias and phone"),
+            ("merge_person", "Can merge a duplicate person into another"),
+        ]
         indexes = [models.Index(fields=["last_name", "first_name"])]
 
     def __str__(self) -> str:
         name = f"{self.first_name} {self.last_name}".strip()
         return name or f"Unidentified person #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(f"{self.first_name} {self.last_name}")
+        self.phone_digits = phone_digits(self.phone)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_name", "last_name", "phone"} & set(update_fields):
+            kwargs["update_fields"] = set(update_fields) | {"name_key", "phone_digits"}
+        super().save(*args, **kwargs)
 
     def age_on(self, day) -> int | None:
         if not self.date_of_birth:
@@ -61,6 +85,43 @@ class Person(models.Model):
     def is_minor(self, day=None) -> bool:
         age = self.age_on(day or timezone.localdate())
         return age is not None and age < 18
+
+
+class Alias(models.Model):
+    """Another name a person is known by (a street name, a maiden name, a spelling another agency uses)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="aliases")
+    name = models.CharField(max_length=160)
+    name_key = models.CharField(max_length=170, db_index=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "aliases"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class PersonMerge(models.Model):
+    """A supervisor's merge of a duplicate person into the one kept, with the ids of everything moved."""
+
+    keep = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_kept")
+    merged = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="merged_by")
+    by = models.ForeignKey("crisis.User", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+    # {"dispatch.call": [ids], "fact.enrollment": [ids], ...}: what pointed at `merged` and now points at `keep`.
+    moved = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"person #{self.merged_id} merged into #{self.keep_id}"
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -240,6 +240,15 @@ may_sign_supervision_note = is_active_user & is_notes_supervisor
 # one); clinical history beyond the response plan needs the person's consent or break-the-glass; Part 2
 # records need the person's Part 2 consent, always. Officers hold none of these: they see only the plan's
 # officer view, through a consult (`may_see_officer_plan`).
+# People search (crisis.people): the desk, clinicians, case managers; the merge of duplicates, supervisors.
+may_search_people = is_active_user & _perm("crisis.search_people")
+may_merge_people = is_active_user & _perm("crisis.merge_person")
+# The homeless outreach by-name list: the desk, supervisors, and responders on a team (outreach workers).
+may_see_by_name_list = is_active_user & (
+    _perm("dispatch.view_call") | is_care_supervisor | (is_responder & is_on_a_team)
+)
+# Recording an outreach contact: the desk for any team, a responder for their own (the service checks which team).
+may_record_outreach = is_active_user & (is_dispatch_desk | (is_responder & is_on_a_team))
 may_search_history = is_active_user & _perm("history.search_history")
 may_break_glass = may_search_history & _perm("history.break_glass")
 

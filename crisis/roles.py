@@ -33,6 +33,8 @@ _CALL_DESK = [
     "dispatch.view_premise_history",
     "dispatch.assign_call",
     "responders.view_team",
+    # Finding the person a call is about (name, date of birth, alias, phone); every search is audited.
+    "crisis.search_people",
 ]
 
 # Staffing in the Django admin: teams and their members (credentials, languages, supervisors).
@@ -94,10 +96,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _HISTORY_LOOKUP,
     SUPERVISOR: _CALL_DESK
     + ["crisis.view_person_record", "crisis.view_reports", "responders.manage_team"]
+    # Duplicate people: a supervisor merges them (crisis.people.person_merge), audited.
+    + ["crisis.merge_person"]
     + ["le_consult.answer_consult", "le_consult.supervise_consult"]
     + _HISTORY_LOOKUP
     + _STAFFING,
-    RESPONDER: ["responders.respond_to_offer", "responders.update_own_team"],
+    # Case managers on the care teams hold this role: they find their clients by name, alias or phone.
+    RESPONDER: ["responders.respond_to_offer", "responders.update_own_team", "crisis.search_people"],
     # Interns from partner universities, under a supervisor, for a term (responders.InternTerm): they read
     # the call desk and look people up with a stated purpose, but never break the glass and never see Part 2
     # records; in the field they also hold the responder role, and go out only with their supervisor.

@@ -9,7 +9,7 @@ from dispatch import people as dispatch_people
 from responders import api as responders_api
 from responders import views as responders_views
 
-from . import people_api, views
+from . import people_api, people_views, views
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -35,6 +35,9 @@ api_patterns = [
     path("teams/", team_api.TeamList.as_view(), name="teams"),
     path("teams/<int:pk>/status/", team_api.TeamStatusView.as_view(), name="team-status"),
     path("teams/<int:pk>/location/", team_api.TeamLocation.as_view(), name="team-location"),
+    path("people/", people_api.PeopleSearch.as_view(), name="people"),
+    path("people/duplicates/", people_api.PeopleDuplicates.as_view(), name="people-duplicates"),
+    path("people/merges/", people_api.PersonMergeCreate.as_view(), name="people-merges"),
     path("people/<int:pk>/", people_api.PersonDetail.as_view(), name="person"),
     path("board/", live_api.BoardSnapshot.as_view(), name="board"),
     path("my-team/", live_api.MyTeamSnapshot.as_view(), name="my-team"),
@@ -56,6 +59,9 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("session/keepalive/", views.session_keepalive, name="session-keepalive"),
     # The person's story joins calls and every program's records, so the page lives in live operations.
+    path("people/", people_views.search, name="people-search"),
+    path("people/duplicates/", people_views.duplicates, name="people-duplicates"),
+    path("people/merge/", people_views.merge, name="people-merge"),
     path("people/<int:pk>/", dispatch_people.person_detail, name="person"),
     path("history/", include("crisis.history.urls")),
     path("interns/", responders_views.interns_page, name="interns"),

@@ -6,9 +6,15 @@ class DispatchConfig(AppConfig):
     verbose_name = "Dispatch"
 
     def ready(self):
+        from crisis import people
         from programs import plugins
 
         from .desk import DispatchCallDesk
+        from .models import Call
 
         # Programs that take calls themselves reach live operations through this port (programs/plugins.py).
         plugins.provide_call_desk(DispatchCallDesk())
+        # A supervisor's merge of duplicate people moves the duplicate's calls to the person kept.
+        people.register_person_mover(
+            "dispatch", lambda *, keep, merge: people.move_references(Call, "person", keep=keep, merge=merge)
+        )

@@ -15,6 +15,7 @@ registered plugins and never names a program app or branches on its kind:
 - the person's story: `person_timeline(person)`, the program's records about a person (follow-ups,
   referrals, enrolments, contacts) for the person page, which adds the calls and sorts newest first.
 - the call in the field: `call_brief(call, user)`, the essentials a responder on the call may see (the phone).
+- a person merged into another: `person_merge(keep=, merge=)` moves the program's own rows;
 - live screens of its own: `websocket_urls()`, routed by crisis/asgi.py.
 
 Adding a program needs no edit outside its own app: tests/support/tenth_program
@@ -125,6 +126,13 @@ class ProgramPlugin:
 
         Only what `user` may see; the plug-in audits what it shows. Shown on the phone under the call."""
         return ()
+
+    def person_merge(self, *, keep, merge) -> Mapping[str, Sequence[int]]:
+        """Point this program's own rows about the duplicate `merge` at `keep`: {"app.model": [ids moved]}.
+
+        Runs inside the supervisor's merge (crisis.people.person_merge), which refuses and rolls back if any
+        row still points at `merge` afterwards; `crisis.people.move_references` does one table."""
+        return {}
 
     def websocket_urls(self) -> list:
         """Websocket routes of the program's own live screens (paths start with "ws/programs/<app_label>/")."""
@@ -317,6 +325,15 @@ class BriefSection:
 def call_brief(call, user) -> list[BriefSection]:
     """Every plug-in's brief for `call` as `user` may see it (each plug-in audits its own read)."""
     return [section for plugin in overriding("call_brief") for section in plugin.call_brief(call, user)]
+
+
+def person_merge(*, keep, merge) -> dict[str, list[int]]:
+    """Every plug-in moves its rows about `merge` to `keep` (registered with crisis.people by ProgramsConfig)."""
+    moved: dict[str, list[int]] = {}
+    for plugin in overriding("person_merge"):
+        for label, ids in plugin.person_merge(keep=keep, merge=merge).items():
+            moved[label] = sorted(set(moved.get(label, [])) | set(ids))
+    return moved
 
 
 def person_actions(person, user) -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crisis import permissions
+from crisis.people import move_references
 from programs.plugins import ProgramPlugin, ReportColumn, TimelineItem
 
 from .models import Episode
@@ -90,3 +91,6 @@ class StabilizationPlugin(ProgramPlugin):
                     )
                 )
         return items
+
+    def person_merge(self, *, keep, merge) -> dict[str, list[int]]:
+        return move_references(Episode, "person", keep=keep, merge=merge)

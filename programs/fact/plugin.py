@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crisis import permissions
+from crisis.people import move_references
 from programs.plugins import BriefSection, ProgramPlugin, ReportColumn, TimelineItem
 
 from .models import Enrollment
@@ -122,3 +123,6 @@ class FactPlugin(FactRouting, ProgramPlugin):
                 phone_label=f"On call: {on_call.member.get_full_name() or on_call.member}" if on_call else "",
             )
         ]
+
+    def person_merge(self, *, keep, merge) -> dict[str, list[int]]:
+        return move_references(Enrollment, "person", keep=keep, merge=merge)

@@ -1,6 +1,15 @@
 from django.db import models
 from django.utils import timezone
 
+from .living import LivingSituation
+
+
+class HousingReferral(models.TextChoices):
+    SENT = "sent", "Referred, waiting"
+    ACCEPTED = "accepted", "Accepted by the partner"
+    DECLINED = "declined", "Declined by the partner"
+    HOUSED = "housed", "Housed"
+
 
 class OutreachContact(models.Model):
     """A contact with a person experiencing homelessness, and what it connected them to."""
@@ -19,3 +28,7 @@ class OutreachContact(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.ENGAGED)
     housing_partner = models.CharField(max_length=120, blank=True)
     note = models.TextField(blank=True)
+    # Where the person is living now (HUD HMIS 4.12), as the worker saw it at this contact.
+    living_situation = models.PositiveSmallIntegerField(choices=LivingSituation.choices, null=True, blank=True)
+    # The referral to `housing_partner` as it stands at this contact; the by-name list shows the latest.
+    housing_referral_status = models.CharField(max_length=12, choices=HousingReferral.choices, blank=True)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import Count
+from django.urls import reverse
 
+from crisis import permissions
+from crisis.people import move_references
 from programs.plugins import ProgramPlugin, ReportColumn, TimelineItem
 
 from .models import OutreachContact
@@ -21,6 +24,18 @@ def people_engaged(*, team_ids, start_at, end_at, end_date) -> dict[int, int]:
 
 
 class OutreachPlugin(OutreachRouting, ProgramPlugin):
+    app_label = "homeless_outreach"
+
+    def urls(self) -> list:
+        from .urls import urlpatterns
+
+        return urlpatterns
+
+    def nav_links(self, user) -> list[tuple[str, str]]:
+        if permissions.may_see_by_name_list.test(user):
+            return [("By-name list", reverse("programs:homeless_outreach:list"))]
+        return []
+
     def report_columns(self) -> list[ReportColumn]:
         return [
             ReportColumn(
@@ -43,3 +58,6 @@ class OutreachPlugin(OutreachRouting, ProgramPlugin):
             )
             for c in OutreachContact.objects.filter(person=person).select_related("team").order_by("pk")
         ]
+
+    def person_merge(self, *, keep, merge) -> dict[str, list[int]]:
+        return move_references(OutreachContact, "person", keep=keep, merge=merge)

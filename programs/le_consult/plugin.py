@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from crisis.people import move_references
 from programs.plugins import ProgramPlugin
 
-from .models import KIND
+from .models import KIND, Consult
 
 
 class LeConsultPlugin(ProgramPlugin):
@@ -25,3 +26,6 @@ class LeConsultPlugin(ProgramPlugin):
             path("ws/programs/le_consult/", ConsultConsumer.as_asgi()),
             path("ws/programs/le_consult/video/<int:pk>/", VideoConsumer.as_asgi()),
         ]
+
+    def person_merge(self, *, keep, merge) -> dict[str, list[int]]:
+        return move_references(Consult, "person", keep=keep, merge=merge)

@@ -48,6 +48,8 @@ REPORTERS = frozenset({"sue", "ada"})  # crisis.view_reports
 OFFICER = frozenset({"oli"})
 RESPONDERS = frozenset({"rita", "bo"})  # rita on team A, bo on team B
 MANAGERS = frozenset({"sue", "ada"})  # responders.manage_team
+PEOPLE_SEARCH = DESK | RESPONDERS  # crisis.search_people: the desk, clinicians, case managers (responders)
+MERGERS = frozenset({"sue"})  # crisis.merge_person: supervisors
 NOBODY = frozenset()
 
 # route (as in the URLconf) -> {METHOD: personas allowed}. Keep it sorted by URL file, one line per route.
@@ -59,6 +61,9 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "mfa/": {"GET": EVERYONE, "POST": EVERYONE},  # two-step sign-in (crisis/mfa.py): each for their own account
     "healthz/": {"GET": EVERYONE},
     "session/keepalive/": {"POST": EVERYONE},
+    "people/": {"GET": PEOPLE_SEARCH},
+    "people/duplicates/": {"GET": MERGERS},
+    "people/merge/": {"POST": MERGERS},
     "people/<int:pk>/": {"GET": PERSON_READERS},
     # crisis/history/urls.py
     "history/": {"GET": HISTORY},
@@ -98,6 +103,9 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "api/teams/": {"GET": DESK},
     "api/teams/<int:pk>/status/": {"POST": ASSIGNERS | {"rita"}},  # may_act_for_team (team A) or the desk
     "api/teams/<int:pk>/location/": {"POST": ASSIGNERS | {"rita"}},
+    "api/people/": {"GET": PEOPLE_SEARCH},
+    "api/people/duplicates/": {"GET": MERGERS},
+    "api/people/merges/": {"POST": MERGERS},
     "api/people/<int:pk>/": {"GET": PERSON_READERS},
     "api/board/": {"GET": DESK},
     "api/my-team/": {"GET": RESPONDERS},
@@ -122,6 +130,13 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "programs/community_responders/api/referrals/<int:pk>/status/": {"POST": DESK | {"bo"}},
     # The world's consult waits for the on-call clinician (cam) to accept: until then only the officer who
     # asked and supervisors follow it.
+    "programs/homeless_outreach/": {"GET": DESK | RESPONDERS},  # the by-name list
+    "programs/homeless_outreach/people/<int:pk>/contact/": {
+        "GET": ASSIGNERS | RESPONDERS,
+        "POST": ASSIGNERS | RESPONDERS,
+    },
+    "programs/homeless_outreach/api/by-name-list/": {"GET": DESK | RESPONDERS},
+    "programs/homeless_outreach/api/contacts/": {"POST": ASSIGNERS | RESPONDERS},
     "programs/le_consult/": {"GET": OFFICER | {"cam", "sue"}},
     "programs/le_consult/api/snapshot/": {"GET": OFFICER | {"cam", "sue"}},
     "programs/le_consult/api/consults/": {"POST": OFFICER},
@@ -230,6 +245,7 @@ def _push_subscription(world):
 
 PATH_OBJECTS = {
     "people/": lambda w: {"pk": w.person.pk},
+    "programs/homeless_outreach/people/": lambda w: {"pk": w.person.pk},
     "history/people/": lambda w: {"pk": w.person.pk},
     "dispatch/calls/": lambda w: {"pk": w.calls["triaged"].pk},
     "api/calls/": lambda w: {"pk": w.calls["working"].pk},

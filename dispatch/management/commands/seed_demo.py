@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from crisis.models import Person, User
+from crisis.models import Alias, Person, User
 from crisis.roles import ROLE_ORDER, sync_groups
 from dispatch import services
 from dispatch.models import Call
@@ -18,6 +18,9 @@ from programs.fact import services as fact
 from programs.fact.models import Contact as FactContact
 from programs.fact.models import Enrollment
 from programs.fact.models import OnCallShift as FactShift
+from programs.homeless_outreach import services as outreach
+from programs.homeless_outreach.living import LivingSituation
+from programs.homeless_outreach.models import OutreachContact
 from programs.le_consult.models import KIND, OnCallShift
 from programs.models import Program
 from responders.models import Team, TeamMember, TeamStatus
@@ -212,6 +215,7 @@ class Command(BaseCommand):
         self._consult_rota(now)
         self._fact_caseload(now)
         self._stabilization_episodes(now)
+        self._people_search_and_outreach(now)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         for role in ROLE_ORDER:
@@ -376,6 +380,42 @@ class Command(BaseCommand):
             enrolled_on=today - timedelta(days=400),
         )
         fact.enrollment_discharge(enrollment=done, by=boss, reason="stepped_down", note="Stable for a year")
+
+    def _people_search_and_outreach(self, now):
+        """Find a person: Marcus's date of birth, phone and street name, and a possible duplicate of him typed at
+        intake; the by-name list: Rosa with contacts and a housing referral, Dale never contacted yet."""
+        if Alias.objects.exists():
+            return
+        marcus = Person.objects.filter(first_name="Marcus", last_name="Hill").first()
+        if marcus is not None:
+            marcus.date_of_birth = timezone.localdate().replace(year=1984, month=3, day=14)
+            marcus.phone = "312-555-0147"
+            marcus.save(update_fields=["date_of_birth", "phone"])
+            Alias.objects.create(person=marcus, name="Marky")
+            Person.objects.create(first_name="Marcus", last_name="Hil", date_of_birth=marcus.date_of_birth)
+        Person.objects.get_or_create(
+            first_name="Dale", last_name="Simmons", defaults={"experiencing_homelessness": True}
+        )
+        rosa = Person.objects.filter(first_name="Rosa", last_name="Alvarez").first()
+        team = Team.objects.filter(name="OUT-1").first()
+        worker = User.objects.filter(membership__team=team, membership__active=True).first() if team else None
+        if rosa is None or worker is None or OutreachContact.objects.filter(person=rosa).exists():
+            return
+        first = outreach.outreach_contact_record(
+            person=rosa, team=team, by=worker, living_situation=LivingSituation.PLACE_NOT_MEANT, note="Under the bridge"
+        )
+        OutreachContact.objects.filter(pk=first.pk).update(at=now - timedelta(days=4))
+        latest = outreach.outreach_contact_record(
+            person=rosa,
+            team=team,
+            by=worker,
+            outcome="housing",
+            living_situation=LivingSituation.EMERGENCY_SHELTER,
+            housing_partner="Lakeside Supportive Housing",
+            housing_referral_status="sent",
+            note="Bed at Pacific Garden; housing application sent",
+        )
+        OutreachContact.objects.filter(pk=latest.pk).update(at=now - timedelta(hours=20))
 
     def _stabilization_episodes(self, now):
         """STAB-1's caseload: one episode due soon, one overdue (the red clock), one closed stable in the community."""

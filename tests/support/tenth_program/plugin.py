@@ -35,6 +35,13 @@ class PeerRespitePlugin(ProgramPlugin):
 
         return [path("stays/", StayCreate.as_view(), name="stay-create")]
 
+    def person_merge(self, *, keep, merge) -> dict[str, list[int]]:
+        from crisis.people import move_references
+
+        from .models import RespiteStay
+
+        return move_references(RespiteStay, "person", keep=keep, merge=merge)
+
 
 def respite_stays(*, team_ids, start_at, end_at, end_date) -> dict[int, int]:
     from .models import RespiteStay

@@ -1,0 +1,62 @@
+"""An outreach worker on the phone (360 px) records a contact from the by-name list; the desk sees it (1440x900)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from crisis.models import Person
+from programs.homeless_outreach.models import OutreachContact
+from tests.browser.test_live_journeys import WAIT, screenshot, sign_in
+from tests.support.live_stack import off_loop
+from tests.support.strands import assert_no_call_strands
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def test_record_an_outreach_contact_from_the_phone(dana, rita, team_a, live_stack, chromium):
+    walt = off_loop(
+        lambda: Person.objects.create(first_name="Walter", last_name="Grey", experiencing_homelessness=True)
+    )
+    phone = chromium.new_context(viewport={"width": 360, "height": 740})
+    try:
+        page = phone.new_page()
+        sign_in(page, live_stack.url, "rita")
+        page.get_by_role("link", name="By-name list").click()
+        card = page.locator(f"#byname-{walt.pk}")
+        expect(card).to_contain_text("never contacted", timeout=WAIT)
+        screenshot(page, "outreach-by-name-360.png")
+        card.get_by_role("link", name="Record a contact").click()
+        page.select_option("#id_living_situation", "116")
+        page.select_option("#id_outcome", "housing")
+        page.select_option("#id_housing_referral_status", "sent")
+        page.get_by_role("button", name="Record the contact").click()
+        # A referral status with no partner named: the form says so and keeps what was chosen.
+        expect(page.locator("#contact-form")).to_contain_text("Name the housing partner", timeout=WAIT)
+        page.fill("#id_housing_partner", "Lakeside Housing")
+        screenshot(page, "outreach-contact-360.png")
+        page.get_by_role("button", name="Record the contact").click()
+        expect(page.locator(".messages")).to_contain_text("Contact with Walter Grey recorded", timeout=WAIT)
+        expect(card.locator(".living")).to_contain_text("Place not meant for habitation")
+        expect(card.locator(".housing")).to_contain_text("Lakeside Housing: Referred, waiting")
+        screenshot(page, "outreach-by-name-after-360.png")
+    finally:
+        phone.close()
+
+    desk = chromium.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = desk.new_page()
+        sign_in(page, live_stack.url, "dana")
+        page.goto(f"{live_stack.url}/programs/homeless_outreach/")
+        expect(page.locator(f"#byname-{walt.pk}")).to_contain_text("Last seen by", timeout=WAIT)
+        expect(page.locator(f"#byname-{walt.pk}")).to_contain_text("Team A")
+    finally:
+        desk.close()
+    assert off_loop(lambda: OutreachContact.objects.get(person_id=walt.pk).housing_partner) == "Lakeside Housing"
+    off_loop(assert_no_call_strands)
