@@ -353,6 +353,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Dispatch behaviour --------------------------------------------------------
 ROUTING_MODE = envchoice("ROUTING_MODE", "auto", ("auto", "recommend"))
+# For the fault suite only (tests/faults/run.py, worker_kill9): a routing run that made offers holds its
+# transaction open this long before COMMIT, logging the calls, so a kill -9 provably lands inside it. 0 = off.
+FAULT_ROUTING_HOLD_SECONDS = envfloat("FAULT_ROUTING_HOLD_SECONDS", 0.0)
+if not 0 <= FAULT_ROUTING_HOLD_SECONDS <= 60:
+    raise ImproperlyConfigured(f"FAULT_ROUTING_HOLD_SECONDS must be 0 to 60, got {FAULT_ROUTING_HOLD_SECONDS}")
 OFFER_TIMEOUT_SECONDS = envint("OFFER_TIMEOUT_SECONDS", 60)
 UNROUTED_FLAG_SECONDS = envint("UNROUTED_FLAG_SECONDS", 300)
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 15)
