@@ -83,9 +83,8 @@ def document_idempotency_key(result, generator, request, public):
         "replays the first answer (header Idempotent-Replayed: true) without changing anything again; the same key "
         "with a different request is a 422. Kept 24 hours.",
     }
-    for path, operations in result.get("paths", {}).items():
-        if not path.startswith("/api/"):
-            continue
+    # The schema holds only DRF views, and the middleware keys every DRF write (/api/, /fhir/, programs' APIs).
+    for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             if method.upper() in WRITE_METHODS:
                 operation.setdefault("parameters", []).append(dict(parameter))

@@ -5,7 +5,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 
 NUL_IN_QUERY = "A query parameter contains a NUL character (%00)."
@@ -139,6 +139,10 @@ MFA_NEEDED = "Two-step sign-in is required: open the site in a browser, sign in 
 class IdempotencyMiddleware:
     """API writes sent with an Idempotency-Key run at most once per user and key (crisis/idempotency.py).
 
+    "API" is every DRF view, wherever it is mounted: /api/ and /api/integrations/, /fhir/, and each program's
+    /programs/<app>/api/... (programs plug in their URLs, so a prefix list would miss the next one). Page
+    forms are not covered: a browser resubmission is a new request, refused by the service's own checks.
+
     Sits after the session and authentication middleware: the key belongs to the requester, who is the
     token's user (DRF tries the token first, as here) or the session's. A request we cannot attribute goes to
     the view untouched, which refuses it (401/403) without writing.
@@ -150,7 +154,7 @@ class IdempotencyMiddleware:
     def __call__(self, request):
         from . import idempotency
 
-        if request.method not in idempotency.WRITE_METHODS or not request.path_info.startswith("/api/"):
+        if request.method not in idempotency.WRITE_METHODS or not _is_api_view(request):
             return self.get_response(request)
         key = request.headers.get(idempotency.HEADER)
         if key is None:
@@ -166,6 +170,18 @@ class IdempotencyMiddleware:
         except RequestDataTooBig:
             return JsonResponse({"detail": "The request body is too large."}, status=400)
         return idempotency.run_once(request, user=user, key=key, respond=self.get_response)
+
+
+def _is_api_view(request) -> bool:
+    """Whether the request goes to a DRF view (resolved as the handler will; an unknown path is not)."""
+    from rest_framework.views import APIView
+
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    cls = getattr(match.func, "cls", None)  # as_view() keeps the class; login_not_required keeps the function
+    return isinstance(cls, type) and issubclass(cls, APIView)
 
 
 def _api_requester(request):

@@ -71,7 +71,10 @@ def _redis_client():
     if _redis is None:
         import redis
 
-        _redis = redis.Redis.from_url(settings.REDIS_URL)
+        # Bounded: a paused Redis accepts the connection and never answers; without a timeout the thread
+        # publishing after a commit (the one answering the request) waited as long as the pause lasted.
+        timeout = settings.REALTIME_REDIS_TIMEOUT
+        _redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout)
     return _redis
 
 
@@ -173,9 +176,9 @@ def _send_now(messages: dict[str, dict[str, Any]]) -> None:
 
     try:
         if _server_loop is not None and _server_loop.is_running() and not _on_loop(_server_loop):
-            asyncio.run_coroutine_threadsafe(_fan_out(), _server_loop).result(timeout=5)
+            _wait(asyncio.run_coroutine_threadsafe(_fan_out(), _server_loop))
         elif (loop := _publisher_loop(layer)) is not None:
-            asyncio.run_coroutine_threadsafe(_fan_out(), loop).result(timeout=5)
+            _wait(asyncio.run_coroutine_threadsafe(_fan_out(), loop))
         elif _loop_running_here():
             # Sync code called from inside an event loop's thread (a shell or a
             # test driving a browser): async_to_sync refuses to block that loop.
@@ -186,6 +189,16 @@ def _send_now(messages: dict[str, dict[str, Any]]) -> None:
             async_to_sync(_fan_out)()
     except Exception:  # a dead realtime layer must never break the write that already committed
         log.exception("realtime publish failed for %s", next(iter(messages.values()), {}).get("kind"))
+
+
+def _wait(future) -> None:
+    """Wait for a fan-out on another loop, not longer than a few Redis timeouts (the layer's own socket timeout
+    normally ends it first); one that overruns is cancelled, so it cannot hold the layer's lock afterwards."""
+    try:
+        future.result(timeout=max(2.0, 3 * settings.REALTIME_REDIS_TIMEOUT))
+    except TimeoutError:
+        future.cancel()
+        raise
 
 
 # A process without a server loop (a Celery worker, a shell) sent each event through async_to_sync, which
@@ -291,6 +304,11 @@ def _send_events(events: list[tuple[str, dict[str, Any], list[str]]]) -> None:
     for _, _, groups in events:
         for group in groups:
             counts[group] = counts.get(group, 0) + 1
+    if _redis_known_away():
+        # One request already waited out the timeout and the reporter is polling: the next ones do not wait
+        # again. Their events are counted as missed like that first one's, and reported when Redis answers.
+        _note_missed(counts)
+        return
     try:
         epoch, last = reserve_positions(counts)
     except Exception:  # Redis down: the write committed; clients resync when it returns
@@ -344,6 +362,11 @@ MISSED_RETRY_SECONDS = 1.0
 _missed: dict[str, int] = {}
 _missed_lock = threading.Lock()
 _missed_reporter: threading.Thread | None = None
+
+
+def _redis_known_away() -> bool:
+    reporter = _missed_reporter
+    return bool(settings.REDIS_URL) and reporter is not None and reporter.is_alive()
 
 
 def _note_missed(counts: dict[str, int]) -> None:

@@ -283,11 +283,31 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 REDIS_URL = os.environ.get("REDIS_URL", "")
 EMBEDDED = not REDIS_URL
 
+# How long one realtime Redis command (numbering an event, publishing it, reading a board's position) may wait,
+# connecting or answering. Publishes run after commit but before the response leaves, so a paused Redis (no
+# answer, no refusal) held every request that changed something for as long as it stayed paused.
+REALTIME_REDIS_TIMEOUT = envfloat("REALTIME_REDIS_TIMEOUT", 1.0)
+if not 0 < REALTIME_REDIS_TIMEOUT <= 30:
+    raise ImproperlyConfigured(
+        f"REALTIME_REDIS_TIMEOUT must be more than 0 and at most 30 s, got {REALTIME_REDIS_TIMEOUT}"
+    )
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNEL_PREFIX", "crisis")},
+            "CONFIG": {
+                # The subscriber's reads pass their own short timeout (channels_redis polls every 0.1 s), so
+                # socket_timeout bounds only commands: a publish, a subscribe.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": REALTIME_REDIS_TIMEOUT,
+                        "socket_connect_timeout": REALTIME_REDIS_TIMEOUT,
+                    }
+                ],
+                "prefix": os.environ.get("CHANNEL_PREFIX", "crisis"),
+            },
         }
     }
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
@@ -333,6 +353,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Dispatch behaviour --------------------------------------------------------
 ROUTING_MODE = envchoice("ROUTING_MODE", "auto", ("auto", "recommend"))
+# For the fault suite only (tests/faults/run.py, worker_kill9): a routing run that made offers holds its
+# transaction open this long before COMMIT, logging the calls, so a kill -9 provably lands inside it. 0 = off.
+FAULT_ROUTING_HOLD_SECONDS = envfloat("FAULT_ROUTING_HOLD_SECONDS", 0.0)
+if not 0 <= FAULT_ROUTING_HOLD_SECONDS <= 60:
+    raise ImproperlyConfigured(f"FAULT_ROUTING_HOLD_SECONDS must be 0 to 60, got {FAULT_ROUTING_HOLD_SECONDS}")
 OFFER_TIMEOUT_SECONDS = envint("OFFER_TIMEOUT_SECONDS", 60)
 UNROUTED_FLAG_SECONDS = envint("UNROUTED_FLAG_SECONDS", 300)
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 15)

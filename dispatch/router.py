@@ -6,6 +6,8 @@ loads the facts once per run, takes the locks and writes the outcome.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +25,8 @@ from . import jobs, reoffer, routing, selectors, warm
 from .assignments import assignment_offer
 from .models import Assignment, Call, Triage
 from .timeline import record_event
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -161,7 +165,17 @@ def calls_route_waiting(*, region: str) -> list[Assignment]:
                 continue
         if lost_race:
             jobs.enqueue_routing(region=region)
+        if offers and settings.FAULT_ROUTING_HOLD_SECONDS:
+            _hold_for_fault_suite(offers)
     return offers
+
+
+def _hold_for_fault_suite(offers: list[Assignment]) -> None:
+    """Hold the routing transaction open (FAULT_ROUTING_HOLD_SECONDS) with a log line naming its offers: the
+    fault suite kills the worker on that line and checks that none of them committed."""
+    calls = ",".join(str(offer.call_id) for offer in offers)
+    log.warning("fault hold: routing transaction open, offers uncommitted for calls %s", calls)
+    time.sleep(settings.FAULT_ROUTING_HOLD_SECONDS)
 
 
 def _waiting_since(call: Call, refusals: dict[int, reoffer.Refusal]) -> datetime:

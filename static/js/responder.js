@@ -38,6 +38,34 @@
   }
   for (const item of queue) if (!item.key) item.key = newKey(); // taps queued before keys existed
 
+  // --- one-off actions: accept, decline, SOS ----------------------------------------
+  // They are not queued (an offer expires; an SOS sent an hour late helps nobody), but they are retried with one
+  // Idempotency-Key per action: when the server acted and its answer was lost, the retry gets that first answer
+  // (crisis/idempotency.py) instead of a 409 "already accepted" or a second SOS. The key is kept until an answer
+  // arrives, so the responder's own second tap on the same action is a retry too.
+  const ACCEPT_TRIES = 3, SOS_TRIES = 6, RETRY_MS = 1500;
+  const actionKeys = {};
+  let sosPresses = 0;
+  function once(action, url, body, tries, onRetry) {
+    const key = actionKeys[action] || (actionKeys[action] = newKey());
+    let attempt = 0;
+    function again(reason) {
+      attempt += 1;
+      if (attempt >= tries) return Promise.reject(reason);
+      if (onRetry) onRetry(attempt);
+      return new Promise(function (resolve) { setTimeout(resolve, RETRY_MS * attempt); }).then(send);
+    }
+    function send() {
+      return L_.api("POST", url, body, false, key).then(function (res) {
+        // 5xx: the server's trouble (e.g. 503 "retry with the same key"): the change is not known to be made.
+        if (res.status >= 500) return attempt + 1 >= tries ? res : again(res);
+        delete actionKeys[action]; // answered: a new tap is a new action
+        return res;
+      }, again);
+    }
+    return send();
+  }
+
   function applyEffect(effect) {
     if (!effect) return;
     if (effect.type === "call_status" && snap.call && snap.call.id === effect.call_id) snap.call.status = effect.status;
@@ -390,10 +418,16 @@
     }
     if (t.id === "accept") {
       t.disabled = true;
-      L_.api("POST", "/api/assignments/" + t.dataset.assignment + "/accept/").then(function (res) {
+      showMessage("Accepting…");
+      once("accept:" + t.dataset.assignment, "/api/assignments/" + t.dataset.assignment + "/accept/", {}, ACCEPT_TRIES).then(function (res) {
         if (!res.ok) showMessage("Could not accept: " + res.error); else showMessage("");
         live.sync();
-      }).catch(function () { t.disabled = false; showMessage("You are offline: the offer was not accepted. Call dispatch."); });
+      }).catch(function () {
+        t.disabled = false;
+        // Whether it arrived is unknown: the same key goes with the next tap, so a second tap cannot act twice.
+        showMessage("No answer from the server: the offer may not be accepted. Tap Accept again, or call dispatch.");
+        live.sync();
+      });
       return;
     }
     if (t.id === "decline") { declining = true; renderOffer(); return; }
@@ -413,11 +447,12 @@
     if (form.id === "decline-form") {
       const reason = form.reason.value === "other" ? form.other.value.trim() : form.reason.value;
       if (!reason) { showMessage("Give a reason for declining."); return; }
-      L_.api("POST", "/api/assignments/" + snap.assignment.id + "/decline/", { reason: reason }).then(function (res) {
+      const id = snap.assignment.id;
+      once("decline:" + id + ":" + reason, "/api/assignments/" + id + "/decline/", { reason: reason }, ACCEPT_TRIES).then(function (res) {
         showMessage(res.ok ? "" : "Could not decline: " + res.error);
         declining = false;
         live.sync();
-      }).catch(function () { showMessage("You are offline: the decline was not sent."); });
+      }).catch(function () { showMessage("No answer from the server: the decline may not have arrived. Send it again, or call dispatch."); live.sync(); });
     }
     if (form.id === "clear-form") {
       const c = snap.call;
@@ -441,7 +476,11 @@
     const body = lastPosition ? { latitude: lastPosition.latitude, longitude: lastPosition.longitude } : {};
     const status = $("sos-status");
     status.textContent = "Sending SOS…";
-    L_.api("POST", "/api/teams/" + teamId + "/sos/", body).then(function (res) {
+    // One press, one key: its retries (the answer lost, the network flapping) raise one alarm, not several.
+    sosPresses += 1;
+    once("sos:" + sosPresses, "/api/teams/" + teamId + "/sos/", body, SOS_TRIES, function (attempt) {
+      status.textContent = "Sending SOS… (no answer yet, trying again: " + (attempt + 1) + " of " + SOS_TRIES + ")";
+    }).then(function (res) {
       $("sos-confirm").hidden = true;
       $("sos").hidden = false;
       if (!res.ok) { status.textContent = "SOS NOT SENT: " + res.error + " Call dispatch by phone."; return; }

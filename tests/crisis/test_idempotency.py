@@ -258,20 +258,24 @@ def test_two_simultaneous_requests_with_one_key_make_one_write(dana, monkeypatch
 
 @pytest.mark.django_db
 def test_the_api_schema_offers_the_key_on_every_write_and_only_there():
+    """Every write in the schema, /api/, /fhir/ and the programs' APIs alike (the middleware keys every DRF view)."""
     from drf_spectacular.generators import SchemaGenerator
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     writes = reads = 0
+    prefixes = set()
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
-            if method.upper() in idempotency.WRITE_METHODS and path.startswith("/api/"):
+            if method.upper() in idempotency.WRITE_METHODS:
                 writes += 1
+                prefixes.add(path.split("/")[1] if not path.startswith("/programs/") else "programs")
                 assert names.count("Idempotency-Key") == 1, (method, path)
             else:
                 reads += 1
                 assert "Idempotency-Key" not in names, (method, path)
     assert writes >= 15 and reads >= 10
+    assert prefixes == {"api", "fhir", "programs"}
 
 
 @pytest.mark.django_db
@@ -329,3 +333,22 @@ def test_a_keyed_token_write_reads_its_token_once_and_claims_its_key_in_one_stat
     # The stored answer still replays, and a taken key is still a taken key.
     again = post(client, "/api/calls/", CALL_DEFAULTS, k)
     assert again["Idempotent-Replayed"] == "true" and Call.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "path, keyed",
+    [
+        ("/api/calls/", True),
+        ("/api/integrations/eido/incidents/", True),
+        ("/fhir/Task/1", True),
+        ("/programs/mobile_crisis/api/follow-ups/1/record/", True),
+        ("/programs/le_consult/api/consults/1/messages/", True),
+        ("/programs/mobile_crisis/follow-ups/1/record/", False),  # a page's form
+        ("/responder/", False),
+        ("/api/nowhere/", False),
+    ],
+)
+def test_every_drf_view_is_keyed_wherever_it_is_mounted_and_pages_are_not(rf, path, keyed):
+    from crisis.middleware import _is_api_view
+
+    assert _is_api_view(rf.post(path)) is keyed

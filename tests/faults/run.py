@@ -12,7 +12,7 @@ sequence numbers, epoch, heartbeat), and the fault strikes mid-stream. Each scen
     calls sent / lost (not assigned a team 30 s after the fault ended) / double-booked (a call or a team
     with two live assignments) / duplicated events (a call created, triaged or accepted twice, or a board
     frame delivered twice) / seconds from the fault's end until every call sent had its team /
-    stale boards (a board whose rows differ from a fresh snapshot at the end)
+    stale boards (a board whose call or team rows differ from a fresh snapshot at the end)
 
 and the run ends with `faults: N scenarios, L lost, D double, U duplicated, B stale boards`. The exit status
 is 0 only when all are zero and every scenario recovered within 30 s.
@@ -26,6 +26,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -232,6 +233,7 @@ class Board:
     def __init__(self, fleet: Fleet, n: int) -> None:
         self.fleet, self.n = fleet, n
         self.calls: dict[int, tuple[int, str]] = {}  # id -> (version, status)
+        self.teams: dict[int, tuple[int, str]] = {}  # id -> (version, status)
         self.epoch: str | None = None
         self.seq: dict[str, int] = {}
         self.seen: set[tuple[str, str, int]] = set()
@@ -255,6 +257,7 @@ class Board:
                 await asyncio.sleep(1)
             self.epoch, self.seq = body["epoch"], dict(body["seq"])
             self.calls = {c["id"]: (c["version"], c["status"]) for c in body["calls"]}
+            self.teams = {t["id"]: (t["version"], t["status"]) for t in body["teams"]}
             self.behind_since = None
         finally:
             self.syncing = False
@@ -279,6 +282,11 @@ class Board:
                 # As board.js: two processes may number one call's events out of commit order; an older row
                 # arriving late is ignored.
                 self.calls[call["id"]] = (call.get("version"), call.get("status"))
+        team = (frame.get("data") or {}).get("team")
+        if isinstance(team, dict) and "id" in team and "status" in team:
+            old = self.teams.get(team["id"])
+            if old is None or (team.get("version") or 0) >= (old[0] or 0):  # board.js keeps the newer row too
+                self.teams[team["id"]] = (team.get("version"), team["status"])
         self.seq[group] = seq
         return seq == last + 1
 
@@ -329,6 +337,14 @@ class Board:
             backoff = min(backoff * 2, 5.0)
 
 
+@dataclass
+class Truth:
+    """A fresh snapshot's rows: calls by id -> (version, status), teams by id -> status."""
+
+    calls: dict[int, tuple[int, str]]
+    teams: dict[int, str]
+
+
 class Fleet:
     """N boards on one event loop in a thread of their own."""
 
@@ -350,14 +366,18 @@ class Fleet:
         return self
 
     @staticmethod
-    def stale_one(board: Board, truth: dict[int, tuple[int, str]]) -> bool:
+    def stale_one(board: Board, truth: Truth) -> bool:
         mine = dict(board.calls)
-        return any(mine.get(cid) != row for cid, row in truth.items()) or any(
-            status in OPEN and cid not in truth for cid, (_, status) in mine.items()
+        calls_differ = any(mine.get(cid) != row for cid, row in truth.calls.items()) or any(
+            status in OPEN and cid not in truth.calls for cid, (_, status) in mine.items()
         )
+        # Team rows by status: a board showing a busy team as free (or the reverse) sends the wrong team.
+        teams = {tid: status for tid, (_, status) in board.teams.items()}
+        return calls_differ or teams != truth.teams
 
-    def stale(self, truth: dict[int, tuple[int, str]]) -> int:
-        """Boards whose rows differ from a fresh snapshot (missing, older, or an open call the snapshot lacks)."""
+    def stale(self, truth: Truth) -> int:
+        """Boards whose rows differ from a fresh snapshot (a call missing, older, or an open call the snapshot
+        lacks; a team with another status)."""
         return sum(self.stale_one(board, truth) for board in self.boards)
 
     def __exit__(self, *exc):
@@ -379,6 +399,7 @@ class Result:
     duplicated: int = 0
     recover: float | None = 0.0
     stale: int = 0
+    unproven: bool = False  # the fault did not strike where the scenario says it does
     notes: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -391,7 +412,7 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        clean = not (self.lost or self.double or self.duplicated or self.stale)
+        clean = not (self.lost or self.double or self.duplicated or self.stale or self.unproven)
         return clean and self.recover is not None and self.recover <= RECOVERY_LIMIT
 
 
@@ -491,20 +512,31 @@ class Scenario:
             result.recover = recover
             # Boards have their heartbeat (5 s) and grace to notice anything they missed.
             deadline = time.monotonic() + 12
-            truth = {}
+            truth = Truth({}, {})
             while time.monotonic() < deadline:
                 _, body = self.api.request("GET", "/api/board/", token=self.world.desk_token)
-                truth = {c["id"]: (c["version"], c["status"]) for c in body["calls"]}
+                truth = Truth(
+                    calls={c["id"]: (c["version"], c["status"]) for c in body["calls"]},
+                    teams={t["id"]: t["status"] for t in body["teams"]},
+                )
                 if fleet.stale(truth) == 0:
                     break
                 time.sleep(0.5)
             result.stale = fleet.stale(truth)
             if result.stale:
                 board = next(b for b in fleet.boards if fleet.stale_one(b, truth))
-                diff = {cid: (board.calls.get(cid), row) for cid, row in truth.items() if board.calls.get(cid) != row}
+                diff = {
+                    cid: (board.calls.get(cid), row) for cid, row in truth.calls.items() if board.calls.get(cid) != row
+                }
+                team_diff = {
+                    tid: (board.teams.get(tid, (None, None))[1], status)
+                    for tid, status in truth.teams.items()
+                    if board.teams.get(tid, (None, None))[1] != status
+                }
                 result.notes.append(
                     f"a stale board: epoch {board.epoch} (now {body['epoch']}), seq {board.seq} (now {body['seq']}), "
-                    f"{len(diff)} rows differ, e.g. {dict(list(diff.items())[:2])}"
+                    f"{len(diff)} call rows differ, e.g. {dict(list(diff.items())[:2])}, {len(team_diff)} team rows "
+                    f"differ, e.g. {dict(list(team_diff.items())[:2])}"
                 )
             result.duplicated = sum(b.duplicates for b in fleet.boards)
             reconnects = sum(b.reconnects for b in fleet.boards)
@@ -528,9 +560,34 @@ class Scenario:
 
 
 # --- the faults ----------------------------------------------------------------------------------
-def worker_kill9(lab: Lab) -> Callable[[], None]:
+HOLD_LINE = re.compile(r"fault hold: routing transaction open, offers uncommitted for calls ([\d,]+)")
+
+
+def worker_kill9(lab: Lab, proof: dict) -> Callable[[], None]:
+    """kill -9 the worker while a routing transaction is provably open: the worker is restarted with
+    FAULT_ROUTING_HOLD_SECONDS (dispatch/router.py holds its transaction before COMMIT and logs the calls it
+    offered), killed on that log line, and the calls it named must have no offer afterwards (rolled back)."""
+
     def fault():
-        lab.worker.stop(kill=True)  # kill -9 the worker's process group, whatever it is doing
+        from dispatch.models import Assignment
+
+        normal = lab.worker.env
+        lab.worker.stop()
+        lab.worker.env = normal | {"FAULT_ROUTING_HOLD_SECONDS": "30"}
+        seen = len(lab.worker.log())
+        try:
+            lab.worker.start()
+            lab.wait_worker()
+            deadline = time.monotonic() + 30
+            while not (held := HOLD_LINE.search(lab.worker.log()[seen:])) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            lab.worker.stop(kill=True)  # kill -9 the worker's process group, inside the held transaction
+        finally:
+            lab.worker.env = normal
+        if held:
+            ids = [int(pk) for pk in held.group(1).split(",")]
+            committed = db(lambda: Assignment.objects.filter(call_id__in=ids).count())
+            proof.update(calls=ids, committed=committed)
         time.sleep(1.0)  # the restart policy's delay
         lab.worker.start()
         lab.wait_worker()
@@ -679,7 +736,6 @@ CI = ("redis_blip", "redis_pause_5s", "redis_restart_no_persistence", "pg_restar
 def run_one(name: str, lab: Lab, world: World, opts) -> Result:
     scenario = Scenario(lab, world, calls=opts.calls, boards=opts.boards)
     faults = {
-        "worker_kill9": lambda: worker_kill9(lab),
         "redis_blip": lambda: redis_down(lab, 0.0),  # a restart under a second, its data kept
         "redis_down_30s": lambda: redis_down(lab, opts.redis_down),
         "redis_restart_no_persistence": lambda: redis_restart_lost(lab),
@@ -690,6 +746,19 @@ def run_one(name: str, lab: Lab, world: World, opts) -> Result:
     }
     if name == "race":
         return race(lab, world, rounds=opts.race_rounds, width=opts.race_width)
+    if name == "worker_kill9":
+        proof: dict = {}
+        result = scenario.run(name, worker_kill9(lab, proof))
+        if proof.get("calls") and not proof["committed"]:
+            result.notes.append(
+                f"killed inside a routing transaction: offers to {len(proof['calls'])} call(s) rolled back"
+            )
+        else:
+            result.unproven = True
+            result.notes.append(
+                f"the kill was NOT shown to land inside a routing transaction ({proof or 'no hold seen'})"
+            )
+        return result
     if name == "web_restart_and_kill9":
         scenario.boards = max(opts.boards, 20)
         return scenario.run(name, web_restart_and_kill(lab))

@@ -13,6 +13,7 @@ from crisis.models import AuditEntry
 from dispatch.models import Call, CallEvent
 from integrations import eido
 from integrations.models import CadIncident
+from tests.support.idempotency import send_twice
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +201,8 @@ def test_a_cad_endpoint_gets_eido_updates_on_status_change(
     doc = got.json()
     eido.validate(doc)
     assert doc["incidentComponent"]["incidentStatusInternalText"] == ["triaged"]
+
+
+def test_a_retried_incident_with_its_key_is_the_first_answer_replayed(cad_client):
+    first, _ = send_twice(cad_client, "POST", URL, json.dumps(incident()))
+    assert first.status_code == 201 and Call.objects.count() == 1 and CadIncident.objects.count() == 1

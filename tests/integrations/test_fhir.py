@@ -15,6 +15,7 @@ from dispatch import services as dispatch
 from integrations import fhir, services
 from programs.community_responders.models import Partner
 from programs.community_responders.services import referral_create
+from tests.support.idempotency import send_twice
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +168,12 @@ def test_a_partner_fhir_server_gets_a_transaction_bundle_on_each_change(
     assert [e["request"]["url"] for e in bundle["entry"]] == [f"ServiceRequest/{referral.pk}", f"Task/{referral.pk}"]
     assert bundle["entry"][1]["resource"]["status"] == "rejected"
     assert bundle["entry"][0]["resource"]["status"] == "revoked"
+
+
+def test_a_retried_task_put_with_its_key_is_replayed_and_moves_the_referral_once(clinic_system, referral):
+    body = json.dumps({"resourceType": "Task", "id": str(referral.pk), "status": "accepted", "intent": "order"})
+    first, _ = send_twice(
+        clinic_system.client, "PUT", f"/fhir/Task/{referral.pk}", body, content_type="application/fhir+json"
+    )
+    assert first.status_code == 200
+    assert AuditEntry.objects.filter(action="community_responders.referral.status_changed").count() == 1

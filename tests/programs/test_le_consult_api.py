@@ -9,6 +9,7 @@ from crisis.models import AuditEntry
 from programs.le_consult import services
 from programs.le_consult.models import Consult, ConsultStatus
 from tests.conftest import CENTER
+from tests.support.idempotency import send_twice
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +129,13 @@ def test_the_snapshot_does_not_grow_queries_with_consults(
     with django_assert_max_num_queries(12):
         data = client.get("/programs/le_consult/api/snapshot/").json()
     assert len(data["consults"]) == 5
+
+
+def test_a_retried_message_with_its_key_is_posted_once(client, request_consult, cam):
+    consult = request_consult()
+    client.force_login(cam)
+    post(client, f"{BASE}{consult.pk}/accept/", {})
+    first, _ = send_twice(client, "POST", f"{BASE}{consult.pk}/messages/", {"text": "Is he armed?"})
+    assert first.status_code == 201
+    assert [m["text"] for m in first.json()["messages"]] == ["Is he armed?"]
+    assert consult.messages.count() == 1

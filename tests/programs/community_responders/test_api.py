@@ -8,6 +8,7 @@ from drf_spectacular.generators import SchemaGenerator
 from crisis.models import AuditEntry
 from programs.community_responders import services
 from programs.community_responders.models import Referral
+from tests.support.idempotency import send_twice
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +104,10 @@ def test_in_the_openapi_schema():
     assert {"get", "post"} <= set(paths[f"{BASE}/referrals/"])
     assert "post" in paths[f"{BASE}/referrals/{{id}}/status/"]
     assert "get" in paths[f"{BASE}/partners/"]
+
+
+def test_a_retried_referral_with_its_key_makes_one_referral(client, rita, team_a_call, partner):
+    client.force_login(rita)
+    body = {"call": team_a_call.pk, "partner": partner.pk, "service": "Intake"}
+    first, _ = send_twice(client, "POST", f"{BASE}/referrals/", body)
+    assert first.status_code == 201 and Referral.objects.count() == 1

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from crisis.models import AuditEntry
 from programs.crisis_stabilization.models import Episode, EpisodeContact
+from tests.support.idempotency import send_twice
 
 pytestmark = pytest.mark.django_db
 FMT = "%Y-%m-%dT%H:%M"
@@ -96,3 +97,16 @@ def test_the_person_page_offers_an_episode_to_a_supervisor_and_the_form_opens_pr
     assert link in client.get(f"/people/{person.pk}/").content.decode()
     form = client.get(f"/programs/crisis_stabilization/?person={person.pk}").content.decode()
     assert 'id="open-episode" open' in form and f'value="{person.pk}"' in form
+
+
+def test_a_retried_episode_with_its_key_is_replayed_not_a_409(client, cora, stab_team, person):
+    client.force_login(cora)
+    body = {
+        "person": person.pk,
+        "team": stab_team.pk,
+        "owner": cora.pk,
+        "goals": "g",
+        "planned_end_on": (timezone.localdate() + timedelta(days=5)).isoformat(),
+    }
+    first, _ = send_twice(client, "POST", "/programs/crisis_stabilization/api/episodes/", body)
+    assert first.status_code == 201 and Episode.objects.count() == 1

@@ -7,6 +7,7 @@ import pytest
 from crisis.models import AuditEntry
 from programs.diversion.models import Diversion
 from tests.programs.diversion.conftest import TRANSFER
+from tests.support.idempotency import send_twice
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +49,10 @@ def test_the_snapshot_is_for_diversion_clinicians_and_audited(client, cam, dana,
     data = client.get(f"{BASE}/snapshot/").json()
     assert [r["id"] for r in data["diversions"]] == [d.pk] and data["epoch"] and "diversion" in data["seq"]
     assert AuditEntry.objects.get(action="diversion.queue.viewed").detail["ids"] == [d.pk]
+
+
+def test_a_retried_transfer_with_its_key_gets_the_first_answer_itself(client, dana):
+    """Without a key the retry is a 200 with the row; with one it is the first answer, 201 and all."""
+    client.force_login(dana)
+    first, _ = send_twice(client, "POST", f"{BASE}/transfers/", {"incident_id": "CAD-78"} | TRANSFER)
+    assert first.status_code == 201 and Diversion.objects.count() == 1

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from crisis.models import AuditEntry
 from programs.fact.models import Enrollment
+from tests.support.idempotency import send_twice
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +90,15 @@ def test_others_get_403_or_404(client, persona, enrolled, request):
     client.force_login(request.getfixturevalue(persona))
     response = client.get(f"/programs/fact/api/enrollments/{enrolled.pk}/")
     assert response.status_code == 403
+
+
+def test_a_retried_enrolment_with_its_key_is_replayed_not_a_409(client, fay, fact_team, person):
+    client.force_login(fay)
+    body = {
+        "person": person.pk,
+        "team": fact_team.pk,
+        "serious_mental_illness": True,
+        "justice_involvement": "pretrial",
+    }
+    first, _ = send_twice(client, "POST", "/programs/fact/api/enrollments/", body)
+    assert first.status_code == 201 and Enrollment.objects.count() == 1

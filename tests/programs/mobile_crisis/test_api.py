@@ -7,6 +7,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from crisis.models import AuditEntry
 from programs.mobile_crisis.models import FollowUp
+from tests.support.idempotency import send_twice
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +65,11 @@ def test_in_the_openapi_schema():
     paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
     assert "get" in paths[LIST]
     assert "post" in paths["/programs/mobile_crisis/api/follow-ups/{id}/record/"]
+
+
+def test_a_retried_record_with_its_key_replays_the_first_answer_instead_of_a_409(client, rita, follow_up_a):
+    client.force_login(rita)
+    body = {"reached": True, "method": "phone", "note": "Safe at home", "next_step": "None needed"}
+    first, _ = send_twice(client, "POST", _record(follow_up_a), body)
+    assert first.status_code == 200
+    assert AuditEntry.objects.filter(action="mobile_crisis.follow_up.recorded").count() == 1
