@@ -36,7 +36,7 @@ def test_a_tap_whose_answer_was_lost_is_replayed_with_its_key_and_applied_once(l
     dana, team_a = people["dana"], people["team_a"]
     call = new_call(nature="Quiet, needs a check")
     services.call_triage(call=call, screen={"phone_engaged": True}, by=dana)
-    services.call_assign(call=call, team=team_a, by=dana, reason="closest, by hand")
+    services.call_assign(call=call, team=team_a, by=dana, reason="closest, by hand", confirm_gaps=True)
 
     phone = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     sent: list[str | None] = []
