@@ -14,7 +14,7 @@ from crisis.validators import parse_db_int
 from programs import plugins
 
 from . import selectors, serializers, services
-from .models import Assignment, Call, Source, Status, Tier
+from .models import Assignment, Call, CallUnit, Source, Status, Tier
 
 
 def _detail(call_id: int) -> dict:
@@ -325,3 +325,31 @@ class CallHandoffs(APIView):
         ser.is_valid(raise_exception=True)
         handoff = services.call_record_handoff(call=call, by=request.user, **ser.validated_data)
         return Response(serializers.HandoffSerializer(handoff).data, status=201)
+
+
+class CallUnits(APIView):
+    """Put a police or EMS unit on the call besides the crisis team (co-response, or an agency's unit)."""
+
+    permission_classes = [require_perms("dispatch.assign_call")]
+
+    @extend_schema(request=serializers.UnitInputSerializer, responses={201: serializers.CallUnitSerializer})
+    def post(self, request, pk: int):
+        call = get_object_or_404(Call, pk=pk)
+        ser = serializers.UnitInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        unit = services.unit_add(call=call, by=request.user, **ser.validated_data)
+        return Response(serializers.CallUnitSerializer(unit).data, status=201)
+
+
+class UnitStatusView(APIView):
+    """Record a police/EMS unit's progress: dispatched, en route, on scene, cleared."""
+
+    permission_classes = [require_perms("dispatch.assign_call")]
+
+    @extend_schema(request=serializers.UnitStatusInputSerializer, responses=serializers.CallUnitSerializer)
+    def post(self, request, pk: int):
+        unit = get_object_or_404(CallUnit.objects.select_related("call"), pk=pk)
+        ser = serializers.UnitStatusInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        unit = services.unit_set_status(unit=unit, by=request.user, **ser.validated_data)
+        return Response(serializers.CallUnitSerializer(unit).data)

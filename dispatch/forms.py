@@ -90,6 +90,8 @@ class TriageForm(forms.ModelForm):
 class CloseForm(forms.Form):
     disposition = forms.ChoiceField(choices=[("", "Choose…")] + list(Disposition.choices))
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    # Shown after the service refused because a police/EMS unit is still on scene (NeedsConfirmation).
+    confirm_units = forms.BooleanField(required=False, label="Close anyway: the unit on scene is cleared with the call")
 
 
 class ReasonForm(forms.Form):

@@ -43,6 +43,7 @@ def call_for_page(pk: int) -> Call:
             Prefetch("triages", queryset=Triage.objects.select_related("by")),
             Prefetch("assignments", queryset=Assignment.objects.select_related("team", "by")),
             Prefetch("handoffs", queryset=Handoff.objects.select_related("recorded_by")),
+            "call_units",
         )
         .get(pk=pk)
     )
