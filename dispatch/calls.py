@@ -45,7 +45,7 @@ def call_create(*, by: User | None, person: Person | None = None, **fields: Any)
         )
     # The new call's whole page is known: this one event, no screen, no offers. Callers that show it
     # (the API's 201) serialize it as is instead of reading it back.
-    _known_page(call, events=[event], triages=[], assignments=[])
+    _known_page(call, events=[event], triages=[], assignments=[], handoffs=[], call_units=[])
     return call
 
 
