@@ -17,6 +17,7 @@ api_patterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("calls/", dispatch_api.CallListCreate.as_view(), name="calls"),
     path("calls/intake/", dispatch_api.CallIntake.as_view(), name="call-intake"),
+    path("calls/search/", dispatch_api.CallSearch.as_view(), name="call-search"),
     path("calls/<int:pk>/", dispatch_api.CallDetail.as_view(), name="call"),
     path("calls/<int:pk>/triage/", dispatch_api.CallTriage.as_view(), name="call-triage"),
     path("calls/<int:pk>/close/", dispatch_api.CallClose.as_view(), name="call-close"),

@@ -77,6 +77,8 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "dispatch/calls/<int:pk>/assign/": {"POST": ASSIGNERS},
     "dispatch/calls/<int:pk>/confirm/": {"POST": ASSIGNERS},
     "dispatch/history/": {"GET": DESK},
+    "dispatch/search/": {"GET": DESK},
+    "api/calls/search/": {"GET": DESK},
     "dispatch/officer/": {"GET": OFFICER, "POST": OFFICER},
     "responder/": {"GET": RESPONDERS},
     # crisis/urls.py: the API. {pk} of a call is team B's working call; of an assignment, team A's offer.
