@@ -1,6 +1,7 @@
 """REST API for calls and assignments: validate, call one service, serialize."""
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
@@ -14,7 +15,8 @@ from crisis.validators import parse_db_int
 from programs import plugins
 
 from . import selectors, serializers, services
-from .models import Assignment, Call, Source, Status, Tier
+from .forms import CallSearchForm
+from .models import Assignment, Call, CallUnit, Source, Status, Tier
 
 
 def _detail(call_id: int) -> dict:
@@ -325,3 +327,71 @@ class CallHandoffs(APIView):
         ser.is_valid(raise_exception=True)
         handoff = services.call_record_handoff(call=call, by=request.user, **ser.validated_data)
         return Response(serializers.HandoffSerializer(handoff).data, status=201)
+
+
+class CallUnits(APIView):
+    """Put a police or EMS unit on the call besides the crisis team (co-response, or an agency's unit)."""
+
+    permission_classes = [require_perms("dispatch.assign_call")]
+
+    @extend_schema(request=serializers.UnitInputSerializer, responses={201: serializers.CallUnitSerializer})
+    def post(self, request, pk: int):
+        call = get_object_or_404(Call, pk=pk)
+        ser = serializers.UnitInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        unit = services.unit_add(call=call, by=request.user, **ser.validated_data)
+        return Response(serializers.CallUnitSerializer(unit).data, status=201)
+
+
+class UnitStatusView(APIView):
+    """Record a police/EMS unit's progress: dispatched, en route, on scene, cleared."""
+
+    permission_classes = [require_perms("dispatch.assign_call")]
+
+    @extend_schema(request=serializers.UnitStatusInputSerializer, responses=serializers.CallUnitSerializer)
+    def post(self, request, pk: int):
+        unit = get_object_or_404(CallUnit.objects.select_related("call"), pk=pk)
+        ser = serializers.UnitStatusInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        unit = services.unit_set_status(unit=unit, by=request.user, **ser.validated_data)
+        return Response(serializers.CallUnitSerializer(unit).data)
+
+
+class CallSearch(APIView):
+    """The desk's call search: by number, address, callback number, name, date range (local days) and status."""
+
+    permission_classes = [require_perms("dispatch.view_queue")]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("number", int),
+            OpenApiParameter("address", str),
+            OpenApiParameter("callback", str),
+            OpenApiParameter("name", str),
+            OpenApiParameter("since", OpenApiTypes.DATE),
+            OpenApiParameter("until", OpenApiTypes.DATE),
+            OpenApiParameter("status", str, enum=Status.values),
+        ],
+        responses=serializers.CallPageSerializer,
+    )
+    def get(self, request):
+        form = CallSearchForm(request.query_params)
+        if not form.is_valid():
+            errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
+            if "__all__" in errors:
+                errors["non_field_errors"] = errors.pop("__all__")
+            return Response(errors, status=400)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(
+            selectors.call_search(user=request.user, **form.criteria()), request, view=self
+        )
+        data = serializers.CallListSerializer(page, many=True).data
+        # A search reads callers' numbers, names and addresses: one audit row per page, with the ids shown.
+        audit.record(
+            actor=request.user,
+            action="dispatch.calls.searched",
+            via="api",
+            criteria=sorted(k for k, v in form.cleaned_data.items() if v),
+            calls=[c.pk for c in page],
+        )
+        return paginator.get_paginated_response(data)

@@ -13,7 +13,7 @@ from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import Person, User
 from programs import plugins as program_plugins
 
-from . import handoffs, jobs, triage
+from . import handoffs, jobs, triage, units
 from .assignments import finish_assignment, withdraw, withdraw_offer
 from .models import (
     FIELD_TIERS,
@@ -45,7 +45,7 @@ def call_create(*, by: User | None, person: Person | None = None, **fields: Any)
         )
     # The new call's whole page is known: this one event, no screen, no offers, no hand-offs. Callers that show it
     # (the API's 201) serialize it as is instead of reading it back.
-    _known_page(call, events=[event], triages=[], assignments=[], handoffs=[])
+    _known_page(call, events=[event], triages=[], assignments=[], handoffs=[], call_units=[])
     return call
 
 
@@ -154,13 +154,16 @@ def call_resolve_by_phone(*, call: Call, by: User | None, note: str = "") -> Cal
     return call
 
 
-def call_close(*, call: Call, disposition: str, by: User | None, note: str = "") -> Call:
+def call_close(*, call: Call, disposition: str, by: User | None, note: str = "", confirm_units: bool = False) -> Call:
+    """Close the call. While a police/EMS unit is still on scene it refuses (NeedsConfirmation, 409) unless
+    `confirm_units`; units still open are cleared with the call."""
     if disposition not in Disposition.values:
         raise InvalidInput("Choose a disposition to close the call.", field="disposition")
     with transaction.atomic():
         call = lock_call(call)
         if call.status in (Status.TRIAGED, Status.AWAITING_TEAM):
             require_no_active_assignment(call)
+        units.units_release_for_close(call, by=by, confirm=confirm_units)
         team = call.team if call.status in (Status.ON_SCENE, Status.TRANSPORTING) else None
         now = timezone.now()
         call.disposition = disposition
@@ -174,7 +177,13 @@ def call_close(*, call: Call, disposition: str, by: User | None, note: str = "")
 
 
 def call_clear(
-    *, call: Call, disposition: str, by: User | None, note: str = "", expected_status: str | None = None
+    *,
+    call: Call,
+    disposition: str,
+    by: User | None,
+    note: str = "",
+    expected_status: str | None = None,
+    confirm_units: bool = False,
 ) -> Call:
     """The team clears its call with a disposition. `expected_status` refuses a replayed, out-of-order tap."""
     with transaction.atomic():
@@ -186,7 +195,9 @@ def call_clear(
             raise Conflict(
                 f"This change was made against an old view: the call is now {locked.get_status_display().lower()}."
             )
-        return call_close(call=locked, disposition=disposition, by=by, note=note)
+        # Only the desk may close over a unit still on scene; a team's phone gets the 409 and the desk decides.
+        confirm_units = confirm_units and (by is None or permissions.may_dispatch.test(by, locked))
+        return call_close(call=locked, disposition=disposition, by=by, note=note, confirm_units=confirm_units)
 
 
 def call_cancel(*, call: Call, by: User | None, reason: str) -> Call:
@@ -199,6 +210,8 @@ def call_cancel(*, call: Call, by: User | None, reason: str) -> Call:
         active = call.assignments.select_for_update().filter(status__in=("offered", "accepted")).first()
         now = timezone.now()
         call.closed_at = now
+        # Cancelling is deliberate: partner units still on the call are cleared with it, each on the timeline.
+        units.units_release_for_close(call, by=by, confirm=True)
         transition(call, Status.CANCELLED, by=by, kind="call.cancelled", reason=reason)
         if active is not None:
             withdraw(active, now, by=by)

@@ -1,10 +1,13 @@
+from datetime import datetime, time, timedelta
+
 from django import forms
+from django.utils import timezone
 
 from crisis.models import Person
 from responders.models import Team
 
 from . import triage
-from .models import Call, Disposition, Tier, Triage
+from .models import Call, Disposition, Status, Tier, Triage
 
 
 class IntakeForm(forms.ModelForm):
@@ -90,6 +93,8 @@ class TriageForm(forms.ModelForm):
 class CloseForm(forms.Form):
     disposition = forms.ChoiceField(choices=[("", "Choose…")] + list(Disposition.choices))
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    # Shown after the service refused because a police/EMS unit is still on scene (NeedsConfirmation).
+    confirm_units = forms.BooleanField(required=False, label="Close anyway: the unit on scene is cleared with the call")
 
 
 class ReasonForm(forms.Form):
@@ -101,3 +106,40 @@ class AssignForm(forms.Form):
     reason = forms.CharField(max_length=200)
     # Shown after the service refused a team that lacks what the call needs (NeedsConfirmation).
     confirm_gaps = forms.BooleanField(required=False, label="Assign anyway: I have noted why in the reason")
+
+
+class CallSearchForm(forms.Form):
+    """The desk's call search (page and API): every field optional, at least one given; dates are local days."""
+
+    number = forms.IntegerField(required=False, min_value=1, max_value=2_147_483_647, label="Call #")
+    address = forms.CharField(required=False, max_length=255)
+    callback = forms.CharField(required=False, max_length=32, label="Callback number")
+    name = forms.CharField(required=False, max_length=120, label="Caller or person name")
+    since = forms.DateField(required=False, label="From (date)", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To (date)", widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(required=False, choices=[("", "Any status")] + list(Status.choices))
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if not any(data.get(k) for k in self.fields):
+            raise forms.ValidationError("Give at least one thing to search by.")
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", "The end date is before the start date.")
+        return data
+
+    def criteria(self) -> dict:
+        """The selector's keyword arguments: whole local days, `until` inclusive."""
+        data = self.cleaned_data
+        tz = timezone.get_current_timezone()
+        day = lambda d: datetime.combine(d, time.min, tzinfo=tz)  # noqa: E731
+        return {
+            "number": data.get("number"),
+            "address": data.get("address") or "",
+            "callback": data.get("callback") or "",
+            "name": data.get("name") or "",
+            "since": day(data["since"]) if data.get("since") else None,
+            "until": day(data["until"] + timedelta(days=1)) if data.get("until") else None,
+            "status": data.get("status") or "",
+        }

@@ -26,7 +26,7 @@ from crisis import permissions
 from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import User
 
-from . import jobs
+from . import jobs, units
 from .models import Agency, Call, Handoff, Tier, Triage
 from .timeline import lock_call, record_event
 
@@ -126,6 +126,13 @@ def call_record_handoff(
             unit=unit,
             handed_off_at=handed_off_at.isoformat(),
         )
+        # The agency's unit is now one of the call's units, with its own status (dispatch/units.py), unless the
+        # desk put it on the call already (a co-response unit that then took the hand-off).
+        if not units.is_on_call(call, agency=agency, unit=unit):
+            units.unit_add(
+                call=call, agency=agency, unit=unit, incident_number=incident_number, handoff=handoff, by=by,
+                dispatched_at=handed_off_at,
+            )  # fmt: skip
     return handoff
 
 

@@ -31,6 +31,18 @@ class AssignmentRowSerializer(s.Serializer):
     eta_seconds = s.IntegerField(allow_null=True)
 
 
+class UnitRowSerializer(s.Serializer):
+    id = s.IntegerField()
+    agency = s.ChoiceField(choices=["police", "ems"])
+    unit = s.CharField(help_text="The agency's own unit id.")
+    incident_number = s.CharField(allow_blank=True)
+    status = s.ChoiceField(choices=["dispatched", "en_route", "on_scene", "cleared"])
+    dispatched_at = s.DateTimeField()
+    en_route_at = s.DateTimeField(allow_null=True)
+    on_scene_at = s.DateTimeField(allow_null=True)
+    cleared_at = s.DateTimeField(allow_null=True)
+
+
 class CallRowSerializer(s.Serializer):
     id = s.IntegerField()
     status = s.ChoiceField(choices=Status.choices)
@@ -52,6 +64,7 @@ class CallRowSerializer(s.Serializer):
         help_text="Partner agencies (police, ems) that must still take this police/EMS-led call.",
     )
     handoff_since = s.DateTimeField(allow_null=True, help_text="While a hand-off is pending: when triage asked for it.")
+    units = UnitRowSerializer(many=True, help_text="Police/EMS units on the call besides the crisis team.")
     waiting_reason = s.CharField(allow_null=True, help_text="Why no team is offered the call, from the last routing.")
     waiting_since = s.DateTimeField(allow_null=True)
     version = s.IntegerField()

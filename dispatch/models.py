@@ -164,6 +164,10 @@ class Call(models.Model):
     # triage, emptied agency by agency as hand-offs are recorded (dispatch/handoffs.py); the board flags the
     # call and runs a clock from triaged_at while it is not empty.
     handoff_pending = models.CharField(max_length=20, blank=True, default="")
+    # The police/EMS units on the call besides the crisis team, as the board row shows them: a copy kept by the
+    # one writer of CallUnit (dispatch/units.py) in the same transaction, so redrawing a row on every phone tap
+    # costs no query. The CallUnit rows and the timeline are the record; this is only their current summary.
+    units = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     # Bumped with every published change, so a screen can drop a row that
     # arrives after a newer one (two commits on one call within milliseconds).
@@ -360,3 +364,54 @@ class Handoff(models.Model):
 
     def __str__(self) -> str:
         return f"Call #{self.call_id} to {self.get_agency_display()} {self.incident_number}"
+
+
+class UnitStatus(models.TextChoices):
+    DISPATCHED = "dispatched", "Dispatched"
+    EN_ROUTE = "en_route", "En route"
+    ON_SCENE = "on_scene", "On scene"
+    CLEARED = "cleared", "Cleared"
+
+
+# A partner unit's own lifecycle, apart from the call's: it may skip en route (already nearby) and clear from
+# any state (cancelled on the way, or left the scene).
+UNIT_TRANSITIONS: dict[str, frozenset[str]] = {
+    UnitStatus.DISPATCHED: frozenset({UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.CLEARED}),
+    UnitStatus.EN_ROUTE: frozenset({UnitStatus.ON_SCENE, UnitStatus.CLEARED}),
+    UnitStatus.ON_SCENE: frozenset({UnitStatus.CLEARED}),
+    UnitStatus.CLEARED: frozenset(),
+}
+
+
+class CallUnit(models.Model):
+    """A police or EMS unit on a call besides the crisis team, each with its own status and times.
+
+    Written only by dispatch/units.py. A recorded hand-off adds the agency's unit; the desk adds one by hand for
+    a co-response where no paired team exists (a community team and a police unit).
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="call_units")
+    agency = models.CharField(max_length=8, choices=Agency.choices)
+    unit = models.CharField(max_length=40, help_text="The agency's own unit id, e.g. 4A12 or Medic 7.")
+    incident_number = models.CharField(max_length=40, blank=True)
+    handoff = models.ForeignKey(Handoff, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=12, choices=UnitStatus.choices, default=UnitStatus.DISPATCHED)
+    dispatched_at = models.DateTimeField(default=timezone.now)
+    en_route_at = models.DateTimeField(null=True, blank=True)
+    on_scene_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["dispatched_at", "id"]
+        # The same agency unit twice on one call at once is a typo or a double click: a 409, not a second row.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "agency", "unit"],
+                condition=~models.Q(status="cleared"),
+                name="one_active_unit_per_call",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_agency_display()} {self.unit} on call #{self.call_id} ({self.status})"

@@ -57,6 +57,8 @@ def call_summary(call: Call, *, assignment: dict[str, Any] | None = UNKNOWN) -> 
         # Partner agencies still to take this police/EMS-led call; the board's clock runs from triage.
         "handoff_pending": [a for a in call.handoff_pending.split(",") if a],
         "handoff_since": call.triaged_at.isoformat() if call.handoff_pending and call.triaged_at else None,
+        # Police/EMS units on the call besides the crisis team, each with its own status (dispatch/units.py).
+        "units": call.units or [],
         # Why no team is offered the call, and since when (from the latest routing run).
         **waiting(call, assignment),
         "version": call.version,

@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
+from django.db.models.functions import Coalesce, Replace
 from django.utils import timezone
 
 from crisis.models import User
@@ -17,7 +17,17 @@ from programs import plugins as program_plugins
 from programs.plugins import CallFacts, TeamFacts
 from responders.models import MEDICAL_CREDENTIALS, Credential, Team, TeamMember, TeamStatus
 
-from .models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, Call, CallType, Handoff, Status, Triage
+from .models import (
+    ACTIVE_ASSIGNMENT,
+    Assignment,
+    AssignmentStatus,
+    Call,
+    CallType,
+    Handoff,
+    Status,
+    Triage,
+    address_key,
+)
 from .reoffer import Refusal
 from .routing import GreatCircleEta, RoutingConfig, eligibility_gaps, great_circle_km
 
@@ -43,6 +53,7 @@ def call_for_page(pk: int) -> Call:
             Prefetch("triages", queryset=Triage.objects.select_related("by")),
             Prefetch("assignments", queryset=Assignment.objects.select_related("team", "by")),
             Prefetch("handoffs", queryset=Handoff.objects.select_related("recorded_by")),
+            "call_units",
         )
         .get(pk=pk)
     )
@@ -387,3 +398,46 @@ def possible_duplicates(*, address_key: str, callback_number: str, now, limit: i
         if why:
             out.append((call, why))
     return out[:limit]
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def call_search(
+    *,
+    user: User,
+    number: int | None = None,
+    address: str = "",
+    callback: str = "",
+    name: str = "",
+    since=None,
+    until=None,
+    status: str = "",
+):
+    """The desk's call search: every given criterion must match; newest first. Callback numbers match on their
+    digits ('(312) 555-0101' finds '312-555-0101'); a name matches the caller or the linked person."""
+    qs = visible_calls_for(user).select_related("team", "person").order_by("-received_at", "-id")
+    if number is not None:
+        qs = qs.filter(pk=number)
+    if address.strip():
+        qs = qs.filter(address_key__contains=address_key(address))
+    digits = _digits(callback)
+    if digits:
+        stripped = F("callback_number")
+        for ch in ("-", " ", "(", ")", ".", "+", "/"):
+            stripped = Replace(stripped, Value(ch), Value(""))
+        qs = qs.annotate(callback_digits=stripped).filter(callback_digits__contains=digits)
+    for word in name.split():
+        qs = qs.filter(
+            Q(caller_name__icontains=word)
+            | Q(person__first_name__icontains=word)
+            | Q(person__last_name__icontains=word)
+        )
+    if since is not None:
+        qs = qs.filter(received_at__gte=since)
+    if until is not None:
+        qs = qs.filter(received_at__lt=until)
+    if status:
+        qs = qs.filter(status=status)
+    return qs

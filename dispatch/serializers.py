@@ -16,12 +16,14 @@ from .models import (
     Call,
     CallEvent,
     CallType,
+    CallUnit,
     Disposition,
     Handoff,
     LocationType,
     Source,
     Status,
     Tier,
+    UnitStatus,
 )
 from .models import Triage as TriageModel
 from .rows import assignment_row, call_actions
@@ -124,6 +126,11 @@ class IntakeSerializer(CallCreateSerializer):
 class CloseSerializer(serializers.Serializer):
     disposition = serializers.ChoiceField(choices=Disposition.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    confirm_units = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Close even though a police/EMS unit is still on scene (after a 409 that listed them).",
+    )
 
 
 class ClearSerializer(CloseSerializer):
@@ -256,6 +263,28 @@ class HandoffInputSerializer(serializers.Serializer):
     handed_off_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
+class UnitInputSerializer(serializers.Serializer):
+    agency = serializers.ChoiceField(choices=Agency.choices)
+    unit = serializers.CharField(max_length=40, help_text="The agency's own unit id, e.g. 4A12.")
+    incident_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class UnitStatusInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=UnitStatus.choices)
+    # A desk acting on an old view sends the status it saw; a stale change gets a 409.
+    expected_status = serializers.ChoiceField(choices=UnitStatus.choices, required=False)
+
+
+class CallUnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallUnit
+        fields = [
+            "id", "call", "agency", "unit", "incident_number", "status",
+            "dispatched_at", "en_route_at", "on_scene_at", "cleared_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
 class CallDetailSerializer(CallListSerializer):
     actions = serializers.SerializerMethodField()
     person = serializers.SerializerMethodField()
@@ -264,6 +293,7 @@ class CallDetailSerializer(CallListSerializer):
     assignments = AssignmentSerializer(many=True, read_only=True)
     handoffs = HandoffSerializer(many=True, read_only=True)
     handoff_pending = serializers.SerializerMethodField()
+    units = CallUnitSerializer(source="call_units", many=True, read_only=True)
 
     class Meta(CallListSerializer.Meta):
         fields = CallListSerializer.Meta.fields + [
@@ -285,6 +315,7 @@ class CallDetailSerializer(CallListSerializer):
             "assignments",
             "handoffs",
             "handoff_pending",
+            "units",
             "routing_explanation",
             "recommended_team",
         ]

@@ -6,6 +6,7 @@ see everything that can happen. Each lives in the module of its concern:
 - `calls`        intake, triage, notes, closing, cancelling
 - `assignments`  offers, accept / decline / lapse / withdraw, manual assignment, field progress
 - `team_state`   the one writer of a team's live state (status, position, SOS), always audited
+- `units`        the one writer of the police/EMS units on a call (each with its own status)
 - `router`       a routing run over a region's waiting calls (`reoffer`: when a refusing team is asked again)
 - `sweep`        the periodic safety net
 - `timeline`     the transition table check and the call's event rows
@@ -41,3 +42,4 @@ from .router import calls_route_waiting  # noqa: F401
 from .rows import alert_summary, call_summary, live_clocks, team_summary  # noqa: F401
 from .sweep import PUSHED_STANDARDS, calls_sweep, calls_warn_standards  # noqa: F401
 from .team_state import alert_acknowledge, team_raise_sos, team_report_location, team_set_status  # noqa: F401
+from .units import unit_add, unit_set_status  # noqa: F401

@@ -16,5 +16,6 @@ urlpatterns = [
     path("calls/<int:pk>/assign/", views.call_assign, name="assign"),
     path("calls/<int:pk>/confirm/", views.call_confirm, name="confirm"),
     path("history/", views.history, name="history"),
+    path("search/", views.search, name="search"),
     path("officer/", views.officer_request, name="officer_request"),
 ]

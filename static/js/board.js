@@ -89,7 +89,8 @@
     const a = c.assignment || {};
     const std = (c.standards || []).map(function (x) { return x.key + x.target_at; }).join(",");
     return [c.id, c.status, c.priority, c.tier, a.team_id, a.status, c.recommended_team_id, !!c.unrouted_flagged_at, std,
-      c.waiting_reason || "", c.waiting_since || "", !!c.escalated_at, (c.handoff_pending || []).join("+")].join("|");
+      c.waiting_reason || "", c.waiting_since || "", !!c.escalated_at, (c.handoff_pending || []).join("+"),
+      (c.units || []).map(function (u) { return u.id + u.status; }).join(",")].join("|");
   }
   function callCells(c) {
     const a = c.assignment;
@@ -113,7 +114,7 @@
       (c.escalated_at ? ' <strong class="badge danger escalated">Escalated</strong>' : "") +
       handoffHtml(c) +
       waitingHtml(c) + "</td>" +
-      '<td class="team">' + team + "</td>" +
+      '<td class="team">' + team + unitsHtml(c) + "</td>" +
       '<td><span class="clock" data-since="' + esc(c.awaiting_since || c.received_at) + '"></span>' + standardCell(c) + "</td>"
     );
   }
@@ -124,6 +125,17 @@
     if (!pending.length) return "";
     return '<br><strong class="badge danger handoff">Hand off to ' + pending.map(function (a) { return AGENCY[a] || a; }).join(" + ") +
       ' <span class="clock" data-since="' + esc(c.handoff_since || "") + '"></span></strong>';
+  }
+  // Police/EMS units on the call beside the crisis team, each with its own status (dispatch/units.py).
+  const UNIT_STATUS = { dispatched: "dispatched", en_route: "en route", on_scene: "on scene", cleared: "cleared" };
+  const UNIT_NEXT = { dispatched: ["en_route", "on_scene", "cleared"], en_route: ["on_scene", "cleared"], on_scene: ["cleared"], cleared: [] };
+  function unitsHtml(c) {
+    const open = (c.units || []).filter(function (u) { return u.status !== "cleared"; });
+    if (!open.length) return "";
+    return open.map(function (u) {
+      return '<br><span class="badge unit unit-' + esc(u.status) + '">' + esc(AGENCY[u.agency] || u.agency) + " " + esc(u.unit) +
+        " · " + esc(UNIT_STATUS[u.status] || u.status) + "</span>";
+    }).join("");
   }
   // Why no team is offered the call, and since when (the row carries it from the latest routing run).
   function waitingHtml(c) {
@@ -332,6 +344,7 @@
     }
     // A police/EMS-led call's hand-off comes first: it is what the call waits for.
     html += handoffPanel(c);
+    html += unitsPanel(c);
     // The row says what the lifecycle allows; the role comes from the page.
     if (labels.can_assign && c.actions && c.actions.assign) {
       if (c.recommended_team) {
@@ -388,7 +401,44 @@
       '<button type="submit" class="primary">Record hand-off</button></div></form>';
   }
 
+  // The call's units: the crisis team, then each police/EMS unit with buttons for its next status; a form adds one
+  // (co-response where no paired team exists, or an agency unit not recorded through a hand-off).
+  function unitsPanel(c) {
+    const units = c.units || [];
+    const open = !CLOSED[c.status];
+    if (!units.length && !(labels.can_assign && open)) return "";
+    let html = '<section class="units-panel"><h3>Units</h3><ul class="units">';
+    html += "<li><strong>Crisis team</strong> " + (c.team ? esc(teamName(c.team)) + " · " + esc((labels.status[c.status] || c.status).toLowerCase()) : "<small>none yet</small>") + "</li>";
+    html += units.map(function (u) {
+      const times = [["dispatched", u.dispatched_at], ["en route", u.en_route_at], ["on scene", u.on_scene_at], ["cleared", u.cleared_at]]
+        .filter(function (t) { return t[1]; }).map(function (t) { return t[0] + " " + L_.hhmm(new Date(t[1])); }).join(" · ");
+      const buttons = labels.can_assign && open ? (UNIT_NEXT[u.status] || []).map(function (to) {
+        return '<button type="button" class="small" data-unit="' + u.id + '" data-unit-from="' + esc(u.status) + '" data-unit-to="' + to + '">' +
+          (to === "cleared" ? "Clear" : UNIT_STATUS[to].charAt(0).toUpperCase() + UNIT_STATUS[to].slice(1)) + "</button>";
+      }).join(" ") : "";
+      return '<li class="unit-' + esc(u.status) + '"><strong>' + esc(AGENCY[u.agency] || u.agency) + " " + esc(u.unit) + "</strong> " +
+        '<span class="badge unit unit-' + esc(u.status) + '">' + esc(UNIT_STATUS[u.status] || u.status) + "</span> " +
+        "<small>" + esc(times) + (u.incident_number ? " · incident " + esc(u.incident_number) : "") + "</small> " + buttons + "</li>";
+    }).join("");
+    html += "</ul>";
+    if (labels.can_assign && open) {
+      html += '<form class="inline unit-add" data-call="' + c.id + '">' +
+        '<label for="unit-agency">Add unit</label><select id="unit-agency" name="agency"><option value="police">Police</option><option value="ems">EMS</option></select>' +
+        '<label for="unit-id">Unit id</label><input id="unit-id" name="unit" required maxlength="40" placeholder="e.g. 4A12">' +
+        '<label for="unit-incident">Their incident #</label><input id="unit-incident" name="incident_number" maxlength="40" placeholder="optional">' +
+        '<button type="submit">Add unit</button></form>';
+    }
+    return html + "</section>";
+  }
+
   document.addEventListener("click", function (e) {
+    const unitBtn = e.target.closest("[data-unit-to]");
+    if (unitBtn) {
+      unitBtn.disabled = true;
+      L_.api("POST", "/api/units/" + unitBtn.dataset.unit + "/status/", { status: unitBtn.dataset.unitTo, expected_status: unitBtn.dataset.unitFrom })
+        .then(function (res) { if (res.status === 409) live.sync(); showResult(res); });
+      return;
+    }
     const sel = e.target.closest("[data-select]");
     if (sel) { e.preventDefault(); select(+sel.dataset.select); return; }
     const ack = e.target.closest("[data-ack]");
@@ -460,6 +510,15 @@
       handoff.querySelector("button").disabled = true;
       L_.api("POST", "/api/calls/" + handoff.dataset.call + "/handoffs/", {
         agency: handoff.agency.value, incident_number: handoff.incident_number.value, unit: handoff.unit.value,
+      }).then(showResult);
+      return;
+    }
+    const addUnit = e.target.closest("form.unit-add");
+    if (addUnit) {
+      e.preventDefault();
+      addUnit.querySelector("button").disabled = true;
+      L_.api("POST", "/api/calls/" + addUnit.dataset.call + "/units/", {
+        agency: addUnit.agency.value, unit: addUnit.unit.value, incident_number: addUnit.incident_number.value,
       }).then(showResult);
       return;
     }

@@ -29,6 +29,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from crisis.history.models import ConsentScope
 from crisis.history.services import consent_record
+from dispatch.units import unit_add
 from integrations.models import Delivery
 from integrations.services import endpoint_save, partner_create
 from responders.models import PushSubscription
@@ -81,6 +82,8 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "dispatch/calls/<int:pk>/assign/": {"POST": ASSIGNERS},
     "dispatch/calls/<int:pk>/confirm/": {"POST": ASSIGNERS},
     "dispatch/history/": {"GET": DESK},
+    "dispatch/search/": {"GET": DESK},
+    "api/calls/search/": {"GET": DESK},
     "dispatch/officer/": {"GET": OFFICER, "POST": OFFICER},
     "responder/": {"GET": RESPONDERS},
     # crisis/urls.py: the API. {pk} of a call is team B's working call; of an assignment, team A's offer.
@@ -167,6 +170,9 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "programs/diversion/api/snapshot/": {"GET": frozenset({"cam"})},
     # Police/EMS hand-off (dispatch/handoffs.py): the call desk that assigns
     "api/calls/<int:pk>/handoffs/": {"POST": ASSIGNERS},
+    # Police/EMS units on a call beside the crisis team (dispatch/units.py): the desk that assigns.
+    "api/calls/<int:pk>/units/": {"POST": ASSIGNERS},
+    "api/units/<int:pk>/status/": {"POST": ASSIGNERS},
     # Web Push: a responder's own browsers; the world's subscription is rita's
     "api/push/subscriptions/": {"POST": frozenset({"rita", "bo"})},
     "api/push/subscriptions/<int:pk>/": {"DELETE": frozenset({"rita"})},
@@ -231,6 +237,11 @@ def _delivery(world):
     return Delivery.objects.create(endpoint=endpoint, event="call.created", payload={}, person=world.person)
 
 
+def _call_unit(world):
+    """A police unit on the call Team B is working (dispatch/units.py), dispatched: any status can follow."""
+    return unit_add(call=world.calls["working"], agency="police", unit="4A12", by=world.users["dispatcher"])
+
+
 def _consent(world):
     """A consent on the world's person, to revoke (crisis/history)."""
     return consent_record(person=world.person, scope=ConsentScope.values[0], by=world.users["clinician"])
@@ -254,6 +265,7 @@ PATH_OBJECTS = {
     "api/teams/": lambda w: {"pk": w.team_a.pk},
     "api/people/": lambda w: {"pk": w.person.pk},
     "api/alerts/": lambda w: {"pk": w.ids["alert"]},
+    "api/units/": lambda w: {"pk": _call_unit(w).pk},
     "history/people/<int:pk>/consents/<int:consent_id>/": lambda w: {"pk": w.person.pk, "consent_id": _consent(w).pk},
     "interns/notes/": lambda w: {"pk": w.intern_note.pk},
     "api/interns/notes/": lambda w: {"pk": w.intern_note.pk},

@@ -29,6 +29,7 @@ CALL_ROW_KEYS = {
     "escalated_at",
     "handoff_pending",
     "handoff_since",
+    "units",
     "waiting_reason",
     "waiting_since",
     "version",

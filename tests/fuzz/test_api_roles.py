@@ -8,6 +8,7 @@ from drf_spectacular.generators import SchemaGenerator
 from crisis.models import AuditEntry
 from dispatch.models import CallEvent
 from dispatch.team_state import team_raise_sos
+from dispatch.units import unit_add
 from responders.models import PushSubscription, SosAlert
 
 
@@ -17,8 +18,10 @@ def _operations(world) -> list[tuple[str, str]]:
     subscription = PushSubscription.objects.create(
         user=world.users["responder"], endpoint="https://fcm.googleapis.com/fcm/send/fuzz", p256dh="k", auth="a"
     )
+    unit = unit_add(call=world.calls["working"], agency="police", unit="4A12", by=world.users["dispatcher"])
     ids = {
         "/api/push/subscriptions/{id}/": subscription.pk,
+        "/api/units/{id}/": unit.pk,
         "/api/calls/{id}/": world.calls["working"].pk,
         "/api/assignments/{id}/": world.offer.pk,
         "/api/teams/{id}/": world.team_a.pk,
