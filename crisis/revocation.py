@@ -24,9 +24,9 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from . import audit, realtime
+from .models import ApiToken
 from .sessions import SessionStore
 
 # Set while the service deletes tokens itself, so that their post_delete does not revoke a second time.
@@ -54,7 +54,7 @@ def user_access_revoke(*, user, reason: str, tokens: bool = False, **detail) -> 
     if tokens:
         marker = _revoking.set(True)
         try:
-            deleted_tokens, _ = Token.objects.filter(user_id=user.pk).delete()
+            deleted_tokens, _ = ApiToken.objects.filter(user_id=user.pk).delete()
         finally:
             _revoking.reset(marker)
     audit.record(
@@ -161,4 +161,4 @@ def connect() -> None:
     post_init.connect(_remember_user, sender=User, dispatch_uid="crisis.revocation.remember_user")
     post_save.connect(_user_saved, sender=User, dispatch_uid="crisis.revocation.user_saved")
     m2m_changed.connect(_roles_changed, sender=User.groups.through, dispatch_uid="crisis.revocation.roles")
-    post_delete.connect(_token_deleted, sender=Token, dispatch_uid="crisis.revocation.token_deleted")
+    post_delete.connect(_token_deleted, sender=ApiToken, dispatch_uid="crisis.revocation.token_deleted")

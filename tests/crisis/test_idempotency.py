@@ -11,13 +11,13 @@ import pytest
 from django.db import OperationalError, connections, transaction
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from crisis import idempotency
 from crisis.models import IdempotencyKey
 from dispatch import api as dispatch_api
 from dispatch.models import Call, CallEvent, Triage
 from tests.conftest import CALL_DEFAULTS
+from tests.factories import api_token
 
 SCREEN = {"phone_engaged": True}
 
@@ -98,11 +98,11 @@ def test_keys_belong_to_their_user(desk, sue):
 
 @pytest.mark.django_db
 def test_an_api_token_user_gets_the_same_guarantee(dana):
-    token = Token.objects.create(user=dana)
+    token = api_token(dana)
     client = Client()
     k = key()
     for _ in range(2):
-        response = post(client, "/api/calls/", CALL_DEFAULTS, k, HTTP_AUTHORIZATION=f"Token {token.key}")
+        response = post(client, "/api/calls/", CALL_DEFAULTS, k, HTTP_AUTHORIZATION=f"Token {token}")
         assert response.status_code == 201
     assert Call.objects.count() == 1
     assert IdempotencyKey.objects.get().user == dana
