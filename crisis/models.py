@@ -45,7 +45,10 @@ class Person(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        permissions = [("view_person_record", "Can view a person's mental-health record")]
+        permissions = [
+            ("view_person_record", "Can view a person's mental-health record"),
+            ("account_disclosures", "Can read a person's accounting of disclosures and record reads"),
+        ]
         indexes = [models.Index(fields=["last_name", "first_name"])]
 
     def __str__(self) -> str:

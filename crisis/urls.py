@@ -58,6 +58,7 @@ urlpatterns = [
     # The person's story joins calls and every program's records, so the page lives in live operations.
     path("people/<int:pk>/", dispatch_people.person_detail, name="person"),
     path("history/", include("crisis.history.urls")),
+    path("privacy/", include("crisis.privacy_urls")),
     path("interns/", responders_views.interns_page, name="interns"),
     path("interns/notes/<int:pk>/sign/", responders_views.note_sign, name="interns-sign"),
     path("dispatch/", include("dispatch.urls")),
