@@ -25,6 +25,8 @@ KIND_LABELS = {
     "history.person.break_glass": "Read: break the glass",
 }
 
+CHANNELS = {"fhir": "FHIR", "eido": "EIDO", "hmis": "HMIS export", "webhook": "webhook"}
+
 
 @dataclass(frozen=True)
 class AccountingRow:
@@ -43,15 +45,16 @@ def _row(entry: AuditEntry) -> AccountingRow:
     d = entry.detail or {}
     if entry.action.startswith("disclosure."):
         records = d.get("records") or []
+        channel = entry.action.removeprefix("disclosure.")
         return AccountingRow(
             at=entry.at,
             kind="disclosure",
-            label=f"Disclosure: {entry.action.removeprefix('disclosure.')}",
+            label=f"Disclosure: {CHANNELS.get(channel, channel)}",
             who=entry.actor_label,
             recipient=str(d.get("recipient", "")),
             purpose=str(d.get("purpose", "")),
             records=", ".join(map(str, records)) if isinstance(records, list) else str(records),
-            via=entry.action.removeprefix("disclosure."),
+            via="",
             ip=entry.ip_address or "",
         )
     purpose = d.get("purpose", "")

@@ -50,7 +50,7 @@ def test_the_privacy_officer_sees_every_disclosure_and_read_of_the_person(client
     response = client.get(f"/privacy/people/{trail.pk}/")
     assert response.status_code == 200
     rows = response.context["rows"]
-    assert [r.label for r in rows] == ["Read: person page", "Read: history lookup", "Disclosure: fhir"]
+    assert [r.label for r in rows] == ["Read: person page", "Read: history lookup", "Disclosure: FHIR"]
     fhir = rows[-1]
     assert (fhir.recipient, fhir.purpose, fhir.records) == ("County EHR", "Care coordination", "Referral/7, Patient/3")
     assert rows[1].who == "cam" and rows[1].purpose == "Consult #4: on a bridge"
