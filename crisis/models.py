@@ -150,7 +150,7 @@ class IdempotencyKey(models.Model):
 class ApiToken(models.Model):
     """An API token, kept only as its SHA-256 digest. Written only by crisis.tokens.
 
-    The token is 256 random bits shown once when issued; a digest without salt suffices for a secret that
+    The token is 160 random bits shown once when issued; a digest without salt suffices for a secret that
     long (no dictionary to try) and lets authentication find the row by an index lookup. A token carries
     the role it was issued for: it opens only what that role opens, whatever roles its user gains later
     (crisis.authentication.RoleBackend), and it expires.

@@ -105,7 +105,11 @@ def test_fact_api_never_fails_for_a_supervisor(case, world):
 
 
 def _call_and_check(case, role, world):
-    token = api_token(world.users[role], role=role)
+    # One token per role and world: a new one per generated case would add an INSERT and an audit row to each.
+    tokens = world.__dict__.setdefault("_tokens", {})
+    if role not in tokens:
+        tokens[role] = api_token(world.users[role], role=role)
+    token = tokens[role]
     _real_ids(case)
     response = case.call(base_url="http://testserver", headers={"Authorization": f"Token {token}"})
     assert response.status_code < 500, (case.method, case.formatted_path, case.query, case.body, response.text[:500])
