@@ -196,6 +196,31 @@ def test_the_sweep_revokes_what_a_queryset_update_left_standing(dana, cam, chang
     assert access_sweep() == 0  # nothing left to do: safe to run again
 
 
+@pytest.mark.parametrize("change", [dict(active=False), "moved"], ids=["deactivated", "moved"])
+def test_the_sweep_ends_the_sessions_of_a_member_whose_team_an_update_ended(rita, bo, team_b, change):
+    from crisis.revocation import access_sweep
+    from responders.models import TeamMember
+
+    rita_client, bo_client = Client(), Client()
+    rita_client.force_login(rita)
+    bo_client.force_login(bo)
+    assert rita_client.get("/responder/").status_code == 200
+    update = dict(team=team_b) if change == "moved" else change
+    TeamMember.objects.filter(user=rita).update(**update)  # no signal: nothing revoked yet
+    assert access_sweep() == 1
+    assert rita_client.get("/responder/").status_code == 302  # signed out
+    assert bo_client.get("/responder/").status_code == 200  # others untouched
+    entry = AuditEntry.objects.get(action="crisis.access.revoked")
+    assert (entry.object_id, entry.detail["reason"], entry.detail["via"]) == (
+        str(rita.pk),
+        "team_membership_ended",
+        "sweep",
+    )
+    assert access_sweep() == 0
+    rita_client.force_login(rita)  # signed in again, for the team as it is now: the sweep leaves it
+    assert access_sweep() == 0
+
+
 async def test_the_sweep_closes_an_open_socket_of_a_user_deactivated_by_update(dana):
     from crisis.asgi import application
     from crisis.models import User
