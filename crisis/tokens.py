@@ -42,6 +42,9 @@ def api_token_issue(
         raise InvalidInput(f"Name one of the roles: {', '.join(TOKEN_ROLES)}.", field="role")
     if not user.is_active:
         raise InvalidInput(f"{user.get_username()} is deactivated.", field="user")
+    if user.is_superuser:
+        # Django answers every has_perm of a superuser with yes before any backend: no role could scope it.
+        raise InvalidInput("A superuser gets no API token: it could not be held to one role.", field="user")
     if not user.groups.filter(name=role).exists():
         raise InvalidInput(f"{user.get_username()} does not hold the {role} role.", field="role")
     days = settings.API_TOKEN_LIFETIME_DAYS if lifetime_days is None else lifetime_days

@@ -88,6 +88,9 @@ def test_a_token_is_issued_only_for_a_role_the_user_holds(dana, nora):
         api_token_issue(user=nora, by=None)
     with pytest.raises(InvalidInput):
         api_token_issue(user=dana, by=None, lifetime_days=0)
+    dana.is_superuser = True
+    with pytest.raises(InvalidInput, match="superuser"):
+        api_token_issue(user=dana, by=None)
     assert not ApiToken.objects.exists()
 
 
