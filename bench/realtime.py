@@ -390,7 +390,6 @@ async def _measure(cfg: Config, services: Services, port: int, token: str, dash_
 
 def _setup_world(n_teams: int):
     from django.contrib.auth.models import Group
-    from rest_framework.authtoken.models import Token
 
     from crisis.models import User
     from responders.models import TeamMember
@@ -399,12 +398,14 @@ def _setup_world(n_teams: int):
     teams = create_teams(random.Random(4), n_teams, region=REGION, prefix="rt", program=program)
     dana, _ = User.objects.get_or_create(username="bench-rt-dana", defaults={"region": REGION})
     dana.groups.add(Group.objects.get(name="dispatcher"))
-    token, _ = Token.objects.get_or_create(user=dana)
+    from crisis.tokens import api_token_issue
+
+    _, token = api_token_issue(user=dana, by=None)
     team_cookies = []
     for team in teams:
         member = TeamMember.objects.filter(team=team).select_related("user").first()
         team_cookies.append((team.pk, _session_cookie(member.user)))
-    return token.key, _session_cookie(dana), team_cookies
+    return token, _session_cookie(dana), team_cookies
 
 
 def run(cfg: Config, services: Services) -> list[Table]:

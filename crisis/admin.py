@@ -7,7 +7,28 @@ from .models import AuditEntry, Person, User
 
 @admin.register(User)
 class CrisisUserAdmin(UserAdmin):
-    actions = ["reset_two_step_sign_in"]
+    actions = ["reset_two_step_sign_in", "issue_api_token"]
+
+    @admin.action(description="Issue an API token for their role (shown once)", permissions=["change"])
+    def issue_api_token(self, request, queryset):
+        from django.contrib import messages
+
+        from .errors import InvalidInput
+        from .tokens import api_token_issue
+
+        for user in queryset:
+            try:
+                token, key = api_token_issue(user=user, by=request.user)
+            except InvalidInput as exc:
+                self.message_user(request, f"{user.get_username()}: {exc}", level=messages.ERROR)
+                continue
+            # Shown this once: only the digest is kept.
+            self.message_user(
+                request,
+                f"API token for {user.get_username()} as {token.role}, until {token.expires_at:%Y-%m-%d}: {key} "
+                "(copy it now; it is not shown again)",
+                level=messages.WARNING,
+            )
 
     @admin.action(description="Reset two-step sign-in (they enrol again at their next sign-in)", permissions=["change"])
     def reset_two_step_sign_in(self, request, queryset):

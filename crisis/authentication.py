@@ -7,7 +7,11 @@ from rest_framework import authentication, exceptions
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's token authentication, refusing a key PostgreSQL cannot even compare (a NUL byte) with a 401."""
+    """`Authorization: Token <key>`, as before, checked against crisis.ApiToken's digests (crisis.tokens).
+
+    Unknown, expired, or a deactivated user's: 401. The user is marked with the token's role, so that
+    RoleBackend answers with that role's permissions only.
+    """
 
     def authenticate(self, request):
         # The idempotency middleware already read this request's token (to own its key): same header, same
@@ -18,9 +22,14 @@ class TokenAuthentication(authentication.TokenAuthentication):
         return super().authenticate(request)
 
     def authenticate_credentials(self, key):
-        if "\x00" in key:
-            raise exceptions.AuthenticationFailed("Invalid token.")
-        return super().authenticate_credentials(key)
+        from .tokens import api_token_find
+
+        token = api_token_find(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid or expired token.")
+        user = token.user
+        user.api_token_role = token.role
+        return user, token
 
 
 class RoleBackend(ModelBackend):
@@ -29,6 +38,10 @@ class RoleBackend(ModelBackend):
     Every API request asks `has_perm` at least once; ModelBackend answers its first question with one
     query for the user's permissions and one for the groups', on every request. The answer and its
     per-request cache (`_perm_cache`, which Django's own code clears) are the same.
+
+    A user signed in by an API token has only the permissions of the token's role that they still hold:
+    a token issued to a dispatcher does not open the admin's endpoints after they become an administrator,
+    and opens nothing once they lose the role.
     """
 
     def get_all_permissions(self, user_obj, obj=None):
@@ -36,7 +49,10 @@ class RoleBackend(ModelBackend):
             return set()
         if not hasattr(user_obj, "_perm_cache"):
             perms = Permission.objects.all()
-            if not user_obj.is_superuser:
+            token_role = getattr(user_obj, "api_token_role", None)
+            if token_role is not None:
+                perms = perms.filter(group__user=user_obj, group__name=token_role)
+            elif not user_obj.is_superuser:
                 perms = perms.filter(Q(user=user_obj) | Q(group__user=user_obj))
             rows = perms.values_list("content_type__app_label", "codename").order_by().distinct()
             user_obj._perm_cache = {f"{app}.{codename}" for app, codename in rows}

@@ -61,6 +61,7 @@ class Person(models.Model):
             ("view_person_record", "Can view a person's mental-health record"),
             ("search_people", "Can search people by name, date of birth, alias and phone"),
             ("merge_person", "Can merge a duplicate person into another"),
+            ("account_disclosures", "Can read a person's accounting of disclosures and record reads"),
         ]
         indexes = [models.Index(fields=["last_name", "first_name"])]
 
@@ -203,3 +204,23 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}] → {self.status_code}"
+
+
+class ApiToken(models.Model):
+    """An API token, kept only as its SHA-256 digest. Written only by crisis.tokens.
+
+    The token is 160 random bits shown once when issued; a digest without salt suffices for a secret that
+    long (no dictionary to try) and lets authentication find the row by an index lookup. A token carries
+    the role it was issued for: it opens only what that role opens, whatever roles its user gains later
+    (crisis.authentication.RoleBackend), and it expires.
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)  # the first characters, to tell tokens apart in the admin and audit
+    user = models.ForeignKey("crisis.User", on_delete=models.CASCADE, related_name="api_tokens")
+    role = models.CharField(max_length=50)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… {self.user_id} as {self.role}, until {self.expires_at:%Y-%m-%d}"

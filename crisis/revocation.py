@@ -20,13 +20,13 @@ from __future__ import annotations
 import contextvars
 from collections import defaultdict
 
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model, user_logged_in
 from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
-from . import audit, realtime
+from . import audit, permissions, realtime
+from .models import ApiToken
 from .sessions import SessionStore
 
 # Set while the service deletes tokens itself, so that their post_delete does not revoke a second time.
@@ -54,7 +54,7 @@ def user_access_revoke(*, user, reason: str, tokens: bool = False, **detail) -> 
     if tokens:
         marker = _revoking.set(True)
         try:
-            deleted_tokens, _ = Token.objects.filter(user_id=user.pk).delete()
+            deleted_tokens, _ = ApiToken.objects.filter(user_id=user.pk).delete()
         finally:
             _revoking.reset(marker)
     audit.record(
@@ -70,6 +70,13 @@ def user_access_revoke(*, user, reason: str, tokens: bool = False, **detail) -> 
     realtime.publish("session.ended", {"reason": reason}, groups=[realtime.user_group(user.pk)])
 
 
+# The team a session was signed in for (crisis.permissions.active_team_id at sign-in): its socket streams that
+# team's group. A membership ended or moved by a queryset .update() sends no signal; the sweep compares this with
+# the membership as stored now. Read through crisis.permissions, so the core layer never imports the roster.
+SESSION_TEAM_KEY = "_crisis_team_id"
+_NOT_STAMPED = object()
+
+
 def access_sweep() -> int:
     """Revoke the sessions (and tokens) of users whose access ended without a signal; the users revoked.
 
@@ -81,11 +88,13 @@ def access_sweep() -> int:
     model = SessionStore.get_model_class()
     store = SessionStore()
     hashes: dict[str, list[str]] = defaultdict(list)
+    teams: dict[str, list] = defaultdict(list)
     for row in model.objects.filter(expire_date__gt=timezone.now()).only("session_key", "session_data"):
         data = store.decode(row.session_data)
         if data.get(SESSION_KEY) is not None:
             hashes[str(data[SESSION_KEY])].append(str(data.get(HASH_SESSION_KEY) or ""))
-    users = get_user_model().objects.in_bulk([int(uid) for uid in hashes if uid.isdigit()])
+            teams[str(data[SESSION_KEY])].append(data.get(SESSION_TEAM_KEY, _NOT_STAMPED))
+    users = get_user_model().objects.select_related("membership").in_bulk([int(uid) for uid in hashes if uid.isdigit()])
     revoked = 0
     for uid, session_hashes in hashes.items():
         user = users.get(int(uid)) if uid.isdigit() else None
@@ -96,11 +105,21 @@ def access_sweep() -> int:
             reason = "deactivated"
         elif any(not constant_time_compare(h, user.get_session_auth_hash()) for h in session_hashes):
             reason = "password_changed"
+        elif _team_left(user, teams[uid]):
+            user_access_revoke(user=user, reason="team_membership_ended", via="sweep")
+            revoked += 1
+            continue
         else:
             continue
         user_access_revoke(user=user, reason=reason, tokens=True, via="sweep")
         revoked += 1
     return revoked
+
+
+def _team_left(user, stamped: list) -> bool:
+    """A session signed in for a team its user is no longer an active member of (joining one later is not)."""
+    now = permissions.active_team_id(user)
+    return any(t is not _NOT_STAMPED and t is not None and t != now for t in stamped)
 
 
 # --- receivers: notice the change, call the service ----------------------------------------------
@@ -156,9 +175,18 @@ def _token_deleted(sender, instance, **kwargs):
         user_access_revoke(user=user, reason="token_revoked")
 
 
+def _stamp_team(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is not None:
+        # Read as stored now: the instance signed in may hold a membership cached before a change.
+        fresh = type(user).objects.select_related("membership").filter(pk=user.pk).first()
+        session[SESSION_TEAM_KEY] = permissions.active_team_id(fresh) if fresh is not None else None
+
+
 def connect() -> None:
     User = get_user_model()
+    user_logged_in.connect(_stamp_team, dispatch_uid="crisis.revocation.stamp_team")
     post_init.connect(_remember_user, sender=User, dispatch_uid="crisis.revocation.remember_user")
     post_save.connect(_user_saved, sender=User, dispatch_uid="crisis.revocation.user_saved")
     m2m_changed.connect(_roles_changed, sender=User.groups.through, dispatch_uid="crisis.revocation.roles")
-    post_delete.connect(_token_deleted, sender=Token, dispatch_uid="crisis.revocation.token_deleted")
+    post_delete.connect(_token_deleted, sender=ApiToken, dispatch_uid="crisis.revocation.token_deleted")

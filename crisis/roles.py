@@ -20,9 +20,12 @@ ADMINISTRATOR = "administrator"
 # (integrations.PartnerSystem). It has no pages, so it is not in ROLE_ORDER and has no home.
 INTEGRATION = "integration"
 INTERN = "intern"
+# The privacy officer answers a person's request for an accounting of disclosures (45 CFR 164.528) and reviews
+# who read their record; nothing else. Last in ROLE_ORDER: any other role a privacy officer holds decides home.
+PRIVACY_OFFICER = "privacy_officer"
 
 # When a user holds several roles, the first one here decides their home page.
-ROLE_ORDER = (ADMINISTRATOR, SUPERVISOR, DISPATCHER, CLINICIAN, RESPONDER, OFFICER, INTERN)
+ROLE_ORDER = (ADMINISTRATOR, SUPERVISOR, DISPATCHER, CLINICIAN, RESPONDER, OFFICER, INTERN, PRIVACY_OFFICER)
 
 _CALL_DESK = [
     "dispatch.view_call",
@@ -115,6 +118,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "crisis.view_reports",
         "responders.manage_team",
         "crisis.view_auditentry",
+        "crisis.account_disclosures",
         "programs.add_program",
         "programs.change_program",
         # The partner directory referrals point to.
@@ -125,6 +129,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _INTEGRATIONS_ADMIN,
     # Exchanges incidents with the platform through the API, scoped to its own partner account.
     INTEGRATION: ["integrations.exchange_eido", "integrations.exchange_fhir"],
+    PRIVACY_OFFICER: ["crisis.account_disclosures"],
 }
 
 ROLE_HOME = {
@@ -135,6 +140,7 @@ ROLE_HOME = {
     RESPONDER: "phone:home",
     OFFICER: "dispatch:officer_request",
     INTERN: "interns",
+    PRIVACY_OFFICER: "privacy:index",
 }
 
 

@@ -67,6 +67,7 @@ urlpatterns = [
     path("people/merge/", people_views.merge, name="people-merge"),
     path("people/<int:pk>/", dispatch_people.person_detail, name="person"),
     path("history/", include("crisis.history.urls")),
+    path("privacy/", include("crisis.privacy_urls")),
     path("interns/", responders_views.interns_page, name="interns"),
     path("interns/notes/<int:pk>/sign/", responders_views.note_sign, name="interns-sign"),
     path("dispatch/", include("dispatch.urls")),

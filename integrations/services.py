@@ -1,8 +1,8 @@
 """Partners' systems: their API account, token and signing secret; the endpoints they are sent events at.
 
 The token and the secret are shown once, when made: the caller (the admin) shows them and they are not shown
-again. Tokens go through DRF's token model, the one `crisis.authentication.TokenAuthentication` checks; only
-`partner_issue_token` touches it, so a change of token storage is a change here alone.
+again. Tokens are issued by `crisis.tokens` for the integration role (hashed at rest, expiring after
+API_TOKEN_LIFETIME_DAYS: rotate the credentials before then); only `partner_issue_token` issues one.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.text import slugify
-from rest_framework.authtoken.models import Token
 
 from crisis import audit, roles
 from crisis.errors import InvalidInput
-from crisis.models import User
+from crisis.models import ApiToken, User
+from crisis.tokens import api_token_issue
 
 from .models import Event, PartnerSystem, PayloadFormat, WebhookEndpoint
 
@@ -34,9 +34,9 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def partner_issue_token(*, partner: PartnerSystem) -> str:
-    Token.objects.filter(user=partner.user).delete()
-    return Token.objects.create(user=partner.user).key
+def partner_issue_token(*, partner: PartnerSystem, by: User | None = None) -> str:
+    _, key = api_token_issue(user=partner.user, role=roles.INTEGRATION, by=by, replace=True)
+    return key
 
 
 def partner_create(
@@ -62,7 +62,7 @@ def partner_create(
             purpose=purpose.strip()[:200] or "Care coordination",
             directory_partner=directory_partner,
         )
-        token = partner_issue_token(partner=partner)
+        token = partner_issue_token(partner=partner, by=by)
         audit.record(actor=by, action="integrations.partner.created", obj=partner, name=name)
     return partner, Credentials(token=token, secret=partner.secret)
 
@@ -73,7 +73,7 @@ def partner_rotate_credentials(*, partner: PartnerSystem, by: User | None) -> Cr
         partner = PartnerSystem.objects.select_for_update().get(pk=partner.pk)
         partner.secret = new_secret()
         partner.save(update_fields=["secret"])
-        token = partner_issue_token(partner=partner)
+        token = partner_issue_token(partner=partner, by=by)
         audit.record(actor=by, action="integrations.partner.credentials_rotated", obj=partner)
     return Credentials(token=token, secret=partner.secret)
 
@@ -99,7 +99,7 @@ def partner_set_active(*, partner: PartnerSystem, active: bool, by: User | None)
         PartnerSystem.objects.filter(pk=partner.pk).update(active=active)
         User.objects.filter(pk=partner.user_id).update(is_active=active)
         if not active:
-            Token.objects.filter(user_id=partner.user_id).delete()
+            ApiToken.objects.filter(user_id=partner.user_id).delete()
         audit.record(actor=by, action="integrations.partner.active_changed", obj=partner, active=active)
     partner.refresh_from_db()
     return partner

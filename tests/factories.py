@@ -73,3 +73,10 @@ def closed_field_response(new_call, dana, responder, team, **call):
     services.call_advance(call=c, to=Status.ON_SCENE, by=responder)
     services.call_close(call=c, disposition="stabilized", by=responder)
     return FollowUp.objects.get(call=c, completed_at__isnull=True)
+
+
+def api_token(user, role: str | None = None, days: int | None = None) -> str:
+    """A fresh API token's key for `user` (as their first role unless named), through the one issuer."""
+    from crisis.tokens import api_token_issue
+
+    return api_token_issue(user=user, role=role, by=None, lifetime_days=days)[1]

@@ -38,10 +38,10 @@ TRANSFER = {
 
 def test_a_cad_transfer_resolved_by_phone_with_a_referral(live_stack, chromium, cam, dana):
     def world():
-        from rest_framework.authtoken.models import Token
+        from tests.factories import api_token
 
         Partner.objects.create(name="Northside Clinic", services="Outpatient psychiatry", phone="312-555-0150")
-        return Token.objects.create(user=dana).key
+        return api_token(dana)
 
     token = off_loop(world)
     desk = chromium.new_context(viewport=DESK)

@@ -239,16 +239,15 @@ def test_sos_reaches_the_board_until_acknowledged(live_stack, chromium, people):
 
 
 def test_board_resyncs_after_reconnect_and_equals_a_fresh_load(live_stack, chromium, people, mobile_crisis, new_call):
-    from rest_framework.authtoken.models import Token
-
     from dispatch import services
+    from tests.factories import api_token
 
     team_b, _ = make_team(
         "Team B", mobile_crisis, offset=(0.05, 0.0), members=[("bo", "licensed_clinician", ["en"], [])]
     )
     waiting = new_call(nature="Waiting call")
     doomed = new_call(nature="Caller hung up")
-    token = Token.objects.create(user=people["dana"]).key
+    token = api_token(people["dana"])
 
     base = live_stack.url
     desk = chromium.new_context(viewport=DESKTOP)

@@ -69,6 +69,9 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     # crisis/history/urls.py
     "history/": {"GET": HISTORY},
     "history/people/<int:pk>/": {"GET": HISTORY, "POST": HISTORY},
+    # The accounting of disclosures: the privacy officer (tests/crisis/test_privacy.py) and administrators.
+    "privacy/": {"GET": frozenset({"ada"})},
+    "privacy/people/<int:pk>/": {"GET": frozenset({"ada"})},
     "history/people/<int:pk>/plan/": {"POST": frozenset({"cam"})},  # history.edit_response_plan
     # dispatch/urls.py, dispatch/phone_urls.py
     "dispatch/": {"GET": DESK},
@@ -258,6 +261,7 @@ PATH_OBJECTS = {
     "people/": lambda w: {"pk": w.person.pk},
     "programs/homeless_outreach/people/": lambda w: {"pk": w.person.pk},
     "history/people/": lambda w: {"pk": w.person.pk},
+    "privacy/people/": lambda w: {"pk": w.person.pk},
     "dispatch/calls/": lambda w: {"pk": w.calls["triaged"].pk},
     "api/calls/": lambda w: {"pk": w.calls["working"].pk},
     "api/assignments/": lambda w: {"pk": w.offer.pk},

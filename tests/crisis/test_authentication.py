@@ -4,23 +4,23 @@ The NUL cases were 500s on PostgreSQL only (its text cannot hold NUL); on SQLite
 """
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from crisis.sessions import SessionStore
+from tests.factories import api_token
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("key", ["\x00", "a\x00b" * 10, "x" * 10_000])
 def test_a_forged_token_is_a_401(client, dana, key):
-    Token.objects.create(user=dana)
+    api_token(dana)
     response = client.get("/api/calls/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 401
 
 
 @pytest.mark.django_db
 def test_a_real_token_still_works(client, dana):
-    token = Token.objects.create(user=dana)
-    assert client.get("/api/calls/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+    token = api_token(dana)
+    assert client.get("/api/calls/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
 
 
 @pytest.mark.django_db

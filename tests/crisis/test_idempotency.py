@@ -11,13 +11,13 @@ import pytest
 from django.db import OperationalError, connections, transaction
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from crisis import idempotency
 from crisis.models import IdempotencyKey
 from dispatch import api as dispatch_api
 from dispatch.models import Call, CallEvent, Triage
 from tests.conftest import CALL_DEFAULTS
+from tests.factories import api_token
 
 SCREEN = {"phone_engaged": True}
 
@@ -98,11 +98,11 @@ def test_keys_belong_to_their_user(desk, sue):
 
 @pytest.mark.django_db
 def test_an_api_token_user_gets_the_same_guarantee(dana):
-    token = Token.objects.create(user=dana)
+    token = api_token(dana)
     client = Client()
     k = key()
     for _ in range(2):
-        response = post(client, "/api/calls/", CALL_DEFAULTS, k, HTTP_AUTHORIZATION=f"Token {token.key}")
+        response = post(client, "/api/calls/", CALL_DEFAULTS, k, HTTP_AUTHORIZATION=f"Token {token}")
         assert response.status_code == 201
     assert Call.objects.count() == 1
     assert IdempotencyKey.objects.get().user == dana
@@ -318,14 +318,13 @@ def test_a_keyed_token_write_reads_its_token_once_and_claims_its_key_in_one_stat
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    token = Token.objects.create(user=dana)
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {api_token(dana)}")
     k = key()
     with CaptureQueriesContext(connection) as ctx:
         assert post(client, "/api/calls/", CALL_DEFAULTS, k).status_code == 201
     sql = [q["sql"] for q in ctx.captured_queries]
     # The middleware reads the token to own the key; DRF takes its answer instead of reading it again.
-    assert sum('FROM "authtoken_token"' in s for s in sql) == 1
+    assert sum('FROM "crisis_apitoken"' in s for s in sql) == 1
     # One INSERT ... ON CONFLICT DO NOTHING claims the key: no savepoint around it.
     at = [i for i, s in enumerate(sql) if s.startswith('INSERT INTO "crisis_idempotencykey"')]
     assert len(at) == 1 and "ON CONFLICT DO NOTHING" in sql[at[0]]

@@ -10,13 +10,13 @@ from django.contrib.auth.models import Permission
 from django.contrib.sessions.models import Session
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from crisis import mfa
 from crisis.middleware import MfaRequiredMiddleware
 from crisis.models import AuditEntry
 from tests.conftest import PASSWORD
 from tests.crisis.test_access_matrix import PARAM, routes
+from tests.factories import api_token
 from tests.support import mfa as mfa_support
 from tests.support.mfa import current_code, enrol, verified_login
 
@@ -147,8 +147,8 @@ def test_an_administrator_resets_a_users_devices_and_sessions_from_the_admin(cli
 
 
 def test_api_tokens_are_not_session_sign_ins_and_pass(client, mfa_on, dana):
-    token = Token.objects.create(user=dana)
-    assert client.get("/api/calls/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+    token = api_token(dana)
+    assert client.get("/api/calls/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
 
 
 def test_verified_sessions_see_everything_as_before(client, mfa_on, dana):

@@ -12,10 +12,11 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Group
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
-from crisis.models import AuditEntry
+from crisis.models import ApiToken, AuditEntry
+from crisis.tokens import token_digest
 from dispatch import consumers
+from tests.factories import api_token
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -54,7 +55,7 @@ def _clear_roles(user):
 
 
 def _delete_token(user):
-    Token.objects.get(user=user).delete()
+    ApiToken.objects.get(user=user).delete()
 
 
 def _delete_membership(user):
@@ -111,7 +112,7 @@ async def test_a_change_that_removes_access_closes_the_socket_and_ends_sessions(
     web, other_browser = Client(), Client()
     await sync_to_async(web.force_login)(user)
     await sync_to_async(other_browser.force_login)(user)
-    token = await sync_to_async(Token.objects.create)(user=user)
+    token = await sync_to_async(api_token)(user)
     assert (await sync_to_async(web.get)(endpoint)).status_code == 200
 
     headers = [(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={web.cookies['sessionid'].value}".encode())]
@@ -127,9 +128,9 @@ async def test_a_change_that_removes_access_closes_the_socket_and_ends_sessions(
 
     for browser in (web, other_browser):
         assert (await sync_to_async(browser.get)(endpoint)).status_code in (401, 403)
-    assert await sync_to_async(Token.objects.filter(key=token.key).exists)() is not token_gone
+    assert await sync_to_async(ApiToken.objects.filter(digest=token_digest(token)).exists)() is not token_gone
     if token_gone:
-        token_answer = await sync_to_async(Client().get)(endpoint, HTTP_AUTHORIZATION=f"Token {token.key}")
+        token_answer = await sync_to_async(Client().get)(endpoint, HTTP_AUTHORIZATION=f"Token {token}")
         assert token_answer.status_code == 401
 
     entries = await sync_to_async(list)(AuditEntry.objects.filter(action="crisis.access.revoked"))
@@ -183,16 +184,41 @@ def test_the_sweep_revokes_what_a_queryset_update_left_standing(dana, cam, chang
     dana_client, cam_client = Client(), Client()
     dana_client.force_login(dana)
     cam_client.force_login(cam)
-    token = Token.objects.create(user=dana)
+    api_token(dana)
     User.objects.filter(pk=dana.pk).update(**change)  # no signal: nothing revoked yet
-    assert Token.objects.filter(pk=token.pk).exists()
+    assert ApiToken.objects.filter(user=dana).exists()
     assert access_sweep() == 1
-    assert not Token.objects.filter(user=dana).exists()
+    assert not ApiToken.objects.filter(user=dana).exists()
     assert cam_client.get("/dispatch/board/").status_code == 200  # others untouched
     entry = AuditEntry.objects.get(action="crisis.access.revoked")
     assert (entry.object_id, entry.detail["reason"], entry.detail["via"]) == (str(dana.pk), reason, "sweep")
     assert entry.detail["sessions_ended"] == 1
     assert access_sweep() == 0  # nothing left to do: safe to run again
+
+
+@pytest.mark.parametrize("change", [dict(active=False), "moved"], ids=["deactivated", "moved"])
+def test_the_sweep_ends_the_sessions_of_a_member_whose_team_an_update_ended(rita, bo, team_b, change):
+    from crisis.revocation import access_sweep
+    from responders.models import TeamMember
+
+    rita_client, bo_client = Client(), Client()
+    rita_client.force_login(rita)
+    bo_client.force_login(bo)
+    assert rita_client.get("/responder/").status_code == 200
+    update = dict(team=team_b) if change == "moved" else change
+    TeamMember.objects.filter(user=rita).update(**update)  # no signal: nothing revoked yet
+    assert access_sweep() == 1
+    assert rita_client.get("/responder/").status_code == 302  # signed out
+    assert bo_client.get("/responder/").status_code == 200  # others untouched
+    entry = AuditEntry.objects.get(action="crisis.access.revoked")
+    assert (entry.object_id, entry.detail["reason"], entry.detail["via"]) == (
+        str(rita.pk),
+        "team_membership_ended",
+        "sweep",
+    )
+    assert access_sweep() == 0
+    rita_client.force_login(rita)  # signed in again, for the team as it is now: the sweep leaves it
+    assert access_sweep() == 0
 
 
 async def test_the_sweep_closes_an_open_socket_of_a_user_deactivated_by_update(dana):

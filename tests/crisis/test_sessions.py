@@ -3,9 +3,9 @@
 import pytest
 from asgiref.sync import async_to_sync
 from django.contrib.sessions.models import Session
-from rest_framework.authtoken.models import Token
 
 from crisis import sessions
+from tests.factories import api_token
 
 IDLE = 1800
 
@@ -91,8 +91,8 @@ def test_zero_turns_idle_logoff_off(signed_in, clock, settings):
 
 @pytest.mark.django_db
 def test_a_token_request_creates_no_session(client, dana, clock):
-    token = Token.objects.create(user=dana)
-    assert client.get("/api/board/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+    token = api_token(dana)
+    assert client.get("/api/board/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
     assert not Session.objects.exists()
 
 

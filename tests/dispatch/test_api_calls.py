@@ -151,11 +151,11 @@ def test_filters(client, dana, new_call):
 
 @pytest.mark.django_db
 def test_token_auth_for_integrations(client, dana):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token
 
-    token = Token.objects.create(user=dana)
+    token = api_token(dana)
     response = client.post(
-        "/api/calls/", CALL_DEFAULTS, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}"
+        "/api/calls/", CALL_DEFAULTS, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}"
     )
     assert response.status_code == 201
     assert client.get("/api/calls/", HTTP_AUTHORIZATION="Token wrong").status_code == 401
@@ -227,14 +227,14 @@ def test_a_token_create_reads_nothing_back(client, dana, sent_events, django_cap
     201 is built from what the write has, so it equals what a read-back would show."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-    from rest_framework.authtoken.models import Token
 
     from dispatch import selectors, serializers
+    from tests.factories import api_token
 
-    token = Token.objects.create(user=dana)
+    token = api_token(dana)
     with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as ctx:
         response = client.post(
-            "/api/calls/", CALL_DEFAULTS, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}"
+            "/api/calls/", CALL_DEFAULTS, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}"
         )
     assert response.status_code == 201
     sql = [q["sql"].split()[0].upper() for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"].upper()]

@@ -133,11 +133,11 @@ def create_world() -> World:
     from django.contrib.auth.models import Group
     from django.test import Client
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from crisis.models import User
     from programs.models import Program
     from responders.models import Team, TeamMember
+    from tests.factories import api_token
 
     program = Program.objects.create(
         name="Fault lab mobile crisis",
@@ -166,10 +166,10 @@ def create_world() -> World:
         partner = User.objects.create_user(username=f"faults-p{i + 1:02d}", password=uuid.uuid4().hex)
         partner.groups.add(Group.objects.get(name="responder"))
         TeamMember.objects.create(team=team, user=partner, credential="peer_specialist", languages=["en"])
-        responders[team.pk] = Token.objects.create(user=user).key
+        responders[team.pk] = api_token(user)
     client = Client()
     client.force_login(desk)
-    return World(Token.objects.create(user=desk).key, client.cookies["sessionid"].value, responders, desk.pk)
+    return World(api_token(desk), client.cookies["sessionid"].value, responders, desk.pk)
 
 
 def reset(world: World) -> None:

@@ -9,15 +9,15 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from crisis.errors import InvalidInput, InvalidTransition
 from crisis.history import services as history
 from crisis.history.models import Consent, Part2Record
-from crisis.models import AuditEntry, User
+from crisis.models import ApiToken, AuditEntry, User
 from responders import interns
 from responders.models import InternTerm, SupervisionNote
 from tests.conftest import make_user
+from tests.factories import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -57,12 +57,12 @@ def test_access_ends_by_itself_the_day_after_the_term(ivy, sue):
     client = Client()
     client.force_login(ivy)
     assert client.get("/interns/").status_code == 200
-    Token.objects.create(user=ivy)
+    api_token(ivy)
     # The last day of the term still counts.
     assert interns.intern_terms_end_due(now=timezone.now() + timedelta(days=1)) == 0
     assert interns.intern_terms_end_due(now=timezone.now() + timedelta(days=2)) == 1
     ivy.refresh_from_db()
-    assert not ivy.is_active and not Token.objects.filter(user=ivy).exists()
+    assert not ivy.is_active and not ApiToken.objects.filter(user=ivy).exists()
     assert InternTerm.objects.get(user=ivy).ended_at is not None
     response = client.get("/interns/")
     assert response.status_code == 302 and "/login/" in response["Location"]

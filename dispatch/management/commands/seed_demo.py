@@ -157,6 +157,7 @@ STAFF = [
     ("supervisor", "Sue", "Supervisor", "supervisor"),
     ("officer", "Oli", "Officer", "officer"),
     ("admin", "Ada", "Admin", "administrator"),
+    ("privacy", "Pia", "Privacy", "privacy_officer"),
 ]
 
 PASSWORD = os.environ.get("DEMO_PASSWORD", "crisis-demo-2026")
