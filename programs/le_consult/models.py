@@ -96,6 +96,11 @@ class Consult(models.Model):
     outcome_note = models.TextField(blank=True)
     # The person, once the clinician identified them: the plan's officer view may then be shared.
     person = models.ForeignKey("crisis.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The dispatch call opened when the clinician asked for a team (through the call desk port): the officer
+    # follows which team is coming and its ETA on the consult.
+    call = models.OneToOneField(
+        "dispatch.Call", null=True, blank=True, on_delete=models.PROTECT, related_name="consult"
+    )
     # Seconds the officer and the clinician were on video together, over every session of this consult.
     video_seconds = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=0)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/consults/<int:pk>/accept/", api.ConsultAccept.as_view(), name="consult-accept"),
     path("api/consults/<int:pk>/messages/", api.ConsultMessageCreate.as_view(), name="consult-message"),
     path("api/consults/<int:pk>/close/", api.ConsultClose.as_view(), name="consult-close"),
+    path("api/consults/<int:pk>/team/", api.ConsultSendTeam.as_view(), name="consult-team"),
     path("api/consults/<int:pk>/cancel/", api.ConsultCancel.as_view(), name="consult-cancel"),
     path("api/consults/<int:pk>/person/", api.ConsultLinkPerson.as_view(), name="consult-person"),
 ]

@@ -129,6 +129,8 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "programs/le_consult/api/consults/<int:pk>/messages/": {"POST": OFFICER | {"sue"}},
     "programs/le_consult/api/consults/<int:pk>/close/": {"POST": frozenset({"sue"})},
     "programs/le_consult/api/consults/<int:pk>/cancel/": {"POST": OFFICER},
+    # Sending a team: the clinician handling the consult (none yet in the world's; a supervisor gets the 409)
+    "programs/le_consult/api/consults/<int:pk>/team/": {"POST": frozenset({"sue"})},
     "programs/le_consult/api/consults/<int:pk>/person/": {"POST": frozenset({"sue"})},
     # crisis/history consents, recorded and revoked by clinicians (history.edit_response_plan)
     "history/people/<int:pk>/consents/": {"POST": frozenset({"cam"})},
