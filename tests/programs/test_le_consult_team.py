@@ -92,9 +92,7 @@ def test_position_reports_of_a_team_on_another_call_publish_no_consult(
     assert not [m for m in sent_events if m["kind"] == "consult.updated"]
 
 
-def test_only_the_handling_clinician_sends_a_team_once_while_in_progress(
-    request_consult, handled, cam, oli, kit, sue
-):
+def test_only_the_handling_clinician_sends_a_team_once_while_in_progress(request_consult, handled, cam, oli, kit, sue):
     with pytest.raises(PermissionDenied):
         services.consult_request_team(consult=handled, by=oli)
     with pytest.raises(PermissionDenied):
