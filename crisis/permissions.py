@@ -199,6 +199,9 @@ may_join_consult_video = is_active_user & (
     (may_request_consult & is_consult_officer) | (_answers_consults & is_consult_handler)
 )
 
+# The person's consent before the video and the note after it: the clinician handling the consult only.
+may_document_consult_video = is_active_user & _answers_consults & is_consult_handler
+
 rules.add_perm("le_consult.follow_consult", may_follow_consult)
 rules.add_perm("le_consult.accept_consult", may_accept_consult)
 rules.add_perm("le_consult.message_consult", may_message_consult)

@@ -14,7 +14,7 @@ from programs.plugins import CallProgress
 
 from . import selectors, triage
 from .calls import call_create, call_resolve_by_phone, call_triage
-from .models import ACTIVE_ASSIGNMENT, FIELD_TIERS, Assignment, AssignmentStatus, Call, CallType, Triage
+from .models import ACTIVE_ASSIGNMENT, FIELD_TIERS, Assignment, AssignmentStatus, Call, CallType, Status, Triage
 
 
 class DispatchCallDesk:
@@ -43,12 +43,16 @@ class DispatchCallDesk:
         call = Call.objects.filter(pk=call_id).first()
         if call is None:
             return None
+        # call_advance stamps arrived_at just after the on-scene event this may be answering: the status says it.
+        arrived_at = call.arrived_at or (
+            call.status_changed_at if call.status in (Status.ON_SCENE, Status.TRANSPORTING) else None
+        )
         progress = {
             "call_id": call.pk,
             "status": call.status,
             "status_label": call.get_status_display(),
             "open": call.is_open,
-            "arrived_at": call.arrived_at,
+            "arrived_at": arrived_at,
         }
         active = (
             Assignment.objects.filter(call_id=call.pk, status__in=ACTIVE_ASSIGNMENT).select_related("team").first()
@@ -66,7 +70,7 @@ class DispatchCallDesk:
             "team_longitude": team.longitude,
             "located_at": team.location_reported_at,
         }
-        if call.arrived_at is not None:
+        if arrived_at is not None:
             return CallProgress(**progress)
         now = timezone.now()
         fresh = team.location_reported_at and (now - team.location_reported_at).total_seconds() <= (

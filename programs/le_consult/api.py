@@ -79,6 +79,9 @@ class ConsultVideoSerializer(serializers.Serializer):
     live = serializers.BooleanField()
     connected = serializers.BooleanField()
     seconds = serializers.IntegerField(help_text="Seconds the officer and the clinician were on video together.")
+    consent = serializers.CharField(allow_blank=True, help_text='"agreed", "not_obtained", or blank: not recorded.')
+    consent_label = serializers.CharField(allow_blank=True)
+    consent_reason = serializers.CharField(allow_blank=True)
 
 
 class ConsultRowSerializer(serializers.Serializer):

@@ -93,6 +93,9 @@ def video_state(consult: Consult) -> dict[str, Any]:
         "live": session is not None,
         "connected": bool(session and session.connected_at),
         "seconds": consult.video_seconds,
+        "consent": consult.video_consent,
+        "consent_label": consult.get_video_consent_display() if consult.video_consent else "",
+        "consent_reason": consult.video_consent_reason,
     }
 
 

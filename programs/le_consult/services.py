@@ -31,6 +31,7 @@ from .models import (
     Need,
     OnCallShift,
     Outcome,
+    VideoConsent,
     VideoEnd,
     VideoSession,
 )
@@ -343,6 +344,61 @@ def consult_cancel(*, consult: Consult, by: User) -> Consult:
 # consult is in progress.
 
 MAY_NOT_JOIN = "Only the officer who asked and the clinician handling this consult can join its video call."
+MAY_NOT_DOCUMENT_VIDEO = "Only the clinician handling the consult records the consent and the note."
+CONSENT_FIRST = "Record the person's consent to the video first."
+CONSENT_REASON_MAX = 300
+VIDEO_NOTE_MAX = 2000
+
+
+def video_consent_record(*, consult: Consult, by: User, agreed: bool, reason: str = "") -> Consult:
+    """Before the video starts, the clinician records that the person agreed, or why it goes ahead without
+    their agreement (e.g. an emergency). Recording it again replaces it (both are audited)."""
+    with transaction.atomic():
+        consult = _lock(consult.pk)
+        permissions.require(permissions.may_document_consult_video, by, consult, MAY_NOT_DOCUMENT_VIDEO)
+        reason = _text(reason, name="reason", high=CONSENT_REASON_MAX, required=not agreed, what="reason")
+        if consult.status != ConsultStatus.ACCEPTED:
+            raise InvalidTransition("Video is only possible while a clinician handles the consult.")
+        consult.video_consent = VideoConsent.AGREED if agreed else VideoConsent.NOT_OBTAINED
+        consult.video_consent_reason = "" if agreed else reason
+        consult.video_consent_by = by
+        consult.video_consent_at = timezone.now()
+        consult.version += 1
+        consult.save(
+            update_fields=["video_consent", "video_consent_reason", "video_consent_by", "video_consent_at", "version"]
+        )
+        audit.record(
+            actor=by,
+            action="le_consult.video.consent_recorded",
+            obj=consult,
+            consent=consult.video_consent,
+            reason=consult.video_consent_reason,
+        )
+        _publish(consult)
+    return consult
+
+
+def video_session_note(*, consult: Consult, by: User, text: str) -> VideoSession:
+    """The clinician's short note after a session: on the consult's last ended session."""
+    with transaction.atomic():
+        consult = _lock(consult.pk)
+        permissions.require(permissions.may_document_consult_video, by, consult, MAY_NOT_DOCUMENT_VIDEO)
+        text = _text(text, name="text", high=VIDEO_NOTE_MAX, required=True, what="note")
+        session = (
+            VideoSession.objects.select_for_update()
+            .filter(consult=consult, ended_at__isnull=False)
+            .order_by("-ended_at", "-pk")
+            .first()
+        )
+        if session is None:
+            raise InvalidTransition("No video session has ended yet: the note comes after it.")
+        session.note, session.note_by, session.note_at = text, by, timezone.now()
+        session.save(update_fields=["note", "note_by", "note_at"])
+        consult.version += 1
+        consult.save(update_fields=["version"])
+        audit.record(actor=by, action="le_consult.video.noted", obj=consult, session=session.pk)
+        _publish(consult)
+    return session
 
 
 def open_session(consult: Consult) -> VideoSession | None:
@@ -364,6 +420,9 @@ def video_session_join(*, consult: Consult, by: User, now=None) -> tuple[VideoSe
                 session = VideoSession.objects.create(consult=consult, started_by=by, started_at=now)
                 audit.record(actor=by, action="le_consult.video.started", obj=consult, session=session.pk)
             side = "officer" if by.pk == consult.officer_id else "clinician"
+            # The officer may wait in the call; it starts only when the clinician joins, after the consent.
+            if side == "clinician" and not consult.video_consent:
+                raise InvalidTransition(CONSENT_FIRST)
             joined_field = f"{side}_joined_at"
             if getattr(session, joined_field) is None:
                 setattr(session, joined_field, now)

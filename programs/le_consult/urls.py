@@ -5,6 +5,8 @@ from . import api, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("consults/<int:pk>/video/", views.video, name="video"),
+    path("consults/<int:pk>/video/consent/", views.video_consent, name="video-consent"),
+    path("consults/<int:pk>/video/note/", views.video_note, name="video-note"),
     path("api/snapshot/", api.ConsultSnapshot.as_view(), name="snapshot"),
     path("api/consults/", api.ConsultCreate.as_view(), name="consult-create"),
     path("api/consults/<int:pk>/accept/", api.ConsultAccept.as_view(), name="consult-accept"),

@@ -142,6 +142,9 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "api/interns/notes/<int:pk>/sign/": {"POST": frozenset({"sue"})},
     # The world's consult waits for a clinician: only its officer may open the video page yet
     "programs/le_consult/consults/<int:pk>/video/": {"GET": OFFICER},
+    # The consent before the video and the note after it: only the clinician handling it (none in the world)
+    "programs/le_consult/consults/<int:pk>/video/consent/": {"POST": NOBODY},
+    "programs/le_consult/consults/<int:pk>/video/note/": {"POST": NOBODY},
     # 911 diversion: the console is the diversion clinicians'; the world's transfer is taken by cam
     "programs/diversion/": {"GET": frozenset({"cam"})},
     "programs/diversion/<int:pk>/": {"GET": frozenset({"cam"})},

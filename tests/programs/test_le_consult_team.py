@@ -71,9 +71,11 @@ def test_the_officer_follows_the_team_live_as_it_accepts_drives_and_arrives(
     assert datetime.fromisoformat(moved["eta_at"]) > datetime.fromisoformat(accepted["eta_at"])
 
     call = Call.objects.get(pk=consult.call_id)
-    for step in (Status.EN_ROUTE, Status.ON_SCENE):
-        call = dispatch.call_advance(call=call, to=step, by=rita)
-    there = consult_row(Consult.objects.get(pk=consult.pk))["team"]
+    sent_events.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        for step in (Status.EN_ROUTE, Status.ON_SCENE):
+            call = dispatch.call_advance(call=call, to=step, by=rita)
+    there = officer_rows(sent_events, oli)[-1]["team"]
     assert there["arrived_at"] is not None and there["eta_at"] is None and there["call_status"] == "on_scene"
 
 
