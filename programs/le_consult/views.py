@@ -58,6 +58,10 @@ def video(request, pk: int, *, status: int = 200, **extra):
         "ice_servers": ice_servers(request.user),
         "done": request.GET.get("done", ""),
     } | extra
+    # The page joins the call by itself when opened; not after writing the note (the call is over).
+    context["show_call"] = (
+        in_progress and not context["needs_consent"] and context["done"] != "note" and "typed_note" not in extra
+    )
     return render(request, "le_consult/video.html", context, status=status)
 
 

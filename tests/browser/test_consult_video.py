@@ -96,6 +96,9 @@ def test_officer_and_clinician_see_each_other_and_the_call_is_recorded(
         clinician.get_by_role("button", name="Save the note").click()
         expect(clinician.locator("#session-notes")).to_contain_text("Note saved.", timeout=WAIT)
         expect(clinician.locator("#session-notes")).to_contain_text("Agreed to go with her sister")
+        # Saving the note does not start a new call by itself.
+        expect(clinician.locator("#video-state")).to_contain_text("The call is over and your note is saved")
+        expect(clinician.locator("#video-app")).to_have_count(0)
         screenshot(clinician, "video-clinician-note.png")
 
         session = VideoSession.objects.get(consult=consult)
@@ -106,10 +109,10 @@ def test_officer_and_clinician_see_each_other_and_the_call_is_recorded(
             .order_by("id")
             .values_list("action", flat=True)
         )
-        assert actions == [
-            "le_consult.video.consent_recorded",
+        assert actions == [  # the officer waits in the call while the clinician records the consent
             "le_consult.video.started",
             "le_consult.video.joined",
+            "le_consult.video.consent_recorded",
             "le_consult.video.joined",
             "le_consult.video.ended",
             "le_consult.video.noted",
