@@ -199,15 +199,17 @@ may_join_consult_video = is_active_user & (
     (may_request_consult & is_consult_officer) | (_answers_consults & is_consult_handler)
 )
 
+# The person's consent before the video and the note after it: the clinician handling the consult only.
+may_document_consult_video = is_active_user & _answers_consults & is_consult_handler
+
 rules.add_perm("le_consult.follow_consult", may_follow_consult)
 rules.add_perm("le_consult.accept_consult", may_accept_consult)
 rules.add_perm("le_consult.message_consult", may_message_consult)
 rules.add_perm("le_consult.close_consult", may_close_consult)
 
 # --- 911 dispatch diversion (programs/diversion) ---------------------------------------
-# The 911 CAD transfers a call with a call-desk token; a diversion clinician takes it (first one wins), and
-# from then on only that clinician documents, refers, resolves or escalates it.
-may_transfer_diversion = is_active_user & _perm("dispatch.add_call")
+# The 911 CAD transfers a call (may_transfer_diversion, below with the partner accounts); a diversion clinician
+# takes it (first one wins), and from then on only that clinician documents, refers, resolves or escalates it.
 may_work_diversion = is_active_user & _perm("diversion.work_diversion")
 
 
@@ -284,6 +286,11 @@ def is_active_partner_account(user) -> bool:
 
 
 may_export_hmis = is_active_user & _perm("integrations.export_hmis")
+# A call transferred to the 911 diversion clinicians: the call desk's token, or a CAD partner's own API account
+# (it exchanges 911 incidents), only while its partner is active.
+may_transfer_diversion = is_active_user & (
+    _perm("dispatch.add_call") | (_perm("integrations.exchange_eido") & is_active_partner_account)
+)
 may_exchange_eido = (
     is_active_user & _perm("integrations.exchange_eido") & (is_active_partner_account | _perm("dispatch.view_call"))
 )

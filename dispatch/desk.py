@@ -4,11 +4,17 @@ screen and resolve calls through it, each method one of dispatch's services."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
-from . import triage
+from django.conf import settings
+from django.utils import timezone
+
+from programs.plugins import CallProgress
+
+from . import selectors, triage
 from .calls import call_create, call_resolve_by_phone, call_triage
-from .models import FIELD_TIERS, CallType, Triage
+from .models import ACTIVE_ASSIGNMENT, FIELD_TIERS, Assignment, AssignmentStatus, Call, CallType, Status, Triage
 
 
 class DispatchCallDesk:
@@ -32,3 +38,52 @@ class DispatchCallDesk:
 
     def call_resolve_by_phone(self, *, call, by, note: str = ""):
         return call_resolve_by_phone(call=call, by=by, note=note)
+
+    def call_progress(self, call_id: int) -> CallProgress | None:
+        call = Call.objects.filter(pk=call_id).first()
+        if call is None:
+            return None
+        # call_advance stamps arrived_at just after the on-scene event this may be answering: the status says it.
+        arrived_at = call.arrived_at or (
+            call.status_changed_at if call.status in (Status.ON_SCENE, Status.TRANSPORTING) else None
+        )
+        progress = {
+            "call_id": call.pk,
+            "status": call.status,
+            "status_label": call.get_status_display(),
+            "open": call.is_open,
+            "arrived_at": arrived_at,
+        }
+        active = (
+            Assignment.objects.filter(call_id=call.pk, status__in=ACTIVE_ASSIGNMENT).select_related("team").first()
+            if progress["open"]
+            else None
+        )
+        if active is None:
+            return CallProgress(**progress)
+        team = active.team
+        progress |= {
+            "team_id": team.pk,
+            "team_name": team.name,
+            "team_accepted": active.status == AssignmentStatus.ACCEPTED,
+            "team_latitude": team.latitude,
+            "team_longitude": team.longitude,
+            "located_at": team.location_reported_at,
+        }
+        if arrived_at is not None:
+            return CallProgress(**progress)
+        now = timezone.now()
+        fresh = team.location_reported_at and (now - team.location_reported_at).total_seconds() <= (
+            settings.LOCATION_STALE_SECONDS
+        )
+        both_placed = None not in (team.latitude, team.longitude, call.latitude, call.longitude)
+        if fresh and both_placed:
+            # The same estimate routing ranks teams by, from where the team is now.
+            travel = selectors.eta_estimator().travel_seconds(
+                team.latitude, team.longitude, call.latitude, call.longitude
+            )
+            progress |= {"eta_at": now + timedelta(seconds=travel), "eta_source": "position"}
+        elif active.eta_seconds is not None:
+            # No fresh position: the routing estimate, counted from when the team was offered the call.
+            progress |= {"eta_at": active.offered_at + timedelta(seconds=active.eta_seconds), "eta_source": "routing"}
+        return CallProgress(**progress)

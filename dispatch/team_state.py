@@ -16,6 +16,7 @@ from crisis import audit, permissions, realtime
 from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import User
 from crisis.sql import update_returning
+from programs import plugins as program_plugins
 from responders.models import MANUAL_TRANSITIONS, SosAlert, Team, TeamStatus
 
 from . import jobs, selectors
@@ -128,6 +129,8 @@ def team_report_location(*, team: Team, latitude: float, longitude: float, by: U
         set_location(team, latitude, longitude, now)
         team.refresh_from_db()
         realtime.publish("team.location", {"team": team_summary(team)}, groups=team_groups(team))
+        # The ETA of the call the team is driving to moved with it (e.g. on an officer's consult).
+        program_plugins.team_moved(team)
     return team
 
 

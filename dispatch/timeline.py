@@ -17,6 +17,7 @@ from crisis import audit, outbound, realtime
 from crisis.errors import InvalidTransition
 from crisis.models import User
 from crisis.sql import update_returning
+from programs import plugins as program_plugins
 from responders.models import Team
 
 from .models import TRANSITIONS, Assignment, Call, CallEvent, Status, address_key
@@ -81,6 +82,8 @@ def record_event(
     )
     # Partners' systems (webhooks, a CAD) hear of it through the outbound hook, in this same transaction.
     outbound.notify(kind, obj=call, from_status=from_status, to_status=to_status)
+    # A program following this call (an officer's consult waiting for the team it asked for) shows it live.
+    program_plugins.call_changed(call)
     return ev
 
 

@@ -11,12 +11,15 @@ registered plugins and never names a program app or branches on its kind:
   follow-up), inside the closing transaction;
 - case management: its own models, services and admin in its own app, and
   `urls()` mounted under `/programs/<app label>/` by `programs/urls.py`;
-- reports: `report_columns()` (see reports/);
+- reports: `report_columns()` (see reports/), and `outcome_reports()`: what a program's own records say
+  it changed (an officer consult's outcome, a diverted call's result), counted per period;
 - the person's story: `person_timeline(person)`, the program's records about a person (follow-ups,
   referrals, enrolments, contacts) for the person page, which adds the calls and sorts newest first.
 - the call in the field: `call_brief(call, user)`, the essentials a responder on the call may see (the phone).
 - a person merged into another: `person_merge(keep=, merge=)` moves the program's own rows;
 - live screens of its own: `websocket_urls()`, routed by crisis/asgi.py.
+- following a call it asked for (through the call desk): `call_changed(call)` after each event on a call's
+  timeline and `team_moved(team)` after a team reports its position, both inside the writer's transaction.
 
 Adding a program needs no edit outside its own app: tests/support/tenth_program
 is a program that exists only in the tests and proves it.
@@ -24,7 +27,7 @@ is a program that exists only in the tests and proves it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -114,6 +117,9 @@ class ProgramPlugin:
     def standard_ends(self) -> Sequence[StandardEnd]:
         return ()
 
+    def outcome_reports(self) -> Sequence[OutcomeReport]:
+        return ()
+
     def person_timeline(self, person) -> Sequence[TimelineItem]:
         return ()
 
@@ -137,6 +143,17 @@ class ProgramPlugin:
     def websocket_urls(self) -> list:
         """Websocket routes of the program's own live screens (paths start with "ws/programs/<app_label>/")."""
         return []
+
+    def call_changed(self, call) -> None:
+        """A call's timeline moved (offered, assigned, en route, on scene, closed ...), inside that transaction.
+
+        For a program that follows calls it opened through the call desk (e.g. an officer's consult showing the
+        team that is coming): republish what it shows. Called for every call event: filter cheaply."""
+        return None
+
+    def team_moved(self, team) -> None:
+        """A team reported its position, inside that transaction (the ETA of a call it is driving to moved)."""
+        return None
 
 
 _registry: list[ProgramPlugin] = []
@@ -220,6 +237,35 @@ class StandardEnd:
     at_field: str = "at"
 
 
+class OutcomeCounts(Protocol):
+    """(first day of the period, outcome value, count) for the program's records that ended in the range.
+
+    `period` is "day", "week" or "month" (the first day of the period in the report's time zone, `tz`);
+    `program_id`, when given, keeps only that program's records (a program whose records have none returns
+    nothing for another program). start_at and end_at are aware datetimes, end_at exclusive.
+    """
+
+    def __call__(
+        self, *, start_at: datetime, end_at: datetime, period: str, tz, program_id: int | None
+    ) -> Iterable[tuple[date, str, int]]: ...
+
+
+@dataclass(frozen=True)
+class OutcomeReport:
+    """A table on the program outcomes report: one row per period, one column per outcome."""
+
+    key: str  # the table's key (CSV name), e.g. "consults"
+    title: str
+    outcomes: tuple[tuple[str, str], ...]  # (value, label), in column order
+    count: OutcomeCounts
+    note: str = ""
+
+
+def outcome_reports() -> list[OutcomeReport]:
+    """Every registered plugin's outcome tables, in registration (INSTALLED_APPS) order."""
+    return [r for plugin in overriding("outcome_reports") for r in plugin.outcome_reports()]
+
+
 def report_columns(report: str) -> list[ReportColumn]:
     """Every registered plugin's columns for `report`, in registration (INSTALLED_APPS) order."""
     out = []
@@ -293,6 +339,34 @@ class CallDesk(Protocol):
 
     def call_resolve_by_phone(self, *, call, by, note: str = "") -> Any: ...
 
+    def call_progress(self, call_id: int) -> CallProgress | None:
+        """Who is coming to a call and when: the call's status, its team and the ETA (None: no such call)."""
+        ...
+
+
+@dataclass(frozen=True)
+class CallProgress:
+    """A call as the person who asked for it follows it: where it stands, which team is coming, and when.
+
+    `eta_at` is when the team should arrive: from the team's last position when it is fresh
+    (`eta_source="position"`), else from the routing estimate made when the team was offered the call
+    ("routing"); None once the team is there, or while no team has the call.
+    """
+
+    call_id: int
+    status: str
+    status_label: str
+    open: bool
+    team_id: int | None = None
+    team_name: str = ""
+    team_accepted: bool = False  # False while the team is only offered the call
+    eta_at: datetime | None = None
+    eta_source: str = ""
+    team_latitude: float | None = None
+    team_longitude: float | None = None
+    located_at: datetime | None = None
+    arrived_at: datetime | None = None
+
 
 _call_desk: CallDesk | None = None
 
@@ -334,6 +408,18 @@ def person_merge(*, keep, merge) -> dict[str, list[int]]:
         for label, ids in plugin.person_merge(keep=keep, merge=merge).items():
             moved[label] = sorted(set(moved.get(label, [])) | set(ids))
     return moved
+
+
+def call_changed(call) -> None:
+    """Tell the plug-ins that follow calls that `call` moved (dispatch/timeline.py, after each event)."""
+    for plugin in overriding("call_changed"):
+        plugin.call_changed(call)
+
+
+def team_moved(team) -> None:
+    """Tell the plug-ins that follow calls that `team` reported a position (dispatch/team_state.py)."""
+    for plugin in overriding("team_moved"):
+        plugin.team_moved(team)
 
 
 def person_actions(person, user) -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ from .caseload import caseload_report
 from .filters import Filters
 from .intervals import intervals_report
 from .outcomes import outcomes_report
+from .program_outcomes import program_outcomes_report
 from .tables import Report
 
 REPORTS = {
@@ -14,6 +15,7 @@ REPORTS = {
     "standards": "Standards",
     "outcomes": "Outcomes",
     "caseload": "Caseload",
+    "program_outcomes": "Program outcomes",
 }
 
 
@@ -30,4 +32,6 @@ def build(
         return outcomes_report(f)
     if name == "caseload":
         return caseload_report(f)
+    if name == "program_outcomes":
+        return program_outcomes_report(f)
     raise KeyError(name)

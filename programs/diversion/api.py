@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from crisis.api import require_perms
+from crisis.api import require_any_perm, require_perms
 from programs.plugins import call_desk
 
 from . import selectors, services
@@ -62,9 +62,11 @@ class ConsoleSnapshotSerializer(serializers.Serializer):
 
 class Transfer(APIView):
     """A call transferred from the 911 CAD to the diversion clinicians. Idempotent on `incident_id`: the same
-    number again answers 200 with the first transfer, unchanged."""
+    number again answers 200 with the first transfer, unchanged. Called with a call-desk token or a CAD
+    partner's own token (the integration role)."""
 
-    permission_classes = [require_perms("dispatch.add_call")]
+    # The role gate; the service's predicate adds that a partner account's partner must be active.
+    permission_classes = [require_any_perm("dispatch.add_call", "integrations.exchange_eido")]
 
     @extend_schema(
         request=TransferInput,

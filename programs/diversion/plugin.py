@@ -2,16 +2,56 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, Exists, OuterRef
+from django.db.models.functions import Trunc
 from django.urls import reverse
 
 from crisis import permissions
-from programs.plugins import ProgramPlugin, TimelineItem
+from programs.community_responders.models import Referral
+from programs.plugins import OutcomeReport, ProgramPlugin, TimelineItem
 
-from .models import Diversion
+from .models import Diversion, DiversionStatus
+
+REFERRED = "referred"
+RESULTS = (
+    (DiversionStatus.RESOLVED.value, "Resolved by phone"),
+    (REFERRED, "Referred to a partner"),
+    (DiversionStatus.ESCALATED.value, "Escalated (field team or 911)"),
+)
+
+
+def count_results(*, start_at, end_at, period: str, tz, program_id: int | None):
+    """Diverted calls by the period they ended in: resolved by phone or escalated, and those referred."""
+    if program_id is not None:
+        return []  # diversions are the 911 centre's, not a program's
+    ended = Diversion.objects.filter(
+        status__in=(DiversionStatus.RESOLVED, DiversionStatus.ESCALATED), ended_at__gte=start_at, ended_at__lt=end_at
+    ).annotate(
+        period=Trunc("ended_at", period, tzinfo=tz),
+        referred=Exists(Referral.objects.filter(call_id=OuterRef("call_id"))),
+    )
+    out = []
+    for r in ended.values("period", "status").annotate(n=Count("id")).order_by():
+        out.append((r["period"].date(), r["status"], r["n"]))
+    for r in ended.filter(referred=True).values("period").annotate(n=Count("id")).order_by():
+        out.append((r["period"].date(), REFERRED, r["n"]))
+    return out
 
 
 class DiversionPlugin(ProgramPlugin):
     app_label = "diversion"
+
+    def outcome_reports(self) -> list[OutcomeReport]:
+        return [
+            OutcomeReport(
+                key="diversions",
+                title="911 diversion: how diverted calls ended",
+                outcomes=RESULTS,
+                count=count_results,
+                note="Diverted calls that ended in the period. A call resolved by phone or escalated may also have "
+                "been referred: the referred column overlaps the other two. Not shown when a program is chosen.",
+            )
+        ]
 
     def urls(self) -> list:
         from .urls import urlpatterns

@@ -53,6 +53,25 @@ class ConsultActionsSerializer(serializers.Serializer):
     cancel = serializers.BooleanField()
     link_person = serializers.BooleanField()
     video = serializers.BooleanField()
+    send_team = serializers.BooleanField()
+
+
+class ConsultTeamSerializer(serializers.Serializer):
+    """The call opened when the clinician sent a team, as the officer follows it (rows.team_state)."""
+
+    call_id = serializers.IntegerField()
+    call_status = serializers.CharField()
+    call_status_label = serializers.CharField()
+    call_open = serializers.BooleanField()
+    team_id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(allow_blank=True, help_text="The team coming; blank while none has the call.")
+    accepted = serializers.BooleanField(help_text="False while the team is only offered the call.")
+    eta_at = serializers.DateTimeField(allow_null=True, help_text="When the team should arrive.")
+    eta_source = serializers.CharField(allow_blank=True, help_text='"position", "routing" or blank.')
+    latitude = serializers.FloatField(allow_null=True)
+    longitude = serializers.FloatField(allow_null=True)
+    located_at = serializers.DateTimeField(allow_null=True)
+    arrived_at = serializers.DateTimeField(allow_null=True)
 
 
 class ConsultVideoSerializer(serializers.Serializer):
@@ -60,6 +79,9 @@ class ConsultVideoSerializer(serializers.Serializer):
     live = serializers.BooleanField()
     connected = serializers.BooleanField()
     seconds = serializers.IntegerField(help_text="Seconds the officer and the clinician were on video together.")
+    consent = serializers.CharField(allow_blank=True, help_text='"agreed", "not_obtained", or blank: not recorded.')
+    consent_label = serializers.CharField(allow_blank=True)
+    consent_reason = serializers.CharField(allow_blank=True)
 
 
 class ConsultRowSerializer(serializers.Serializer):
@@ -90,6 +112,7 @@ class ConsultRowSerializer(serializers.Serializer):
     officer_plan = ConsultOfficerPlanSerializer(allow_null=True)
     messages = ConsultMessageRowSerializer(many=True)
     video = ConsultVideoSerializer()
+    team = ConsultTeamSerializer(allow_null=True)
     actions = ConsultActionsSerializer()
     version = serializers.IntegerField()
 
@@ -207,6 +230,17 @@ class ConsultClose(APIView):
         ser = CloseInput(data=request.data)
         ser.is_valid(raise_exception=True)
         return _row(services.consult_close(consult=consult, by=request.user, **ser.validated_data))
+
+
+class ConsultSendTeam(APIView):
+    """The clinician handling the consult sends a team to the officer (a dispatch call, routed at once)."""
+
+    permission_classes = [require_perms(_ANSWER)]
+
+    @extend_schema(request=None, responses=ConsultRowSerializer)
+    def post(self, request, pk: int):
+        consult = get_object_or_404(Consult, pk=pk)
+        return _row(services.consult_request_team(consult=consult, by=request.user))
 
 
 class ConsultCancel(APIView):

@@ -70,6 +70,13 @@ class Outcome(models.TextChoices):
     RESOLVED_ON_SCENE = "resolved_on_scene", "Resolved on scene"
 
 
+class VideoConsent(models.TextChoices):
+    """The person's consent to the video, recorded by the clinician before it starts."""
+
+    AGREED = "agreed", "The person agreed"
+    NOT_OBTAINED = "not_obtained", "Not obtained"
+
+
 class Consult(models.Model):
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
@@ -96,8 +103,21 @@ class Consult(models.Model):
     outcome_note = models.TextField(blank=True)
     # The person, once the clinician identified them: the plan's officer view may then be shared.
     person = models.ForeignKey("crisis.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The dispatch call opened when the clinician asked for a team (through the call desk port): the officer
+    # follows which team is coming and its ETA on the consult.
+    call = models.OneToOneField(
+        "dispatch.Call", null=True, blank=True, on_delete=models.PROTECT, related_name="consult"
+    )
     # Seconds the officer and the clinician were on video together, over every session of this consult.
     video_seconds = models.PositiveIntegerField(default=0)
+    # Telehealth consent: the clinician records, before the video starts, that the person agreed, or why it
+    # goes ahead without their agreement (an emergency, the person cannot answer).
+    video_consent = models.CharField(max_length=12, choices=VideoConsent.choices, blank=True)
+    video_consent_reason = models.CharField(max_length=300, blank=True)
+    video_consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    video_consent_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -162,6 +182,12 @@ class VideoSession(models.Model):
     )
     end_reason = models.CharField(max_length=20, choices=VideoEnd.choices, blank=True)
     duration_seconds = models.PositiveIntegerField(default=0)
+    # The clinician's short note after the session.
+    note = models.TextField(blank=True)
+    note_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["started_at", "pk"]

@@ -1,16 +1,45 @@
-"""The law-enforcement remote consult program's plug-in: its pages, API and socket; no routing rules."""
+"""The law-enforcement remote consult program's plug-in: its pages, API and socket, and following the calls its
+consults opened (the team coming to the officer); no routing rules."""
 
 from __future__ import annotations
 
-from crisis.people import move_references
-from programs.plugins import ProgramPlugin
+from django.db.models import Count
+from django.db.models.functions import Trunc
 
-from .models import KIND, Consult
+from crisis.people import move_references
+from programs.plugins import OutcomeReport, ProgramPlugin
+
+from .models import KIND, Consult, ConsultStatus, Outcome
+
+
+def count_outcomes(*, start_at, end_at, period: str, tz, program_id: int | None):
+    """Closed consults by the period they closed in and what they changed."""
+    consults = Consult.objects.filter(status=ConsultStatus.CLOSED, closed_at__gte=start_at, closed_at__lt=end_at)
+    if program_id is not None:
+        consults = consults.filter(program_id=program_id)
+    rows = (
+        consults.annotate(period=Trunc("closed_at", period, tzinfo=tz))
+        .values("period", "outcome")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [(r["period"].date(), r["outcome"], r["n"]) for r in rows]
 
 
 class LeConsultPlugin(ProgramPlugin):
     app_label = "le_consult"
     kinds = ((KIND, "Law-enforcement remote consult"),)
+
+    def outcome_reports(self) -> list[OutcomeReport]:
+        return [
+            OutcomeReport(
+                key="consults",
+                title="Officer consults: what they changed",
+                outcomes=tuple(Outcome.choices),
+                count=count_outcomes,
+                note="Consults closed in the period, by the outcome the clinician recorded.",
+            )
+        ]
 
     def urls(self) -> list:
         from .urls import urlpatterns
@@ -29,3 +58,13 @@ class LeConsultPlugin(ProgramPlugin):
 
     def person_merge(self, *, keep, merge) -> dict[str, list[int]]:
         return move_references(Consult, "person", keep=keep, merge=merge)
+
+    def call_changed(self, call) -> None:
+        from .services import consults_follow_call
+
+        consults_follow_call(call=call)
+
+    def team_moved(self, team) -> None:
+        from .services import consults_follow_team
+
+        consults_follow_team(team=team)

@@ -11,6 +11,7 @@ from typing import Any
 from django.urls import reverse
 
 from crisis import realtime
+from programs.plugins import call_desk
 
 from .models import OPEN, TRANSITIONS, WAITING, Consult, ConsultStatus
 
@@ -41,6 +42,7 @@ ROW_KEYS = frozenset(
         "officer_plan",
         "messages",
         "video",
+        "team",
         "actions",
         "version",
     }
@@ -76,6 +78,7 @@ def consult_actions(consult: Consult) -> dict[str, bool]:
         "cancel": ConsultStatus.CANCELLED in allowed,
         "link_person": consult.status == ConsultStatus.ACCEPTED,
         "video": consult.status == ConsultStatus.ACCEPTED,
+        "send_team": consult.status == ConsultStatus.ACCEPTED and consult.call_id is None,
     }
 
 
@@ -90,6 +93,33 @@ def video_state(consult: Consult) -> dict[str, Any]:
         "live": session is not None,
         "connected": bool(session and session.connected_at),
         "seconds": consult.video_seconds,
+        "consent": consult.video_consent,
+        "consent_label": consult.get_video_consent_display() if consult.video_consent else "",
+        "consent_reason": consult.video_consent_reason,
+    }
+
+
+def team_state(consult: Consult) -> dict[str, Any] | None:
+    """The team the clinician sent, as the officer follows it: the call's progress from the call desk."""
+    if consult.call_id is None:
+        return None
+    p = call_desk().call_progress(consult.call_id)
+    if p is None:
+        return None
+    return {
+        "call_id": p.call_id,
+        "call_status": p.status,
+        "call_status_label": p.status_label,
+        "call_open": p.open,
+        "team_id": p.team_id,
+        "name": p.team_name,
+        "accepted": p.team_accepted,
+        "eta_at": _iso(p.eta_at),
+        "eta_source": p.eta_source,
+        "latitude": p.team_latitude,
+        "longitude": p.team_longitude,
+        "located_at": _iso(p.located_at),
+        "arrived_at": _iso(p.arrived_at),
     }
 
 
@@ -121,6 +151,7 @@ def consult_row(consult: Consult) -> dict[str, Any]:
         "officer_plan": officer_plan(consult),
         "messages": [{"id": m.pk, "at": m.at.isoformat(), "author": _who(m.author), "text": m.text} for m in messages],
         "video": video_state(consult),
+        "team": team_state(consult),
         "actions": consult_actions(consult),
         "version": consult.version,
     }

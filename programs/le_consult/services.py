@@ -12,14 +12,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crisis import audit, permissions, realtime
 from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import Person, User
+from programs.plugins import call_desk
+from responders.models import TeamStatus
 
-from . import jobs
+from . import jobs, selectors
 from .models import (
     TRANSITIONS,
     Consult,
@@ -28,6 +31,7 @@ from .models import (
     Need,
     OnCallShift,
     Outcome,
+    VideoConsent,
     VideoEnd,
     VideoSession,
 )
@@ -223,14 +227,90 @@ def consult_link_person(*, consult: Consult, person: Person, by: User) -> Consul
     return consult
 
 
+# --- A team for the officer ---------------------------------------------------------------------------------
+# The clinician asks for a team (or closes the consult with "team sent"): a dispatch call is opened through the
+# call desk port, screened as "police already on scene" (a co-response, routed at once), and linked to the
+# consult. From then on the consult's row carries the call's progress: which team, and when it should arrive.
+
+# What the consult's call is screened as: the officer is there.
+TEAM_SCREEN = {"police_on_scene": True, "phone_engaged": False}
+# The call desk's source for a request from law enforcement (dispatch.models.Source).
+CALL_SOURCE = "law_enforcement"
+
+
+def _open_call(consult: Consult, *, by: User) -> None:
+    """With the consult locked by the caller: open, screen and link the call (once)."""
+    if consult.call_id is not None:
+        raise Conflict(f"A team was already asked for: call #{consult.call_id}.")
+    desk = call_desk()
+    where = consult.address or f"Officer's position {consult.latitude:.5f}, {consult.longitude:.5f}"
+    officer = consult.officer.get_full_name() or consult.officer.get_username()
+    try:
+        with transaction.atomic():
+            call = desk.call_create(
+                by=by,
+                source=CALL_SOURCE,
+                address=where[:255],
+                latitude=consult.latitude,
+                longitude=consult.longitude,
+                call_type="mental_health",
+                nature=(consult.description or f"Officer consult #{consult.pk}: team requested")[:200],
+                narrative=f"Asked for by the clinician on officer consult #{consult.pk}; officer {officer} on scene.",
+            )
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise InvalidInput(f"The team request could not be made ({field}: {messages[0]}).", field=field) from exc
+    tier = desk.call_screen(call=call, by=by, screen=TEAM_SCREEN)
+    consult.call = call
+    consult.version += 1
+    consult.save(update_fields=["call", "version"])
+    audit.record(actor=by, action="le_consult.consult.team_requested", obj=consult, call=call.pk, tier=tier)
+
+
+def consult_request_team(*, consult: Consult, by: User) -> Consult:
+    """The clinician handling the consult sends a team to the officer; the officer then follows it live."""
+    with transaction.atomic():
+        consult = _lock(consult.pk)
+        permissions.require(permissions.may_close_consult, by, consult, MAY_NOT_CLOSE)
+        if consult.status != ConsultStatus.ACCEPTED:
+            raise InvalidTransition("A team can be sent only while a clinician handles the consult.")
+        _open_call(consult, by=by)
+        _publish(consult)
+    return consult
+
+
+def consults_follow_call(*, call) -> int:
+    """A linked call moved: its consult's row (team, ETA, status) goes to the officer again. Cheap for every
+    other call: only calls the consults opened are looked up."""
+    if getattr(call, "source", None) != CALL_SOURCE:
+        return 0
+    return _republish(Consult.objects.filter(call_id=call.pk))
+
+
+def consults_follow_team(*, team) -> int:
+    """A team on its way reported its position: the ETA on the consult it is driving to moved."""
+    if team.status != TeamStatus.ASSIGNED:  # on scene or free: no ETA moves
+        return 0
+    return _republish(Consult.objects.filter(call__team_id=team.pk, call__arrived_at__isnull=True))
+
+
+def _republish(consults) -> int:
+    rows = list(selectors.with_rows(consults))
+    for consult in rows:
+        _publish(consult)
+    return len(rows)
+
+
 def consult_close(*, consult: Consult, by: User, outcome: str, note: str = "") -> Consult:
-    """The clinician records what the consult changed; that ends it."""
+    """The clinician records what the consult changed; that ends it. "Team sent" sends one if none was yet."""
     with transaction.atomic():
         consult = _lock(consult.pk)
         permissions.require(permissions.may_close_consult, by, consult, MAY_NOT_CLOSE)
         if outcome not in Outcome.values:
             raise InvalidInput("Choose what the consult changed.", field="outcome")
         note = _text(note, name="note", high=NOTE_MAX, what="note")
+        if outcome == Outcome.TEAM_SENT and consult.call_id is None and consult.status == ConsultStatus.ACCEPTED:
+            _open_call(consult, by=by)
         _move(consult, ConsultStatus.CLOSED)
         consult.closed_at = timezone.now()
         consult.outcome = outcome
@@ -264,6 +344,61 @@ def consult_cancel(*, consult: Consult, by: User) -> Consult:
 # consult is in progress.
 
 MAY_NOT_JOIN = "Only the officer who asked and the clinician handling this consult can join its video call."
+MAY_NOT_DOCUMENT_VIDEO = "Only the clinician handling the consult records the consent and the note."
+CONSENT_FIRST = "Record the person's consent to the video first."
+CONSENT_REASON_MAX = 300
+VIDEO_NOTE_MAX = 2000
+
+
+def video_consent_record(*, consult: Consult, by: User, agreed: bool, reason: str = "") -> Consult:
+    """Before the video starts, the clinician records that the person agreed, or why it goes ahead without
+    their agreement (e.g. an emergency). Recording it again replaces it (both are audited)."""
+    with transaction.atomic():
+        consult = _lock(consult.pk)
+        permissions.require(permissions.may_document_consult_video, by, consult, MAY_NOT_DOCUMENT_VIDEO)
+        reason = _text(reason, name="reason", high=CONSENT_REASON_MAX, required=not agreed, what="reason")
+        if consult.status != ConsultStatus.ACCEPTED:
+            raise InvalidTransition("Video is only possible while a clinician handles the consult.")
+        consult.video_consent = VideoConsent.AGREED if agreed else VideoConsent.NOT_OBTAINED
+        consult.video_consent_reason = "" if agreed else reason
+        consult.video_consent_by = by
+        consult.video_consent_at = timezone.now()
+        consult.version += 1
+        consult.save(
+            update_fields=["video_consent", "video_consent_reason", "video_consent_by", "video_consent_at", "version"]
+        )
+        audit.record(
+            actor=by,
+            action="le_consult.video.consent_recorded",
+            obj=consult,
+            consent=consult.video_consent,
+            reason=consult.video_consent_reason,
+        )
+        _publish(consult)
+    return consult
+
+
+def video_session_note(*, consult: Consult, by: User, text: str) -> VideoSession:
+    """The clinician's short note after a session: on the consult's last ended session."""
+    with transaction.atomic():
+        consult = _lock(consult.pk)
+        permissions.require(permissions.may_document_consult_video, by, consult, MAY_NOT_DOCUMENT_VIDEO)
+        text = _text(text, name="text", high=VIDEO_NOTE_MAX, required=True, what="note")
+        session = (
+            VideoSession.objects.select_for_update()
+            .filter(consult=consult, ended_at__isnull=False)
+            .order_by("-ended_at", "-pk")
+            .first()
+        )
+        if session is None:
+            raise InvalidTransition("No video session has ended yet: the note comes after it.")
+        session.note, session.note_by, session.note_at = text, by, timezone.now()
+        session.save(update_fields=["note", "note_by", "note_at"])
+        consult.version += 1
+        consult.save(update_fields=["version"])
+        audit.record(actor=by, action="le_consult.video.noted", obj=consult, session=session.pk)
+        _publish(consult)
+    return session
 
 
 def open_session(consult: Consult) -> VideoSession | None:
@@ -285,6 +420,9 @@ def video_session_join(*, consult: Consult, by: User, now=None) -> tuple[VideoSe
                 session = VideoSession.objects.create(consult=consult, started_by=by, started_at=now)
                 audit.record(actor=by, action="le_consult.video.started", obj=consult, session=session.pk)
             side = "officer" if by.pk == consult.officer_id else "clinician"
+            # The officer may wait in the call; it starts only when the clinician joins, after the consent.
+            if side == "clinician" and not consult.video_consent:
+                raise InvalidTransition(CONSENT_FIRST)
             joined_field = f"{side}_joined_at"
             if getattr(session, joined_field) is None:
                 setattr(session, joined_field, now)

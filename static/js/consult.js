@@ -102,6 +102,42 @@
     return "";
   }
 
+  // The team the clinician sent: which one, and when it should be there (counted down here between events).
+  function etaText(iso) {
+    const minutes = Math.round((new Date(iso).getTime() - Date.now()) / 60000);
+    if (minutes <= 0) return "arriving now";
+    return "about " + minutes + " min (" + time(iso) + ")";
+  }
+  function teamHtml(t) {
+    const p = ['<section class="team-eta" data-role="team" data-state="'];
+    let state = "searching";
+    let head = "";
+    let line = "";
+    if (!t.call_open && !t.arrived_at) {
+      state = "over";
+      head = "Team request: " + esc(t.call_status_label);
+    } else if (!t.name) {
+      head = "Team requested — finding the nearest team";
+      line = "Dispatch call #" + t.call_id + " · " + esc(t.call_status_label);
+    } else if (t.arrived_at) {
+      state = "arrived";
+      head = esc(t.name) + " is on scene";
+      line = "Arrived " + time(t.arrived_at);
+    } else {
+      state = t.accepted ? "coming" : "offered";
+      head = t.accepted ? esc(t.name) + " is on its way" : esc(t.name) + " is being asked to come";
+      if (t.eta_at) {
+        line = 'ETA <strong data-role="eta" data-eta="' + esc(t.eta_at) + '">' + etaText(t.eta_at) + "</strong>" +
+          (t.eta_source === "position" ? " · from its position at " + time(t.located_at)
+            : " · routing estimate (no recent position)");
+      } else {
+        line = "ETA unknown: no position for the team yet";
+      }
+    }
+    p.push(state + '"><h3>' + head + "</h3>" + (line ? "<p>" + line + "</p>" : "") + "</section>");
+    return p.join("");
+  }
+
   function cardHtml(c) {
     const parts = [];
     parts.push('<header class="row-between"><h2>Consult #' + c.id + " · " + esc(c.need_label) + "</h2>" +
@@ -119,6 +155,7 @@
         (c.video.live && c.video.seconds ? " · " : "") +
         (c.video.seconds ? "On video " + L_.duration(c.video.seconds) + " so far" : "") + "</p>");
     }
+    if (c.team) parts.push(teamHtml(c.team));
     if (c.person) parts.push('<p class="person">About: <strong>' + esc(c.person.name) + "</strong></p>");
     if (c.officer_plan) {
       parts.push('<section class="plan" data-role="officer-plan"><h3>Response plan (officer view)</h3><dl class="facts">' +
@@ -144,6 +181,7 @@
     p.push('<button type="button" class="primary" data-act="accept">Accept</button>');
     p.push('<button type="button" data-act="cancel">Cancel request</button>');
     p.push('<a class="button primary" data-act="video" href="' + esc(c.video.url) + '">Video call</a>');
+    p.push('<button type="button" data-act="team">Send a team to the officer</button>');
     if (opts.historyUrl) {
       p.push('<a class="button" data-act="lookup" href="' + esc(opts.historyUrl) + "?purpose=" +
         encodeURIComponent("Officer consult #" + c.id) + '" target="_blank" rel="noopener">Look up the person</a>');
@@ -186,9 +224,11 @@
     if (empty) empty.hidden = rows.length > 0;
     rows.forEach(function (c, i) {
       const card = ensureCard(c);
-      if (card.dataset.version !== String(c.version)) {
+      // The team's progress moves without the consult changing (its version): it is part of the key.
+      const key = c.version + "|" + JSON.stringify(c.team);
+      if (card.dataset.key !== key) {
         card.querySelector(".view").innerHTML = cardHtml(c);
-        card.dataset.version = c.version;
+        card.dataset.key = key;
       }
       card.dataset.status = c.status;
       card.classList.toggle("escalated", c.status === "escalated");
@@ -196,6 +236,7 @@
       show('[data-act="accept"]', mayAccept(c));
       show('[data-act="cancel"]', c.actions.cancel && c.officer.id === me.id);
       show('[data-act="video"]', c.actions.video && (c.officer.id === me.id || handles(c)));
+      show('[data-act="team"]', c.actions.send_team && (handles(c) || opts.supervisor));
       show('[data-act="lookup"]', opts.answers && c.status === "accepted" && (handles(c) || opts.supervisor));
       show('[data-act="message"]', mayWrite(c));
       show('[data-act="person"]', c.actions.link_person && (handles(c) || opts.supervisor));
@@ -228,6 +269,7 @@
     }
     card.querySelector('[data-act="accept"]').addEventListener("click", function () { send("accept", {}); });
     card.querySelector('[data-act="cancel"]').addEventListener("click", function () { send("cancel", {}); });
+    card.querySelector('[data-act="team"]').addEventListener("click", function () { send("team", {}); });
     card.querySelector('[data-act="message"]').addEventListener("submit", function (e) {
       e.preventDefault();
       const input = e.target.elements.text;
@@ -247,6 +289,10 @@
 
   setupRequest();
   locate();
+  // The ETA counts down between the server's updates (a position report, the team's progress).
+  setInterval(function () {
+    document.querySelectorAll('[data-role="eta"]').forEach(function (el) { el.textContent = etaText(el.dataset.eta); });
+  }, 15000);
   L_.connect({
     snapshotUrl: app.dataset.snapshotUrl,
     socketPath: app.dataset.socketPath,
@@ -258,7 +304,7 @@
       // Cards stay (a message being typed survives a resync); those no longer in the snapshot go.
       document.querySelectorAll("article[data-consult]").forEach(function (el) {
         if (!consults.has(Number(el.dataset.consult))) el.remove();
-        else delete el.dataset.version;
+        else delete el.dataset.key;
       });
       alerts = data.alerts || [];
       render();

@@ -67,6 +67,12 @@ def test_officer_and_clinician_see_each_other_and_the_call_is_recorded(
         # The officer waiting in the call shows on the clinician's card, live.
         expect(desk_card.locator('[data-role="video"]')).to_contain_text("Video call open", timeout=WAIT)
         desk_card.get_by_role("link", name="Video call").click()
+        # The person's consent comes first: the clinician's side of the call starts only once it is recorded.
+        expect(clinician.locator("#consent-form")).to_be_visible(timeout=WAIT)
+        expect(clinician.locator("#video-app")).to_have_count(0)
+        screenshot(clinician, "video-clinician-consent.png")
+        clinician.get_by_role("button", name="The person agreed — start the video").click()
+        expect(clinician.locator("#consent-line")).to_contain_text("The person agreed", timeout=WAIT)
 
         for page in (officer, clinician):
             expect(page.locator("#video-state")).to_have_attribute("data-state", "connected", timeout=WAIT)
@@ -85,6 +91,16 @@ def test_officer_and_clinician_see_each_other_and_the_call_is_recorded(
         expect(officer.get_by_role("button", name="Call again")).to_be_visible()
         screenshot(officer, "video-officer-ended.png")
 
+        # The clinician's short note after the session, on the consult's record.
+        clinician.fill("#session-note", "Agreed to go with her sister; no hold needed.")
+        clinician.get_by_role("button", name="Save the note").click()
+        expect(clinician.locator("#session-notes")).to_contain_text("Note saved.", timeout=WAIT)
+        expect(clinician.locator("#session-notes")).to_contain_text("Agreed to go with her sister")
+        # Saving the note does not start a new call by itself.
+        expect(clinician.locator("#video-state")).to_contain_text("The call is over and your note is saved")
+        expect(clinician.locator("#video-app")).to_have_count(0)
+        screenshot(clinician, "video-clinician-note.png")
+
         session = VideoSession.objects.get(consult=consult)
         assert session.end_reason == "hung_up" and session.ended_by == cam and session.duration_seconds >= 1
         assert Consult.objects.get(pk=consult.pk).video_seconds == session.duration_seconds
@@ -93,12 +109,15 @@ def test_officer_and_clinician_see_each_other_and_the_call_is_recorded(
             .order_by("id")
             .values_list("action", flat=True)
         )
-        assert actions == [
+        assert actions == [  # the officer waits in the call while the clinician records the consent
             "le_consult.video.started",
             "le_consult.video.joined",
+            "le_consult.video.consent_recorded",
             "le_consult.video.joined",
             "le_consult.video.ended",
+            "le_consult.video.noted",
         ]
+        assert VideoSession.objects.get(consult=consult).note == "Agreed to go with her sister; no hold needed."
         # The consult card shows the time on video.
         officer.goto(base + PAGE)
         expect(officer.locator(f'article[data-consult="{consult.pk}"] [data-role="video"]')).to_contain_text(

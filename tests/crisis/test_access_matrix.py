@@ -150,6 +150,8 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "programs/le_consult/api/consults/<int:pk>/messages/": {"POST": OFFICER | {"sue"}},
     "programs/le_consult/api/consults/<int:pk>/close/": {"POST": frozenset({"sue"})},
     "programs/le_consult/api/consults/<int:pk>/cancel/": {"POST": OFFICER},
+    # Sending a team: the clinician handling the consult (none yet in the world's; a supervisor gets the 409)
+    "programs/le_consult/api/consults/<int:pk>/team/": {"POST": frozenset({"sue"})},
     "programs/le_consult/api/consults/<int:pk>/person/": {"POST": frozenset({"sue"})},
     # crisis/history consents, recorded and revoked by clinicians (history.edit_response_plan)
     "history/people/<int:pk>/consents/": {"POST": frozenset({"cam"})},
@@ -161,6 +163,9 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "api/interns/notes/<int:pk>/sign/": {"POST": frozenset({"sue"})},
     # The world's consult waits for a clinician: only its officer may open the video page yet
     "programs/le_consult/consults/<int:pk>/video/": {"GET": OFFICER},
+    # The consent before the video and the note after it: only the clinician handling it (none in the world)
+    "programs/le_consult/consults/<int:pk>/video/consent/": {"POST": NOBODY},
+    "programs/le_consult/consults/<int:pk>/video/note/": {"POST": NOBODY},
     # 911 diversion: the console is the diversion clinicians'; the world's transfer is taken by cam
     "programs/diversion/": {"GET": frozenset({"cam"})},
     "programs/diversion/<int:pk>/": {"GET": frozenset({"cam"})},

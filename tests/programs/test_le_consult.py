@@ -120,6 +120,7 @@ def test_the_whole_consult_the_officer_sees_who_handles_it_and_the_outcome(reque
         "cancel": False,
         "link_person": False,
         "video": False,
+        "send_team": False,
     }
     assert audit_actions(consult) == [
         "le_consult.consult.requested",

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from crisis.errors import InvalidTransition
+from crisis.errors import InvalidInput, InvalidTransition
 from crisis.models import AuditEntry
 from programs.le_consult import services
 from programs.le_consult.ice import ice_servers
@@ -25,7 +25,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def accepted(request_consult, cam):
     consult = request_consult(need="video")
-    return services.consult_accept(consult=consult, by=cam)
+    consult = services.consult_accept(consult=consult, by=cam)
+    return services.video_consent_record(consult=consult, by=cam, agreed=True)
 
 
 def video_audit(consult) -> list[tuple[str, dict]]:
@@ -51,6 +52,7 @@ def test_a_call_starts_with_the_first_side_and_its_clock_runs_once_both_are_in(a
 
     actions = [a for a, _ in video_audit(accepted)]
     assert actions == [
+        "le_consult.video.consent_recorded",
         "le_consult.video.started",
         "le_consult.video.joined",
         "le_consult.video.joined",
@@ -110,6 +112,9 @@ def test_the_row_says_a_call_is_open_and_the_time_on_video(accepted, oli, cam):
         "live": False,
         "connected": False,
         "seconds": 0,
+        "consent": "agreed",
+        "consent_label": "The person agreed",
+        "consent_reason": "",
     }
     services.video_session_join(consult=accepted, by=oli)
     video = consult_row(Consult.objects.get(pk=accepted.pk))["video"]
@@ -182,3 +187,73 @@ def test_the_video_page_says_when_the_consult_is_not_in_progress(client, request
     html = client.get(f"/programs/le_consult/consults/{consult.pk}/video/").content.decode()
     assert "Video is only possible while a clinician handles the consult" in html and "video.js" not in html
     assert client.get("/programs/le_consult/consults/999999/video/").status_code == 404
+
+
+# --- the person's consent before the call, the clinician's note after it -----------------------------------
+
+
+def test_the_clinician_cannot_start_the_video_before_recording_consent(request_consult, oli, cam):
+    consult = services.consult_accept(consult=request_consult(need="video"), by=cam)
+    session, _ = services.video_session_join(consult=consult, by=oli)  # the officer may wait in the call
+    with pytest.raises(InvalidTransition, match="consent"):
+        services.video_session_join(consult=consult, by=cam)
+    assert VideoSession.objects.get(pk=session.pk).connected_at is None
+    services.video_consent_record(consult=consult, by=cam, agreed=True)
+    _, other_in = services.video_session_join(consult=consult, by=cam)
+    assert other_in
+
+
+def test_consent_not_obtained_needs_a_reason_and_both_are_audited(request_consult, cam, oli):
+    consult = services.consult_accept(consult=request_consult(need="video"), by=cam)
+    with pytest.raises(InvalidInput, match="reason"):
+        services.video_consent_record(consult=consult, by=cam, agreed=False, reason="  ")
+    with pytest.raises(PermissionDenied):
+        services.video_consent_record(consult=consult, by=oli, agreed=True)
+    consult.refresh_from_db()
+    assert consult.video_consent == ""
+    consult = services.video_consent_record(consult=consult, by=cam, agreed=False, reason="Emergency: on the rail")
+    assert (consult.video_consent, consult.video_consent_reason, consult.video_consent_by) == (
+        "not_obtained",
+        "Emergency: on the rail",
+        cam,
+    )
+    assert consult_row(consult)["video"]["consent_label"] == "Not obtained"
+    action, detail = video_audit(consult)[-1]
+    assert action == "le_consult.video.consent_recorded"
+    assert (detail["consent"], detail["reason"]) == ("not_obtained", "Emergency: on the rail")
+
+
+def test_the_note_goes_on_the_last_ended_session_and_is_audited(accepted, oli, cam):
+    with pytest.raises(InvalidTransition, match="No video session has ended"):
+        services.video_session_note(consult=accepted, by=cam, text="Too early")
+    services.video_session_join(consult=accepted, by=oli)
+    services.video_session_join(consult=accepted, by=cam)
+    session = services.video_session_end(consult=accepted, by=cam, reason="hung_up")
+    with pytest.raises(PermissionDenied):
+        services.video_session_note(consult=accepted, by=oli, text="Officer's note")
+    with pytest.raises(InvalidInput):
+        services.video_session_note(consult=accepted, by=cam, text="x" * 2001)
+    services.video_session_note(consult=accepted, by=cam, text="Calmer; sister coming.")
+    session.refresh_from_db()
+    assert (session.note, session.note_by) == ("Calmer; sister coming.", cam)
+    assert video_audit(accepted)[-1] == ("le_consult.video.noted", {"session": session.pk})
+
+
+def test_the_clinician_page_asks_for_consent_first_then_takes_the_note(client, request_consult, cam, oli):
+    consult = services.consult_accept(consult=request_consult(need="video"), by=cam)
+    url = f"/programs/le_consult/consults/{consult.pk}/video/"
+    client.force_login(cam)
+    html = client.get(url).content.decode()
+    assert 'id="consent-form"' in html and 'id="video-app"' not in html
+    refused = client.post(url + "consent/", {"consent": "not_obtained", "reason": ""})
+    assert refused.status_code == 400 and "Write the reason" in refused.content.decode()
+    done = client.post(url + "consent/", {"consent": "not_obtained", "reason": "Emergency"})
+    assert done.status_code == 302
+    html = client.get(url).content.decode()
+    assert 'id="video-app"' in html and "Not obtained" in html and "Emergency" in html
+    early = client.post(url + "note/", {"text": "Nothing yet"})
+    assert early.status_code == 409 and 'id="video-app"' not in early.content.decode()  # no call starts by itself
+    client.force_login(oli)  # the officer's page has no consent step and no note
+    html = client.get(url).content.decode()
+    assert 'id="video-app"' in html and 'id="consent-form"' not in html and 'id="note-form"' not in html
+    assert client.post(url + "consent/", {"consent": "agreed"}).status_code == 403

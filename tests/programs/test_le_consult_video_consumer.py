@@ -16,7 +16,8 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def accepted(request_consult, cam):
-    return services.consult_accept(consult=request_consult(need="video"), by=cam)
+    consult = services.consult_accept(consult=request_consult(need="video"), by=cam)
+    return services.video_consent_record(consult=consult, by=cam, agreed=True)
 
 
 async def connect(consult_id: int, user=None):

@@ -30,6 +30,9 @@ def assert_empty(name, report):
         assert set(t) == {"teams", "responders", "caseload"}
         assert all((r["handled"], r["per_shift"], r["on_task_median"]) == (0, 0, None) for r in t["teams"].rows)
         assert all(r["handled"] == 0 for r in t["responders"].rows)
+    elif name == "program_outcomes":
+        assert set(t) == {"consults", "diversions"}
+        assert all(v == 0 for table in t.values() for r in table.rows for k, v in r.items() if k != "period")
     else:
         raise AssertionError(f"no expectations for the {name} report")
 

@@ -6,6 +6,7 @@ import pytest
 
 from crisis.models import AuditEntry
 from programs.diversion.models import Diversion
+from tests.integrations import conftest as integrations
 from tests.programs.diversion.conftest import TRANSFER
 from tests.support.idempotency import send_twice
 
@@ -56,3 +57,33 @@ def test_a_retried_transfer_with_its_key_gets_the_first_answer_itself(client, da
     client.force_login(dana)
     first, _ = send_twice(client, "POST", f"{BASE}/transfers/", {"incident_id": "CAD-78"} | TRANSFER)
     assert first.status_code == 201 and Diversion.objects.count() == 1
+
+
+@pytest.fixture
+def cad(ada):
+    return integrations.cad.__wrapped__(ada)
+
+
+@pytest.fixture
+def cad_client(cad):
+    return integrations.cad_client.__wrapped__(cad)
+
+
+def test_a_cad_partner_transfers_with_its_own_token(cad_client, cad):
+    """The integration role (a 911 CAD's partner account) reaches the transfer with its token, idempotently."""
+    body = {"incident_id": "CAD-901"} | TRANSFER
+    first = cad_client.post(f"{BASE}/transfers/", body, format="json")
+    assert first.status_code == 201, first.content
+    again = cad_client.post(f"{BASE}/transfers/", body, format="json")
+    assert again.status_code == 200 and again.json() == first.json()
+    diversion = Diversion.objects.get()
+    assert diversion.transferred_by_id == cad.user_id and diversion.call.created_by_id == cad.user_id
+
+
+def test_a_deactivated_cad_partner_cannot_transfer(cad_client, cad, ada):
+    from integrations.services import partner_set_active
+
+    partner_set_active(partner=cad, active=False, by=ada)
+    body = {"incident_id": "CAD-902"} | TRANSFER
+    assert cad_client.post(f"{BASE}/transfers/", body, format="json").status_code in (401, 403)
+    assert not Diversion.objects.exists()
