@@ -8,9 +8,9 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("persona", "links"),
     [
-        ("rita", ["Follow-ups", "Referrals"]),
-        ("sue", ["Follow-ups", "Referrals", "FACT caseload", "Stabilization"]),
-        ("dana", ["Referrals"]),
+        ("rita", ["Follow-ups", "Referrals", "By-name list"]),
+        ("sue", ["Follow-ups", "Referrals", "FACT caseload", "By-name list", "Stabilization"]),
+        ("dana", ["Referrals", "By-name list"]),
         ("oli", []),
     ],
 )
