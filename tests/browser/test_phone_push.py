@@ -9,6 +9,7 @@ the browser's push service) shows the offer as a notification that a tap brings 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -75,12 +76,18 @@ def test_phone_registers_the_worker_and_a_pushed_offer_shows_as_a_notification(
             "ServiceWorker.deliverPushMessage",
             {"origin": live_stack.url, "registrationId": ours[0]["registrationId"], "data": json.dumps(payload)},
         )
-        shown = mobile.wait_for_function(
-            """() => navigator.serviceWorker.getRegistration('/static/js/')
-                .then(r => r.getNotifications())
-                .then(ns => ns.length ? ns.map(n => [n.title, n.body, n.tag, n.requireInteraction]) : null)""",
-            timeout=WAIT,
-        ).json_value()
+        # Polled from here: the worker shows the notification some time after the push is delivered.
+        shown, deadline = None, time.monotonic() + WAIT / 1000
+        while shown is None and time.monotonic() < deadline:
+            shown = mobile.evaluate(
+                """async () => {
+                    const r = await navigator.serviceWorker.getRegistration('/static/js/');
+                    const ns = r ? await r.getNotifications() : [];
+                    return ns.length ? ns.map(n => [n.title, n.body, n.tag, n.requireInteraction]) : null;
+                }"""
+            )
+            if shown is None:
+                mobile.wait_for_timeout(100)
         assert shown == [["P1 call #7 offered to Team A", "Answer within 3 min.", "offer-7", True]]
         assert_no_call_strands(settle_seconds=SETTLE)
     finally:

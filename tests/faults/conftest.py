@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from kombu import pools as kombu_pools
 
 from tests.conftest import _missing
 from tests.support.redis_server import private_redis, redis_server_binary
@@ -24,9 +25,11 @@ def broker_at():
     before = (app.conf.broker_url, app.conf.task_always_eager)
 
     def _reset_pools():
-        if app._pool is not None:
-            app._pool.force_close_all()
-            app._pool = None
+        # kombu keeps its pools in a process-wide registry keyed by broker URL: closing only the app's pool left a
+        # closed pool registered for the shared broker, and every later test's task then failed with "Acquire on
+        # closed pool". Close and forget them all.
+        kombu_pools.reset()
+        app._pool = None
         app.amqp._producer_pool = None
 
     def _point(url: str) -> None:
