@@ -34,3 +34,8 @@ class NeedsConfirmation(DomainError):
     def __init__(self, message: str, *, reasons: list[str], field: str = "confirm"):
         super().__init__(message, field=field)
         self.reasons = list(reasons)
+
+
+def add_to_form(form, exc: DomainError) -> None:
+    """Show a service's refusal on a page's form: under its field when the form has that field, else at the top."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crisis.errors import DomainError
+from crisis.errors import DomainError, add_to_form
 
 from . import forms, selectors, services
 
@@ -26,14 +26,6 @@ def _page(request, *, bound: dict | None = None, new_form=None, status: int = 20
     items = [(r, bound.get(r.pk) or forms.StatusForm(referral=r, prefix=f"r{r.pk}")) for r in rows]
     ctx = {"items": items, "now": now, "new_form": new_form or forms.ReferralForm(prefix="new")}
     return render(request, "community_responders/referrals.html", ctx, status=status)
-
-
-def _form_error(form, exc: DomainError) -> bool:
-    if exc.field and exc.field in form.fields:
-        form.add_error(exc.field, exc.message)
-    else:
-        form.add_error(None, exc.message)
-    return True
 
 
 @require_http_methods(["GET", "POST"])
@@ -55,7 +47,7 @@ def referral_list(request):
                     service=form.cleaned_data["service"],
                 )
             except DomainError as exc:
-                _form_error(form, exc)
+                add_to_form(form, exc)
             else:
                 messages.success(request, f"Referral to {referral.agency} sent.")
                 return redirect("programs:community_responders:referrals")
@@ -71,7 +63,7 @@ def referral_status(request, pk: int):
         try:
             referral = services.referral_set_status(referral=referral, by=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, f"Referral to {referral.agency}: {referral.get_status_display().lower()}.")
             return redirect("programs:community_responders:referrals")

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crisis.errors import DomainError
+from crisis.errors import DomainError, add_to_form
 from crisis.models import Person, User
 
 from . import forms, selectors, services
@@ -19,10 +19,6 @@ from . import forms, selectors, services
 def _require_lister(user):
     if not selectors.may_list_episodes(user):
         raise PermissionDenied("Only a responder on a team or a supervisor may see episodes.")
-
-
-def _form_error(form, exc: DomainError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _open_form(user, data=None, initial=None):
@@ -67,7 +63,7 @@ def episodes(request):
             try:
                 episode = services.episode_open(person=person, by=request.user, **data)
             except DomainError as exc:
-                _form_error(form, exc)
+                add_to_form(form, exc)
             else:
                 messages.success(request, f"Stabilization episode opened for {person}.")
                 return redirect("programs:crisis_stabilization:episode", pk=episode.pk)
@@ -111,7 +107,7 @@ def episode_action(request, pk: int, action: str):
                 services.episode_close(episode=episode, by=request.user, **form.cleaned_data)
                 message = "Episode closed."
         except DomainError as exc:
-            _form_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, message)
             return redirect("programs:crisis_stabilization:episode", pk=episode.pk)

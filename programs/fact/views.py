@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crisis import permissions
-from crisis.errors import DomainError
+from crisis.errors import DomainError, add_to_form
 from crisis.models import Person
 
 from . import forms, selectors, services
@@ -28,10 +28,6 @@ CLIENT_FORMS = {
 def _require_lister(user):
     if not permissions.may_list_caseload.test(user):
         raise PermissionDenied("Only a responder on a team or a supervisor may see a caseload.")
-
-
-def _form_error(form, exc: DomainError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _caseload_page(request, *, bound: dict | None = None, status: int = 200):
@@ -68,7 +64,7 @@ def on_call_add(request, team_pk: int):
         try:
             shift = services.on_call_add(team=team, by=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -106,7 +102,7 @@ def enroll(request):
             try:
                 enrollment = services.enrollment_create(person=person, by=request.user, **data)
             except DomainError as exc:
-                _form_error(form, exc)
+                add_to_form(form, exc)
             else:
                 messages.success(request, f"{person} is enrolled with {enrollment.team.name}.")
                 return redirect("programs:fact:client", pk=enrollment.pk)
@@ -163,7 +159,7 @@ def client_action(request, pk: int, action: str):
         try:
             message = _do(action, enrollment, request.user, form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, message)
             return redirect("programs:fact:client", pk=enrollment.pk)
@@ -180,7 +176,7 @@ def goal_status(request, pk: int):
         try:
             services.goal_set_status(goal=goal, by=request.user, status=form.cleaned_data["status"])
         except DomainError as exc:
-            _form_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
