@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "crisis",
     "crisis.history",
+    "crisis.geo",
     "programs",
     "programs.mobile_crisis",
     "programs.community_responders",
@@ -462,6 +463,22 @@ CONTENT_SECURITY_POLICY = {
 }
 # Where the board's map opens before it has calls or teams to fit.
 MAP_CENTER = (envfloat("MAP_CENTER_LAT", 41.8781), envfloat("MAP_CENTER_LON", -87.6298))
+
+# Address lookup (crisis/geo/geocoder.py): `local` searches the embedded address table (`manage.py load_addresses`),
+# offline; `nominatim` or `pelias` ask the service at GEOCODER_URL, each request given GEOCODER_TIMEOUT_SECONDS.
+GEOCODER_KIND = envchoice("GEOCODER_KIND", "local", ("local", "nominatim", "pelias"))
+GEOCODER_URL = os.environ.get("GEOCODER_URL", "").strip()
+GEOCODER_TIMEOUT_SECONDS = envfloat("GEOCODER_TIMEOUT_SECONDS", 3.0)
+# Nominatim's usage policy asks every client to name itself.
+GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "crisis-dispatch/1 (address lookup)")
+if GEOCODER_KIND != "local" and urlsplit(GEOCODER_URL).scheme not in ("http", "https"):
+    raise ImproperlyConfigured(
+        f"GEOCODER_KIND={GEOCODER_KIND} needs GEOCODER_URL, an http(s) URL; got {GEOCODER_URL!r}"
+    )
+if not 0 < GEOCODER_TIMEOUT_SECONDS <= 30:
+    raise ImproperlyConfigured(
+        f"GEOCODER_TIMEOUT_SECONDS must be above 0 and at most 30, got {GEOCODER_TIMEOUT_SECONDS}"
+    )
 
 # Follow-up after a field response is due this many hours after the team arrived (programs: 24-72 h).
 FOLLOW_UP_DUE_HOURS = envint("FOLLOW_UP_DUE_HOURS", 48)

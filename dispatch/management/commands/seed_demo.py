@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from crisis.geo.services import SAMPLE_CSV, addresses_load
 from crisis.models import Alias, Person, User
 from crisis.roles import ROLE_ORDER, sync_groups
 from dispatch import services
@@ -217,6 +218,10 @@ class Command(BaseCommand):
         self._fact_caseload(now)
         self._stabilization_episodes(now)
         self._people_search_and_outreach(now)
+        # The embedded geocoder's sample: a few hundred addresses around the demo's calls and teams (idempotent).
+        with SAMPLE_CSV.open(encoding="utf-8", newline="") as lines:
+            loaded = addresses_load(lines=lines)
+        self.stdout.write(f"  addresses: {loaded.loaded} loaded, {loaded.skipped} already there")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         for role in ROLE_ORDER:
