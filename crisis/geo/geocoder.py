@@ -153,7 +153,8 @@ class HttpGeocoder:
     def reverse(self, latitude: float, longitude: float) -> Place | None:
         origin = (latitude, longitude)
         if self.kind == "pelias":
-            found = self._pelias(self._get("/v1/reverse", {"point.lat": latitude, "point.lon": longitude, "size": 1}), origin)  # fmt: skip
+            params = {"point.lat": latitude, "point.lon": longitude, "size": 1}
+            found = self._pelias(self._get("/v1/reverse", params), origin)
         else:
             body = self._get("/reverse", {"lat": latitude, "lon": longitude, "format": "jsonv2", "addressdetails": 1})
             # Nominatim answers {"error": "Unable to geocode"} for a point with nothing near: no address, not down.
