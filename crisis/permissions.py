@@ -296,6 +296,16 @@ may_exchange_eido = (
 )
 
 
+# Address lookup (crisis/geo): the call desk taking a call, and officers placing their own requests. Addresses are
+# places, not person data; responders read the addresses of their calls and need no lookup.
+may_look_up_addresses = is_active_user & (
+    _perm("dispatch.view_queue")
+    | _perm("dispatch.add_call")
+    | _perm("dispatch.request_response")
+    | _perm("le_consult.request_consult")
+)
+
+
 def require(predicate: rules.Predicate, user, obj: Any, message: str) -> None:
     """Refuse with PermissionDenied (403) unless `predicate(user, obj)`. `user=None` is the system itself."""
     if user is None:

@@ -10,6 +10,7 @@ from responders import api as responders_api
 from responders import views as responders_views
 
 from . import people_api, people_views, views
+from .geo import api as geo_api
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -42,6 +43,8 @@ api_patterns = [
     path("people/duplicates/", people_api.PeopleDuplicates.as_view(), name="people-duplicates"),
     path("people/merges/", people_api.PersonMergeCreate.as_view(), name="people-merges"),
     path("people/<int:pk>/", people_api.PersonDetail.as_view(), name="person"),
+    path("geocode/", geo_api.GeocodeSearch.as_view(), name="geocode"),
+    path("geocode/reverse/", geo_api.GeocodeReverse.as_view(), name="geocode-reverse"),
     path("board/", live_api.BoardSnapshot.as_view(), name="board"),
     path("my-team/", live_api.MyTeamSnapshot.as_view(), name="my-team"),
     path("calls/<int:pk>/notes/", live_api.CallNotes.as_view(), name="call-notes"),

@@ -113,6 +113,9 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "api/people/duplicates/": {"GET": MERGERS},
     "api/people/merges/": {"POST": MERGERS},
     "api/people/<int:pk>/": {"GET": PERSON_READERS},
+    # Address lookup: the call desk and officers (their own requests' positions); places, not person data.
+    "api/geocode/": {"GET": DESK | OFFICER},
+    "api/geocode/reverse/": {"GET": DESK | OFFICER},
     "api/board/": {"GET": DESK},
     "api/my-team/": {"GET": RESPONDERS},
     "api/calls/<int:pk>/notes/": {"POST": DESK | {"bo"}},
