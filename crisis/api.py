@@ -24,7 +24,11 @@ def exception_handler(exc, context):
             {"detail": "Conflict: this change collides with another one. Reload and try again."}, status=409
         )
     if isinstance(exc, DjangoValidationError):
-        return Response({"detail": exc.messages}, status=400)
+        body = {"detail": exc.messages}
+        if hasattr(exc, "error_dict"):
+            # A model's own rule (Model.clean) names its field, as a serializer's error does.
+            body |= {field: msgs for field, msgs in exc.message_dict.items() if field != "__all__"}
+        return Response(body, status=400)
     if isinstance(exc, (DjangoPermissionDenied,)):
         return Response({"detail": str(exc) or "Permission denied."}, status=403)
     if isinstance(exc, Http404):

@@ -10,6 +10,19 @@ from . import triage
 from .models import Call, Disposition, Status, Tier, Triage
 
 
+def clean_position(form, data) -> None:
+    """Both coordinates or neither, each on Earth: one rule for every form that takes a position."""
+    if (data.get("latitude") is None) != (data.get("longitude") is None):
+        form.add_error("longitude", "Give both latitude and longitude, or neither.")
+    for name, bound in (("latitude", 90), ("longitude", 180)):
+        value = data.get(name)
+        if value is not None and not -bound <= value <= bound:
+            form.add_error(name, f"Must be between -{bound} and {bound}.")
+
+
+ADDRESS_HELP = "Type the number and street and pick a match (↑ ↓ Enter), or click the map. Optional on a 988 call."
+
+
 class IntakeForm(forms.ModelForm):
     person = forms.ModelChoiceField(
         queryset=Person.objects.order_by("last_name", "first_name"),
@@ -39,16 +52,13 @@ class IntakeForm(forms.ModelForm):
             "narrative": forms.Textarea(attrs={"rows": 4}),
             "person_description": forms.Textarea(attrs={"rows": 2}),
             "area_type": forms.Select(choices=[("urban", "Urban"), ("rural", "Rural")]),
+            "address": forms.TextInput(attrs={"data-place-address": "", "placeholder": "e.g. 1200 W Lake St"}),
         }
+        help_texts = {"address": ADDRESS_HELP}
 
     def clean(self):
         data = super().clean()
-        if (data.get("latitude") is None) != (data.get("longitude") is None):
-            self.add_error("longitude", "Give both latitude and longitude, or neither.")
-        for name, bound in (("latitude", 90), ("longitude", 180)):
-            value = data.get(name)
-            if value is not None and not -bound <= value <= bound:
-                self.add_error(name, f"Must be between -{bound} and {bound}.")
+        clean_position(self, data)
         if not data.get("person") and not (data.get("person_description") or "").strip():
             self.add_error("person_description", "Choose a known person or describe the person.")
         return data
@@ -61,12 +71,25 @@ class OfficerRequestForm(forms.ModelForm):
             "callback_number",
             "person_description",
             "address",
+            "latitude",
+            "longitude",
             "location_type",
             "call_type",
             "nature",
             "narrative",
         ]
-        widgets = {"narrative": forms.Textarea(attrs={"rows": 3})}
+        # The officer's position comes from the browser (static/js/here.js); the address is typed or filled in
+        # from it, in words.
+        widgets = {
+            "narrative": forms.Textarea(attrs={"rows": 3}),
+            "latitude": forms.HiddenInput(),
+            "longitude": forms.HiddenInput(),
+        }
+
+    def clean(self):
+        data = super().clean()
+        clean_position(self, data)
+        return data
 
     def clean_person_description(self):
         value = self.cleaned_data.get("person_description", "").strip()

@@ -1,7 +1,7 @@
 import re
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -105,6 +105,15 @@ class Disposition(models.TextChoices):
     RESOLVED_BY_PHONE = "resolved_by_phone", "Resolved by phone"
 
 
+# The 988 line is a phone line: an anonymous caller may not say where they are, and the call can be resolved by
+# phone without it. Every other call needs an address (or a landmark) to send anyone.
+ADDRESS_OPTIONAL_SOURCES = frozenset({Source.LINE_988})
+ADDRESS_REQUIRED = (
+    "Give the address or the nearest landmark (type it, pick a match, or click the map). "
+    "Only a 988 call may be taken without one."
+)
+
+
 def address_key(address: str) -> str:
     """Normalised address for premise-history matching ('12 Elm St.' == '12  elm st')."""
     return re.sub(r"[^a-z0-9]+", " ", address.lower()).strip()
@@ -127,7 +136,8 @@ class Call(models.Model):
     callback_number = models.CharField(max_length=32, blank=True)
     person = models.ForeignKey("crisis.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="calls")
     person_description = models.TextField(blank=True)
-    address = models.CharField(max_length=255)
+    # Blank only for a 988 call (Call.clean): a caller on the phone line may stay anonymous and not say where.
+    address = models.CharField(max_length=255, blank=True)
     address_key = models.CharField(max_length=255, db_index=True, editable=False)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
@@ -192,6 +202,11 @@ class Call(models.Model):
     def save(self, *args, **kwargs):
         self.address_key = address_key(self.address)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if not self.address.strip() and self.source not in ADDRESS_OPTIONAL_SOURCES:
+            raise ValidationError({"address": ADDRESS_REQUIRED})
 
     def waiting_seconds(self, now) -> float:
         return (now - (self.awaiting_since or self.received_at)).total_seconds()

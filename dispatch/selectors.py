@@ -12,6 +12,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Replace
 from django.utils import timezone
 
+from crisis.geo.geocoder import LocalGeocoder
 from crisis.models import User
 from programs import plugins as program_plugins
 from programs.plugins import CallFacts, TeamFacts
@@ -331,8 +332,10 @@ NEAR_ADDRESS_DAYS = 90
 def address_near(latitude: float | None, longitude: float | None) -> str:
     """The nearest known address to a position, as "near <address> (~N m)", or "" when none is close.
 
-    The known addresses are recent calls' (there is no address table yet); a bounding box lets the
-    database drop the far ones before the exact distance is taken here.
+    Known addresses are the embedded address table's (crisis.geo) and recent calls' (a place a call came from
+    is known even where the table has nothing), whichever is nearer. The table is read directly, never a remote
+    geocoder: an SOS is raised inside a transaction holding the team's row, and must not wait on a network.
+    A bounding box lets the database drop the far ones before the exact distance is taken here.
     """
     if latitude is None or longitude is None:
         return ""
@@ -348,10 +351,11 @@ def address_near(latitude: float | None, longitude: float | None) -> str:
         .order_by("-received_at")
         .values_list("address", "latitude", "longitude")[:500]
     )
-    best = min(
-        ((great_circle_km(latitude, longitude, lat, lon) * 1000, address) for address, lat, lon in candidates),
-        default=None,
-    )
+    nearest = [(great_circle_km(latitude, longitude, lat, lon) * 1000, address) for address, lat, lon in candidates]
+    place = LocalGeocoder().reverse(latitude, longitude)
+    if place is not None:
+        nearest.append((place.distance_m, place.short))
+    best = min(nearest, default=None, key=lambda pair: pair[0])
     if best is None or best[0] > NEAR_ADDRESS_METRES:
         return ""
     metres, address = best

@@ -43,7 +43,13 @@ class CallCreateSerializer(serializers.Serializer):
         queryset=Person.objects.all(), required=False, allow_null=True, source="person"
     )
     person_description = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    address = serializers.CharField(max_length=255)
+    address = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required, except on a 988 call (an anonymous caller on the phone line may not say where).",
+    )
     latitude = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90, default=None)
     longitude = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180, default=None)
     location_type = serializers.ChoiceField(choices=LocationType.choices, default=LocationType.OTHER)

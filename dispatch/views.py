@@ -67,7 +67,11 @@ def intake(request):
         call = services.call_create(by=request.user, person=form.cleaned_data.get("person"), **data)
         messages.success(request, f"Call #{call.pk} created. Triage it now.")
         return redirect("dispatch:call", pk=call.pk)
-    return render(request, "dispatch/intake.html", {"form": form})
+    return render(
+        request,
+        "dispatch/intake.html",
+        {"form": form, "tile_url": settings.MAP_TILE_URL, "center": settings.MAP_CENTER},
+    )
 
 
 @require_GET

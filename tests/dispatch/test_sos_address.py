@@ -65,3 +65,39 @@ def test_address_near_uses_recent_calls_with_an_address(new_call, change, near):
 
 def test_address_near_without_a_position():
     assert selectors.address_near(None, None) == ""
+
+
+# --- the embedded address table (crisis.geo) as a landmark too ------------------------------------------------
+
+HEADER = "LON,LAT,NUMBER,STREET,UNIT,CITY,DISTRICT,REGION,POSTCODE,ID,HASH\n"
+
+
+def _table(*rows):
+    from io import StringIO
+
+    from crisis.geo.services import addresses_load
+
+    addresses_load(
+        lines=StringIO(
+            HEADER + "".join(f"{lon},{lat},{num},{street},,Chicago,,IL,,,\n" for lat, lon, num, street in rows)
+        )
+    )
+
+
+def test_the_address_table_names_a_place_no_call_came_from(rita, team_a):
+    _table((NORTH_220M[0] + 0.0004, NORTH_220M[1], "1210", "W Lake St"))  # ~44 m north of the team
+    alert = services.team_raise_sos(team=team_a, by=rita, latitude=NORTH_220M[0], longitude=NORTH_220M[1])
+    assert alert.address == "near 1210 W Lake St (~40 m)"
+
+
+@pytest.mark.parametrize(
+    ("table_offset", "near"),
+    [
+        (0.0004, "near 1210 W Lake St (~40 m)"),  # the table's address is nearer than the call's (220 m)
+        (0.004, "near 1200 W Lake St (~220 m)"),  # the call's is nearer than the table's (~440 m)
+    ],
+)
+def test_the_nearer_of_the_table_and_recent_calls(new_call, table_offset, near):
+    new_call(address="1200 W Lake St")  # at CENTER
+    _table((NORTH_220M[0] + table_offset, NORTH_220M[1], "1210", "W Lake St"))
+    assert selectors.address_near(*NORTH_220M) == near

@@ -44,7 +44,8 @@ def test_dispatcher_takes_triages_and_sees_call_in_queue(client, dana):
 @pytest.mark.parametrize(
     "change, field",
     [
-        ({"address": ""}, "address"),
+        ({"address": "", "source": "911"}, "address"),
+        ({"address": " ", "source": "self"}, "address"),
         ({"source": "x"}, "source"),
         ({"latitude": "95"}, "latitude"),
         ({"longitude": ""}, "longitude"),
@@ -135,6 +136,43 @@ def test_officer_request_page(client, oli):
     call = Call.objects.get()
     assert (call.source, call.created_by) == ("law_enforcement", oli)
     assert b"Lake St bridge" in client.get("/dispatch/officer/").content
+
+
+OFFICER_REQUEST = {
+    "callback_number": "312-555-0123",
+    "person_description": "Man on bridge railing",
+    "address": "near 1200 W Lake St (~40 m)",
+    "location_type": "street",
+    "call_type": "suicidal",
+    "nature": "Person at risk on bridge",
+}
+
+
+@pytest.mark.django_db
+def test_an_officer_request_carries_the_officers_position(client, oli):
+    client.force_login(oli)
+    page = client.get("/dispatch/officer/")
+    assert b"data-here" in page.content and b'name="latitude"' in page.content
+    response = client.post("/dispatch/officer/", OFFICER_REQUEST | {"latitude": "41.8861", "longitude": "-87.658"})
+    assert response.status_code == 302
+    assert Call.objects.values_list("latitude", "longitude").get() == (41.8861, -87.658)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("position", "field"),
+    [
+        ({"latitude": "41.88"}, "longitude"),
+        ({"latitude": "95", "longitude": "1"}, "latitude"),
+        ({"address": ""}, "address"),
+    ],  # fmt: skip
+)
+def test_an_officer_request_with_a_broken_position_or_no_address_is_a_form_error(client, oli, position, field):
+    client.force_login(oli)
+    response = client.post("/dispatch/officer/", OFFICER_REQUEST | position)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not Call.objects.exists()
 
 
 @pytest.mark.django_db
