@@ -67,12 +67,13 @@ class IntakeForm(forms.ModelForm):
 class OfficerRequestForm(forms.ModelForm):
     class Meta:
         model = Call
+        # Where first: under the position line, so a missing position and the address to type are seen together.
         fields = [
-            "callback_number",
-            "person_description",
             "address",
             "latitude",
             "longitude",
+            "callback_number",
+            "person_description",
             "location_type",
             "call_type",
             "nature",
@@ -82,9 +83,16 @@ class OfficerRequestForm(forms.ModelForm):
         # from it, in words.
         widgets = {
             "narrative": forms.Textarea(attrs={"rows": 3}),
+            "person_description": forms.Textarea(attrs={"rows": 2}),
             "latitude": forms.HiddenInput(),
             "longitude": forms.HiddenInput(),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An officer is somewhere: the address is filled in from the position, or typed when there is none.
+        self.fields["address"].required = True
+        self.fields["address"].error_messages["required"] = "Type the address where you are (or allow your location)."
 
     def clean(self):
         data = super().clean()

@@ -192,7 +192,7 @@
   }
 
   function teamSig(t, current) {
-    return [t.id, t.status, t.version, current ? current.id + ":" + (current.assignment || {}).status : "", t.status_changed_at].join("|");
+    return [t.id, t.status, t.version, current ? current.id + ":" + (current.assignment || {}).status : "", t.status_changed_at, placeKey(t)].join("|");
   }
   function renderTeams() {
     const current = callOfTeam();
@@ -214,14 +214,37 @@
           '<td><span class="tstatus s-' + esc(t.status) + '">' + esc(labels.team_status[t.status] || t.status) + "</span></td>" +
           '<td><span class="clock" data-since="' + esc(t.status_changed_at) + '"></span></td>' +
           "<td>" + callCell + "</td>" +
-          '<td class="position" data-reported="' + esc(t.location_reported_at || "") + '"></td>'
+          '<td><span class="position" data-reported="' + esc(t.location_reported_at || "") + '"></span>' +
+          '<small class="team-place" data-place-key="' + esc(placeKey(t)) + '"></small></td>'
         );
       },
       "data-team",
       "No teams.",
       5
     );
-    for (const tr of document.querySelectorAll("#teams tr[data-team]")) tr.dataset.status = teams.get(+tr.dataset.team).status;
+    for (const tr of document.querySelectorAll("#teams tr[data-team]")) {
+      const t = teams.get(+tr.dataset.team);
+      tr.dataset.status = t.status;
+      namePlace(t);
+    }
+  }
+
+  // --- a team's position in words (GET /api/geocode/reverse/), asked once per ~10 m -------------------------
+  const reverseUrl = mapEl ? mapEl.dataset.reverseUrl : "";
+  const places = new Map(); // key -> words ("" = no address near), null while asked
+  function placeKey(t) { return t.latitude != null && t.longitude != null ? t.latitude.toFixed(4) + "," + t.longitude.toFixed(4) : ""; }
+  function showPlace(key, words) {
+    for (const el of document.querySelectorAll('#teams .team-place[data-place-key="' + key + '"]')) el.textContent = words;
+  }
+  function namePlace(t) {
+    const key = placeKey(t);
+    if (!key || !reverseUrl) return;
+    if (places.has(key)) { if (places.get(key) != null) showPlace(key, places.get(key)); return; }
+    places.set(key, null);
+    const ll = key.split(",");
+    fetch(reverseUrl + "?" + new URLSearchParams({ lat: ll[0], lon: ll[1] }), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : { words: "" }; }, function () { return { words: "" }; })
+      .then(function (body) { places.set(key, body.words || ""); showPlace(key, body.words || ""); });
   }
 
   function renderAlerts() {

@@ -34,7 +34,19 @@
       place.dataset.state = "found";
       place.textContent = "Your position: " + position.latitude.toFixed(5) + ", " + position.longitude.toFixed(5) +
         " (±" + position.accuracy_m + " m)";
-    }, function () { noPosition("No position from this device: type the address."); },
+      // The same position in words, so the officer sees at a glance that it is right.
+      if (app.dataset.reverseUrl) {
+        const q = new URLSearchParams({ lat: position.latitude.toFixed(6), lon: position.longitude.toFixed(6) });
+        fetch(app.dataset.reverseUrl + "?" + q, { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : null; }, function () { return null; })
+          .then(function (body) {
+            if (body && body.words && position) place.textContent = "Your position: " + body.words + " (±" + position.accuracy_m + " m)";
+          });
+      }
+    }, function (err) {
+      noPosition(err && err.code === 1 ? "Location is off for this page: type the address where you are."
+        : "No position from this device: type the address.");
+    },
     { enableHighAccuracy: true, timeout: 10000, maximumAge: 30000 });
   }
   function noPosition(text) {

@@ -71,7 +71,7 @@
       active = results.length ? 0 : -1;
       render();
       if (!results.length) say("No match in the address list: keep the address as typed, and click the map.", "none");
-      else if (status.dataset.state !== "set") say(results.length + " matches: ↑ ↓ to choose, Enter to pick.", "");
+      else if (status.dataset.state !== "set") say((results.length === 1 ? "1 match" : results.length + " matches") + ": ↑ ↓ to choose, Enter to pick.", "");
     });
   }
   function pick(i) {
