@@ -355,7 +355,7 @@ def address_near(latitude: float | None, longitude: float | None) -> str:
     place = LocalGeocoder().reverse(latitude, longitude)
     if place is not None:
         nearest.append((place.distance_m, place.short))
-    best = min(nearest, default=None, key=lambda pair: pair[0])
+    best = min(nearest, default=None)  # the nearest; equally near, the first by address, as before
     if best is None or best[0] > NEAR_ADDRESS_METRES:
         return ""
     metres, address = best
