@@ -107,7 +107,7 @@
       '<td><span class="prio p' + (c.priority || 0) + '">' + prio + "</span></td>" +
       '<td><a href="/dispatch/calls/' + c.id + '/">#' + c.id + "</a></td>" +
       "<td>" + esc(c.nature) + "<br><small>" + esc(labels.call_type[c.call_type] || c.call_type) + "</small></td>" +
-      "<td>" + esc(c.address) + "</td>" +
+      "<td>" + (c.address ? esc(c.address) : '<span class="muted">No address given</span>') + "</td>" +
       "<td>" + esc(labels.tier[c.tier] || "—") + "</td>" +
       '<td class="status">' + esc(labels.status[c.status] || c.status) +
       (c.unrouted_flagged_at ? ' <strong class="flag">No team</strong>' : "") +
@@ -348,7 +348,7 @@
   function detailHtml(c) {
     const ex = c.routing_explanation || {};
     let html = '<h2>Call #' + c.id + " · " + esc(c.nature) + "</h2>";
-    html += "<p>" + esc(labels.status[c.status] || c.status) + " · " + esc(c.address) + ' · <a href="/dispatch/calls/' + c.id + '/">full page</a></p>';
+    html += "<p>" + esc(labels.status[c.status] || c.status) + " · " + (c.address ? esc(c.address) : "no address given") + ' · <a href="/dispatch/calls/' + c.id + '/">full page</a></p>';
     if (ex.chosen) {
       html += '<p class="explain-chosen">Router chose <strong>' + esc(ex.chosen.team) + "</strong>, ETA " + Math.round((ex.chosen.eta_seconds || 0) / 60) + " min" + (ex.joint ? " (joint assignment)" : "") + "</p>";
     } else if (ex.at) {
