@@ -8,7 +8,7 @@ from typing import Any
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from crisis import permissions
+from crisis import languages, permissions
 from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import Person, User
 from programs import plugins as program_plugins
@@ -34,8 +34,14 @@ log = logging.getLogger(__name__)
 
 
 def call_create(*, by: User | None, person: Person | None = None, **fields: Any) -> Call:
+    # A language left unsaid is the known person's preferred one (else English): the team that can talk
+    # with them is chosen from the start, not after someone notices on scene.
+    language = fields.pop("language", "")
+    if language and not languages.is_known(language):
+        raise InvalidInput(languages.unknown_message(language), field="language")
+    language = language or (person.preferred_language if person is not None else "") or languages.DEFAULT
     # Version 1 from the start: the row is born with its first published change (no UPDATE to bump it).
-    call = Call(created_by=by, person=person, version=1, **fields)
+    call = Call(created_by=by, person=person, version=1, language=language, **fields)
     # `created_by` is the signed-in user the request already loaded: no query to prove it exists.
     call.full_clean(exclude=["address_key", "created_by"])
     with transaction.atomic():

@@ -3,6 +3,7 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
+from crisis import languages
 from crisis.models import Person
 from responders.models import Team
 
@@ -15,6 +16,12 @@ class IntakeForm(forms.ModelForm):
         queryset=Person.objects.order_by("last_name", "first_name"),
         required=False,
         help_text="Leave empty if the person is unknown, and describe them.",
+    )
+    # Chosen by name, stored as the ISO code; empty takes the linked person's preferred language (call_create).
+    language = forms.ChoiceField(
+        choices=lambda: [("", "Person's language, else English")] + list(languages.choices()),
+        required=False,
+        help_text="Type the first letters of the name to jump to it.",
     )
 
     class Meta:

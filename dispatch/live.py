@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from crisis import permissions, realtime
+from crisis import languages, permissions, realtime
 from responders.models import SosAlert, Team, TeamMember
 
 from . import health, selectors
@@ -107,6 +107,8 @@ def call_for_team(call: Call) -> dict[str, Any]:
         "caller_name": call.caller_name,
         "callback_number": call.callback_number,
         "language": call.language,
+        "language_name": languages.name(call.language),
+        "interpreter_line_number": settings.INTERPRETER_LINE,
         "flags": risk_flags(call, screen),
         "notes": notes,
     }

@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 
+from crisis import languages
+
 
 class Source(models.TextChoices):
     TRANSFER_911 = "911", "911 transfer"
@@ -138,6 +140,9 @@ class Call(models.Model):
     narrative = models.TextField(blank=True)
     language = models.CharField(max_length=8, default="en")
     region = models.CharField(max_length=40, default="central")
+    # The language the team offered or assigned needs the interpreter line for ("" when none): no free team
+    # spoke it, and the call went to the best other team rather than wait (dispatch/interpreter.py).
+    interpreter_line = models.CharField(max_length=8, blank=True, default="")
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
@@ -199,6 +204,10 @@ class Call(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def language_name(self) -> str:
+        return languages.name(self.language)
 
     def allowed_next(self) -> frozenset[str]:
         return TRANSITIONS[self.status]

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-from django.conf.locale import LANG_INFO
 from scipy.optimize import linear_sum_assignment
 
+from crisis import languages
 from programs.models import great_circle_km
 from programs.plugins import CallFacts, ProgramPlugin, TeamFacts
 
@@ -32,8 +32,7 @@ NEED_LABELS = {
 
 def need_label(need: str) -> str:
     if need.startswith("lang:"):
-        code = need[5:]
-        return f"a {LANG_INFO.get(code, {}).get('name', code)} speaker"
+        return f"a {languages.name(need[5:])} speaker"
     return NEED_LABELS.get(need, need)
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crisis import languages
 from crisis.models import Person
 from responders.models import Team
 
@@ -51,7 +52,14 @@ class CallCreateSerializer(serializers.Serializer):
     call_type = serializers.ChoiceField(choices=CallType.choices)
     nature = serializers.CharField(max_length=200)
     narrative = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
-    language = serializers.RegexField(r"^[a-z]{2,3}$", required=False, default="en")
+    language = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=8,
+        help_text="ISO 639 code from the configured list (crisis/languages.py); empty: the linked person's "
+        "preferred language, else English.",
+    )
     received_at = serializers.DateTimeField(required=False)
 
     # A received time far in the past or ahead is a typo or a broken client clock; before 1900 the local
@@ -63,6 +71,11 @@ class CallCreateSerializer(serializers.Serializer):
     def validate_received_at(self, value):
         if not self.EARLIEST_RECEIVED <= value <= timezone.now() + self.CLOCK_SKEW:
             raise serializers.ValidationError("The received time must be after 2000 and not in the future.")
+        return value
+
+    def validate_language(self, value):
+        if value and not languages.is_known(value):
+            raise serializers.ValidationError(languages.unknown_message(value))
         return value
 
     def validate(self, data):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from crisis.models import AuditEntry
+from crisis.models import AuditEntry, Person
 from dispatch.models import Call, CallEvent, Triage
 from tests.conftest import CALL_DEFAULTS
 
@@ -293,3 +293,22 @@ def test_a_phone_tier_intake_waits_for_the_dispatcher(client, dana, team_a):
     )
     assert response.status_code == 201
     assert response.json()["status"] == "triaged" and response.json()["assignments"] == []
+
+
+@pytest.mark.django_db
+def test_an_unknown_language_code_is_a_400_with_the_list(client, dana):
+    client.force_login(dana)
+    response = client.post("/api/calls/", CALL_DEFAULTS | {"language": "qq"}, content_type="application/json")
+    assert response.status_code == 400
+    assert "Unknown language code 'qq'" in response.json()["language"][0]
+    assert Call.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_linked_persons_language_carries_through_the_api(client, dana):
+    rosa = Person.objects.create(first_name="Rosa", last_name="Alvarez", preferred_language="es")
+    client.force_login(dana)
+    body = CALL_DEFAULTS | {"person_id": rosa.pk}
+    body.pop("language", None)
+    response = client.post("/api/calls/", body, content_type="application/json")
+    assert response.status_code == 201 and response.json()["language"] == "es"

@@ -143,3 +143,20 @@ def test_premise_history_ignores_a_person_id_that_is_not_one(client, dana, perso
     client.force_login(dana)
     response = client.get("/dispatch/history/", {"address": "1200 W Lake St", "person": person})
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_intake_offers_languages_by_name_and_stores_the_code(client, dana):
+    client.force_login(dana)
+    page = client.get("/dispatch/calls/new/")
+    assert b'<option value="vi">Vietnamese</option>' in page.content
+    client.post("/dispatch/calls/new/", INTAKE | {"language": "vi"})
+    assert Call.objects.get().language == "vi"
+
+
+@pytest.mark.django_db
+def test_intake_refuses_a_language_not_on_the_list(client, dana):
+    client.force_login(dana)
+    response = client.post("/dispatch/calls/new/", INTAKE | {"language": "qq"})
+    assert response.status_code == 200 and "language" in response.context["form"].errors
+    assert not Call.objects.exists()
