@@ -22,7 +22,7 @@ def language_need(code: str) -> str:
 
 def waivable(call: Call) -> frozenset[str]:
     """The needs the interpreter line can stand in for on this call (its language, unless it is the default)."""
-    if not call.language or call.language == languages.DEFAULT:
+    if not call.language or call.language == languages.DEFAULT or language_need(call.language) in call.needs_removed:
         return frozenset()
     return frozenset({language_need(call.language)})
 

@@ -27,6 +27,8 @@ NEED_LABELS = {
     "youth": "a youth specialist",
     "substance_use": "a substance-use specialist",
     "peer_specialist": "a peer specialist",
+    # A member's specialty "female_responder" (team admin), for a caller who asks for a woman (e.g. after an assault).
+    "female_responder": "a female responder",
 }
 
 
