@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from . import languages
 from .validators import name_key, phone_digits
 
 
@@ -82,6 +83,10 @@ class Person(models.Model):
             return None
         dob = self.date_of_birth
         return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+    @property
+    def preferred_language_name(self) -> str:
+        return languages.name(self.preferred_language)
 
     def is_minor(self, day=None) -> bool:
         age = self.age_on(day or timezone.localdate())

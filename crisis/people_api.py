@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import permissions
+from . import languages, permissions
 from .api import require_perms, require_rule
 from .models import Person
 from .people import duplicate_ids, person_merge, person_record_view, person_search, possible_duplicates
@@ -33,6 +33,11 @@ class PersonSerializer(serializers.ModelSerializer):
     history_url = serializers.SerializerMethodField(
         help_text="The consent-scoped history lookup for this person (null when your role may not use it)."
     )
+
+    def validate_preferred_language(self, value):
+        if not languages.is_known(value):
+            raise serializers.ValidationError(languages.unknown_message(value))
+        return value
 
     def get_history_url(self, person) -> str | None:
         request = self.context.get("request")

@@ -375,6 +375,21 @@ REOFFER_ESCALATE_AFTER = envint("REOFFER_ESCALATE_AFTER", 3)
 if REOFFER_ESCALATE_AFTER < 1:
     raise ImproperlyConfigured(f"REOFFER_ESCALATE_AFTER must be 1 or more, got {REOFFER_ESCALATE_AFTER}")
 LOCATION_STALE_SECONDS = envint("LOCATION_STALE_SECONDS", 300)
+# The language pick list (crisis/languages.py): "code:Name,code:Name" replaces the default US list. Codes are ISO
+# 639 (2-3 lowercase letters); English must stay on it (the language no call needs an interpreter for).
+_languages_raw = os.environ.get("CRISIS_LANGUAGES", "").strip()
+CRISIS_LANGUAGES: list[tuple[str, str]] | None = None
+if _languages_raw:
+    CRISIS_LANGUAGES = []
+    for _item in _languages_raw.split(","):
+        _code, _, _name = _item.strip().partition(":")
+        if not re.fullmatch(r"[a-z]{2,3}", _code.strip()) or not _name.strip():
+            raise ImproperlyConfigured(f"CRISIS_LANGUAGES items must be code:Name (ISO 639), got {_item!r}")
+        CRISIS_LANGUAGES.append((_code.strip(), _name.strip()))
+    if "en" not in {code for code, _ in CRISIS_LANGUAGES}:
+        raise ImproperlyConfigured("CRISIS_LANGUAGES must include en (English).")
+# Said to the team when no free team speaks the caller's language (the call goes with an interpreter line).
+INTERPRETER_LINE = os.environ.get("INTERPRETER_LINE", "").strip()
 # What sounds the board's alarm (static/js/alarm.js): a new P1 call, an SOS, a call flagged unrouted.
 # Comma-separated; empty turns the sound and flash off for every desk (a desk can also mute itself).
 BOARD_ALARM_KINDS = ("p1", "sos", "unrouted")

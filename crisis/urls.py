@@ -21,6 +21,7 @@ api_patterns = [
     path("calls/search/", dispatch_api.CallSearch.as_view(), name="call-search"),
     path("calls/<int:pk>/", dispatch_api.CallDetail.as_view(), name="call"),
     path("calls/<int:pk>/triage/", dispatch_api.CallTriage.as_view(), name="call-triage"),
+    path("calls/<int:pk>/needs/", dispatch_api.CallNeeds.as_view(), name="call-needs"),
     path("calls/<int:pk>/close/", dispatch_api.CallClose.as_view(), name="call-close"),
     path("calls/<int:pk>/cancel/", dispatch_api.CallCancel.as_view(), name="call-cancel"),
     path("calls/<int:pk>/resolve-by-phone/", dispatch_api.CallResolveByPhone.as_view(), name="call-resolve"),

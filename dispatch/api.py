@@ -141,6 +141,20 @@ class CallTriage(APIView):
         return Response(_detail(pk))
 
 
+class CallNeeds(APIView):
+    """State what the call needs (the screen's inference, edited); a waiting call is routed again with them."""
+
+    permission_classes = [require_perms("dispatch.triage_call")]
+
+    @extend_schema(request=serializers.NeedsSerializer, responses=serializers.CallDetailSerializer)
+    def post(self, request, pk: int):
+        call = get_object_or_404(Call, pk=pk)
+        ser = serializers.NeedsSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        services.call_set_needs(call=call, needs=ser.validated_data["needs"], by=request.user)
+        return Response(_detail(pk))
+
+
 class CallClose(APIView):
     permission_classes = [require_perms("dispatch.close_call")]
 

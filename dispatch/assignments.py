@@ -13,12 +13,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from crisis import permissions
+from crisis import languages, permissions
 from crisis.errors import Conflict, InvalidInput, InvalidTransition, NeedsConfirmation
 from crisis.models import User
 from responders.models import Team, TeamStatus
 
-from . import jobs, reoffer, selectors
+from . import interpreter, jobs, reoffer, selectors
 from .models import ACTIVE_ASSIGNMENT, ASSIGNABLE, WITHDRAWABLE, Assignment, AssignmentStatus, Call, Status
 from .team_state import claim_team, set_team_status
 from .timeline import lock_call, record_event, transition
@@ -47,6 +47,7 @@ def assignment_offer(*, call: Call, team: Team, by: User | None = None, eta_seco
         call.recommended_team = None
         call.save(update_fields=["recommended_team"])
     assignment.team = team
+    _set_interpreter_line(call, team, by=by)
     record_event(
         call,
         "call.offered",
@@ -60,6 +61,24 @@ def assignment_offer(*, call: Call, team: Team, by: User | None = None, eta_seco
     jobs.enqueue_offer_expiry(assignment_id=assignment.pk, seconds=settings.OFFER_TIMEOUT_SECONDS)
     jobs.enqueue_offer_push(assignment_id=assignment.pk)
     return assignment
+
+
+def _set_interpreter_line(call: Call, team: Team, *, by: User | None) -> None:
+    """Whether `team` needs the interpreter line for `call` (dispatch/interpreter.py), kept on the call and,
+    when it does, said on the timeline (the next event publishes the row that shows it)."""
+    line = interpreter.line_for(call, team)
+    if line != call.interpreter_line:
+        call.interpreter_line = line
+        call.save(update_fields=["interpreter_line"])
+    if line:
+        record_event(
+            call,
+            "call.interpreter_line",
+            by=by,
+            team=team,
+            language=line,
+            text=f"{team.name} has no {languages.name(line)} speaker: use the interpreter line",
+        )
 
 
 def lock_assignment(assignment: Assignment | int) -> Assignment:
@@ -298,6 +317,7 @@ def call_assign(*, call: Call, team: Team, by: User, reason: str, confirm_gaps: 
         call.program_id = team.program_id
         call.assigned_at = now
         call.recommended_team = None
+        _set_interpreter_line(call, team, by=by)
         transition(
             call,
             Status.ASSIGNED,

@@ -8,12 +8,12 @@ from typing import Any
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from crisis import permissions
+from crisis import languages, permissions
 from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import Person, User
 from programs import plugins as program_plugins
 
-from . import handoffs, jobs, triage, units
+from . import handoffs, jobs, selectors, triage, units
 from .assignments import finish_assignment, withdraw, withdraw_offer
 from .models import (
     FIELD_TIERS,
@@ -21,6 +21,7 @@ from .models import (
     TRIAGEABLE,
     WITHDRAWABLE,
     Call,
+    CallerRelation,
     CallEvent,
     Disposition,
     Status,
@@ -34,8 +35,14 @@ log = logging.getLogger(__name__)
 
 
 def call_create(*, by: User | None, person: Person | None = None, **fields: Any) -> Call:
+    # A language left unsaid is the known person's preferred one (else English): the team that can talk
+    # with them is chosen from the start, not after someone notices on scene.
+    language = fields.pop("language", "")
+    if language and not languages.is_known(language):
+        raise InvalidInput(languages.unknown_message(language), field="language")
+    language = language or (person.preferred_language if person is not None else "") or languages.DEFAULT
     # Version 1 from the start: the row is born with its first published change (no UPDATE to bump it).
-    call = Call(created_by=by, person=person, version=1, **fields)
+    call = Call(created_by=by, person=person, version=1, language=language, **fields)
     # `created_by` is the signed-in user the request already loaded: no query to prove it exists.
     call.full_clean(exclude=["address_key", "created_by"])
     with transaction.atomic():
@@ -102,7 +109,15 @@ def call_triage(
     A field tier sends the call to routing; phone and police/EMS tiers wait for
     the dispatcher to resolve or hand off the call.
     """
-    outcome = triage.evaluate(screen)
+    age = screen.get("age")
+    if age is not None and (not isinstance(age, int) or isinstance(age, bool) or not 0 <= age <= 120):
+        raise InvalidInput("Give the age in years (0 to 120), or leave it empty.", field="age")
+    relation = screen.get("caller_relation") or ""
+    if relation not in CallerRelation.values and relation != "":
+        raise InvalidInput(f"Unknown caller {relation!r}.", field="caller_relation")
+    # The person's record counts too, and says so: its rules read "From history: …" in the result.
+    history = triage.history_of(call.person)
+    outcome = triage.evaluate({**screen, **history})
     tier = outcome.tier
     if tier_override and tier_override != outcome.tier:
         if tier_override not in Tier.values:
@@ -124,7 +139,13 @@ def call_triage(
             tier=tier,
             rules_fired=list(outcome.rules_fired),
             override_reason=override_reason.strip() if tier != outcome.tier else "",
-            **{name: bool(screen.get(name, False)) for name in triage.SCREEN_FIELDS},
+            **{name: bool(screen.get(name, False)) for name in triage.SCREEN_FIELDS}
+            # "Minor" is derived from the age when one is given (the rules read it so); the row keeps what counted.
+            | {"person_is_minor": triage.facts(screen)["person_is_minor"]},
+            **{name: screen.get(name) for name in triage.OPEN_QUESTIONS},
+            age=age,
+            caller_relation=relation,
+            from_history=[name for name, known in history.items() if known],
         )
         call.priority = outcome.priority
         call.tier = tier
@@ -142,6 +163,34 @@ def call_triage(
             transition(call, Status.AWAITING_TEAM, by=by, kind="call.awaiting_team", active=None)
             jobs.enqueue_routing(region=call.region)
     return result
+
+
+def call_set_needs(*, call: Call, needs: list[str], by: User | None) -> Call:
+    """The dispatcher states what the call needs (the screen's inference, edited). Routing uses it from now on;
+    a waiting call is routed again at once, and an unanswered offer made on the old needs is withdrawn."""
+    allowed = {code for code, _ in selectors.needs_choices(call)}
+    unknown = sorted(set(needs) - allowed)
+    if unknown:
+        raise InvalidInput(f"Unknown need {unknown[0]!r}: choose from {', '.join(sorted(allowed))}.", field="needs")
+    with transaction.atomic():
+        call = lock_call(call)
+        if call.status not in TRIAGEABLE:
+            raise InvalidTransition(
+                f"A call that is {call.get_status_display().lower()} keeps its needs: pull the team back first."
+            )
+        inferred, _ = selectors.inferred_needs(call, selectors.latest_triage(call))
+        wanted = frozenset(needs)
+        added, removed = sorted(wanted - inferred), sorted(inferred - wanted)
+        if (added, removed) == (call.needs_added, call.needs_removed):
+            return call
+        call.needs_added, call.needs_removed = added, removed
+        call.save(update_fields=["needs_added", "needs_removed"])
+        record_event(call, "call.needs_changed", by=by, needs=sorted(wanted), added=added, removed=removed)
+        if call.status == Status.AWAITING_TEAM:
+            # The offer out was chosen for the old needs: withdraw it (no cool-down, the team is not to blame).
+            withdraw_offer(call, timezone.now(), by=by, reason="Needs changed")
+            jobs.enqueue_routing(region=call.region)
+    return call
 
 
 def call_resolve_by_phone(*, call: Call, by: User | None, note: str = "") -> Call:

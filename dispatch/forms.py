@@ -3,6 +3,7 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
+from crisis import languages
 from crisis.models import Person
 from responders.models import Team
 
@@ -28,6 +29,12 @@ class IntakeForm(forms.ModelForm):
         queryset=Person.objects.order_by("last_name", "first_name"),
         required=False,
         help_text="Leave empty if the person is unknown, and describe them.",
+    )
+    # Chosen by name, stored as the ISO code; empty takes the linked person's preferred language (call_create).
+    language = forms.ChoiceField(
+        choices=lambda: [("", "Person's language, else English")] + list(languages.choices()),
+        required=False,
+        help_text="Type the first letters of the name to jump to it.",
     )
 
     class Meta:
@@ -106,19 +113,67 @@ class OfficerRequestForm(forms.ModelForm):
         return value
 
 
+class AskedSelect(forms.NullBooleanSelect):
+    """Yes / No / not asked: a question left at "—" stays unanswered (None), never "no". Keyboard: y, n."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", "—"), ("true", "Yes"), ("false", "No")]
+
+
+# The screen as the desk asks it: what can kill someone in the next minutes first, then the Columbia items,
+# then what else the team must know. (legend, field names); rendered as columns on one screen at 1440×900.
+SCREEN_GROUPS = (
+    ("Danger now", ("imminent_danger", "assault_in_progress", "weapons", "violence", "lethal_means", "medical",
+                    "overdose_risk")),
+    ("Suicide risk (Columbia)", ("si_wish_dead", "si_thoughts", "si_method", "si_intent", "si_plan", "si_behavior")),
+    ("Clinical", ("self_harm", "psychosis", "agitation", "intoxication", "medical_need", "protective_factors")),
+    ("Scene, person and caller", ("police_on_scene", "children_present", "age", "person_is_minor", "caller_relation",
+                                  "person_reachable", "phone_engaged")),
+)  # fmt: skip
+
+
 class TriageForm(forms.ModelForm):
     tier_override = forms.ChoiceField(choices=[("", "Use the computed tier")] + list(Tier.choices), required=False)
-    override_reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    override_reason = forms.CharField(
+        required=False, widget=forms.TextInput(attrs={"placeholder": "Why, if overriding"})
+    )
 
     class Meta:
         model = Triage
-        fields = list(triage.SCREEN_FIELDS)
+        fields = list(triage.SCREEN_FIELDS + triage.OPEN_QUESTIONS + triage.FACT_FIELDS)
+        widgets = {name: AskedSelect for name in triage.OPEN_QUESTIONS} | {
+            "age": forms.NumberInput(attrs={"min": 0, "max": 120, "inputmode": "numeric", "class": "age"})
+        }
+
+    def groups(self):
+        """(legend, [bound fields]) in the order the desk asks them."""
+        return [(legend, [self[name] for name in names]) for legend, names in SCREEN_GROUPS]
+
+    def screen(self) -> dict:
+        """The screen for call_triage: ticked/unticked yes-no items, open questions as yes/no/None, the facts."""
+        data = self.cleaned_data
+        return (
+            {name: bool(data.get(name)) for name in triage.SCREEN_FIELDS}
+            | {name: data.get(name) for name in triage.OPEN_QUESTIONS}
+            | {"age": data.get("age"), "caller_relation": data.get("caller_relation") or ""}
+        )
 
     def clean(self):
         data = super().clean()
         if data.get("tier_override") and not (data.get("override_reason") or "").strip():
             self.add_error("override_reason", "Give a reason for overriding the tier.")
         return data
+
+
+class NeedsForm(forms.Form):
+    """What the call needs, as chips: the screen's inference ticked, the dispatcher ticks or unticks."""
+
+    needs = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["needs"].choices = list(choices)
 
 
 class CloseForm(forms.Form):

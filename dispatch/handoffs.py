@@ -1,9 +1,9 @@
 """Police/EMS hand-off: a police- or EMS-led call is handed to the partner agency, and the desk records it.
 
-Triage decides which agencies must take the call (`agencies_for`): EMS for a medical emergency or overdose,
-police for a weapon with violence (or a police/EMS tier set by hand without either). An EMS-only call never
-involves the police. Until each agency's hand-off is recorded the call's row carries `handoff_pending`, and the
-board flags it with a clock running from triage.
+Triage decides which agencies must take the call (`agencies_for`): EMS for a medical emergency or an overdose
+(risk), police for a weapon with violence or an assault in progress (or a police/EMS tier set by hand without
+either). An EMS-only call never involves the police. Until each agency's hand-off is recorded the call's row
+carries `handoff_pending`, and the board flags it with a clock running from triage.
 
 Each agency is told through its own outbound hook (HANDOFF_POLICE_URL / HANDOFF_EMS_URL): the worker posts the
 call after commit (task `notify_handoff`, retried with back-off); the call's timeline says whether it got there.
@@ -42,9 +42,11 @@ def agencies_for(result: Triage) -> list[str]:
     if result.tier != Tier.LE_EMS:
         return []
     agencies = []
-    if result.weapons or result.violence or not result.medical:
+    # An overdose risk is EMS's as a medical emergency is: the EMS-only path, no police unless a rule of theirs fired.
+    ems = bool(result.medical or result.overdose_risk)
+    if result.weapons or result.violence or result.assault_in_progress or not ems:
         agencies.append(Agency.POLICE.value)
-    if result.medical:
+    if ems:
         agencies.append(Agency.EMS.value)
     return agencies
 

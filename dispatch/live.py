@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from crisis import permissions, realtime
+from crisis import languages, permissions, realtime
 from responders.models import SosAlert, Team, TeamMember
 
 from . import health, selectors
@@ -22,8 +22,20 @@ from .models import ACTIVE_ASSIGNMENT, Assignment, Call, CallEvent, Triage
 from .rows import alert_summary, assignment_row, call_summary, team_summary
 
 # Risk flags a responder must see before arriving, most dangerous first.
-DANGER_FLAGS = (("weapons", "Weapons"), ("violence", "Violence"), ("medical", "Medical / overdose"))
+DANGER_FLAGS = (
+    ("assault_in_progress", "Assault in progress"),
+    ("imminent_danger", "In danger now"),
+    ("weapons", "Weapons"),
+    ("lethal_means", "Lethal means at hand"),
+    ("violence", "Violence"),
+    ("agitation", "Agitated / barricaded"),
+    ("medical", "Medical / overdose"),
+    ("overdose_risk", "Overdose risk"),
+)
 OTHER_FLAGS = (
+    ("psychosis", "Psychosis / command hallucinations"),
+    ("self_harm", "Self-harm"),
+    ("medical_need", "Medical need"),
     ("si_behavior", "Recent suicide attempt"),
     ("intoxication", "Intoxicated"),
     ("children_present", "Children present"),
@@ -107,6 +119,8 @@ def call_for_team(call: Call) -> dict[str, Any]:
         "caller_name": call.caller_name,
         "callback_number": call.callback_number,
         "language": call.language,
+        "language_name": languages.name(call.language),
+        "interpreter_line_number": settings.INTERPRETER_LINE,
         "flags": risk_flags(call, screen),
         "notes": notes,
     }

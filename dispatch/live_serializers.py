@@ -65,6 +65,11 @@ class CallRowSerializer(s.Serializer):
     )
     handoff_since = s.DateTimeField(allow_null=True, help_text="While a hand-off is pending: when triage asked for it.")
     units = UnitRowSerializer(many=True, help_text="Police/EMS units on the call besides the crisis team.")
+    interpreter_line = s.CharField(
+        allow_null=True,
+        help_text="The language (by name) the team on the call needs the interpreter line for: no free team "
+        "spoke it (dispatch/interpreter.py). Null when none.",
+    )
     waiting_reason = s.CharField(allow_null=True, help_text="Why no team is offered the call, from the last routing.")
     waiting_since = s.DateTimeField(allow_null=True)
     version = s.IntegerField()
@@ -130,6 +135,8 @@ class CallForTeamSerializer(CallRowSerializer):
     caller_name = s.CharField(allow_blank=True)
     callback_number = s.CharField(allow_blank=True)
     language = s.CharField(allow_blank=True)
+    language_name = s.CharField(allow_blank=True)
+    interpreter_line_number = s.CharField(allow_blank=True, help_text="settings.INTERPRETER_LINE")
     flags = FlagSerializer(many=True)
     notes = NoteRowSerializer(many=True)
 

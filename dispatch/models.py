@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 
+from crisis import languages
+
 
 class Source(models.TextChoices):
     TRANSFER_911 = "911", "911 transfer"
@@ -41,6 +43,15 @@ class Tier(models.TextChoices):
     COMMUNITY = "community", "Community / mobile crisis response"
     CO_RESPONSE = "co_response", "Co-response with law enforcement"
     LE_EMS = "le_ems", "Law-enforcement / EMS-led"
+
+
+class CallerRelation(models.TextChoices):
+    SELF = "self", "The person themself"
+    FAMILY = "family", "Family or friend"
+    BYSTANDER = "bystander", "Bystander"
+    POLICE = "police", "Police"
+    PROFESSIONAL = "professional", "Professional"
+    OTHER = "other", "Other"
 
 
 # Tiers that need a team on scene, and so go to routing.
@@ -148,6 +159,13 @@ class Call(models.Model):
     narrative = models.TextField(blank=True)
     language = models.CharField(max_length=8, default="en")
     region = models.CharField(max_length=40, default="central")
+    # The language the team offered or assigned needs the interpreter line for ("" when none): no free team
+    # spoke it, and the call went to the best other team rather than wait (dispatch/interpreter.py).
+    interpreter_line = models.CharField(max_length=8, blank=True, default="")
+    # The dispatcher's edits of what the call needs, against what the screen implies (dispatch/selectors.call_needs):
+    # routing uses (inferred - removed) | added, so a re-triage still adds what the new screen implies.
+    needs_added = models.JSONField(default=list, blank=True)
+    needs_removed = models.JSONField(default=list, blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
@@ -215,6 +233,10 @@ class Call(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def language_name(self) -> str:
+        return languages.name(self.language)
+
     def allowed_next(self) -> frozenset[str]:
         return TRANSITIONS[self.status]
 
@@ -240,6 +262,23 @@ class Triage(models.Model):
     children_present = models.BooleanField("Children present", default=False)
     phone_engaged = models.BooleanField("Engaged and safe to continue by phone", default=False)
     person_is_minor = models.BooleanField("The person is a minor", default=False)
+    # Asked when they matter: None = not asked, never read as "no" (dispatch/triage.py OPEN_QUESTIONS).
+    imminent_danger = models.BooleanField("In danger now: act in progress or at the means", null=True, default=None)
+    lethal_means = models.BooleanField("Access to lethal means (firearm, pills, …)", null=True, default=None)
+    assault_in_progress = models.BooleanField("Violence or assault in progress", null=True, default=None)
+    overdose_risk = models.BooleanField("Overdose risk", null=True, default=None)
+    self_harm = models.BooleanField("Self-harm without suicidal intent", null=True, default=None)
+    psychosis = models.BooleanField("Psychosis or command hallucinations", null=True, default=None)
+    agitation = models.BooleanField("Severe agitation or barricaded", null=True, default=None)
+    medical_need = models.BooleanField("Medical need, not an emergency", null=True, default=None)
+    person_reachable = models.BooleanField("The person can be reached by phone", null=True, default=None)
+    protective_factors = models.BooleanField(
+        "Protective factors (support, reasons for living)", null=True, default=None
+    )
+    age = models.PositiveSmallIntegerField("Age (years)", null=True, blank=True)
+    caller_relation = models.CharField("Who is calling", max_length=12, choices=CallerRelation.choices, blank=True)
+    # What the person's record added to this screen (e.g. ["hx_weapons_access"]): shown as "From history: …".
+    from_history = models.JSONField(default=list, blank=True)
 
     priority = models.PositiveSmallIntegerField()
     computed_tier = models.CharField(max_length=16, choices=Tier.choices)

@@ -6,6 +6,7 @@ loads the facts once per run, takes the locks and writes the outcome.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Mapping
@@ -21,7 +22,7 @@ from crisis.errors import Conflict
 from programs import plugins as program_plugins
 from responders.models import Team, TeamStatus
 
-from . import jobs, reoffer, routing, selectors, warm
+from . import interpreter, jobs, reoffer, routing, selectors, warm
 from .assignments import assignment_offer
 from .models import Assignment, Call, Triage
 from .timeline import record_event
@@ -65,8 +66,12 @@ def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
     programs = snap.programs
     cooldown = settings.REOFFER_COOLDOWN_SECONDS
 
-    def rank(call: Call, *, last_resort_for: frozenset[int] = frozenset()) -> list[routing.Candidate]:
+    def rank(
+        call: Call, *, last_resort_for: frozenset[int] = frozenset(), waive: frozenset[str] = frozenset()
+    ) -> list[routing.Candidate]:
         facts, wants = selectors.call_facts(call, screens.get(call.pk))
+        if waive:
+            facts = dataclasses.replace(facts, needs=facts.needs - waive)
         excluded = reoffer.exclusions(
             out.refusals[call.pk], now=now, cooldown_seconds=cooldown, last_resort_for=last_resort_for
         )
@@ -93,6 +98,17 @@ def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
                 out.ranked[call.pk], out.chosen[call.pk] = again, pick
                 taken.add(team_id)
                 break
+    # Interpreter line (interpreter.py): a call that still has no team only because no free team speaks its
+    # language goes to the best team eligible in every other way, which calls the interpreter line.
+    for call in sorted(calls, key=lambda c: (c.priority or 3, c.received_at, c.pk)):
+        waive = interpreter.waivable(call) if call.pk not in out.chosen else frozenset()
+        if waive:
+            again = rank(call, waive=waive)
+            pick = next((c for c in again if c.eligible and c.available_now and c.team_id not in taken), None)
+            if pick is not None:
+                pick.notes.append(interpreter.note(call.language))
+                out.ranked[call.pk], out.chosen[call.pk] = again, pick
+                taken.add(pick.team_id)
     return out
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-from django.conf.locale import LANG_INFO
 from scipy.optimize import linear_sum_assignment
 
+from crisis import languages
 from programs.models import great_circle_km
 from programs.plugins import CallFacts, ProgramPlugin, TeamFacts
 
@@ -27,13 +27,14 @@ NEED_LABELS = {
     "youth": "a youth specialist",
     "substance_use": "a substance-use specialist",
     "peer_specialist": "a peer specialist",
+    # A member's specialty "female_responder" (team admin), for a caller who asks for a woman (e.g. after an assault).
+    "female_responder": "a female responder",
 }
 
 
 def need_label(need: str) -> str:
     if need.startswith("lang:"):
-        code = need[5:]
-        return f"a {LANG_INFO.get(code, {}).get('name', code)} speaker"
+        return f"a {languages.name(need[5:])} speaker"
     return NEED_LABELS.get(need, need)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from crisis import languages
 from responders.models import MANUAL_TRANSITIONS, SosAlert, Team
 
 from . import standards
@@ -59,6 +60,8 @@ def call_summary(call: Call, *, assignment: dict[str, Any] | None = UNKNOWN) -> 
         "handoff_since": call.triaged_at.isoformat() if call.handoff_pending and call.triaged_at else None,
         # Police/EMS units on the call besides the crisis team, each with its own status (dispatch/units.py).
         "units": call.units or [],
+        # The language the team on the call needs the interpreter line for (dispatch/interpreter.py), by name.
+        "interpreter_line": languages.name(call.interpreter_line) if call.interpreter_line and assignment else None,
         # Why no team is offered the call, and since when (from the latest routing run).
         **waiting(call, assignment),
         "version": call.version,

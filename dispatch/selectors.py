@@ -12,6 +12,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Replace
 from django.utils import timezone
 
+from crisis import languages
 from crisis.geo.geocoder import LocalGeocoder
 from crisis.models import User
 from programs import plugins as program_plugins
@@ -30,7 +31,7 @@ from .models import (
     address_key,
 )
 from .reoffer import Refusal
-from .routing import GreatCircleEta, RoutingConfig, eligibility_gaps, great_circle_km
+from .routing import NEED_LABELS, GreatCircleEta, RoutingConfig, eligibility_gaps, great_circle_km, need_label
 
 
 def queue(*, region: str | None = None):
@@ -119,7 +120,14 @@ EXPECTED_CLEAR_MINUTES = {
 
 
 def call_needs(call: Call, screen: Triage | None) -> tuple[frozenset[str], frozenset[str]]:
-    """What a team must have for this call, and what it would be good to have."""
+    """What a team must have for this call (as the dispatcher stated it), and what it would be good to have."""
+    inferred, wants = inferred_needs(call, screen)
+    needs = (inferred - frozenset(call.needs_removed or ())) | frozenset(call.needs_added or ())
+    return needs, needs | (wants - inferred)
+
+
+def inferred_needs(call: Call, screen: Triage | None) -> tuple[frozenset[str], frozenset[str]]:
+    """What the call's screen, type, person and language imply a team must have, and what would be good to have."""
     needs: set[str] = set()
     wants: set[str] = {"peer_specialist"}
     if screen is not None:
@@ -128,7 +136,9 @@ def call_needs(call: Call, screen: Triage | None) -> tuple[frozenset[str], froze
             for f in ("si_wish_dead", "si_thoughts", "si_method", "si_intent", "si_plan", "si_behavior")
         ):
             needs.add("licensed_clinician")
-        if screen.medical:
+        if screen.self_harm or screen.psychosis:
+            needs.add("licensed_clinician")
+        if screen.medical or screen.medical_need:
             needs.add("medical")
         if screen.person_is_minor:
             needs.add("youth")
@@ -143,6 +153,15 @@ def call_needs(call: Call, screen: Triage | None) -> tuple[frozenset[str], froze
     if call.language and call.language != "en":
         needs.add(f"lang:{call.language}")
     return frozenset(needs), frozenset(needs | wants)
+
+
+def needs_choices(call: Call) -> list[tuple[str, str]]:
+    """The needs a dispatcher may state on `call`: every skill routing knows, and a speaker of the call's language."""
+    out = [(code, need_label(code)) for code in NEED_LABELS]
+    if call.language and call.language != languages.DEFAULT:
+        need = f"lang:{call.language}"
+        out.append((need, need_label(need)))
+    return out
 
 
 def call_facts(call: Call, screen: Triage | None) -> tuple[CallFacts, frozenset[str]]:

@@ -6,14 +6,16 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crisis import languages
 from crisis.models import Person
 from responders.models import Team
 
-from . import triage
+from . import selectors, triage
 from .models import (
     Agency,
     Assignment,
     Call,
+    CallerRelation,
     CallEvent,
     CallType,
     CallUnit,
@@ -57,7 +59,14 @@ class CallCreateSerializer(serializers.Serializer):
     call_type = serializers.ChoiceField(choices=CallType.choices)
     nature = serializers.CharField(max_length=200)
     narrative = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
-    language = serializers.RegexField(r"^[a-z]{2,3}$", required=False, default="en")
+    language = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=8,
+        help_text="ISO 639 code from the configured list (crisis/languages.py); empty: the linked person's "
+        "preferred language, else English.",
+    )
     received_at = serializers.DateTimeField(required=False)
 
     # A received time far in the past or ahead is a typo or a broken client clock; before 1900 the local
@@ -69,6 +78,11 @@ class CallCreateSerializer(serializers.Serializer):
     def validate_received_at(self, value):
         if not self.EARLIEST_RECEIVED <= value <= timezone.now() + self.CLOCK_SKEW:
             raise serializers.ValidationError("The received time must be after 2000 and not in the future.")
+        return value
+
+    def validate_language(self, value):
+        if value and not languages.is_known(value):
+            raise serializers.ValidationError(languages.unknown_message(value))
         return value
 
     def validate(self, data):
@@ -95,11 +109,28 @@ class TriageInputSerializer(serializers.Serializer):
         fields = super().get_fields()
         for name in triage.SCREEN_FIELDS:
             fields[name] = serializers.BooleanField(required=False, default=False)
+        for name in triage.OPEN_QUESTIONS:
+            label = TriageModel._meta.get_field(name).verbose_name
+            fields[name] = serializers.BooleanField(
+                required=False, allow_null=True, default=None, help_text=f"{label}. Null or absent: not asked."
+            )
+        fields["age"] = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            default=None,
+            min_value=0,
+            max_value=120,
+            help_text="The person's age in years (null: not known). Under 18 counts as a minor.",
+        )
+        fields["caller_relation"] = serializers.ChoiceField(
+            choices=CallerRelation.choices, required=False, allow_blank=True, default="", help_text="Who is calling."
+        )
         return fields
 
     def validate(self, data):
         # "Unanswered" is not "no": an empty screen is a mistake unless the dispatcher records why.
-        answered = any(name in self.initial_data for name in triage.SCREEN_FIELDS)
+        asked = triage.SCREEN_FIELDS + triage.OPEN_QUESTIONS + triage.FACT_FIELDS
+        answered = any(name in self.initial_data for name in asked)
         if not answered and not data["caller_not_asked"]:
             raise serializers.ValidationError(
                 "Answer the risk screen, or record that the caller could not be asked (caller_not_asked: true)."
@@ -127,6 +158,26 @@ class IntakeSerializer(CallCreateSerializer):
     """A call and its risk screen in one body (POST /api/calls/intake/)."""
 
     screen = ScreenField()
+
+
+class NeedsSerializer(serializers.Serializer):
+    needs = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        max_length=20,
+        help_text="Everything the call needs now (replaces the list): codes from the call's `needs.choices`, e.g. "
+        '["licensed_clinician", "youth", "lang:es", "female_responder"].',
+    )
+
+
+class _NeedChoice(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+class NeedsStateSerializer(serializers.Serializer):
+    needs = serializers.ListField(child=serializers.CharField(), help_text="What routing requires of a team now.")
+    inferred = serializers.ListField(child=serializers.CharField(), help_text="What the screen alone implies.")
+    choices = _NeedChoice(many=True, help_text="The needs the dispatcher may state on this call.")
 
 
 class CloseSerializer(serializers.Serializer):
@@ -176,10 +227,16 @@ class TriageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TriageModel
-        fields = ["at", "by", "priority", "computed_tier", "tier", "override_reason", "rules", *triage.SCREEN_FIELDS]
+        fields = [
+            "at", "by", "priority", "computed_tier", "tier", "override_reason", "rules",
+            *triage.SCREEN_FIELDS, *triage.OPEN_QUESTIONS, *triage.FACT_FIELDS, "from_history",
+        ]  # fmt: skip
 
     def get_rules(self, obj) -> list[dict]:
-        return [{"code": code, "description": triage.describe(code)} for code in obj.rules_fired]
+        return [
+            {"code": code, "description": triage.describe(code), "from_history": triage.is_from_history(code)}
+            for code in obj.rules_fired
+        ]
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -300,10 +357,13 @@ class CallDetailSerializer(CallListSerializer):
     handoffs = HandoffSerializer(many=True, read_only=True)
     handoff_pending = serializers.SerializerMethodField()
     units = CallUnitSerializer(source="call_units", many=True, read_only=True)
+    needs = serializers.SerializerMethodField()
 
     class Meta(CallListSerializer.Meta):
         fields = CallListSerializer.Meta.fields + [
             "actions",
+            "needs",
+            "interpreter_line",
             "caller_name",
             "callback_number",
             "person",
@@ -344,6 +404,15 @@ class CallDetailSerializer(CallListSerializer):
     def get_triage(self, obj) -> dict | None:
         triages = list(obj.triages.all())
         return TriageSerializer(triages[0]).data if triages else None
+
+    @extend_schema_field(NeedsStateSerializer)
+    def get_needs(self, obj) -> dict:
+        screen = next(iter(obj.triages.all()), None)
+        return {
+            "needs": sorted(selectors.call_needs(obj, screen)[0]),
+            "inferred": sorted(selectors.inferred_needs(obj, screen)[0]),
+            "choices": [{"code": code, "label": label} for code, label in selectors.needs_choices(obj)],
+        }
 
 
 class CallPageSerializer(serializers.Serializer):

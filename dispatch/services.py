@@ -35,6 +35,7 @@ from .calls import (  # noqa: F401
     call_create,
     call_intake,
     call_resolve_by_phone,
+    call_set_needs,
     call_triage,
 )
 from .handoffs import call_record_handoff  # noqa: F401

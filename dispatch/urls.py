@@ -10,6 +10,7 @@ urlpatterns = [
     path("calls/new/", views.intake, name="intake"),
     path("calls/<int:pk>/", views.call_detail, name="call"),
     path("calls/<int:pk>/triage/", views.call_triage, name="triage"),
+    path("calls/<int:pk>/needs/", views.call_needs, name="needs"),
     path("calls/<int:pk>/resolve/", views.call_resolve, name="resolve"),
     path("calls/<int:pk>/close/", views.call_close, name="close"),
     path("calls/<int:pk>/cancel/", views.call_cancel, name="cancel"),

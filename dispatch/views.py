@@ -108,8 +108,16 @@ def _call_page(request, call_id: int, **forms_in):
     ctx = {
         "call": call,
         "latest_triage": latest,
-        "rules": [(code, triage.describe(code)) for code in (latest.rules_fired if latest else [])],
+        "rules": [
+            (code, triage.describe(code), triage.is_from_history(code))
+            for code in (latest.rules_fired if latest else [])
+        ],
         "triage_form": forms_in.get("triage_form") or forms.TriageForm(instance=None),
+        "needs_form": forms_in.get("needs_form")
+        or forms.NeedsForm(
+            initial={"needs": sorted(selectors.call_needs(call, latest)[0])}, choices=selectors.needs_choices(call)
+        ),
+        "inferred_needs": sorted(selectors.inferred_needs(call, latest)[0]),
         "close_form": forms_in.get("close_form") or forms.CloseForm(),
         "cancel_form": forms_in.get("cancel_form") or forms.ReasonForm(),
         "assign_form": forms_in.get("assign_form") or forms.AssignForm(),
@@ -152,17 +160,33 @@ def _act(request, pk, form, action, ok_message, form_key):
 @require_POST
 @permission_required("dispatch.triage_call", raise_exception=True)
 def call_triage(request, pk: int):
+    form = forms.TriageForm(request.POST)
+
     def run(call, data):
-        screen = {name: data.get(name, False) for name in triage.SCREEN_FIELDS}
         services.call_triage(
             call=call,
-            screen=screen,
+            screen=form.screen(),
             by=request.user,
             tier_override=data.get("tier_override") or None,
             override_reason=data.get("override_reason", ""),
         )
 
-    return _act(request, pk, forms.TriageForm(request.POST), run, "Triage recorded.", "triage_form")
+    return _act(request, pk, form, run, "Triage recorded.", "triage_form")
+
+
+@require_POST
+@permission_required("dispatch.triage_call", raise_exception=True)
+def call_needs(request, pk: int):
+    call = get_object_or_404(Call, pk=pk)
+    form = forms.NeedsForm(request.POST, choices=selectors.needs_choices(call))
+    return _act(
+        request,
+        pk,
+        form,
+        lambda call, data: services.call_set_needs(call=call, needs=data["needs"], by=request.user),
+        "Needs saved; the call is routed with them.",
+        "needs_form",
+    )
 
 
 @require_POST

@@ -4,9 +4,10 @@ A team's live state (status, position, SOS) is written only by dispatch.team_sta
 here; changing who is on a team is the roster's own business and is audited.
 """
 
+from django import forms
 from django.contrib import admin
 
-from crisis import audit
+from crisis import audit, languages
 
 from . import interns
 from .models import InternTerm, SosAlert, SupervisionNote, Team, TeamMember
@@ -14,8 +15,24 @@ from .models import InternTerm, SosAlert, SupervisionNote, Team, TeamMember
 LIVE_STATE = ["status", "status_changed_at", "latitude", "longitude", "location_reported_at", "version"]
 
 
+class TeamMemberForm(forms.ModelForm):
+    # Chosen by name from the one list (crisis/languages.py), stored as ISO codes: routing matches a call's
+    # language code to these, so a free-typed "Spanish" or "sp" would never match.
+    languages = forms.TypedMultipleChoiceField(
+        choices=languages.choices,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Ctrl-click to choose several.",
+    )
+
+    class Meta:
+        model = TeamMember
+        fields = ["user", "credential", "languages", "specialties", "supervisor", "active"]
+
+
 class TeamMemberInline(admin.TabularInline):
     model = TeamMember
+    form = TeamMemberForm
     extra = 1
     fields = ["user", "credential", "languages", "specialties", "supervisor", "active"]
 

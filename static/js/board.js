@@ -90,7 +90,7 @@
     const std = (c.standards || []).map(function (x) { return x.key + x.target_at; }).join(",");
     return [c.id, c.status, c.priority, c.tier, a.team_id, a.status, c.recommended_team_id, !!c.unrouted_flagged_at, std,
       c.waiting_reason || "", c.waiting_since || "", !!c.escalated_at, (c.handoff_pending || []).join("+"),
-      (c.units || []).map(function (u) { return u.id + u.status; }).join(",")].join("|");
+      (c.units || []).map(function (u) { return u.id + u.status; }).join(","), c.interpreter_line || ""].join("|");
   }
   function callCells(c) {
     const a = c.assignment;
@@ -114,7 +114,8 @@
       (c.escalated_at ? ' <strong class="badge danger escalated">Escalated</strong>' : "") +
       handoffHtml(c) +
       waitingHtml(c) + "</td>" +
-      '<td class="team">' + team + unitsHtml(c) + "</td>" +
+      '<td class="team">' + team + unitsHtml(c) +
+      (c.interpreter_line ? '<br><span class="badge warn interpreter">Interpreter line (' + esc(c.interpreter_line) + ")</span>" : "") + "</td>" +
       '<td><span class="clock" data-since="' + esc(c.awaiting_since || c.received_at) + '"></span>' + standardCell(c) + "</td>"
     );
   }

@@ -159,6 +159,16 @@
     }).join("") + "</ul>";
   }
 
+  // No free team spoke the caller's language, so this team got the call: say it before they knock (interpreter.py).
+  function interpreterHtml(c) {
+    if (!c.interpreter_line) return "";
+    const number = c.interpreter_line_number
+      ? ' <a class="tel" href="tel:' + esc(c.interpreter_line_number.replace(/[^0-9+]/g, "")) + '">' + esc(c.interpreter_line_number) + "</a>"
+      : "";
+    return '<p class="interpreter badge warn" data-interpreter="' + esc(c.language) + '">Interpreter line: the person speaks ' +
+      esc(c.interpreter_line) + ", no one on the team does." + number + "</p>";
+  }
+
   function mapLinks(c) {
     const q = encodeURIComponent(c.address);
     if (c.latitude != null) {
@@ -195,7 +205,7 @@
     const reasons = labels.decline_reasons.map(function (r) { return '<option value="' + esc(r) + '">' + esc(r) + "</option>"; }).join("");
     paint(box,
       '<h2>New call offered <span class="countdown" data-until="' + esc(a.expires_at) + '"></span></h2>' +
-      flagsHtml(c.flags) +
+      flagsHtml(c.flags) + interpreterHtml(c) +
       '<p class="nature"><strong>#' + c.id + " · " + esc(c.nature) + "</strong><br>" + esc(c.call_type_label) + (c.priority ? " · P" + c.priority : "") + "</p>" +
       '<p class="address">' + esc(c.address) + "</p>" +
       (a.eta_seconds != null ? '<p class="small">Estimated ' + Math.round(a.eta_seconds / 60) + " min away</p>" : "") +
@@ -232,12 +242,12 @@
       return "<li><small>" + L_.hhmm(new Date(n.at)) + " " + esc(n.by) + (n.pending ? " (not sent yet)" : "") + "</small><br>" + esc(n.text) + "</li>";
     }).join("");
     paint(box,
-      flagsHtml(c.flags) +
+      flagsHtml(c.flags) + interpreterHtml(c) +
       '<h2>#' + c.id + " · " + esc(c.nature) + "</h2>" +
       '<p class="call-status">Call status: <strong id="call-status" data-status="' + esc(c.status) + '">' + esc(labels.status[c.status] || c.status) + "</strong></p>" +
       '<p class="address"><strong>' + esc(c.address) + "</strong> <small>(" + esc(c.location_type) + ")</small></p>" + mapLinks(c) +
       '<dl class="facts">' +
-      "<dt>Type</dt><dd>" + esc(c.call_type_label) + (c.priority ? " · P" + c.priority : "") + (c.language && c.language !== "en" ? " · language " + esc(c.language) : "") + "</dd>" +
+      "<dt>Type</dt><dd>" + esc(c.call_type_label) + (c.priority ? " · P" + c.priority : "") + (c.language && c.language !== "en" ? " · speaks " + esc(c.language_name || c.language) : "") + "</dd>" +
       "<dt>Person</dt><dd>" + esc(c.person_name) + " " + esc(c.person_description) + "</dd>" +
       "<dt>Caller</dt><dd>" + esc(c.caller_name || "—") + (c.callback_number ? ' · <a class="tel" href="tel:' + esc(c.callback_number.replace(/[^0-9+]/g, "")) + '">' + esc(c.callback_number) + "</a>" : "") + "</dd>" +
       "</dl>" +

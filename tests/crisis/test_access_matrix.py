@@ -79,6 +79,7 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "dispatch/calls/new/": {"GET": DESK, "POST": DESK},
     "dispatch/calls/<int:pk>/": {"GET": DESK},
     "dispatch/calls/<int:pk>/triage/": {"POST": DESK},
+    "dispatch/calls/<int:pk>/needs/": {"POST": DESK},  # dispatch.triage_call: the desk states what a call needs
     "dispatch/calls/<int:pk>/resolve/": {"POST": DESK},
     "dispatch/calls/<int:pk>/close/": {"POST": DESK},
     "dispatch/calls/<int:pk>/cancel/": {"POST": DESK},
@@ -95,6 +96,7 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "api/calls/": {"GET": DESK | OFFICER, "POST": DESK | OFFICER},  # officers list only their own requests
     "api/calls/<int:pk>/": {"GET": DESK},
     "api/calls/<int:pk>/triage/": {"POST": DESK},
+    "api/calls/<int:pk>/needs/": {"POST": DESK},
     "api/calls/<int:pk>/close/": {"POST": DESK},
     "api/calls/<int:pk>/cancel/": {"POST": DESK},
     "api/calls/<int:pk>/resolve-by-phone/": {"POST": DESK},

@@ -2,7 +2,8 @@
 
 import pytest
 
-from crisis.models import AuditEntry
+from crisis.models import AuditEntry, Person
+from dispatch import services
 from dispatch.models import Call, CallEvent, Triage
 from tests.conftest import CALL_DEFAULTS
 
@@ -293,3 +294,67 @@ def test_a_phone_tier_intake_waits_for_the_dispatcher(client, dana, team_a):
     )
     assert response.status_code == 201
     assert response.json()["status"] == "triaged" and response.json()["assignments"] == []
+
+
+@pytest.mark.django_db
+def test_an_unknown_language_code_is_a_400_with_the_list(client, dana):
+    client.force_login(dana)
+    response = client.post("/api/calls/", CALL_DEFAULTS | {"language": "qq"}, content_type="application/json")
+    assert response.status_code == 400
+    assert "Unknown language code 'qq'" in response.json()["language"][0]
+    assert Call.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_linked_persons_language_carries_through_the_api(client, dana):
+    rosa = Person.objects.create(first_name="Rosa", last_name="Alvarez", preferred_language="es")
+    client.force_login(dana)
+    body = CALL_DEFAULTS | {"person_id": rosa.pk}
+    body.pop("language", None)
+    response = client.post("/api/calls/", body, content_type="application/json")
+    assert response.status_code == 201 and response.json()["language"] == "es"
+
+
+@pytest.mark.django_db
+def test_the_api_takes_the_wider_screen_and_shows_rules_from_history(client, dana):
+    marcus = Person.objects.create(first_name="Marcus", last_name="Hill", history_of_violence=True)
+    call = services.call_create(by=dana, person=marcus, **{k: v for k, v in CALL_DEFAULTS.items() if k != "language"})
+    client.force_login(dana)
+    body = {"agitation": True, "psychosis": None, "age": 52, "caller_relation": "bystander", "person_reachable": False}
+    response = client.post(f"/api/calls/{call.pk}/triage/", body, content_type="application/json")
+    assert response.status_code == 200, response.json()
+    screen = response.json()["triage"]
+    assert screen["agitation"] is True and screen["psychosis"] is None and screen["lethal_means"] is None
+    assert (
+        screen["age"] == 52 and screen["caller_relation"] == "bystander" and screen["from_history"] == ["hx_violence"]
+    )
+    rules = {r["code"]: r for r in screen["rules"]}
+    assert rules["history_violence"]["from_history"] is True and rules["agitation"]["from_history"] is False
+    assert "unreachable" in rules and response.json()["tier"] == "co_response"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change", [{"age": 200}, {"age": "old"}, {"caller_relation": "neighbour"}, {"psychosis": "maybe"}]
+)
+def test_bad_wider_screen_input_is_a_400(client, dana, change):
+    call = services.call_create(by=dana, **CALL_DEFAULTS)
+    client.force_login(dana)
+    response = client.post(f"/api/calls/{call.pk}/triage/", change, content_type="application/json")
+    assert response.status_code == 400 and set(change) <= set(response.json())
+    assert not Triage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_needs_are_shown_and_stated_through_the_api(client, dana):
+    call = services.call_create(by=dana, **(CALL_DEFAULTS | {"call_type": "suicidal"}))
+    client.force_login(dana)
+    detail = client.get(f"/api/calls/{call.pk}/").json()
+    assert detail["needs"]["needs"] == ["licensed_clinician"] == detail["needs"]["inferred"]
+    assert {"code": "female_responder", "label": "a female responder"} in detail["needs"]["choices"]
+    response = client.post(
+        f"/api/calls/{call.pk}/needs/", {"needs": ["female_responder"]}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["needs"]["needs"] == ["female_responder"]
+    bad = client.post(f"/api/calls/{call.pk}/needs/", {"needs": ["wings"]}, content_type="application/json")
+    assert bad.status_code == 400 and "needs" in bad.json()

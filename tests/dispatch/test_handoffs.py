@@ -70,7 +70,16 @@ def triaged(new_call, dana, screen, capture):
 
 @pytest.mark.parametrize(
     ("screen", "agencies"),
-    [(MEDICAL, ["ems"]), (ARMED, ["police"]), (BOTH, ["police", "ems"]), ({"intoxication": True}, [])],
+    [
+        (MEDICAL, ["ems"]),
+        (ARMED, ["police"]),
+        (BOTH, ["police", "ems"]),
+        ({"intoxication": True}, []),
+        # The wider screen: an overdose risk is the EMS-only path; an assault in progress is police's, armed or not.
+        ({"overdose_risk": True, "intoxication": True}, ["ems"]),
+        ({"assault_in_progress": True}, ["police"]),
+        ({"assault_in_progress": True, "overdose_risk": True}, ["police", "ems"]),
+    ],
 )
 def test_triage_decides_which_agencies_take_the_call_and_notifies_each_after_commit(
     new_call, dana, django_capture_on_commit_callbacks, screen, agencies

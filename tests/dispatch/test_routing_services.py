@@ -226,9 +226,9 @@ def test_no_eligible_team_waits_then_routes_when_a_team_becomes_available(
 def test_unsuitable_team_coming_back_does_not_route(new_call, dana, routed, team_a, team_b):
     for team in (team_a, team_b):
         routed(team_services.team_set_status, team=team, status="out_of_service", by=dana)
-    call = new_call(language="fr")
-    routed(services.call_triage, call=call, screen={}, by=dana)
-    routed(team_services.team_set_status, team=team_a, status="available", by=dana)
+    call = new_call()
+    routed(services.call_triage, call=call, screen={"person_is_minor": True}, by=dana)  # needs youth training
+    routed(team_services.team_set_status, team=team_b, status="available", by=dana)  # has no youth specialist
     assert active(call) is None
 
 

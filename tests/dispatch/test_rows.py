@@ -30,6 +30,7 @@ CALL_ROW_KEYS = {
     "handoff_pending",
     "handoff_since",
     "units",
+    "interpreter_line",
     "waiting_reason",
     "waiting_since",
     "version",

@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from crisis.models import Person
 from dispatch import services
 from dispatch.models import Call, Triage
 
@@ -181,3 +182,63 @@ def test_premise_history_ignores_a_person_id_that_is_not_one(client, dana, perso
     client.force_login(dana)
     response = client.get("/dispatch/history/", {"address": "1200 W Lake St", "person": person})
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_intake_offers_languages_by_name_and_stores_the_code(client, dana):
+    client.force_login(dana)
+    page = client.get("/dispatch/calls/new/")
+    assert b'<option value="vi">Vietnamese</option>' in page.content
+    client.post("/dispatch/calls/new/", INTAKE | {"language": "vi"})
+    assert Call.objects.get().language == "vi"
+
+
+@pytest.mark.django_db
+def test_intake_refuses_a_language_not_on_the_list(client, dana):
+    client.force_login(dana)
+    response = client.post("/dispatch/calls/new/", INTAKE | {"language": "qq"})
+    assert response.status_code == 200 and "language" in response.context["form"].errors
+    assert not Call.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_page_screen_keeps_not_asked_and_shows_reasons_from_history(client, dana):
+    marcus = Person.objects.create(first_name="Marcus", last_name="Hill", known_weapons_access=True)
+    call = services.call_create(
+        by=dana, person=marcus, **{k: v for k, v in INTAKE.items() if k not in ("person", "language")}
+    )
+    client.force_login(dana)
+    page = client.get(f"/dispatch/calls/{call.pk}/")
+    assert b"Danger now" in page.content and b'name="imminent_danger"' in page.content
+    form = {"si_thoughts": "on", "phone_engaged": "on", "psychosis": "false", "imminent_danger": "unknown", "age": "29",
+            "caller_relation": "self"}  # fmt: skip
+    response = client.post(f"/dispatch/calls/{call.pk}/triage/", form)
+    assert response.status_code == 302
+    result = Triage.objects.get()
+    assert (result.psychosis, result.imminent_danger, result.age) == (False, None, 29)
+    assert (result.priority, result.tier) == (1, "community")
+    page = client.get(f"/dispatch/calls/{call.pk}/")
+    assert b'class="from-history"><code>history_weapons</code> From history: known access to weapons' in page.content
+
+
+@pytest.mark.django_db
+def test_an_impossible_age_is_a_form_error_on_the_page(client, dana):
+    call = services.call_create(by=dana, **{k: v for k, v in INTAKE.items() if k not in ("person", "language")})
+    client.force_login(dana)
+    response = client.post(f"/dispatch/calls/{call.pk}/triage/", {"age": "150"})
+    assert response.status_code == 400 and "age" in response.context["triage_form"].errors
+    assert not Triage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_needs_show_as_chips_ticked_from_the_screen_and_are_saved(client, dana):
+    call = services.call_create(by=dana, **{k: v for k, v in INTAKE.items() if k not in ("person", "language")})
+    client.force_login(dana)
+    page = client.get(f"/dispatch/calls/{call.pk}/")
+    assert b'class="chip inferred"><input type="checkbox" name="needs" value="licensed_clinician"' in page.content
+    response = client.post(f"/dispatch/calls/{call.pk}/needs/", {"needs": ["licensed_clinician", "youth"]})
+    assert response.status_code == 302
+    call.refresh_from_db()
+    assert call.needs_added == ["youth"]
+    response = client.post(f"/dispatch/calls/{call.pk}/needs/", {"needs": ["wings"]})
+    assert response.status_code == 400 and "needs" in response.context["needs_form"].errors

@@ -65,7 +65,7 @@ TEAMS = [
         TeamStatus.AVAILABLE,
         (0.01, 0.01),
         [
-            ("mct1_clin", "Ana", "Reyes", "licensed_clinician", ["en", "es"], ["youth"]),
+            ("mct1_clin", "Ana", "Reyes", "licensed_clinician", ["en", "es"], ["youth", "female_responder"]),
             ("mct1_peer", "Sam", "Okafor", "peer_specialist", ["en"], ["substance_use"]),
         ],
     ),
@@ -266,7 +266,7 @@ class Command(BaseCommand):
             "Sister Ana (312-555-0111) calms him. Takes olanzapine at night.",
             enrolled_on=timezone.localdate() - timedelta(days=120),
         )
-        Person.objects.create(
+        rosa = Person.objects.create(
             first_name="Rosa", last_name="Alvarez", preferred_language="es", experiencing_homelessness=True
         )
         earlier = services.call_create(
@@ -315,7 +315,41 @@ class Command(BaseCommand):
                 ),
                 None,
             ),
-        ]:
+            (
+                # A known person: the call takes her language (Spanish) from her record; the wider screen.
+                dict(
+                    source="911",
+                    caller_name="Her brother",
+                    callback_number="312-555-0163",
+                    person=rosa,
+                    address="1500 W Madison St",
+                    latitude=41.8817,
+                    longitude=-87.6645,
+                    location_type="encampment",
+                    call_type="mental_health",
+                    nature="Hearing voices telling her to leave, not eating",
+                ),
+                {"psychosis": True, "imminent_danger": False, "age": 52, "caller_relation": "family",
+                 "person_reachable": True},
+            ),
+            (
+                # No team speaks Somali: the call goes with an interpreter line rather than wait.
+                dict(
+                    source="988",
+                    caller_name="Daughter",
+                    callback_number="612-555-0177",
+                    person_description="Older man, speaks Somali only",
+                    address="2200 W North Ave",
+                    latitude=41.9104,
+                    longitude=-87.6820,
+                    location_type="residence",
+                    call_type="welfare_check",
+                    nature="Father confused and agitated since morning",
+                    language="so",
+                ),
+                {"intoxication": False, "medical_need": True, "caller_relation": "family", "person_reachable": False},
+            ),
+        ]:  # fmt: skip
             call = services.call_create(by=dispatcher, **spec)
             if screen:
                 services.call_triage(call=call, screen=screen, by=dispatcher)
