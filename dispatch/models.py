@@ -47,7 +47,7 @@ class Tier(models.TextChoices):
 
 class CallerRelation(models.TextChoices):
     SELF = "self", "The person themself"
-    FAMILY = "family", "Family or friend"
+    FAMILY = "family", "Family / friend"
     BYSTANDER = "bystander", "Bystander"
     POLICE = "police", "Police"
     PROFESSIONAL = "professional", "Professional"

@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='triage',
             name='caller_relation',
-            field=models.CharField(blank=True, choices=[('self', 'The person themself'), ('family', 'Family or friend'), ('bystander', 'Bystander'), ('police', 'Police'), ('professional', 'Professional'), ('other', 'Other')], max_length=12, verbose_name='Who is calling'),
+            field=models.CharField(blank=True, choices=[('self', 'The person themself'), ('family', 'Family / friend'), ('bystander', 'Bystander'), ('police', 'Police'), ('professional', 'Professional'), ('other', 'Other')], max_length=12, verbose_name='Who is calling'),
         ),
         migrations.AddField(
             model_name='triage',

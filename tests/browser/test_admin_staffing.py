@@ -32,7 +32,8 @@ def test_a_supervisor_adds_a_member_and_the_change_is_audited(live_stack, chromi
         expect(page.locator("select[name=status]")).to_have_count(0)
         page.select_option("#id_members-2-user", label="nia")
         page.select_option("#id_members-2-credential", "peer_specialist")
-        page.fill("#id_members-2-languages", '["en"]')
+        # Languages by name from the one list (crisis/languages.py), stored as codes.
+        page.select_option("#id_members-2-languages", label=["English", "American Sign Language"])
         page.fill("#id_members-2-specialties", "[]")
         screenshot(page, "admin-staffing.png")
         page.click("input[name=_save]")
@@ -43,6 +44,7 @@ def test_a_supervisor_adds_a_member_and_the_change_is_audited(live_stack, chromi
 
     member = off_loop(lambda: TeamMember.objects.get(user=newcomer))
     assert member.team_id == team_a.pk and member.active
+    assert member.languages == ["en", "ase"]
     assert off_loop(
         lambda: AuditEntry.objects.filter(action="responders.member.added", object_id=str(member.pk)).exists()
     )

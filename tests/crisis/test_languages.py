@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from crisis import languages
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_default_list_names_the_languages_of_a_us_region():
@@ -30,3 +38,27 @@ def test_known_codes_and_names(code, known, name):
 def test_the_refusal_lists_the_codes():
     message = languages.unknown_message("xx")
     assert "'xx'" in message and "es" in message and "ase" in message
+
+
+def _load(**env) -> subprocess.CompletedProcess:
+    code = (
+        "import django, json; django.setup(); from crisis import languages; "
+        "print(json.dumps([list(c) for c in languages.choices()]))"
+    )
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "CRISIS_LANGUAGES"))}
+    full.update(DJANGO_SETTINGS_MODULE="crisis.settings", CRISIS_TESTING="1", **env)
+    return subprocess.run(  # noqa: S603 (our own interpreter)
+        [sys.executable, "-c", code], cwd=ROOT, env=full, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_environment_replaces_the_list():
+    out = _load(CRISIS_LANGUAGES="en:English, nv:Navajo")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [["en", "English"], ["nv", "Navajo"]]
+
+
+@pytest.mark.parametrize("value", ["es:Spanish", "English", "EN:English", "en:"])
+def test_a_malformed_list_fails_at_start_up(value):
+    out = _load(CRISIS_LANGUAGES=value)
+    assert out.returncode != 0 and "CRISIS_LANGUAGES" in out.stderr
