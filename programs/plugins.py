@@ -123,6 +123,11 @@ class ProgramPlugin:
     def person_timeline(self, person) -> Sequence[TimelineItem]:
         return ()
 
+    def call_cohorts(self) -> Sequence[CallCohort]:
+        """Calls this program handled, as a group the reports break calls down by (911 diversion: the calls
+        diverted from police dispatch)."""
+        return ()
+
     def person_actions(self, person, user) -> list[tuple[str, str]]:
         """(label, url) pairs the person page offers `user` for this program, e.g. "Enrol with FACT"."""
         return []
@@ -263,6 +268,20 @@ class OutcomeReport:
     outcomes: tuple[tuple[str, str], ...]  # (value, label), in column order
     count: OutcomeCounts
     note: str = ""
+
+
+@dataclass(frozen=True)
+class CallCohort:
+    """A group of calls a program handled, for the reports: `members(call_ids)` says which of these calls
+    belong to it (one query), so the reports never read a program's own records."""
+
+    key: str
+    label: str
+    members: Callable[[Iterable[int]], set[int]]
+
+
+def call_cohorts() -> list[CallCohort]:
+    return [c for plugin in overriding("call_cohorts") for c in plugin.call_cohorts()]
 
 
 def outcome_reports() -> list[OutcomeReport]:
