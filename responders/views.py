@@ -28,8 +28,11 @@ class NoteForm(forms.Form):
 
 class HoursForm(forms.Form):
     on = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
-    hours = forms.DecimalField(label="Hours", min_value=0.25, max_value=24, decimal_places=2,
-                               widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}))  # fmt: skip
+    # The limits are the service's (more than 0, at most 24 a day): one rule, said in its words.
+    hours = forms.DecimalField(
+        label="Hours", max_digits=5, decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.25", "min": "0.25", "inputmode": "decimal"}),
+    )  # fmt: skip
     activity = forms.CharField(label="What you did", max_length=interns.ACTIVITY_MAX)
 
 
@@ -143,13 +146,22 @@ class EndEarlyForm(forms.Form):
     reason = forms.CharField(label="Why access ends now", max_length=interns.END_REASON_MAX)
 
 
+def _turnover_form(request) -> TurnoverForm:
+    # The range shown in the inputs even when none was chosen: the last year, to today.
+    data = request.GET.copy()
+    end = timezone.localdate()
+    data.setdefault("end", end.isoformat())
+    data.setdefault("start", (end - timedelta(days=364)).isoformat())
+    return TurnoverForm(data)
+
+
 def _require_turnover(user) -> None:
     if not permissions.may_view_intern_turnover.test(user):
         raise PermissionDenied("Intern turnover is for program managers.")
 
 
 def _turnover(request, *, status=200, end_form=None, end_term=None):
-    form = TurnoverForm(request.GET)
+    form = _turnover_form(request)
     if not form.is_valid():
         return None, render(request, "responders/turnover.html", {"form": form}, status=400)
     data = selectors.intern_turnover(start=form.cleaned_data["start"], end=form.cleaned_data["end"])
@@ -186,7 +198,7 @@ CSV_HEADER = [
 @require_GET
 def turnover_csv(request):
     _require_turnover(request.user)
-    form = TurnoverForm(request.GET)
+    form = _turnover_form(request)
     if not form.is_valid():
         body = "; ".join(" ".join(v) for v in form.errors.values())
         return HttpResponse(body, status=400, content_type="text/plain; charset=utf-8")
