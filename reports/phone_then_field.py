@@ -181,7 +181,7 @@ def phone_then_field_report(f: Filters) -> Report:
         "Phone, then field",
         f,
         {"summary": summary, "pairs": table},
-        notes=[__doc__.split("\n\n")[1].replace("\n", " ")],
+        notes=[__doc__.split("\n\n")[1].replace("\n", " ").replace("`", "")],
     )
     # Both calls of every pair are shown: the page and the API audit which (reports/views.py).
     report.call_ids = sorted({p.phone_call_id for p in pairs} | {p.later_call_id for p in pairs})
