@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crisis import audit, permissions
-from crisis.errors import DomainError
+from crisis.errors import DomainError, add_to_form
 
 from . import interns, selectors
 from .models import InternHours, InternTerm, SupervisionNote
@@ -104,10 +104,8 @@ def hours_log(request):
     try:
         interns.intern_hours_log(by=request.user, **form.cleaned_data)
     except DomainError as exc:
-        if exc.field in form.fields:
-            form.add_error(exc.field, exc.message)
-            return _render(request, status=exc.status_code, hours_form=form)
-        return _render(request, status=exc.status_code, hours_form=form, error=exc.message)
+        add_to_form(form, exc)
+        return _render(request, status=exc.status_code, hours_form=form)
     messages.success(request, "Hours logged: they count once your supervisor signs them off.")
     return redirect("interns")
 
@@ -234,7 +232,7 @@ def term_end_early(request, pk: int):
         try:
             interns.intern_term_end_early(term=term, by=request.user, reason=form.cleaned_data["reason"])
         except DomainError as exc:
-            form.add_error("reason" if exc.field == "reason" else None, exc.message)
+            add_to_form(form, exc)
     if form.errors:
         return _turnover(request, status=400 if "reason" in form.errors else 409, end_form=form, end_term=term)[1]
     name = term.user.get_full_name() or term.user.get_username()
