@@ -235,6 +235,12 @@ def is_notes_supervisor(user, note) -> bool:
 
 may_write_supervision_note = is_active_user & has_open_intern_term
 may_sign_supervision_note = is_active_user & is_notes_supervisor
+# Hours are logged and signed as the supervision log's notes are (the row's term names the supervisor).
+may_log_intern_hours = may_write_supervision_note
+may_sign_intern_hours = may_sign_supervision_note
+# Program managers (the staffing roles: supervisors, administrators) keep the terms and see turnover.
+may_manage_intern_terms = is_active_user & _perm("responders.change_internterm")
+may_view_intern_turnover = is_active_user & _perm("responders.view_internterm")
 
 
 # --- Consent-scoped history (crisis/history) ----------------------------------------

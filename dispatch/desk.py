@@ -15,6 +15,7 @@ from programs.plugins import CallProgress
 from . import selectors, triage
 from .calls import call_create, call_resolve_by_phone, call_triage
 from .models import ACTIVE_ASSIGNMENT, FIELD_TIERS, Assignment, AssignmentStatus, Call, CallType, Status, Triage
+from .timeline import record_event
 
 
 class DispatchCallDesk:
@@ -38,6 +39,13 @@ class DispatchCallDesk:
 
     def call_resolve_by_phone(self, *, call, by, note: str = ""):
         return call_resolve_by_phone(call=call, by=by, note=note)
+
+    def call_timeline_add(self, *, call_id: int, kind: str, by, text: str, **detail: Any) -> None:
+        # A program's fact about the call (a video consult on it) is the call's history: the timeline holds it,
+        # written here like every other event, never a second log in the program.
+        if not kind.startswith("call.") or kind.count(".") != 1:
+            raise ValueError(f"A program's timeline event is named call.<word>, not {kind!r}.")
+        record_event(Call.objects.get(pk=call_id), kind, by=by, text=text[:2000], **detail)
 
     def call_progress(self, call_id: int) -> CallProgress | None:
         call = Call.objects.filter(pk=call_id).first()

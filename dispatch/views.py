@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from crisis import audit
 from crisis.errors import DomainError
 from crisis.validators import parse_db_int
+from programs import plugins as program_plugins
 
 from . import forms, selectors, services, triage
 from .models import Call, Source, address_key
@@ -126,6 +127,7 @@ def _call_page(request, call_id: int, **forms_in):
         ),
         "teams": list(selectors.team_board(region=call.region)),
         "now": timezone.now(),
+        "program_actions": program_plugins.call_actions(call, request.user),
     }
     # One read, one row: the page shows the call's clinical fields and its premise history together.
     audit.record(

@@ -123,8 +123,17 @@ class ProgramPlugin:
     def person_timeline(self, person) -> Sequence[TimelineItem]:
         return ()
 
+    def call_cohorts(self) -> Sequence[CallCohort]:
+        """Calls this program handled, as a group the reports break calls down by (911 diversion: the calls
+        diverted from police dispatch)."""
+        return ()
+
     def person_actions(self, person, user) -> list[tuple[str, str]]:
         """(label, url) pairs the person page offers `user` for this program, e.g. "Enrol with FACT"."""
+        return []
+
+    def call_actions(self, call, user) -> list[tuple[str, str]]:
+        """(label, url) pairs the call page offers `user` for this program, e.g. "Start video consult"."""
         return []
 
     def call_brief(self, call, user) -> Sequence[BriefSection]:
@@ -261,6 +270,20 @@ class OutcomeReport:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class CallCohort:
+    """A group of calls a program handled, for the reports: `members(call_ids)` says which of these calls
+    belong to it (one query), so the reports never read a program's own records."""
+
+    key: str
+    label: str
+    members: Callable[[Iterable[int]], set[int]]
+
+
+def call_cohorts() -> list[CallCohort]:
+    return [c for plugin in overriding("call_cohorts") for c in plugin.call_cohorts()]
+
+
 def outcome_reports() -> list[OutcomeReport]:
     """Every registered plugin's outcome tables, in registration (INSTALLED_APPS) order."""
     return [r for plugin in overriding("outcome_reports") for r in plugin.outcome_reports()]
@@ -338,6 +361,11 @@ class CallDesk(Protocol):
         ...
 
     def call_resolve_by_phone(self, *, call, by, note: str = "") -> Any: ...
+
+    def call_timeline_add(self, *, call_id: int, kind: str, by, text: str, **detail: Any) -> None:
+        """Write a program's event about the call on the call's timeline (dispatch's one writer of it), inside
+        the caller's transaction. `kind` is "call.<program's word>"; `text` is what the call page shows."""
+        ...
 
     def call_progress(self, call_id: int) -> CallProgress | None:
         """Who is coming to a call and when: the call's status, its team and the ETA (None: no such call)."""
@@ -425,3 +453,8 @@ def team_moved(team) -> None:
 def person_actions(person, user) -> list[tuple[str, str]]:
     """Every plug-in's actions on the person page for `user` (what they may start for this person)."""
     return [action for plugin in overriding("person_actions") for action in plugin.person_actions(person, user)]
+
+
+def call_actions(call, user) -> list[tuple[str, str]]:
+    """Every plug-in's (label, url) actions on the call page for `user`."""
+    return [action for plugin in overriding("call_actions") for action in plugin.call_actions(call, user)]

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from programs import plugins as program_plugins
 
 from .filters import Filters, local_tz
+from .phone_then_field import summary_table
 from .tables import Column, Report, Table
 
 # The period a row covers, by the range's length: days for two weeks, weeks up to about four months.
@@ -76,5 +77,7 @@ def outcome_table(source: program_plugins.OutcomeReport, f: Filters, period: str
 def program_outcomes_report(f: Filters) -> Report:
     period = period_for(f)
     tables = {source.key: outcome_table(source, f, period) for source in program_plugins.outcome_reports()}
+    phone_then_field, _, _ = summary_table(f)
+    tables[phone_then_field.key] = phone_then_field
     notes = ["Counted by when each record ended. The team filter does not apply: these records belong to no team."]
     return Report("program_outcomes", "Program outcomes", f, tables, [], notes)

@@ -7,6 +7,7 @@ from .caseload import caseload_report
 from .filters import Filters
 from .intervals import intervals_report
 from .outcomes import outcomes_report
+from .phone_then_field import phone_then_field_report
 from .program_outcomes import program_outcomes_report
 from .tables import Report
 
@@ -16,6 +17,7 @@ REPORTS = {
     "outcomes": "Outcomes",
     "caseload": "Caseload",
     "program_outcomes": "Program outcomes",
+    "phone_then_field": "Phone, then field",
 }
 
 
@@ -34,4 +36,6 @@ def build(
         return caseload_report(f)
     if name == "program_outcomes":
         return program_outcomes_report(f)
+    if name == "phone_then_field":
+        return phone_then_field_report(f)
     raise KeyError(name)

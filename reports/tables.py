@@ -72,6 +72,8 @@ class Table:
     total: int | None = None  # when rows is one page of a longer list
     page: int = 1
     page_size: int | None = None
+    # (link text, report name): the report that lists what this table counts, e.g. the pairs behind a rate.
+    drill: tuple[str, str] | None = None
 
     def display_rows(self) -> list[list[str]]:
         def fmt(c: Column, v):
@@ -118,6 +120,8 @@ class Report:
     tables: dict[str, Table]
     charts: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The calls a report lists one by one (not only counts): the page and the API audit reading them.
+    call_ids: list[int] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -35,6 +35,19 @@ def _report_or_form(request, name: str):
     return form, (form.filters(), opts)
 
 
+def _audit_calls(request, report, *, via: str) -> None:
+    """A report that lists calls one by one (which person rang back and was then seen): one row per read."""
+    if report.call_ids:
+        audit.record(
+            actor=request.user,
+            action="reports.calls.viewed",
+            report=report.name,
+            calls=report.call_ids,
+            via=via,
+            **report.filters.as_dict(),
+        )
+
+
 @require_GET
 @permission_required(PERM, raise_exception=True)
 def index(request):
@@ -60,6 +73,7 @@ def report_page(request, name: str):
         return render(request, "reports/report.html", ctx, status=400)
     f, opts = ok
     report = build(name, f, by=opts["by"], standard=opts["standard"], page=opts["page"])
+    _audit_calls(request, report, via="page")
     params = request.GET.copy()
     params.pop("page", None)
     ctx.update(report=report, query=params.urlencode(), charts=report.charts)
@@ -86,7 +100,10 @@ def report_csv(request, name: str, table: str):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}-{table}-{f.start}-{f.end}.csv"'
     write_csv(t, response)
-    audit.record(actor=request.user, action="dispatch.report.exported", report=name, table=table, **f.as_dict())
+    calls = {"calls": report.call_ids} if report.call_ids else {}
+    audit.record(
+        actor=request.user, action="dispatch.report.exported", report=name, table=table, **calls, **f.as_dict()
+    )
     return response
 
 
@@ -116,4 +133,5 @@ class ReportAPI(APIView):
             return Response({"detail": "Invalid filters.", "errors": form.errors}, status=400)
         f, opts = ok
         report = build(name, f, by=opts["by"], standard=opts["standard"], page=opts["page"])
+        _audit_calls(request, report, via="api")
         return Response(report.as_json())

@@ -92,9 +92,9 @@ class SosAlertAdmin(admin.ModelAdmin):
 class InternTermAdmin(admin.ModelAdmin):
     """Onboarding: a term is saved through responders.interns (audited); access ends with it by itself."""
 
-    list_display = ["user", "university", "supervisor", "starts_on", "ends_on", "ended_at"]
+    list_display = ["user", "university", "supervisor", "starts_on", "ends_on", "required_hours", "ended_at"]
     list_filter = ["university"]
-    readonly_fields = ["ended_at"]
+    readonly_fields = ["ended_at", "end_reason"]
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -111,6 +111,7 @@ class InternTermAdmin(admin.ModelAdmin):
             supervisor=obj.supervisor,
             starts_on=obj.starts_on,
             ends_on=obj.ends_on,
+            required_hours=obj.required_hours,
             by=request.user,
         )
         obj.pk = saved.pk

@@ -141,6 +141,11 @@ class InternTerm(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField(help_text="The last day of the term: access ends after it.")
     ended_at = models.DateTimeField(null=True, blank=True, help_text="When access was ended.")
+    required_hours = models.PositiveSmallIntegerField(
+        default=0, help_text="Supervised hours the university requires this term (0: none set)."
+    )
+    # Why access ended before the term's last day (a program manager ended it early); blank when it ran out.
+    end_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["ends_on", "pk"]
@@ -169,6 +174,28 @@ class SupervisionNote(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+
+
+class InternHours(models.Model):
+    """Hours an intern worked on one day, and what at; they count towards the term's required hours only once
+    their supervisor has signed them off (as the supervision log's notes)."""
+
+    term = models.ForeignKey(InternTerm, on_delete=models.PROTECT, related_name="hours")
+    on = models.DateField()
+    hours = models.DecimalField(max_digits=4, decimal_places=2)
+    activity = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-on", "-pk"]
+        verbose_name_plural = "intern hours"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hours__gt=0, hours__lte=24), name="intern_hours_in_a_day"),
+        ]
 
 
 class PushSubscription(models.Model):

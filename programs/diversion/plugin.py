@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from crisis import permissions
 from programs.community_responders.models import Referral
-from programs.plugins import OutcomeReport, ProgramPlugin, TimelineItem
+from programs.plugins import CallCohort, OutcomeReport, ProgramPlugin, TimelineItem
 
 from .models import Diversion, DiversionStatus
 
@@ -38,8 +38,16 @@ def count_results(*, start_at, end_at, period: str, tz, program_id: int | None):
     return out
 
 
+def diverted(call_ids) -> set[int]:
+    """Which of these calls the 911 centre diverted to its clinician (a transfer from the CAD)."""
+    return set(Diversion.objects.filter(call_id__in=list(call_ids)).values_list("call_id", flat=True))
+
+
 class DiversionPlugin(ProgramPlugin):
     app_label = "diversion"
+
+    def call_cohorts(self) -> list[CallCohort]:
+        return [CallCohort(key="diverted", label="Diverted from police dispatch (911 diversion)", members=diverted)]
 
     def outcome_reports(self) -> list[OutcomeReport]:
         return [

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django.db.models.functions import Trunc
+from django.urls import reverse
 
+from crisis import permissions
 from crisis.people import move_references
 from programs.plugins import OutcomeReport, ProgramPlugin
 
@@ -58,6 +60,20 @@ class LeConsultPlugin(ProgramPlugin):
 
     def person_merge(self, *, keep, merge) -> dict[str, list[int]]:
         return move_references(Consult, "person", keep=keep, merge=merge)
+
+    def call_actions(self, call, user) -> list[tuple[str, str]]:
+        # A video is always a consult's (the officer on scene and the clinician handling it): from the call
+        # record, the clinician on the consult that opened this call starts or rejoins it.
+        from .services import CALL_SOURCE
+
+        if getattr(call, "source", None) != CALL_SOURCE:
+            return []
+        consult = Consult.objects.filter(call_id=call.pk, status=ConsultStatus.ACCEPTED).first()
+        if consult is None or not permissions.may_join_consult_video.test(user, consult):
+            return []
+        started = consult.video_sessions.filter(ended_at__isnull=True).exists()
+        label = "Join the video consult (started)" if started else "Start video consult"
+        return [(label, reverse("programs:le_consult:video", args=[consult.pk]))]
 
     def call_changed(self, call) -> None:
         from .services import consults_follow_call

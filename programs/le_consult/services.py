@@ -401,6 +401,32 @@ def video_session_note(*, consult: Consult, by: User, text: str) -> VideoSession
     return session
 
 
+def _name(user: User | None) -> str:
+    return (user.get_full_name() or user.get_username()) if user else "The system"
+
+
+def _duration(seconds: int) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
+def _on_call_timeline(consult: Consult, kind: str, *, by: User | None, text: str, **detail) -> None:
+    """A consult that opened a call (a co-response team sent to the officer) writes its video's start, who
+    joined, and the end on that call's timeline: dispatch writes it (the call desk port), the consult's
+    own audit rows stay as they are."""
+    if consult.call_id is not None:
+        call_desk().call_timeline_add(
+            call_id=consult.call_id, kind=kind, by=by, text=text, consult=consult.pk, **detail
+        )
+
+
+_END_TEXT = {
+    VideoEnd.HUNG_UP: "{name} left (hung up)",
+    VideoEnd.DROPPED: "{name}'s connection was lost",
+    VideoEnd.CONSULT_CLOSED: "the consult was closed by {name}",
+}
+
+
 def open_session(consult: Consult) -> VideoSession | None:
     return VideoSession.objects.filter(consult=consult, ended_at__isnull=True).first()
 
@@ -419,6 +445,13 @@ def video_session_join(*, consult: Consult, by: User, now=None) -> tuple[VideoSe
             if session is None:
                 session = VideoSession.objects.create(consult=consult, started_by=by, started_at=now)
                 audit.record(actor=by, action="le_consult.video.started", obj=consult, session=session.pk)
+                _on_call_timeline(
+                    consult,
+                    "call.video_started",
+                    by=by,
+                    text=f"Video consult started by {_name(by)} (officer consult #{consult.pk}).",
+                    session=session.pk,
+                )
             side = "officer" if by.pk == consult.officer_id else "clinician"
             # The officer may wait in the call; it starts only when the clinician joins, after the consent.
             if side == "clinician" and not consult.video_consent:
@@ -427,6 +460,14 @@ def video_session_join(*, consult: Consult, by: User, now=None) -> tuple[VideoSe
             if getattr(session, joined_field) is None:
                 setattr(session, joined_field, now)
                 audit.record(actor=by, action="le_consult.video.joined", obj=consult, session=session.pk, side=side)
+                _on_call_timeline(
+                    consult,
+                    "call.video_joined",
+                    by=by,
+                    text=f"{_name(by)} joined the video as {side}.",
+                    session=session.pk,
+                    side=side,
+                )
             other = session.clinician_joined_at if side == "officer" else session.officer_joined_at
             if other is not None and session.connected_at is None:
                 session.connected_at = now
@@ -465,6 +506,19 @@ def _video_end(consult: Consult, *, by: User | None, reason: str, now) -> VideoS
         actor=by,
         action="le_consult.video.ended",
         obj=consult,
+        session=session.pk,
+        reason=session.end_reason,
+        duration_seconds=session.duration_seconds,
+    )
+    how = _END_TEXT[session.end_reason].format(name=_name(by))
+    connected = (
+        f"connected {_duration(session.duration_seconds)}" if session.connected_at else "the two never connected"
+    )
+    _on_call_timeline(
+        consult,
+        "call.video_ended",
+        by=by,
+        text=f"Video consult ended: {how}; {connected}.",
         session=session.pk,
         reason=session.end_reason,
         duration_seconds=session.duration_seconds,

@@ -129,6 +129,50 @@ def test_officer_and_clinician_see_each_other_and_the_call_is_recorded(
     assert_no_call_strands()
 
 
+def test_a_video_started_from_the_call_record_is_on_the_call_timeline(
+    live_stack, chromium_fake_media, on_call, oli, cam
+):
+    def with_call():
+        consult = services.consult_request_team(consult=accepted_consult(oli, cam), by=cam)
+        return services.video_consent_record(consult=consult, by=cam, agreed=True)
+
+    consult = off_loop(with_call)
+    base = live_stack.url
+    call_page = f"{base}/dispatch/calls/{consult.call_id}/"
+    tablet = chromium_fake_media.new_context(viewport=TABLET, has_touch=True)
+    desk = chromium_fake_media.new_context(viewport=DESK)
+    try:
+        clinician = desk.new_page()
+        sign_in(clinician, base, "cam")
+        clinician.goto(call_page)
+        clinician.get_by_role("link", name="Start video consult").click()
+        expect(clinician.locator("#video-state")).to_have_attribute("data-state", "waiting", timeout=WAIT)
+
+        officer = tablet.new_page()
+        sign_in(officer, base, "oli")
+        officer.goto(base + PAGE)
+        officer.locator(f'article[data-consult="{consult.pk}"]').get_by_role("link", name="Video call").tap()
+        for page in (officer, clinician):
+            expect(page.locator("#video-state")).to_have_attribute("data-state", "connected", timeout=WAIT)
+            page.wait_for_function(RECEIVING, timeout=WAIT)
+        officer.wait_for_timeout(1200)
+        officer.get_by_role("button", name="Hang up").tap()
+        expect(clinician.locator("#video-state")).to_have_attribute("data-state", "ended", timeout=WAIT)
+
+        clinician.goto(call_page)
+        timeline = clinician.locator("ol.timeline")
+        expect(timeline).to_contain_text(f"Video consult started by Cam (officer consult #{consult.pk}).")
+        expect(timeline).to_contain_text("Cam joined the video as clinician.")
+        expect(timeline).to_contain_text("Oli joined the video as officer.")
+        expect(timeline).to_contain_text("Video consult ended: Oli left (hung up); connected")
+        timeline.scroll_into_view_if_needed()
+        screenshot(clinician, "video-call-timeline.png")
+    finally:
+        tablet.close()
+        desk.close()
+    assert_no_call_strands()
+
+
 def test_a_blocked_camera_is_said_plainly_with_what_to_do(live_stack, chromium_fake_media, on_call, oli, cam):
     consult = off_loop(accepted_consult, oli, cam)
     tablet = chromium_fake_media.new_context(viewport=TABLET, has_touch=True)

@@ -164,6 +164,14 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     # Interns' supervision log: the world's note is an intern's, supervised by sue
     "interns/": {"GET": frozenset({"ada", "sue"})},
     "interns/notes/<int:pk>/sign/": {"POST": frozenset({"sue"})},
+    # Hours: an intern logs them (no persona is an intern: the staffing roles pass the page's door, then the
+    # form refuses); the intern's supervisor signs them off.
+    "interns/hours/": {"POST": frozenset({"ada", "sue"})},
+    "interns/hours/<int:pk>/sign/": {"POST": frozenset({"sue"})},
+    # Turnover, for program managers (the staffing roles), with its CSV; they also end a term early.
+    "interns/turnover/": {"GET": frozenset({"ada", "sue"})},
+    "interns/turnover.csv": {"GET": frozenset({"ada", "sue"})},
+    "interns/terms/<int:pk>/end/": {"POST": frozenset({"ada", "sue"})},
     "api/interns/notes/": {"GET": frozenset({"ada", "sue"}), "POST": NOBODY},
     "api/interns/notes/<int:pk>/sign/": {"POST": frozenset({"sue"})},
     # The world's consult waits for a clinician: only its officer may open the video page yet
@@ -260,6 +268,14 @@ def _consent(world):
     return consent_record(person=world.person, scope=ConsentScope.values[0], by=world.users["clinician"])
 
 
+def _intern_hours(world):
+    """Hours in the supervision log's intern's term, waiting for sue's sign-off (responders/interns.py)."""
+    from responders.models import InternHours
+
+    term = world.intern_note.term
+    return InternHours.objects.create(term=term, on=term.starts_on, hours=2, activity="Shadowed a diverted call")
+
+
 def _push_subscription(world):
     """Rita's phone browser subscribed to Web Push (dispatch/push.py)."""
     return PushSubscription.objects.create(
@@ -282,6 +298,8 @@ PATH_OBJECTS = {
     "api/units/": lambda w: {"pk": _call_unit(w).pk},
     "history/people/<int:pk>/consents/<int:consent_id>/": lambda w: {"pk": w.person.pk, "consent_id": _consent(w).pk},
     "interns/notes/": lambda w: {"pk": w.intern_note.pk},
+    "interns/hours/": lambda w: {"pk": _intern_hours(w).pk},
+    "interns/terms/": lambda w: {"pk": w.intern_note.term_id},
     "api/interns/notes/": lambda w: {"pk": w.intern_note.pk},
     "programs/le_consult/consults/": lambda w: {"pk": w.consult.pk},
     "programs/diversion/": lambda w: {"pk": w.diversion.pk},

@@ -31,8 +31,14 @@ def assert_empty(name, report):
         assert all((r["handled"], r["per_shift"], r["on_task_median"]) == (0, 0, None) for r in t["teams"].rows)
         assert all(r["handled"] == 0 for r in t["responders"].rows)
     elif name == "program_outcomes":
-        assert set(t) == {"consults", "diversions"}
-        assert all(v == 0 for table in t.values() for r in table.rows for k, v in r.items() if k != "period")
+        assert set(t) == {"consults", "diversions", "phone_then_field"}
+        per_period = (t["consults"], t["diversions"])
+        assert all(v == 0 for table in per_period for r in table.rows for k, v in r.items() if k != "period")
+        assert all((r["resolved"], r["field"], r["rate"]) == (0, 0, None) for r in t["phone_then_field"].rows)
+    elif name == "phone_then_field":
+        assert set(t) == {"summary", "pairs"}
+        assert t["pairs"].rows == [] and report.call_ids == []
+        assert all((r["resolved"], r["field"], r["rate"]) == (0, 0, None) for r in t["summary"].rows)
     else:
         raise AssertionError(f"no expectations for the {name} report")
 

@@ -24,7 +24,8 @@ from programs.homeless_outreach.living import LivingSituation
 from programs.homeless_outreach.models import OutreachContact
 from programs.le_consult.models import KIND, OnCallShift
 from programs.models import Program
-from responders.models import Team, TeamMember, TeamStatus
+from responders import interns
+from responders.models import InternHours, InternTerm, Team, TeamMember, TeamStatus
 
 CENTER = (41.8781, -87.6298)
 ALL_FIELD = ["community", "co_response"]
@@ -222,12 +223,45 @@ class Command(BaseCommand):
         with SAMPLE_CSV.open(encoding="utf-8", newline="") as lines:
             loaded = addresses_load(lines=lines)
         self.stdout.write(f"  addresses: {loaded.loaded} loaded, {loaded.skipped} already there")
+        self._interns(now)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         for role in ROLE_ORDER:
             names = list(User.objects.filter(groups__name=role).order_by("username").values_list("username", flat=True))
             shown = ", ".join(names[:4]) + (" …" if len(names) > 4 else "")
             self.stdout.write(f"  {role:<14} {shown}")
+
+    def _interns(self, now):
+        """Interns for the turnover view: Kai on a mobile crisis team (his supervisor on it), Ivy ending within
+        30 days with hours short, Leo who left early; hours logged, some signed off."""
+        if InternTerm.objects.exists():
+            return
+        today = timezone.localdate(now)
+        boss = User.objects.get(username="supervisor")
+        kai = TeamMember.objects.filter(credential="intern").select_related("user", "supervisor").first()
+        plans = []
+        if kai is not None and kai.supervisor is not None:
+            plans.append((kai.user, kai.supervisor, "UIC Jane Addams College of Social Work", 70, 140, 160))
+        ivy = self._user("intern_ivy", "Ivy", "Park", "intern")
+        plans.append((ivy, boss, "UIC Jane Addams College of Social Work", 95, 20, 120))
+        leo = self._user("intern_leo", "Leo", "Brandt", "intern")
+        plans.append((leo, boss, "Loyola School of Social Work", 40, 90, 60))
+        for user, supervisor, university, since, until, required in plans:
+            term = interns.intern_term_save(
+                user=user, university=university, supervisor=supervisor, starts_on=today - timedelta(days=since),
+                ends_on=today + timedelta(days=until), by=supervisor, required_hours=required,
+            )  # fmt: skip
+            for back in range(1, min(since, 30), 3):
+                entry = interns.intern_hours_log(
+                    by=User.objects.get(pk=user.pk),
+                    on=today - timedelta(days=back),
+                    hours=6,
+                    activity="Shift with the team",
+                )
+                if back > 7:  # the last week still waits for the supervisor
+                    interns.intern_hours_sign(entry=InternHours.objects.get(pk=entry.pk), by=supervisor)
+            if user.pk == leo.pk:
+                interns.intern_term_end_early(term=term, by=boss, reason="Moved to a hospital placement")
 
     def _user(self, username, first, last, role, staff=False):
         # No superuser: the administrator may do exactly what crisis/roles.py grants the role (the admin site

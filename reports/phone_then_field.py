@@ -1,0 +1,188 @@
+"""Calls resolved by phone that later needed a team in the field within 24 hours.
+
+A call resolved by phone (a dispatcher's or a 911-diversion clinician's) is counted when it was resolved in the
+range. It "later needed a field response" when another call about the same person, received after the
+resolution, had a team take it (its `assigned_at`: accepted an offer or assigned by hand) no later than 24 hours
+after the resolution, the 24th hour included. The same person: the person linked to both calls; when the
+phone-resolved call has no person linked, the same callback number (its last 10 digits) instead, since the
+unidentified caller who rings back is the case the measure is for. Each phone-resolved call counts once, paired
+with the first later call a team took.
+
+The groups besides "all" come from the programs (`programs.plugins.call_cohorts()`: the 911 diversion's calls),
+so this module never reads a program's records. The program and team filters do not apply: a call resolved by
+phone has no team, and the later call may be any program's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from crisis.validators import phone_digits
+from dispatch.models import Call, CallEvent, Disposition, Status
+from programs import plugins as program_plugins
+
+from .filters import Filters
+from .tables import Column, Report, Table, share_of
+
+WINDOW = timedelta(hours=24)
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    call_id: int
+    resolved_at: datetime
+    person_id: int | None
+    digits: str
+
+
+@dataclass(frozen=True)
+class Pair:
+    phone_call_id: int
+    resolved_at: datetime
+    matched_by: str  # "person" or "callback number"
+    later_call_id: int
+    later_received_at: datetime
+    team_at: datetime
+
+
+def phone_resolved(f: Filters) -> list[Resolved]:
+    """Calls resolved by phone in the range, each with when: the timeline's resolution, else its close."""
+    resolution = (
+        CallEvent.objects.filter(call_id=OuterRef("pk"), kind="call.resolved_by_phone")
+        .order_by()
+        .values("call_id")
+        .annotate(first=Min("at"))
+        .values("first")
+    )
+    calls = (
+        Call.objects.filter(Q(status=Status.RESOLVED_BY_PHONE) | Q(disposition=Disposition.RESOLVED_BY_PHONE))
+        .annotate(resolved=Coalesce(Subquery(resolution), "closed_at", "status_changed_at"))
+        .filter(resolved__gte=f.start_at, resolved__lt=f.end_at)
+        .values_list("pk", "resolved", "person_id", "callback_number")
+        .order_by("resolved", "pk")
+    )
+    return [Resolved(pk, at, person, phone_digits(number)) for pk, at, person, number in calls]
+
+
+def pairs_for(resolved: list[Resolved]) -> list[Pair]:
+    """The first later call a team took within the window, per phone-resolved call that has one."""
+    if not resolved:
+        return []
+    people = {r.person_id for r in resolved if r.person_id}
+    numbers = {r.digits for r in resolved if not r.person_id and r.digits}
+    # Candidates: calls a team took between the first resolution and 24 h after the last, about one of these
+    # people or from a number ending in one of these numbers' digits (checked exactly below).
+    near = Q(person_id__in=people)
+    for digits in numbers:
+        near |= Q(callback_number__endswith=digits[-4:])
+    later = list(
+        Call.objects.filter(
+            near,
+            assigned_at__isnull=False,
+            received_at__gt=resolved[0].resolved_at,
+            assigned_at__lte=max(r.resolved_at for r in resolved) + WINDOW,
+        )
+        .values_list("pk", "person_id", "callback_number", "received_at", "assigned_at")
+        .order_by("assigned_at", "pk")
+    )
+    out = []
+    for r in resolved:
+        for pk, person_id, number, received_at, team_at in later:
+            if pk == r.call_id or received_at <= r.resolved_at or team_at > r.resolved_at + WINDOW:
+                continue
+            if r.person_id:
+                if person_id != r.person_id:
+                    continue
+                how = "person"
+            elif r.digits and phone_digits(number) == r.digits:
+                how = "callback number"
+            else:
+                continue
+            out.append(Pair(r.call_id, r.resolved_at, how, pk, received_at, team_at))
+            break
+    return out
+
+
+def _cohorts(call_ids: list[int]) -> list[tuple[str, str, set[int]]]:
+    groups = [(ALL, "All calls resolved by phone", set(call_ids))]
+    for cohort in program_plugins.call_cohorts():
+        groups.append((cohort.key, cohort.label, cohort.members(call_ids)))
+    return groups
+
+
+def summary_table(f: Filters) -> tuple[Table, list[Pair], dict[int, list[str]]]:
+    resolved = phone_resolved(f)
+    pairs = pairs_for(resolved)
+    needed = {p.phone_call_id for p in pairs}
+    rows, labels_of = [], {}
+    for key, label, members in _cohorts([r.call_id for r in resolved]):
+        later = len(members & needed)
+        rows.append({"group": label, "resolved": len(members), "field": later, "rate": share_of(later, len(members))})
+        if key != ALL:
+            for call_id in members:
+                labels_of.setdefault(call_id, []).append(label)
+    table = Table(
+        "phone_then_field",
+        "Resolved by phone, then a field team within 24 h",
+        [
+            Column("group", "Calls"),
+            Column("resolved", "Resolved by phone", "int"),
+            Column("field", "Later needed a field team within 24 h", "int"),
+            Column("rate", "Rate", "share"),
+        ],
+        rows,
+        note="Calls resolved by phone in the range; a later call about the same person (or from the same "
+        "callback number when no person was linked) that a team took within 24 hours of the resolution. "
+        "A call resolved in the last day of the range may still gain one.",
+    )
+    table.drill = ("See the pairs", "phone_then_field")
+    return table, pairs, labels_of
+
+
+def phone_then_field_report(f: Filters) -> Report:
+    """The drill-down: the summary and each pair, with links to both calls."""
+    summary, pairs, labels_of = summary_table(f)
+    summary.drill = None
+    rows = [
+        {
+            "phone_call": p.phone_call_id,
+            "resolved_at": p.resolved_at,
+            "group": ", ".join(labels_of.get(p.phone_call_id, [])) or "–",
+            "matched_by": p.matched_by,
+            "later_call": p.later_call_id,
+            "later_received_at": p.later_received_at,
+            "team_at": p.team_at,
+            "hours": (p.team_at - p.resolved_at).total_seconds() / 3600,
+        }
+        for p in pairs
+    ]
+    table = Table(
+        "pairs",
+        "The pairs",
+        [
+            Column("phone_call", "Resolved by phone", "id", link="dispatch:call"),
+            Column("resolved_at", "Resolved at", "datetime"),
+            Column("group", "Handled by"),
+            Column("matched_by", "Same"),
+            Column("later_call", "Later call", "id", link="dispatch:call"),
+            Column("later_received_at", "Later call received", "datetime"),
+            Column("team_at", "Team took it", "datetime"),
+            Column("hours", "Hours after the resolution", "number"),
+        ],
+        rows,
+    )
+    report = Report(
+        "phone_then_field",
+        "Phone, then field",
+        f,
+        {"summary": summary, "pairs": table},
+        notes=[__doc__.split("\n\n")[1].replace("\n", " ").replace("`", "")],
+    )
+    # Both calls of every pair are shown: the page and the API audit which (reports/views.py).
+    report.call_ids = sorted({p.phone_call_id for p in pairs} | {p.later_call_id for p in pairs})
+    return report

@@ -1,0 +1,118 @@
+"""reports/phone_then_field.py: calls resolved by phone that a team then went out to within 24 hours, for all
+such calls and the 911 diversion's (through the plug-in's `call_cohorts`), with the pairs audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+
+from crisis.models import AuditEntry, Person
+from dispatch.models import CallEvent, Status
+from programs.diversion.models import Diversion
+from reports.registry import build
+from tests.reports.world import at, filters, mk
+
+pytestmark = pytest.mark.django_db
+
+SECOND = timedelta(seconds=1)
+DAY_ = timedelta(hours=24)
+
+
+@pytest.fixture
+def calls(dana):
+    """Five calls resolved by phone in the range (A-E) and one before it (F); two later field calls count."""
+    pat, quinn, rosa = (Person.objects.create(first_name=n, last_name="Caller") for n in ("Pat", "Quinn", "Rosa"))
+
+    def by_phone(resolved_at, *, event=True, diverted=False, **kw):
+        # Resolved by phone, then closed an hour later: the timeline's resolution is the time that counts.
+        call = mk(resolved_at - timedelta(minutes=20), status=Status.CLOSED, disposition="resolved_by_phone",
+                  closed=80 * 60, **kw)  # fmt: skip
+        if event:
+            CallEvent.objects.create(call=call, kind="call.resolved_by_phone", at=resolved_at)
+        if diverted:
+            Diversion.objects.create(
+                call=call, cad_incident_id=f"CAD-{call.pk}", transferred_by=dana, transferred_at=call.received_at,
+                status="resolved", ended_at=resolved_at,
+            )  # fmt: skip
+        return call
+
+    def field(received_at, assigned_at, **kw):
+        return mk(received_at, assigned=(assigned_at - received_at).total_seconds(), **kw)
+
+    c = {}
+    t = at(0, 10)
+    c["A"] = by_phone(t, diverted=True, person=pat)
+    c["A2"] = field(t + timedelta(hours=2), t + DAY_, person=pat)  # the 24th hour exactly: counted
+    t = at(1, 10)
+    c["B"] = by_phone(t, diverted=True, person=quinn)
+    # A second past 24 h after the resolution (but within 24 h of the call's close): not counted.
+    c["B2"] = field(t + timedelta(hours=1), t + DAY_ + SECOND, person=quinn)
+    t = at(2, 10)
+    c["C"] = by_phone(t, event=False, callback_number="(312) 555-0101")  # closed as resolved: its close counts
+    c["C2"] = field(t + timedelta(hours=4), t + timedelta(hours=6), callback_number="+1 312 555 0101")
+    c["C3"] = field(t + timedelta(hours=2), t + timedelta(hours=3), callback_number="312 555 0199")  # another number
+    t = at(3, 10)
+    c["D"] = by_phone(t, person=rosa)
+    c["D0"] = field(t - timedelta(hours=1), t + timedelta(hours=1), person=rosa)  # received before: not later
+    c["D1"] = mk(t + timedelta(hours=5), person=rosa)  # a later call no team took
+    c["E"] = by_phone(at(4, 10))  # nobody to match
+    c["F"] = by_phone(at(-1, 10), person=pat)  # resolved before the range
+    return c
+
+
+def test_counts_and_rates_for_all_and_diverted_calls_with_the_24_hour_boundary(calls):
+    report = build("program_outcomes", filters())
+    rows = {r["group"]: r for r in report.tables["phone_then_field"].rows}
+    everything = rows["All calls resolved by phone"]
+    assert (everything["resolved"], everything["field"], everything["rate"]) == (5, 2, 0.4)
+    diverted = rows["Diverted from police dispatch (911 diversion)"]
+    assert (diverted["resolved"], diverted["field"], diverted["rate"]) == (2, 1, 0.5)
+
+
+def test_the_pairs_say_which_later_call_and_how_it_matched(calls):
+    report = build("phone_then_field", filters())
+    pairs = [
+        (r["phone_call"], r["later_call"], r["matched_by"], r["group"], r["hours"]) for r in report.tables["pairs"].rows
+    ]
+    c = calls
+    assert pairs == [
+        (c["A"].pk, c["A2"].pk, "person", "Diverted from police dispatch (911 diversion)", 24.0),
+        (c["C"].pk, c["C2"].pk, "callback number", "–", 5.0),
+    ]
+    assert report.call_ids == sorted([c["A"].pk, c["A2"].pk, c["C"].pk, c["C2"].pk])
+
+
+def test_with_nothing_resolved_by_phone_the_counts_are_zero_and_the_rate_blank(dana):
+    report = build("program_outcomes", filters())
+    (row,) = [r for r in report.tables["phone_then_field"].rows if r["group"] == "All calls resolved by phone"]
+    assert (row["resolved"], row["field"], row["rate"]) == (0, 0, None)
+
+
+def test_the_drill_down_page_and_api_audit_the_calls_and_the_csv_lists_the_pairs(calls, client, sue):
+    client.force_login(sue)
+    outcomes = client.get(f"/reports/program_outcomes/?start={filters().start}&end={filters().end}")
+    assert outcomes.status_code == 200
+    assert 'data-drill="phone_then_field"' in outcomes.content.decode()
+    assert not AuditEntry.objects.filter(action="reports.calls.viewed").exists()  # counts only: no read
+
+    query = f"?start={filters().start}&end={filters().end}"
+    page = client.get("/reports/phone_then_field/" + query)
+    assert page.status_code == 200
+    entry = AuditEntry.objects.get(action="reports.calls.viewed")
+    expected = sorted(calls[k].pk for k in ("A", "A2", "C", "C2"))
+    assert (entry.actor, entry.detail["calls"], entry.detail["via"]) == (sue, expected, "page")
+    assert client.get("/api/reports/phone_then_field/" + query).status_code == 200
+    assert AuditEntry.objects.filter(action="reports.calls.viewed", detail__via="api").count() == 1
+
+    got = client.get("/reports/phone_then_field/pairs.csv" + query)
+    rows = list(csv.reader(io.StringIO(got.content.decode())))
+    assert rows[0][:2] == ["Resolved by phone", "Resolved at"]
+    assert [(r[0], r[4], r[3]) for r in rows[1:]] == [
+        (str(calls["A"].pk), str(calls["A2"].pk), "person"),
+        (str(calls["C"].pk), str(calls["C2"].pk), "callback number"),
+    ]
+    exported = AuditEntry.objects.get(action="dispatch.report.exported")
+    assert exported.detail["calls"] == expected
