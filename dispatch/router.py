@@ -70,8 +70,11 @@ def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
         excluded = reoffer.exclusions(
             out.refusals[call.pk], now=now, cooldown_seconds=cooldown, last_resort_for=last_resort_for
         )
+        # Whether a program's area covers the call is one answer per program, not one per team.
+        covers = {pid: p.covers(call.latitude, call.longitude) for pid, p in programs.items()}
         team_facts = [
-            selectors.call_team_facts(f, programs[f.program_id], call=call, excluded=excluded) for f in snap.base
+            selectors.call_team_facts(f, programs[f.program_id], call=call, excluded=excluded, covers=covers)
+            for f in snap.base
         ]
         return routing.rank(facts, team_facts, eta=eta, plugins=plugins, config=config, wants=wants)
 
@@ -105,7 +108,9 @@ def calls_route_waiting(*, region: str) -> list[Assignment]:
     loses cleanly. Running it twice changes nothing the second time.
     """
     offers: list[Assignment] = []
-    with transaction.atomic():
+    # A run is all or nothing for its caller: no savepoint of its own inside a caller's transaction (call_intake
+    # wraps it in one to recover from a failed run; a worker's run is its own transaction).
+    with transaction.atomic(savepoint=False):
         calls = list(
             selectors.waiting_calls_for_routing(region=region)
             .select_for_update(skip_locked=True, of=("self",))
