@@ -89,7 +89,10 @@ def call_intake(
         if call.tier in FIELD_TIERS:
             try:
                 with transaction.atomic():
-                    offers = calls_route_waiting(region=call.region)
+                    # This call alone, over the teams free now: a call already waiting in the region waits
+                    # because no eligible team was free at its last run, and the worker re-routes those
+                    # jointly whenever a team frees (routing them all here made each intake pay the backlog).
+                    offers = calls_route_waiting(region=call.region, call_ids=[call.pk])
             except DatabaseError:
                 log.exception("routing at intake failed for call %s; the routing job will retry", call.pk)
                 jobs.enqueue_routing(region=call.region)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -99,8 +99,11 @@ def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
     return out
 
 
-def calls_route_waiting(*, region: str) -> list[Assignment]:
+def calls_route_waiting(*, region: str, call_ids: Collection[int] | None = None) -> list[Assignment]:
     """Route every waiting call in a region jointly; offer (or recommend) the matches.
+
+    `call_ids`: only these of them (call_intake routes its new call in its own transaction; the region's
+    backlog is the worker's, whose run every freed team and every lost offer enqueues).
 
     Waiting calls are locked with SKIP LOCKED, so a second worker running at
     the same time simply finds nothing to do; each team claim is a
@@ -111,11 +114,10 @@ def calls_route_waiting(*, region: str) -> list[Assignment]:
     # A run is all or nothing for its caller: no savepoint of its own inside a caller's transaction (call_intake
     # wraps it in one to recover from a failed run; a worker's run is its own transaction).
     with transaction.atomic(savepoint=False):
-        calls = list(
-            selectors.waiting_calls_for_routing(region=region)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("person")
-        )
+        waiting = selectors.waiting_calls_for_routing(region=region)
+        if call_ids is not None:
+            waiting = waiting.filter(pk__in=list(call_ids))
+        calls = list(waiting.select_for_update(skip_locked=True, of=("self",)).select_related("person"))
         if not calls:
             return offers
         now = timezone.now()

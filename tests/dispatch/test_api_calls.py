@@ -358,3 +358,26 @@ def test_an_intake_whose_routing_fails_leaves_the_call_to_the_routing_job(
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "awaiting_team" and response.json()["assignments"] == []
     assert enqueued == [{"region": "central"}]
+
+
+@pytest.mark.django_db
+def test_an_intake_routes_its_own_call_and_leaves_the_backlog_to_the_worker(
+    client, dana, team_a, new_call, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A call already waiting (no eligible team was free at its last run) is the worker's: the intake's run
+    does not lock, rank or rewrite it, so an intake costs the same with a backlog of 1 or 500."""
+    from dispatch import jobs, services
+
+    with monkeypatch.context() as m:
+        m.setattr(jobs, "enqueue_routing", lambda **kw: None)
+        earlier = new_call()
+        services.call_triage(call=earlier, screen={}, by=dana)
+    Call.objects.filter(pk=earlier.pk).update(routing_explanation={"untouched": True})
+    client.force_login(dana)
+    body = CALL_DEFAULTS | {"screen": {"caller_not_asked": True}}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/calls/intake/", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert [a["team"] for a in response.json()["assignments"]] == [team_a.pk]
+    earlier.refresh_from_db()
+    assert earlier.routing_explanation == {"untouched": True} and earlier.last_routed_at is None
