@@ -5,7 +5,11 @@
   dispatcher board websocket and on the offered team's websocket (every team
   has one responder socket open, so whichever team is chosen is listening).
   Calls go one at a time; each is cancelled afterwards so its team is free.
-* Intake: `POST /api/calls/` from several threads at once, POSTs per second.
+* The same with one request, `POST /api/calls/intake/` (created, triaged and routed in its transaction).
+* At the issue's shape: calls at a fixed `BENCH_RT_RATE` per second (2) with `BENCH_RT_BOARDS` boards (50)
+  open, each path timed to the offer on the last board and on the team (`BENCH_RT_PACED_CALLS` each).
+* Intake: `POST /api/calls/` from several threads at once, POSTs per second; then `POST /api/calls/intake/`
+  the same way (routed calls per second).
 * Fan-out: one event published through `crisis.realtime.publish` to the
   dispatch group with 10, 100 and 500 board sockets connected; time until
   the last socket has it.
