@@ -5,7 +5,11 @@
   dispatcher board websocket and on the offered team's websocket (every team
   has one responder socket open, so whichever team is chosen is listening).
   Calls go one at a time; each is cancelled afterwards so its team is free.
-* Intake: `POST /api/calls/` from several threads at once, POSTs per second.
+* The same with one request, `POST /api/calls/intake/` (created, triaged and routed in its transaction).
+* At the issue's shape: calls at a fixed `BENCH_RT_RATE` per second (2) with `BENCH_RT_BOARDS` boards (50)
+  open, each path timed to the offer on the last board and on the team (`BENCH_RT_PACED_CALLS` each).
+* Intake: `POST /api/calls/` from several threads at once, POSTs per second; then `POST /api/calls/intake/`
+  the same way (routed calls per second).
 * Fan-out: one event published through `crisis.realtime.publish` to the
   dispatch group with 10, 100 and 500 board sockets connected; time until
   the last socket has it.
@@ -160,6 +164,7 @@ class Sockets:
         self.tasks = []
         self.offered_dash: dict[int, float] = {}
         self.offered_team: dict[int, tuple[int, float]] = {}
+        self.offered_boards: dict[int, list[float]] = defaultdict(list)  # every board's arrival, per call
         self.fanout: dict[int, list[float]] = defaultdict(list)
         self.changed = asyncio.Event()
 
@@ -190,6 +195,7 @@ class Sockets:
                     call_id = msg["data"]["call"]["id"]
                     if team_id is None:
                         self.offered_dash.setdefault(call_id, now)
+                        self.offered_boards[call_id].append(now)
                     else:
                         self.offered_team.setdefault(call_id, (team_id, now))
                     self.changed.set()
@@ -323,30 +329,83 @@ async def _measure(cfg: Config, services: Services, port: int, token: str, dash_
         api.close()
     out["intake_dash"], out["intake_team"], out["intake_post"] = intake_dash, intake_team, intake_post
 
-    # Intake: POST /api/calls/ from `concurrency` threads.
+    # The shape: calls arriving at `rt_rate` per second with `rt_boards` boards open, each path
+    # (two requests, then one) timed from the first byte sent to the offer on the last board and on the team.
+    n_boards = cfg.size("rt_boards", 50, 50)
+    while len(socks.conns) < n_boards + len(team_cookies):  # one board is open already
+        await socks.open(dash_cookie, label="board")
+    out["boards"], out["rate"] = n_boards, cfg.size("rt_rate", 2, 2)
+    n_paced = cfg.size("rt_paced_calls", 120, 40)
+    for key, one_request in (("paced_two", False), ("paced_one", True)):
+        api = Api(port, token)
+        last_board, team, post, lost = [], [], [], 0
+        started = time.perf_counter()
+        try:
+            for i in range(n_paced + 3):
+                # Arrivals on a fixed clock: a slow answer does not slow the next arrival down.
+                slot = started + i / out["rate"]
+                await asyncio.sleep(max(0.0, slot - time.perf_counter()))
+                body = _call_body(rng, 20_000 + i + (n_paced + 3) * one_request)
+                t0 = time.perf_counter()
+                if one_request:
+                    call = await asyncio.to_thread(
+                        api.post, "/api/calls/intake/", body | {"screen": {"caller_not_asked": True}}
+                    )
+                else:
+                    call = await asyncio.to_thread(api.post, "/api/calls/", body)
+                    await asyncio.to_thread(api.post, f"/api/calls/{call['id']}/triage/", {"caller_not_asked": True})
+                t_answer = time.perf_counter()
+                cid = call["id"]
+                ok = await socks.wait(
+                    lambda cid=cid: len(socks.offered_boards[cid]) >= n_boards and cid in socks.offered_team,
+                    timeout=15,
+                )
+                if i >= 3:
+                    if ok:
+                        last_board.append(max(socks.offered_boards[cid]) - t0)
+                        team.append(socks.offered_team[cid][1] - t0)
+                        post.append(t_answer - t0)
+                    else:
+                        lost += 1
+                await asyncio.to_thread(api.post, f"/api/calls/{cid}/cancel/", {"reason": "bench"})
+        finally:
+            api.close()
+        out[key] = {"board": last_board, "team": team, "post": post, "missing": lost}
+
+    # Intake from `concurrency` threads: POST /api/calls/, then POST /api/calls/intake/ (created, triaged and
+    # routed in each request: routing keeps up by construction, and its cost is in the rate).
     per_thread = max(1, n_intake // concurrency)
     lock = threading.Lock()
-    intake_lat: list[float] = []
-    bodies = [[_call_body(rng, 10_000 + t * per_thread + k) for k in range(per_thread)] for t in range(concurrency)]
+    for key, path, extra in (("intake", "/api/calls/", {}), ("routed", "/api/calls/intake/", {"screen": {}})):
+        lat: list[float] = []
+        base = 10_000 if key == "intake" else 60_000
+        bodies = [
+            [_call_body(rng, base + t * per_thread + k) | extra for k in range(per_thread)] for t in range(concurrency)
+        ]
+        if extra:
+            for rows in bodies:
+                for body in rows:
+                    body["screen"] = {"caller_not_asked": True}
 
-    def worker(t: int):
-        a = Api(port, token)
-        try:
-            for body in bodies[t]:
-                t0 = time.perf_counter()
-                a.post("/api/calls/", body)
-                with lock:
-                    intake_lat.append(time.perf_counter() - t0)
-        finally:
-            a.close()
+        def worker(t: int, bodies=bodies, lat=lat, path=path):
+            a = Api(port, token)
+            try:
+                for body in bodies[t]:
+                    t0 = time.perf_counter()
+                    a.post(path, body)
+                    with lock:
+                        lat.append(time.perf_counter() - t0)
+            finally:
+                a.close()
 
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(concurrency)]
-    t0 = time.perf_counter()
-    for th in threads:
-        th.start()
-    await asyncio.to_thread(lambda: [th.join() for th in threads])
-    out["intake_seconds"] = time.perf_counter() - t0
-    out["intake_lat"], out["intake_n"], out["concurrency"] = intake_lat, per_thread * concurrency, concurrency
+        threads = [threading.Thread(target=worker, args=(t,)) for t in range(concurrency)]
+        t0 = time.perf_counter()
+        for th in threads:
+            th.start()
+        await asyncio.to_thread(lambda threads=threads: [th.join() for th in threads])
+        out[f"{key}_seconds"] = time.perf_counter() - t0
+        out[f"{key}_lat"], out[f"{key}_n"] = lat, per_thread * concurrency
+    out["concurrency"] = concurrency
     await asyncio.sleep(1.0)  # let the boards drain the call.created events
 
     # Fan-out to 10, 100, 500 boards (the dispatcher's sockets; team sockets are not in the dispatch group).
@@ -476,6 +535,15 @@ def _tables(res: dict, *, n_teams: int, workers: int, port: int) -> list[Table]:
             r, s = row(label, res[key])
             lat.rows.append(r)
             lat.data[key] = s
+    for key, name in (("paced_two", "POST /api/calls/ + triage"), ("paced_one", "POST /api/calls/intake/")):
+        paced = res.get(key) or {}
+        for label, part in (("last of the boards", "board"), ("team", "team"), ("response", "post")):
+            if paced.get(part):
+                r, s = row(f"{res['rate']}/s, {res['boards']} boards: {name} -> {label}", paced[part])
+                lat.rows.append(r)
+                lat.data[f"{key}_{part}"] = s
+        if paced.get("missing"):
+            lat.notes.append(f"{name} at {res['rate']}/s: {paced['missing']} calls got no offer on every board in 15 s")
     lat.data["floor"] = {"redis_publish_rtt": redis, "pg_insert": pg}
     lat.notes.append(
         f"floor = Redis publish->subscriber round trip (median {redis['median_ms']:.2f} ms, p99 "
@@ -507,6 +575,18 @@ def _tables(res: dict, *, n_teams: int, workers: int, port: int) -> list[Table]:
         ]  # fmt: skip
     )
     intake.data = {"rate": rate, "latency": s}
+    if res.get("routed_lat"):
+        s2 = summary_ms(res["routed_lat"])
+        rate2 = res["routed_n"] / res["routed_seconds"]
+        intake.rows.append(
+            [f"{res['concurrency']} (intake/)", res["routed_n"], res["routed_seconds"], rate2, s2["median_ms"],
+             s2["p99_ms"], s2["median_ms"] / floor_med]
+        )  # fmt: skip
+        intake.data["routed"] = {"rate": rate2, "latency": s2}
+        intake.notes.append(
+            "(intake/): POST /api/calls/intake/ with a screen, each call created, triaged and routed over the "
+            "region's teams in its own request (once every team holds an offer, later calls wait: routed, no team)"
+        )
     intake.notes.append(
         f"floor as a rate: 1 / floor median = {1000 / floor_med:.0f} per second per connection; each POST "
         "validates, inserts the call, its timeline event and audit row, and publishes call.created"

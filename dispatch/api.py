@@ -109,7 +109,9 @@ class CallIntake(APIView):
         call = services.call_intake(
             by=request.user, screen=screen, tier_override=override or None, override_reason=reason, **data
         )
-        return Response(_detail(call.pk), status=status.HTTP_201_CREATED)
+        # call_intake hands back the page its writes made (no read-back inside the transaction, whose commit
+        # is what sends the offer to the team and the boards).
+        return Response(serializers.CallDetailSerializer(call).data, status=status.HTTP_201_CREATED)
 
 
 class CallDetail(APIView):

@@ -13,7 +13,7 @@ from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import Person, User
 from programs import plugins as program_plugins
 
-from . import handoffs, jobs, selectors, triage, units
+from . import handoffs, jobs, selectors, timeline, triage, units
 from .assignments import finish_assignment, withdraw, withdraw_offer
 from .models import (
     FIELD_TIERS,
@@ -45,7 +45,9 @@ def call_create(*, by: User | None, person: Person | None = None, **fields: Any)
     call = Call(created_by=by, person=person, version=1, language=language, **fields)
     # `created_by` is the signed-in user the request already loaded: no query to prove it exists.
     call.full_clean(exclude=["address_key", "created_by"])
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction (two round trips): nothing in here is caught and recovered
+    # from; a caller that recovers from a failed create wraps it in its own atomic block.
+    with transaction.atomic(savepoint=False):
         call.save(force_insert=True)
         event = record_event(
             call, "call.created", by=by, to_status=call.status, source=call.source, active=None, bumped=True
@@ -76,24 +78,75 @@ def call_intake(
     **fields: Any,
 ) -> Call:
     """A call with its risk screen, as a CAD or 988 integration sends it: created, triaged and, for a field
-    tier, routed at once, in one transaction (the same services as the two-step path, in order).
+    tier, routed at once, in one transaction (the same services as the two-step path, in order), so the
+    offer goes out to the team's phone and the boards when it commits, with no hop through the worker.
 
-    Routing runs in a savepoint: if it fails, the call stays created and triaged, and the routing job
-    triage enqueues after commit (or the sweep) routes it, as for any other call.
+    Routing runs in a savepoint: if it fails, the call stays created and triaged and the routing job is
+    enqueued after commit (the sweep backs it up), as for any other call.
     """
-    with transaction.atomic():
+    scored = _screen_outcome(screen, person=person, tier_override=tier_override, override_reason=override_reason)
+    offers: list = []
+    # No savepoint of its own inside the request's transaction (two round trips): only routing recovers.
+    with timeline.journal() as written, transaction.atomic(savepoint=False):
         call = call_create(by=by, person=person, **fields)
-        screened = call_triage(
-            call=call, screen=screen, by=by, tier_override=tier_override, override_reason=override_reason
+        # The row was inserted by this transaction: no other one can see it, let alone lock it (no re-lock).
+        screened = _triage_locked(
+            call, scored, screen=screen, by=by, override_reason=override_reason, enqueue_routing=False
         )
-        if screened.tier in FIELD_TIERS:
+        if call.tier in FIELD_TIERS:
             try:
                 with transaction.atomic():
-                    calls_route_waiting(region=call.region)
+                    # This call alone, over the teams free now: a call already waiting in the region waits
+                    # because no eligible team was free at its last run, and the worker re-routes those
+                    # jointly whenever a team frees (routing them all here made each intake pay the backlog).
+                    offers = calls_route_waiting(region=call.region, call_ids=[call.pk])
             except DatabaseError:
                 log.exception("routing at intake failed for call %s; the routing job will retry", call.pk)
-    call.refresh_from_db()
+                jobs.enqueue_routing(region=call.region)
+                written[:] = [(c, ev) for c, ev in written if c is call]  # the routing savepoint's rows are gone
+        _intake_page(call, screened, written, offers)
     return call
+
+
+def _intake_page(call: Call, screened: Triage, written: list, offers: list) -> None:
+    """The page of a call this transaction made, from what it wrote: its events as they were written, its one
+    screen, its offer. Routing changes its own copy of the row; its last evented copy has every column. When
+    routing changed the row without an event (a team lost to a race), the page is read back instead."""
+    mine = [(c, ev) for c, ev in written if c.pk == call.pk]
+    latest = mine[-1][0]
+    if call.tier in FIELD_TIERS and latest is call:
+        latest = Call.objects.get(pk=call.pk)
+    for f in Call._meta.concrete_fields:
+        setattr(call, f.attname, getattr(latest, f.attname))
+    _known_page(
+        call,
+        events=[ev for _, ev in mine],
+        triages=[screened],
+        assignments=[a for a in offers if a.call_id == call.pk],
+        handoffs=[],
+        call_units=[],
+    )
+
+
+def _screen_outcome(screen: dict, *, person: Person | None, tier_override: str | None, override_reason: str):
+    """The screen's score, the tier the call takes (an override needs a known tier and a reason) and what the
+    person's record added: its rules read "From history: …" in the result."""
+    age = screen.get("age")
+    if age is not None and (not isinstance(age, int) or isinstance(age, bool) or not 0 <= age <= 120):
+        raise InvalidInput("Give the age in years (0 to 120), or leave it empty.", field="age")
+    relation = screen.get("caller_relation") or ""
+    if relation not in CallerRelation.values and relation != "":
+        raise InvalidInput(f"Unknown caller {relation!r}.", field="caller_relation")
+    history = triage.history_of(person)
+    outcome = triage.evaluate({**screen, **history})
+    tier = outcome.tier
+    if tier_override and tier_override != outcome.tier:
+        if tier_override not in Tier.values:
+            raise InvalidInput(f"Unknown tier {tier_override!r}.", field="tier_override")
+        if not override_reason.strip():
+            raise InvalidInput("Give a reason for overriding the tier.", field="override_reason")
+        tier = tier_override
+    return outcome, tier, history
 
 
 def call_triage(
@@ -109,58 +162,52 @@ def call_triage(
     A field tier sends the call to routing; phone and police/EMS tiers wait for
     the dispatcher to resolve or hand off the call.
     """
-    age = screen.get("age")
-    if age is not None and (not isinstance(age, int) or isinstance(age, bool) or not 0 <= age <= 120):
-        raise InvalidInput("Give the age in years (0 to 120), or leave it empty.", field="age")
-    relation = screen.get("caller_relation") or ""
-    if relation not in CallerRelation.values and relation != "":
-        raise InvalidInput(f"Unknown caller {relation!r}.", field="caller_relation")
-    # The person's record counts too, and says so: its rules read "From history: …" in the result.
-    history = triage.history_of(call.person)
-    outcome = triage.evaluate({**screen, **history})
-    tier = outcome.tier
-    if tier_override and tier_override != outcome.tier:
-        if tier_override not in Tier.values:
-            raise InvalidInput(f"Unknown tier {tier_override!r}.", field="tier_override")
-        if not override_reason.strip():
-            raise InvalidInput("Give a reason for overriding the tier.", field="override_reason")
-        tier = tier_override
+    scored = _screen_outcome(screen, person=call.person, tier_override=tier_override, override_reason=override_reason)
     with transaction.atomic():
-        call = lock_call(call)
-        if call.status not in TRIAGEABLE:
-            raise InvalidTransition(f"A call that is {call.get_status_display().lower()} cannot be triaged.")
-        # A new screen is a new question: an unanswered offer made on the old one is withdrawn.
-        withdraw_offer(call, timezone.now(), by=by, reason="Re-triaged")
-        result = Triage.objects.create(
-            call=call,
-            by=by,
-            priority=outcome.priority,
-            computed_tier=outcome.tier,
-            tier=tier,
-            rules_fired=list(outcome.rules_fired),
-            override_reason=override_reason.strip() if tier != outcome.tier else "",
-            **{name: bool(screen.get(name, False)) for name in triage.SCREEN_FIELDS}
-            # "Minor" is derived from the age when one is given (the rules read it so); the row keeps what counted.
-            | {"person_is_minor": triage.facts(screen)["person_is_minor"]},
-            **{name: screen.get(name) for name in triage.OPEN_QUESTIONS},
-            age=age,
-            caller_relation=relation,
-            from_history=[name for name, known in history.items() if known],
-        )
-        call.priority = outcome.priority
-        call.tier = tier
-        call.triaged_at = call.triaged_at or result.at
-        if tier not in FIELD_TIERS:
-            call.awaiting_since = None
-        detail = {"priority": outcome.priority, "tier": tier, "rules": list(outcome.rules_fired)}
-        if tier != outcome.tier:
-            detail |= {"computed_tier": outcome.tier, "override_reason": result.override_reason}
-        # No offer survives withdraw_offer and a triageable call has no accepted team: `active=None`.
-        transition(call, Status.TRIAGED, by=by, kind="call.triaged", active=None, **detail)
-        # A police/EMS-led call waits for its hand-off to the partner agency (flagged on the board until recorded).
-        handoffs.handoff_require(call, result, by=by)
-        if tier in FIELD_TIERS:
-            transition(call, Status.AWAITING_TEAM, by=by, kind="call.awaiting_team", active=None)
+        return _triage_locked(lock_call(call), scored, screen=screen, by=by, override_reason=override_reason)
+
+
+def _triage_locked(
+    call: Call, scored, *, screen: dict, by: User | None, override_reason: str, enqueue_routing: bool = True
+) -> Triage:
+    """call_triage's write on a call this transaction holds. `enqueue_routing=False`: the caller routes the
+    call itself before it commits (call_intake)."""
+    outcome, tier, history = scored
+    if call.status not in TRIAGEABLE:
+        raise InvalidTransition(f"A call that is {call.get_status_display().lower()} cannot be triaged.")
+    # A new screen is a new question: an unanswered offer made on the old one is withdrawn.
+    withdraw_offer(call, timezone.now(), by=by, reason="Re-triaged")
+    result = Triage.objects.create(
+        call=call,
+        by=by,
+        priority=outcome.priority,
+        computed_tier=outcome.tier,
+        tier=tier,
+        rules_fired=list(outcome.rules_fired),
+        override_reason=override_reason.strip() if tier != outcome.tier else "",
+        **{name: bool(screen.get(name, False)) for name in triage.SCREEN_FIELDS}
+        # "Minor" is derived from the age when one is given (the rules read it so); the row keeps what counted.
+        | {"person_is_minor": triage.facts(screen)["person_is_minor"]},
+        **{name: screen.get(name) for name in triage.OPEN_QUESTIONS},
+        age=screen.get("age"),
+        caller_relation=screen.get("caller_relation") or "",
+        from_history=[name for name, known in history.items() if known],
+    )
+    call.priority = outcome.priority
+    call.tier = tier
+    call.triaged_at = call.triaged_at or result.at
+    if tier not in FIELD_TIERS:
+        call.awaiting_since = None
+    detail = {"priority": outcome.priority, "tier": tier, "rules": list(outcome.rules_fired)}
+    if tier != outcome.tier:
+        detail |= {"computed_tier": outcome.tier, "override_reason": result.override_reason}
+    # No offer survives withdraw_offer and a triageable call has no accepted team: `active=None`.
+    transition(call, Status.TRIAGED, by=by, kind="call.triaged", active=None, **detail)
+    # A police/EMS-led call waits for its hand-off to the partner agency (flagged on the board until recorded).
+    handoffs.handoff_require(call, result, by=by)
+    if tier in FIELD_TIERS:
+        transition(call, Status.AWAITING_TEAM, by=by, kind="call.awaiting_team", active=None)
+        if enqueue_routing:
             jobs.enqueue_routing(region=call.region)
     return result
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -75,8 +75,11 @@ def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
         excluded = reoffer.exclusions(
             out.refusals[call.pk], now=now, cooldown_seconds=cooldown, last_resort_for=last_resort_for
         )
+        # Whether a program's area covers the call is one answer per program, not one per team.
+        covers = {pid: p.covers(call.latitude, call.longitude) for pid, p in programs.items()}
         team_facts = [
-            selectors.call_team_facts(f, programs[f.program_id], call=call, excluded=excluded) for f in snap.base
+            selectors.call_team_facts(f, programs[f.program_id], call=call, excluded=excluded, covers=covers)
+            for f in snap.base
         ]
         return routing.rank(facts, team_facts, eta=eta, plugins=plugins, config=config, wants=wants)
 
@@ -112,8 +115,11 @@ def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
     return out
 
 
-def calls_route_waiting(*, region: str) -> list[Assignment]:
+def calls_route_waiting(*, region: str, call_ids: Collection[int] | None = None) -> list[Assignment]:
     """Route every waiting call in a region jointly; offer (or recommend) the matches.
+
+    `call_ids`: only these of them (call_intake routes its new call in its own transaction; the region's
+    backlog is the worker's, whose run every freed team and every lost offer enqueues).
 
     Waiting calls are locked with SKIP LOCKED, so a second worker running at
     the same time simply finds nothing to do; each team claim is a
@@ -121,12 +127,13 @@ def calls_route_waiting(*, region: str) -> list[Assignment]:
     loses cleanly. Running it twice changes nothing the second time.
     """
     offers: list[Assignment] = []
-    with transaction.atomic():
-        calls = list(
-            selectors.waiting_calls_for_routing(region=region)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("person")
-        )
+    # A run is all or nothing for its caller: no savepoint of its own inside a caller's transaction (call_intake
+    # wraps it in one to recover from a failed run; a worker's run is its own transaction).
+    with transaction.atomic(savepoint=False):
+        waiting = selectors.waiting_calls_for_routing(region=region)
+        if call_ids is not None:
+            waiting = waiting.filter(pk__in=list(call_ids))
+        calls = list(waiting.select_for_update(skip_locked=True, of=("self",)).select_related("person"))
         if not calls:
             return offers
         now = timezone.now()

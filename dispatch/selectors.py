@@ -284,8 +284,11 @@ def team_facts_for_call(base: TeamFacts, team: Team, *, call: Call, excluded: di
     return call_team_facts(base, team.program, call=call, excluded=excluded)
 
 
-def call_team_facts(base: TeamFacts, program, *, call: Call, excluded: dict[int, str]) -> TeamFacts:
-    covers = program.covers(call.latitude, call.longitude)
+def call_team_facts(
+    base: TeamFacts, program, *, call: Call, excluded: dict[int, str], covers: dict[int, bool] | None = None
+) -> TeamFacts:
+    """`covers`: program id -> whether its area covers this call, when the caller has it for every program."""
+    covers = covers[base.program_id] if covers is not None else program.covers(call.latitude, call.longitude)
     reason = excluded.get(base.team_id)
     if covers and reason is None:
         return base

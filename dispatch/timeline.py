@@ -9,6 +9,9 @@ changes are not written to the audit table a second time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.utils import timezone
@@ -26,6 +29,19 @@ from .rows import UNKNOWN, assignment_row, call_summary
 # Every column a transition may have changed in memory (the callers set team, disposition, times, ...
 # before calling it): all but the key and the version, which the same statement bumps.
 _CALL_COLUMNS = tuple(f.attname for f in Call._meta.concrete_fields if f.name not in ("id", "version"))
+_journal: ContextVar[list[tuple[Call, CallEvent]] | None] = ContextVar("call_journal", default=None)
+
+
+@contextmanager
+def journal() -> Iterator[list[tuple[Call, CallEvent]]]:
+    """Collect (call as changed, event) for every timeline row written inside the block: a caller that made a
+    call's whole page (call_intake) answers from it instead of reading the page back."""
+    written: list[tuple[Call, CallEvent]] = []
+    token = _journal.set(written)
+    try:
+        yield written
+    finally:
+        _journal.reset(token)
 
 
 def lock_call(call: Call | int) -> Call:
@@ -72,6 +88,8 @@ def record_event(
         detail=detail,
         ip_address=audit.current_ip.get(),
     )
+    if (written := _journal.get()) is not None:
+        written.append((call, ev))
     realtime.publish(
         kind,
         {

@@ -358,3 +358,91 @@ def test_needs_are_shown_and_stated_through_the_api(client, dana):
     assert response.status_code == 200 and response.json()["needs"]["needs"] == ["female_responder"]
     bad = client.post(f"/api/calls/{call.pk}/needs/", {"needs": ["wings"]}, content_type="application/json")
     assert bad.status_code == 400 and "needs" in bad.json()
+
+
+@pytest.mark.django_db
+def test_a_token_intake_routes_in_its_transaction_and_reads_nothing_back(
+    client, dana, team_a, team_b, sent_events, django_capture_on_commit_callbacks, monkeypatch
+):
+    """POST /api/calls/intake/ (issue #15's hot path): the call is created, triaged and offered in one
+    transaction whose commit sends the offer; the new row is not locked again, no routing job goes to the
+    worker, and the 201 is built from what the writes have, so it equals what a read-back would show."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dispatch import jobs, selectors, serializers
+    from tests.factories import api_token
+
+    enqueued = []
+    monkeypatch.setattr(jobs, "enqueue_routing", lambda **kw: enqueued.append(kw))
+    token = api_token(dana)
+    body = CALL_DEFAULTS | {"screen": {"caller_not_asked": True}}
+    with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as ctx:
+        response = client.post(
+            "/api/calls/intake/", body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}"
+        )
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert [a["status"] for a in data["assignments"]] == ["offered"]
+    assert data == serializers.CallDetailSerializer(selectors.call_for_page(data["id"])).data
+    assert enqueued == []
+    sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
+    calls_read = [s for s in sql if s.startswith('SELECT "dispatch_call"')]
+    # One read of the call table: routing's waiting calls (SKIP LOCKED). No re-lock of the new row at
+    # triage, no read-back of the page (its events, screen, offers, hand-offs, units) for the answer.
+    assert len(calls_read) == 1 and "SKIP LOCKED" in calls_read[0]
+    for table in ("dispatch_callevent", "dispatch_handoff", "dispatch_callunit"):
+        assert not [s for s in sql if s.startswith("SELECT") and f'FROM "{table}"' in s], table
+    assert not [s for s in sql if s.startswith('SELECT "dispatch_assignment"."id"')]
+    # Savepoints, two round trips each: the request's block (here inside the test's transaction), routing's (so
+    # a failed run leaves the call triaged), the offer's and its INSERT's (a lost team or a duplicate is a 409).
+    assert sum(q["sql"].startswith("SAVEPOINT") for q in ctx.captured_queries) == 4
+    kinds = [m["kind"] for m in sent_events]
+    assert "call.offered" in kinds and kinds.index("call.offered") > kinds.index("call.awaiting_team")
+
+
+@pytest.mark.django_db
+def test_an_intake_whose_routing_fails_leaves_the_call_to_the_routing_job(
+    client, dana, team_a, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.db import DatabaseError
+
+    from dispatch import calls, jobs
+
+    enqueued = []
+    monkeypatch.setattr(jobs, "enqueue_routing", lambda **kw: enqueued.append(kw))
+
+    def broken(**kw):
+        raise DatabaseError("routing broke")
+
+    monkeypatch.setattr(calls, "calls_route_waiting", broken)
+    client.force_login(dana)
+    body = CALL_DEFAULTS | {"screen": {"caller_not_asked": True}}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/calls/intake/", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "awaiting_team" and response.json()["assignments"] == []
+    assert enqueued == [{"region": "central"}]
+
+
+@pytest.mark.django_db
+def test_an_intake_routes_its_own_call_and_leaves_the_backlog_to_the_worker(
+    client, dana, team_a, new_call, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A call already waiting (no eligible team was free at its last run) is the worker's: the intake's run
+    does not lock, rank or rewrite it, so an intake costs the same with a backlog of 1 or 500."""
+    from dispatch import jobs, services
+
+    with monkeypatch.context() as m:
+        m.setattr(jobs, "enqueue_routing", lambda **kw: None)
+        earlier = new_call()
+        services.call_triage(call=earlier, screen={}, by=dana)
+    Call.objects.filter(pk=earlier.pk).update(routing_explanation={"untouched": True})
+    client.force_login(dana)
+    body = CALL_DEFAULTS | {"screen": {"caller_not_asked": True}}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/calls/intake/", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert [a["team"] for a in response.json()["assignments"]] == [team_a.pk]
+    earlier.refresh_from_db()
+    assert earlier.routing_explanation == {"untouched": True} and earlier.last_routed_at is None
