@@ -10,7 +10,11 @@ class CrisisConfig(AppConfig):
     def ready(self):
         from axes.signals import user_locked_out
 
-        from . import login_audit, revocation, roles, sessions
+        from . import audit_chain, login_audit, revocation, roles, sessions
+        from .models import AuditEntry
+
+        # The audit trail is chain 1; a higher layer registers its own append-only table (dispatch: the timeline).
+        audit_chain.register(AuditEntry, head_id=1, fields=audit_chain.AUDIT_FIELDS)
 
         post_migrate.connect(roles.sync_groups_after_migrate, dispatch_uid="crisis.sync_groups")
         user_logged_out.connect(_close_sockets_on_logout, dispatch_uid="crisis.close_sockets")
