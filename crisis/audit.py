@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextvars
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import models
 
 from . import audit_chain
 from .models import AuditEntry, User
@@ -49,12 +49,5 @@ def record(
         ip_address=current_ip.get(),
         detail=detail,
     )
-    entry.content_hash = audit_chain.content_hash(entry)
-    if connection.vendor == "postgresql":
-        # The chain is appended at commit by the trigger (crisis/audit_chain.py says why not here).
-        entry.save(force_insert=True)
-        return entry
-    with transaction.atomic():
-        audit_chain.seal_in_python(entry)
-        entry.save(force_insert=True)
+    audit_chain.append(entry, lambda: entry.save(force_insert=True))
     return entry

@@ -136,6 +136,37 @@ class MfaRequiredMiddleware:
 MFA_NEEDED = "Two-step sign-in is required: open the site in a browser, sign in and enter your code."
 
 
+class PasswordChangeMiddleware:
+    """A session whose user must choose a new password first (crisis/passwords.py) reaches nothing else.
+
+    Decided at sign-in and kept in the session, so this costs no query. Pages redirect to /password/; the API
+    answers 403 in JSON; token requests are not session sign-ins and pass, as with two-step sign-in.
+    """
+
+    OPEN = ("/password/", "/mfa/", "/login/", "/logout/", "/healthz/", "/static/", "/admin/login/", "/admin/logout/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .passwords import SESSION_KEY
+
+        session = getattr(request, "session", None)
+        if (
+            session is not None
+            and session.get(SESSION_KEY)
+            and request.user.is_authenticated
+            and not request.path_info.startswith(self.OPEN)
+        ):
+            if "/api/" in request.path_info:
+                return JsonResponse({"detail": PASSWORD_CHANGE_NEEDED}, status=403)
+            return HttpResponseRedirect(reverse("password-change"))
+        return self.get_response(request)
+
+
+PASSWORD_CHANGE_NEEDED = "Choose a new password first: open the site in a browser and sign in."  # noqa: S105 (a message)
+
+
 class IdempotencyMiddleware:
     """API writes sent with an Idempotency-Key run at most once per user and key (crisis/idempotency.py).
 

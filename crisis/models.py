@@ -229,3 +229,23 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… {self.user_id} as {self.role}, until {self.expires_at:%Y-%m-%d}"
+
+
+class PasswordRecord(models.Model):
+    """A password a user has had: its hash, when and by whom it was set. Written only by crisis.passwords.
+
+    The newest row is the password in force (its age; whether someone else set it, so the user must change it at
+    the next sign-in); the older rows are the history a new password may not repeat (PASSWORD_HISTORY_COUNT).
+    """
+
+    user = models.ForeignKey("crisis.User", on_delete=models.CASCADE, related_name="+")
+    password = models.CharField(max_length=128)  # the hash, as in User.password
+    set_at = models.DateTimeField(default=timezone.now)
+    # Set by an administrator (the admin's add or change-password form) rather than by its user: change it first.
+    must_change = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-set_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} password set {self.set_at:%Y-%m-%d}"

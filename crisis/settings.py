@@ -134,6 +134,7 @@ MIDDLEWARE = [
     "crisis.middleware.IdleTimeoutMiddleware",
     "crisis.middleware.LoginRequiredMiddleware",
     "crisis.middleware.MfaRequiredMiddleware",
+    "crisis.middleware.PasswordChangeMiddleware",
     "crisis.middleware.AuditContextMiddleware",
     # API writes with an Idempotency-Key run once; after authentication (the key is the requester's).
     "crisis.middleware.IdempotencyMiddleware",
@@ -210,7 +211,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not one of the user's last PASSWORD_HISTORY_COUNT passwords; also keeps that history (crisis/passwords.py).
+    {"NAME": "crisis.passwords.HistoryValidator"},
 ]
+# CJIS 5.6.2.1.1: not identical to the previous ten passwords.
+PASSWORD_HISTORY_COUNT = envint("PASSWORD_HISTORY_COUNT", 10)
+# Days a password lasts before the next sign-in must change it; 0 = never. NIST SP 800-63B 5.1.1.2 advises against
+# periodic expiry (people then choose weaker, predictable passwords); CJIS policies before v5.9.2 ask for 90 days.
+# Off by default, as NIST advises: docs/security.md says why and when to set 90.
+PASSWORD_MAX_AGE_DAYS = envint("PASSWORD_MAX_AGE_DAYS", 0)
 if TESTING:
     # Hashing personas' passwords with PBKDF2 would dominate the suite's time.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -63,6 +63,7 @@ urlpatterns = [
     path("login/", views.LoginView, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("mfa/", views.mfa, name="mfa"),
+    path("password/", views.password_change, name="password-change"),
     path("healthz/", views.healthz, name="healthz"),
     path("session/keepalive/", views.session_keepalive, name="session-keepalive"),
     # The person's story joins calls and every program's records, so the page lives in live operations.

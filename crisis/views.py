@@ -1,10 +1,13 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from . import mfa as mfa_service
+from . import passwords
 from .roles import ROLE_HOME
 
 
@@ -13,12 +16,12 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
-        from django.conf import settings
-
         context = super().get_context_data(**kwargs)
         if self.request.GET.get("idle"):
             minutes = max(1, round(settings.SESSION_IDLE_SECONDS / 60))
             context["signed_out_idle"] = f"You were signed out after {minutes} minutes without activity."
+        if self.request.GET.get("password_changed"):
+            context["password_changed"] = "Your password is changed. Sign in with the new one."  # noqa: S105
         return context
 
 
@@ -117,3 +120,28 @@ def mfa(request):
             return redirect(context["next"])
         context["error"] = _mfa_error(user, "Enter the newest code from your app, or a recovery code.")
     return render(request, "registration/mfa_verify.html", context, status=400 if token else 200)
+
+
+PASSWORD_REASONS = {
+    passwords.SET_BY_ADMINISTRATOR: "An administrator set your password. Choose your own before you go on.",
+    passwords.EXPIRED: "Your password is too old. Choose a new one before you go on.",
+}
+
+
+def password_change(request):
+    """Choose a new password: forced after an administrator set it or it expired, open to anyone signed in.
+
+    Django's form checks the current password and every validator (the history among them); the new password
+    ends every session of the user (crisis.revocation), this one too, so they sign in again with it.
+    """
+    from django.contrib.auth import logout
+    from django.contrib.auth.forms import PasswordChangeForm
+
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        logout(request)
+        return redirect(f"{reverse('login')}?password_changed=1")
+    reason = PASSWORD_REASONS.get(request.session.get(passwords.SESSION_KEY, ""))
+    context = {"form": form, "reason": reason, "hide_nav": bool(reason)}
+    return render(request, "registration/password_change.html", context, status=400 if form.errors else 200)

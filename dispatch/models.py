@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 
-from crisis import languages
+from crisis import audit_chain, languages
 
 
 class Source(models.TextChoices):
@@ -320,8 +320,18 @@ class CallEvent(models.Model):
     team = models.ForeignKey("responders.Team", null=True, on_delete=models.PROTECT, related_name="+")
     detail = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # The timeline's hash chain (crisis/audit_chain.py, registered in DispatchConfig.ready): save() hashes the
+    # row; PostgreSQL appends the chain at commit (dispatch migration 0008), other databases in save().
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    chain_seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = CallEventQuerySet.as_manager()
+
+    # What an event says, hashed in this order (changing it breaks every sealed row's hash).
+    CHAIN_FIELDS = ("at", "call", "kind", "from_status", "to_status", "actor", "team", "detail", "ip_address")
+    CHAIN_HEAD = 2  # its row in crisis.AuditChainHead (1 is the audit trail's)
 
     class Meta:
         ordering = ["at", "id"]
@@ -330,7 +340,7 @@ class CallEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionDenied("A call's timeline cannot be changed.")
-        super().save(*args, **kwargs)
+        audit_chain.append(self, lambda: super(CallEvent, self).save(*args, **kwargs))
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("A call's timeline cannot be deleted.")

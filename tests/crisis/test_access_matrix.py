@@ -60,6 +60,8 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "login/": {"GET": EVERYONE, "POST": EVERYONE},
     "logout/": {"POST": EVERYONE},
     "mfa/": {"GET": EVERYONE, "POST": EVERYONE},  # two-step sign-in (crisis/mfa.py): each for their own account
+    # Each changes their own password (crisis/passwords.py); no role needed: an administrator's new account must.
+    "password/": {"GET": EVERYONE, "POST": EVERYONE},
     "healthz/": {"GET": EVERYONE},
     "session/keepalive/": {"POST": EVERYONE},
     "people/": {"GET": PEOPLE_SEARCH},

@@ -24,6 +24,10 @@ REFUSED = [
     "TRUNCATE {table}",
     "ALTER TABLE {table} DISABLE TRIGGER ALL",
     "ALTER TABLE {table} DISABLE TRIGGER {table}_append_only",
+    "ALTER TABLE {table} DISABLE TRIGGER {table}_chain",
+    "DROP TRIGGER {table}_chain ON {table}",
+    # Re-sealing a row (the one UPDATE the guard allows the owner's seal) is no privilege of the app either.
+    "UPDATE {table} SET chain_seq = NULL",
     "DROP TRIGGER {table}_append_only ON {table}",
     "ALTER TABLE {table} OWNER TO CURRENT_USER",
 ]
@@ -66,6 +70,8 @@ def test_the_app_role_cannot_switch_the_triggers_off_or_rewrite_the_chain_head(r
     _as(app)
     assert "permission denied" in _refused("SET session_replication_role = replica")
     assert "permission denied" in _refused("UPDATE crisis_auditchainhead SET seq = 0")
+    assert "permission denied" in _refused("INSERT INTO crisis_auditchainhead (id, seq, hash) VALUES (99, 0, '')")
+    assert "permission denied" in _refused("DELETE FROM crisis_auditchainhead WHERE id = 2")
     assert "permission denied" in _refused("CREATE TABLE crisis_evil (id int)")
 
 
@@ -81,7 +87,10 @@ def test_the_app_role_still_does_its_work_and_the_seal_runs_as_the_owner(roles, 
         # Fire the commit-time seal now, as the app role: it may not UPDATE the table, the seal's owner may.
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
     assert AuditEntry.objects.get(pk=entry.pk).chain_seq is not None
-    assert CallEvent.objects.filter(call=call).count() >= 2
+    events = CallEvent.objects.filter(call=call)
+    assert events.count() >= 2
+    # The call timeline's chain too (dispatch 0008): every event sealed, none through an app statement.
+    assert not events.filter(chain_seq__isnull=True).exists()
 
 
 def test_the_owner_owns_the_tables_and_the_app_owns_nothing(roles):

@@ -47,7 +47,7 @@ def append_only_tables(cur) -> list[str]:
         """
         SELECT DISTINCT c.relname FROM pg_trigger t
         JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
-        WHERE p.proname IN ('crisis_append_only', 'crisis_audit_append_only') ORDER BY 1
+        WHERE p.proname IN ('crisis_append_only', 'crisis_chain_append_only') ORDER BY 1
         """
     )
     return [row[0] for row in cur.fetchall()]
