@@ -11,8 +11,9 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from dispatch.routing_ws import websocket_urlpatterns  # noqa: E402
 from programs import plugins  # noqa: E402
+from programs.routing_ws import websocket_urlpatterns as care_websocket_urlpatterns  # noqa: E402
 
-websocket_routes = websocket_urlpatterns + plugins.websocket_urlpatterns()
+websocket_routes = websocket_urlpatterns + care_websocket_urlpatterns + plugins.websocket_urlpatterns()
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,

@@ -143,6 +143,22 @@ may_see_care_brief = is_active_user & (is_care_supervisor | (is_responder & is_o
 may_work_episode = is_active_user & (is_care_supervisor | is_records_owner | (is_responder & is_on_records_team))
 may_open_episode_on_team = may_enrol_on_team
 
+
+# A stalled hand-off's escalation (programs.Escalation): the owner's alert is the owner's (or, with no owner,
+# the owning team's); the supervisors' alert is the care supervisors'. Supervisors may acknowledge both.
+@rules.predicate
+def is_escalations_recipient(user, escalation) -> bool:
+    if escalation.level != "owner":
+        return False
+    if escalation.owner_id is not None:
+        return escalation.owner_id == getattr(user, "pk", None)
+    return is_responder.test(user) and escalation.team_id is not None and active_team_id(user) == escalation.team_id
+
+
+may_acknowledge_escalation = is_active_user & (is_care_supervisor | is_escalations_recipient)
+# "My caseload today": a responder on a team (case managers, clinicians in the field), and care supervisors.
+may_see_care_caseload = may_list_caseload
+
 rules.add_perm("responders.act_for_team", may_act_for_team)
 rules.add_perm("responders.answer_offer_for_team", may_answer_offer)
 rules.add_perm("responders.raise_sos_for_team", may_raise_sos)
@@ -350,3 +366,17 @@ def consult_stream_groups_for(user) -> list[str] | None:
     if is_consult_supervisor.test(user):
         groups.append(realtime.OVERSIGHT_GROUP)
     return [*groups, realtime.user_group(user.pk)] if groups else None
+
+
+def care_stream_groups_for(user) -> list[str] | None:
+    """The groups of the caseload socket: one's own inbox, one's team's unowned hand-offs, and the care
+    supervisors' escalations; None: no caseload."""
+    if not may_see_care_caseload.test(user):
+        return None
+    groups = [realtime.inbox_group(user.pk)]
+    team_id = active_team_id(user)
+    if team_id is not None:
+        groups.append(realtime.care_team_group(team_id))
+    if is_care_supervisor.test(user):
+        groups.append(realtime.CARE_SUPERVISORS_GROUP)
+    return [*groups, realtime.user_group(user.pk)]

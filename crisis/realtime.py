@@ -49,6 +49,14 @@ def inbox_group(user_id: int) -> str:
     return f"inbox.{user_id}"
 
 
+# Care after the call: a team's stalled hand-offs that nobody owns, and the care supervisors' escalations.
+CARE_SUPERVISORS_GROUP = "care.supervisors"
+
+
+def care_team_group(team_id: int) -> str:
+    return f"care.team.{team_id}"
+
+
 # --- sequence numbers ------------------------------------------------------
 # One counter per group: a dashboard subscribed to dispatch.central must not
 # mistake another region's events for a gap in its own stream. A client

@@ -513,6 +513,11 @@ if not 24 <= FOLLOW_UP_DUE_HOURS <= 72:
 CONSULT_ESCALATE_SECONDS = envint("CONSULT_ESCALATE_SECONDS", 120)
 if CONSULT_ESCALATE_SECONDS < 1:
     raise ImproperlyConfigured(f"CONSULT_ESCALATE_SECONDS must be at least 1, got {CONSULT_ESCALATE_SECONDS}")
+# A stalled hand-off (overdue follow-up, referral, stabilization contact) alerts its owner first; supervisors
+# after this grace, if it is still stalled.
+CARE_ESCALATION_GRACE_MINUTES = envint("CARE_ESCALATION_GRACE_MINUTES", 60)
+if CARE_ESCALATION_GRACE_MINUTES < 0:
+    raise ImproperlyConfigured(f"CARE_ESCALATION_GRACE_MINUTES must be 0 or more, got {CARE_ESCALATION_GRACE_MINUTES}")
 
 
 # Telehealth video (WebRTC) from an officer's consult: the ICE servers browsers use to find a path to each

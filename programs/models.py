@@ -79,3 +79,46 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(min(1.0, math.sqrt(a)))
+
+
+class EscalationLevel(models.TextChoices):
+    OWNER = "owner", "Owner"
+    SUPERVISOR = "supervisor", "Supervisor"
+
+
+class Escalation(models.Model):
+    """A stalled hand-off (a program's `stalled_items`) raised to its owner, then to supervisors.
+
+    Written only by programs.escalations: raised once per stall and level (the unique key makes a re-run or a
+    second worker a no-op), acknowledged by whoever it was raised to, resolved when the item is no longer stalled.
+    It copies what the alert shows, so it never reads a program's models.
+    """
+
+    key = models.CharField(max_length=200)
+    level = models.CharField(max_length=12, choices=EscalationLevel.choices)
+    kind = models.CharField(max_length=40)
+    program = models.CharField(max_length=80)
+    title = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    due_at = models.DateTimeField()
+    owner = models.ForeignKey("crisis.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey("responders.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "crisis.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "level"], name="programs_escalation_once")]
+        indexes = [
+            models.Index(fields=["owner"], condition=models.Q(resolved_at__isnull=True), name="programs_esc_open_owner")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} escalation: {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None and self.acknowledged_at is None

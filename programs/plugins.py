@@ -164,6 +164,14 @@ class ProgramPlugin:
         """A team reported its position, inside that transaction (the ETA of a call it is driving to moved)."""
         return None
 
+    def caseload_items(self, user, *, until: datetime) -> Sequence[CareItem]:
+        """The program's open hand-offs `user` works (a supervisor: every one), due before `until` (overdue too)."""
+        return ()
+
+    def stalled_items(self, *, now: datetime) -> Sequence[CareItem]:
+        """Every open hand-off of the program past its due time at `now`, for the escalation run."""
+        return ()
+
 
 _registry: list[ProgramPlugin] = []
 
@@ -268,6 +276,9 @@ class OutcomeReport:
     outcomes: tuple[tuple[str, str], ...]  # (value, label), in column order
     count: OutcomeCounts
     note: str = ""
+    # An outcome whose share of the period's records gets its own column, e.g. ("stabilized", "Avoided admission"):
+    # the figure a program exists for, as a rate.
+    rate: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -458,3 +469,42 @@ def person_actions(person, user) -> list[tuple[str, str]]:
 def call_actions(call, user) -> list[tuple[str, str]]:
     """Every plug-in's (label, url) actions on the call page for `user`."""
     return [action for plugin in overriding("call_actions") for action in plugin.call_actions(call, user)]
+
+
+# ---------------------------------------------------------------------------
+# Care after the call: every hand-off from one service to another (a follow-up, a referral, a stabilization
+# contact, a FACT contact) has an owner and a due time. Programs report their own through two hooks,
+# `caseload_items(user, until=)` ("my caseload today") and `stalled_items(now=)` (the escalation run in
+# programs/escalations.py), so the caseload page and the escalations never import a program's models.
+
+
+@dataclass(frozen=True)
+class CareItem:
+    """One open hand-off as the caseload and the escalations show it.
+
+    `key` names this stall of this record: "<app>.<model>:<pk>:<what>:<due time>", so an escalation is raised
+    once per key and level, and a record that stalls again (a new due time) is a new key."""
+
+    key: str
+    kind: str  # e.g. "follow-up", "referral", "stabilization contact", "FACT contact"
+    program: str  # the program's label, for the supervisor's per-program view
+    title: str
+    due_at: datetime
+    url: str = ""
+    person_id: int | None = None
+    person_name: str = ""
+    owner_id: int | None = None  # None: the team owns it
+    owner_name: str = ""
+    team_id: int | None = None
+    team_name: str = ""
+
+
+def caseload_items(user, *, until: datetime) -> list[CareItem]:
+    """Every plug-in's open items for `user` due before `until`, newest due first."""
+    items = [i for plugin in overriding("caseload_items") for i in plugin.caseload_items(user, until=until)]
+    return sorted(items, key=lambda i: (i.due_at, i.key), reverse=True)
+
+
+def stalled_items(*, now: datetime) -> list[CareItem]:
+    """Every plug-in's overdue hand-offs at `now` (the escalation run's input)."""
+    return [i for plugin in overriding("stalled_items") for i in plugin.stalled_items(now=now)]

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import plugins
+from . import care_urls, plugins
 
 app_name = "programs"
 
@@ -15,4 +15,5 @@ def _patterns():
     ]
 
 
-urlpatterns = _patterns()
+# "My caseload today" and the escalations of stalled hand-offs: every program's, through the plug-in hooks.
+urlpatterns = [path("care/", include((care_urls.urlpatterns, "care"))), *_patterns()]

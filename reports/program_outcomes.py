@@ -13,7 +13,7 @@ from programs import plugins as program_plugins
 
 from .filters import Filters, local_tz
 from .phone_then_field import summary_table
-from .tables import Column, Report, Table
+from .tables import Column, Report, Table, share_of
 
 # The period a row covers, by the range's length: days for two weeks, weeks up to about four months.
 DAY_UP_TO_DAYS = 14
@@ -71,6 +71,11 @@ def outcome_table(source: program_plugins.OutcomeReport, f: Filters, period: str
     columns = [Column("period", PERIOD_LABELS[period])] + [
         Column(value, label, "int") for value, label in source.outcomes
     ]
+    if source.rate:
+        value, label = source.rate
+        for row in rows:
+            row["rate"] = share_of(row[value], sum(row[k] for k in keys))
+        columns.append(Column("rate", label, "share"))
     return Table(source.key, source.title, columns, rows, note=source.note)
 
 

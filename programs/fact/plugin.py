@@ -3,15 +3,15 @@ and a client's care-plan essentials on the phone of the team answering a call ab
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from crisis import permissions
 from crisis.people import move_references
-from programs.plugins import BriefSection, ProgramPlugin, ReportColumn, TimelineItem
+from programs.plugins import BriefSection, CareItem, ProgramPlugin, ReportColumn, TimelineItem
 
 from .models import Enrollment
 from .routing import FactRouting
@@ -26,6 +26,11 @@ def enrolled_clients(*, team_ids, start_at, end_at, end_date) -> dict[int, int]:
         .annotate(n=Count("id"))
         .order_by()
     )
+
+
+# FACT sees each client at least weekly (assertive community treatment: frequent contact in the community); a
+# client with no contact for this long is due one and shows on the caseload of the client's team.
+CONTACT_EVERY = timedelta(days=7)
 
 
 class FactPlugin(FactRouting, ProgramPlugin):
@@ -126,3 +131,31 @@ class FactPlugin(FactRouting, ProgramPlugin):
 
     def person_merge(self, *, keep, merge) -> dict[str, list[int]]:
         return move_references(Enrollment, "person", keep=keep, merge=merge)
+
+    def caseload_items(self, user, *, until) -> list[CareItem]:
+        if not permissions.may_list_caseload.test(user):
+            return []
+        qs = Enrollment.objects.filter(discharged_on__isnull=True).select_related("person", "team")
+        if not permissions.is_care_supervisor.test(user):
+            qs = qs.filter(team_id=permissions.active_team_id(user))
+        items = []
+        for e in qs.annotate(last_contact=Max("contacts__at")):
+            since = e.last_contact or timezone.make_aware(datetime.combine(e.enrolled_on, time.min))
+            due = since + CONTACT_EVERY
+            if due < until:
+                items.append(
+                    CareItem(
+                        key=f"fact.enrollment:{e.pk}:contact:{due.isoformat()}",
+                        kind="FACT contact",
+                        program="FACT",
+                        title=f"FACT contact with {e.person} (last {'contact' if e.last_contact else 'enrolled'} "
+                        f"{timezone.localtime(since):%d %b})",
+                        due_at=due,
+                        url=reverse("programs:fact:client", args=[e.pk]),
+                        person_id=e.person_id,
+                        person_name=str(e.person),
+                        team_id=e.team_id,
+                        team_name=e.team.name,
+                    )
+                )
+        return items

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crisis import permissions
-from programs.plugins import ProgramPlugin, StandardEnd, TimelineItem
+from programs.plugins import CareItem, ProgramPlugin, StandardEnd, TimelineItem
 
 from . import services
 from .models import FollowUp
@@ -63,3 +63,33 @@ class MobileCrisisPlugin(ProgramPlugin):
                 )
             )
         return items
+
+    def caseload_items(self, user, *, until) -> list[CareItem]:
+        if not permissions.may_list_follow_ups.test(user):
+            return []
+        qs = FollowUp.objects.filter(completed_at__isnull=True, due_at__lt=until)
+        if not permissions.is_care_supervisor.test(user):
+            qs = qs.filter(team_id=permissions.active_team_id(user))
+        return [_care_item(f) for f in qs.select_related("call__person", "team")]
+
+    def stalled_items(self, *, now) -> list[CareItem]:
+        qs = FollowUp.objects.filter(completed_at__isnull=True, due_at__lt=now)
+        return [_care_item(f) for f in qs.select_related("call__person", "team")]
+
+
+def _care_item(f: FollowUp) -> CareItem:
+    """A follow-up's team owns it: the team that went out calls the person back."""
+    person = f.call.person
+    return CareItem(
+        key=f"mobile_crisis.followup:{f.pk}:due:{f.due_at.isoformat()}",
+        kind="follow-up",
+        program="Mobile crisis",
+        title=f"Follow-up ({f.get_method_display().lower()}) after call #{f.call_id}"
+        + (f" with {person}" if person else ""),
+        due_at=f.due_at,
+        url=reverse("programs:mobile_crisis:follow-ups") + f"#follow-up-{f.pk}",
+        person_id=person.pk if person else None,
+        person_name=str(person) if person else "",
+        team_id=f.team_id,
+        team_name=f.team.name if f.team else "",
+    )

@@ -229,6 +229,12 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "programs/crisis_stabilization/api/episodes/<int:pk>/": {"GET": MANAGERS},
     "programs/crisis_stabilization/api/episodes/<int:pk>/contacts/": {"POST": MANAGERS},
     "programs/crisis_stabilization/api/episodes/<int:pk>/close/": {"POST": MANAGERS},
+    # My caseload today (programs/care): responders on a team and care supervisors. The world's escalation is
+    # team A's stalled follow-up: team A (rita) and the supervisors may acknowledge it, team B (bo) may not.
+    "programs/care/": {"GET": RESPONDERS | MANAGERS},
+    "programs/care/escalations/<int:pk>/acknowledge/": {"POST": frozenset({"rita"}) | MANAGERS},
+    "programs/care/api/caseload/": {"GET": RESPONDERS | MANAGERS},
+    "programs/care/api/escalations/<int:pk>/acknowledge/": {"POST": frozenset({"rita"}) | MANAGERS},
     # integrations/: partner systems use tokens; of the staff only administrators reach them
     "api/integrations/eido/incidents/": {"POST": frozenset({"ada"})},
     "api/integrations/eido/calls/<int:pk>/": {"GET": frozenset({"ada"})},
@@ -318,6 +324,8 @@ PATH_OBJECTS = {
         "action": "contact",
     },
     "programs/crisis_stabilization/episodes/": lambda w: {"pk": w.episode.pk},
+    "programs/care/escalations/": lambda w: {"pk": w.escalation.pk},
+    "programs/care/api/escalations/": lambda w: {"pk": w.escalation.pk},
     "programs/crisis_stabilization/api/episodes/": lambda w: {"pk": w.episode.pk},
     "api/integrations/eido/calls/": lambda w: {"pk": w.calls["working"].pk},
     "api/integrations/deliveries/": lambda w: {"pk": _delivery(w).pk},

@@ -46,4 +46,23 @@ def test_the_demo_stabilization_caseload_has_due_overdue_and_closed_episodes():
     now = timezone.now()
     open_ = Episode.objects.filter(closed_at__isnull=True)
     assert open_.count() == 2 and sum(e.is_overdue(now) for e in open_) == 1
-    assert Episode.objects.get(closed_at__isnull=False).outcome == "stabilized"
+    closed = Episode.objects.filter(closed_at__isnull=False)
+    assert sorted(closed.values_list("outcome", flat=True)) == ["inpatient", "stabilized"]  # avoided admission: 50 %
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_stalled_contact_escalated_to_its_owner_then_supervisors():
+    from django.utils import timezone
+
+    from programs import caseload
+    from programs.models import Escalation
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert sorted(Escalation.objects.values_list("level", flat=True)) == ["owner", "supervisor"]
+    owner = Escalation.objects.get(level="owner").owner
+    today = caseload.caseload_today(by=owner, now=timezone.now())
+    assert [e.level for e in today.escalations] == ["owner"] and today.overdue
+    supervisor = caseload.caseload_today(by=User.objects.get(username="supervisor"), now=timezone.now())
+    assert [e.level for e in supervisor.escalations] == ["supervisor"]
+    assert "Crisis stabilization" in {p.program for p in supervisor.by_program()}

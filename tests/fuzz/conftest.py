@@ -15,9 +15,10 @@ from programs.community_responders.models import Partner, Referral
 from programs.community_responders.services import referral_create
 from programs.crisis_stabilization.services import episode_open
 from programs.diversion import services as diversions
+from programs.escalations import escalations_raise
 from programs.fact.services import enrollment_create, goal_add
 from programs.mobile_crisis.models import FollowUp
-from programs.models import Program
+from programs.models import Escalation, Program
 from responders import interns
 from responders.models import Team
 from tests.conftest import CALL_DEFAULTS, make_team, make_user
@@ -42,6 +43,7 @@ class World:
     diversion: object = None  # a 911 call transferred to the diversion clinicians, taken by cam
     enrollment: object = None  # the person, enrolled with a FACT team (programs/fact), with a goal
     episode: object = None  # the person's open crisis stabilization episode, owned by the supervisor's team member
+    escalation: object = None  # team A's follow-up, stalled: escalated to team A (no owner), not yet acknowledged
 
 
 @pytest.fixture
@@ -108,6 +110,7 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, 
         goals="Stay home safely",
         planned_end_on=timezone.localdate() + timedelta(days=7),
     )
+    escalations_raise(now=follow_up.due_at + timedelta(minutes=1))
     return World(
         users=users,
         team_a=team_a,
@@ -119,6 +122,7 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, 
         referral=referral,
         enrollment=enrollment,
         episode=episode,
+        escalation=Escalation.objects.get(key__startswith=f"mobile_crisis.followup:{follow_up.pk}:"),
         consult=request.getfixturevalue("request_consult")(),
         intern_note=_intern_note(sue),
         diversion=_diversion(dana, cam),

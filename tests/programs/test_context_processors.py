@@ -8,8 +8,8 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("persona", "links"),
     [
-        ("rita", ["Follow-ups", "Referrals", "By-name list"]),
-        ("sue", ["Follow-ups", "Referrals", "FACT caseload", "By-name list", "Stabilization"]),
+        ("rita", ["My caseload", "Follow-ups", "Referrals", "By-name list"]),
+        ("sue", ["My caseload", "Follow-ups", "Referrals", "FACT caseload", "By-name list", "Stabilization"]),
         ("dana", ["Referrals", "By-name list"]),
         ("oli", []),
     ],

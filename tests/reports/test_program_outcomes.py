@@ -8,6 +8,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from crisis.models import AuditEntry
 from programs.community_responders.models import Referral
@@ -118,3 +119,59 @@ def test_the_csv_is_the_table_and_the_export_is_audited(client, sue, outcomes):
     assert entry.actor == sue and entry.detail["report"] == "program_outcomes" and entry.detail["table"] == "consults"
     page = client.get(f"/reports/program_outcomes/?{query}")
     assert page.status_code == 200 and "Officer consults: what they changed" in page.content.decode()
+
+
+@pytest.fixture
+def discharges(sue):
+    """Stabilization episodes closed on day 0: three stable in the community, one inpatient; one jail on day 2."""
+    from crisis.models import Person
+    from programs.crisis_stabilization import services as stabilization
+    from programs.crisis_stabilization.models import Episode
+    from tests.conftest import make_team
+
+    program = Program.objects.create(name="Stabilization", kind="crisis_stabilization", tiers=[])
+    team, (cora,) = make_team("STAB-1", program, members=[("cora", "case_manager", ["en"], [])])
+    for n, (day, outcome) in enumerate(
+        [(0, "stabilized"), (0, "stabilized"), (0, "stabilized"), (0, "inpatient"), (2, "jail")]
+    ):
+        person = Person.objects.create(first_name=f"P{n}", last_name="Test")
+        episode = stabilization.episode_open(
+            person=person,
+            team=team,
+            owner=cora,
+            by=cora,
+            goals="g",
+            planned_end_on=timezone.localdate() + timedelta(days=7),
+        )
+        stabilization.episode_close(episode=episode, by=cora, outcome=outcome)
+        Episode.objects.filter(pk=episode.pk).update(closed_at=at(day, 15))
+    return program
+
+
+def test_avoided_admission_is_a_figure_and_a_rate(discharges, client, sue):
+    report = build("program_outcomes", filters())
+    table = report.tables["stabilization"]
+    rows = by_period(table)
+    assert (rows[DAY.isoformat()]["stabilized"], rows[DAY.isoformat()]["inpatient"]) == (3, 1)
+    assert rows[DAY.isoformat()]["rate"] == 0.75
+    assert rows["Total"]["stabilized"] == 3 and rows["Total"]["rate"] == 0.6
+    assert rows[(DAY + timedelta(days=1)).isoformat()]["rate"] is None  # no discharge: no rate, not 0 %
+    client.force_login(sue)
+    query = f"start={DAY.isoformat()}&end={(DAY + timedelta(days=13)).isoformat()}"
+    csv_rows = list(
+        csv.reader(io.StringIO(client.get(f"/reports/program_outcomes/stabilization.csv?{query}").content.decode()))
+    )
+    assert csv_rows[0][-1] == "Avoided admission" and csv_rows[-1][1] == "3" and csv_rows[-1][-1] == "60.0%"
+
+
+def test_the_referral_loop_counts_how_referrals_ended_with_the_attended_rate(new_call, dana):
+    from programs.community_responders import services as referrals
+
+    call = new_call()
+    made = [referrals.referral_create(call=call, by=dana, agency="Northside", service="Intake") for _ in range(3)]
+    for r, path in zip(made, [["accepted", "appointment", "attended"], ["declined"], []], strict=True):
+        for status in path:
+            referrals.referral_set_status(referral=r, by=dana, status=status)
+    Referral.objects.update(status_changed_at=at(1, 10))
+    rows = by_period(build("program_outcomes", filters()).tables["referrals"])
+    assert (rows["Total"]["attended"], rows["Total"]["declined"], rows["Total"]["rate"]) == (1, 1, 0.5)

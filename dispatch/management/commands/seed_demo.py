@@ -3,6 +3,7 @@
 import os
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -13,6 +14,7 @@ from crisis.models import Alias, Person, User
 from crisis.roles import ROLE_ORDER, sync_groups
 from dispatch import services
 from dispatch.models import Call
+from programs import escalations
 from programs.crisis_stabilization import services as stabilization
 from programs.crisis_stabilization.models import Episode
 from programs.fact import services as fact
@@ -224,6 +226,7 @@ class Command(BaseCommand):
             loaded = addresses_load(lines=lines)
         self.stdout.write(f"  addresses: {loaded.loaded} loaded, {loaded.skipped} already there")
         self._interns(now)
+        self._care_escalations(now)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         for role in ROLE_ORDER:
@@ -531,6 +534,23 @@ class Command(BaseCommand):
             planned_end_on=today + timedelta(days=3),
         )
         stabilization.episode_close(episode=done, by=nia, outcome="stabilized", note="Back at work, outpatient booked")
+        # The avoided-admission rate on the program outcomes report: one of two ended in hospital.
+        admitted = stabilization.episode_open(
+            person=Person.objects.create(first_name="Gloria", last_name="Baptiste"),
+            team=team,
+            owner=leo,
+            by=nia,
+            goals="Stay with sister; daily check-ins",
+            planned_end_on=today + timedelta(days=4),
+        )
+        stabilization.episode_close(episode=admitted, by=nia, outcome="inpatient", note="Voluntary admission, day 2")
+
+    def _care_escalations(self, now):
+        """Stalled hand-offs (Kevin's missed stabilization contact) escalated as the beat would have: to the owner
+        one grace period ago, to the supervisors now; "my caseload today" shows them."""
+        grace = timedelta(minutes=settings.CARE_ESCALATION_GRACE_MINUTES)
+        escalations.escalations_raise(now=now - grace)
+        escalations.escalations_raise(now=now)
 
     def _consult_rota(self, now):
         """Officer consults need someone on call: the demo clinician for a week, the supervisor as backup."""
