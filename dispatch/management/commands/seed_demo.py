@@ -38,7 +38,17 @@ PROGRAMS = [
         call_types=["mental_health", "welfare_check", "substance_use", "social_disturbance", "homelessness", "other"],
     ),
     dict(name="Co-Response Unit", kind="mobile_crisis", tiers=ALL_FIELD, pairs_with_law_enforcement=True, radius_km=40),
-    dict(name="FACT North", kind="fact", tiers=ALL_FIELD, radius_km=60, clients_per_staff=10),
+    # Office hours 08-18; after hours the rota's on-call member answers the team's own clients (FACT routing).
+    dict(
+        name="FACT North",
+        kind="fact",
+        tiers=ALL_FIELD,
+        radius_km=60,
+        clients_per_staff=10,
+        open_24_7=False,
+        opens_at="08:00",
+        closes_at="18:00",
+    ),
     dict(
         name="Homeless Outreach",
         kind="homeless_outreach",
