@@ -16,6 +16,7 @@ from programs.community_responders.services import referral_create
 from programs.crisis_stabilization.services import episode_open
 from programs.diversion import services as diversions
 from programs.fact.services import enrollment_create, goal_add
+from programs.homeless_outreach.services import sharing_consent_record
 from programs.mobile_crisis.models import FollowUp
 from programs.models import Program
 from responders import interns
@@ -23,7 +24,16 @@ from responders.models import Team
 from tests.conftest import CALL_DEFAULTS, make_team, make_user
 from tests.support.consults import consult_program, kit, on_call, request_consult  # noqa: F401 (fixtures)
 
-ROLES = ("dispatcher", "supervisor", "clinician", "responder", "officer", "administrator")
+ROLES = (
+    "dispatcher",
+    "supervisor",
+    "clinician",
+    "responder",
+    "officer",
+    "administrator",
+    "police_liaison",
+    "housing_navigator",
+)
 
 
 @dataclass
@@ -42,10 +52,11 @@ class World:
     diversion: object = None  # a 911 call transferred to the diversion clinicians, taken by cam
     enrollment: object = None  # the person, enrolled with a FACT team (programs/fact), with a goal
     episode: object = None  # the person's open crisis stabilization episode, owned by the supervisor's team member
+    sharing_consent: object = None  # the person's consent to share with hana's agency (programs/homeless_outreach)
 
 
 @pytest.fixture
-def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, request) -> World:
+def world(dana, sue, cam, oli, ada, rita, bo, lou, hana, team_a, team_b, person, new_call, request) -> World:
     # A field response team A went out to and closed: its follow-up is open (mobile crisis).
     visited = new_call(nature="Visited and closed", person=person)
     services.call_triage(call=visited, screen={}, by=dana)
@@ -82,7 +93,16 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, 
         "responder_b": bo,
         "officer": oli,
         "administrator": ada,
+        # Partner agencies' users (programs/homeless_outreach): the person consented to share with hana's agency.
+        "police_liaison": lou,
+        "housing_navigator": hana,
     }
+    sharing_consent = sharing_consent_record(
+        person=person,
+        partner=hana.partner_agency.partner,
+        by=rita,
+        expires_at=timezone.now() + timedelta(days=90),
+    )
     # The person is a FACT client (off shift, so no routing changes): the supervisor reaches their record.
     fact_team, _ = make_team(
         "FACT 1",
@@ -119,6 +139,7 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, 
         referral=referral,
         enrollment=enrollment,
         episode=episode,
+        sharing_consent=sharing_consent,
         consult=request.getfixturevalue("request_consult")(),
         intern_note=_intern_note(sue),
         diversion=_diversion(dana, cam),

@@ -40,6 +40,7 @@ def _operations(world) -> list[tuple[str, str]]:
         "/programs/fact/api/goals/{id}/": world.enrollment.goals.get().pk,
         "/programs/fact/api/teams/{id}/": world.enrollment.team_id,
         "/programs/crisis_stabilization/api/episodes/{id}/": world.episode.pk,
+        "/programs/homeless_outreach/api/consents/{id}/": world.sharing_consent.pk,
     }
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = []
