@@ -267,12 +267,27 @@ may_view_intern_turnover = is_active_user & _perm("responders.view_internterm")
 # People search (crisis.people): the desk, clinicians, case managers; the merge of duplicates, supervisors.
 may_search_people = is_active_user & _perm("crisis.search_people")
 may_merge_people = is_active_user & _perm("crisis.merge_person")
-# The homeless outreach by-name list: the desk, supervisors, and responders on a team (outreach workers).
+
+
+@rules.predicate
+def is_with_active_partner_agency(user) -> bool:
+    # homeless_outreach.PartnerAgencyUser, read by its reverse accessor (the core never imports a program).
+    link = getattr(user, "partner_agency", None) if getattr(user, "pk", None) else None
+    return link is not None and link.partner.active
+
+
+# Partner-agency users (police homeless liaison, housing navigator): their role, for an agency still active in the
+# partner directory. What they see of a person on the by-name list is what the person's consent allows.
+is_partner_agency_user = _perm("homeless_outreach.work_for_partner") & is_with_active_partner_agency
+# The homeless outreach by-name list: the desk, supervisors, responders on a team (outreach workers) and partners.
 may_see_by_name_list = is_active_user & (
-    _perm("dispatch.view_call") | is_care_supervisor | (is_responder & is_on_a_team)
+    _perm("dispatch.view_call") | is_care_supervisor | (is_responder & is_on_a_team) | is_partner_agency_user
 )
-# Recording an outreach contact: the desk for any team, a responder for their own (the service checks which team).
-may_record_outreach = is_active_user & (is_dispatch_desk | (is_responder & is_on_a_team))
+# Recording an outreach contact: the desk for any team, a responder for their own (the service checks which team),
+# a partner agency's user for their agency.
+may_record_outreach = is_active_user & (is_dispatch_desk | (is_responder & is_on_a_team) | is_partner_agency_user)
+# Consent to share with a partner agency: recorded and revoked by outreach staff (never by the partner itself).
+may_keep_sharing_consent = is_active_user & _perm("homeless_outreach.keep_sharing_consent") & ~is_partner_agency_user
 may_search_history = is_active_user & _perm("history.search_history")
 may_break_glass = may_search_history & _perm("history.break_glass")
 

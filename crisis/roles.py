@@ -23,9 +23,24 @@ INTERN = "intern"
 # The privacy officer answers a person's request for an accounting of disclosures (45 CFR 164.528) and reviews
 # who read their record; nothing else. Last in ROLE_ORDER: any other role a privacy officer holds decides home.
 PRIVACY_OFFICER = "privacy_officer"
+# Partner agencies' staff (homeless_outreach.PartnerAgencyUser names the agency): the by-name list as the person's
+# consent to share with their agency allows, and their own outreach encounters; nothing else on the platform.
+POLICE_LIAISON = "police_liaison"
+HOUSING_NAVIGATOR = "housing_navigator"
 
 # When a user holds several roles, the first one here decides their home page.
-ROLE_ORDER = (ADMINISTRATOR, SUPERVISOR, DISPATCHER, CLINICIAN, RESPONDER, OFFICER, INTERN, PRIVACY_OFFICER)
+ROLE_ORDER = (
+    ADMINISTRATOR,
+    SUPERVISOR,
+    DISPATCHER,
+    CLINICIAN,
+    RESPONDER,
+    OFFICER,
+    INTERN,
+    POLICE_LIAISON,
+    HOUSING_NAVIGATOR,
+    PRIVACY_OFFICER,
+)
 
 _CALL_DESK = [
     "dispatch.view_call",
@@ -55,6 +70,9 @@ _STAFFING = [
     "fact.view_oncallshift",
     "mobile_crisis.view_followup",
     "homeless_outreach.view_outreachcontact",
+    # Partner agencies' users (which agency each works for) and the consents to share with them, read-only there.
+    "homeless_outreach.view_partneragencyuser",
+    "homeless_outreach.view_sharingconsent",
     "community_responders.view_referral",
     "community_responders.view_partner",
     # The officer-consult on-call rota (who is the designated clinician, who the backup, when).
@@ -101,11 +119,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + ["crisis.view_person_record", "crisis.view_reports", "responders.manage_team"]
     # Duplicate people: a supervisor merges them (crisis.people.person_merge), audited.
     + ["crisis.merge_person"]
+    + ["homeless_outreach.keep_sharing_consent"]
     + ["le_consult.answer_consult", "le_consult.supervise_consult"]
     + _HISTORY_LOOKUP
     + _STAFFING,
     # Case managers on the care teams hold this role: they find their clients by name, alias or phone.
-    RESPONDER: ["responders.respond_to_offer", "responders.update_own_team", "crisis.search_people"],
+    RESPONDER: [
+        "responders.respond_to_offer",
+        "responders.update_own_team",
+        "crisis.search_people",
+        # Outreach workers record a person's consent to share with a partner agency (and its revocation).
+        "homeless_outreach.keep_sharing_consent",
+    ],
     # Interns from partner universities, under a supervisor, for a term (responders.InternTerm): they read
     # the call desk and look people up with a stated purpose, but never break the glass and never see Part 2
     # records; in the field they also hold the responder role, and go out only with their supervisor.
@@ -124,12 +149,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # The partner directory referrals point to.
         "community_responders.add_partner",
         "community_responders.change_partner",
+        # Who works for which partner agency.
+        "homeless_outreach.add_partneragencyuser",
+        "homeless_outreach.change_partneragencyuser",
+        "homeless_outreach.delete_partneragencyuser",
     ]
     + _STAFFING
     + _INTEGRATIONS_ADMIN,
     # Exchanges incidents with the platform through the API, scoped to its own partner account.
     INTEGRATION: ["integrations.exchange_eido", "integrations.exchange_fhir"],
     PRIVACY_OFFICER: ["crisis.account_disclosures"],
+    POLICE_LIAISON: ["homeless_outreach.work_for_partner"],
+    HOUSING_NAVIGATOR: ["homeless_outreach.work_for_partner"],
 }
 
 ROLE_HOME = {
@@ -141,6 +172,8 @@ ROLE_HOME = {
     OFFICER: "dispatch:officer_request",
     INTERN: "interns",
     PRIVACY_OFFICER: "privacy:index",
+    POLICE_LIAISON: "programs:homeless_outreach:list",
+    HOUSING_NAVIGATOR: "programs:homeless_outreach:list",
 }
 
 

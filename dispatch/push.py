@@ -3,8 +3,9 @@
 `push_subscription_save` / `push_subscription_delete` keep a user's browsers; `offer_push_send` (run by the
 task `dispatch.tasks.send_offer_push`, enqueued after commit by `jobs.enqueue_offer_push`) posts the offer,
 encrypted (RFC 8291) and signed with the VAPID key (RFC 8292), to each subscription of the team's active
-members. Dispatch never waits for a push service: a failure is logged, a subscription the push service says
-is gone (404/410) is removed, and the phone's live page and its sound stay the primary way.
+members (or of the fewer a program's `offer_recipients` hook names). Dispatch never waits for a push service:
+a failure is logged, a subscription the push service says is gone (404/410) is removed, and the phone's live
+page and its sound stay the primary way.
 
 The payload carries no health information: it shows on a lock screen. Only the call number, the priority
 and the time to answer.
@@ -27,6 +28,7 @@ from pywebpush import WebPushException, webpush
 from crisis import audit, permissions
 from crisis.errors import InvalidInput
 from crisis.models import User
+from programs import plugins as program_plugins
 from responders.models import PushSubscription
 
 from .models import Assignment, AssignmentStatus
@@ -130,6 +132,10 @@ def offer_push_send(*, assignment_id: int) -> int:
     subscriptions = PushSubscription.objects.filter(
         user__membership__team_id=assignment.team_id, user__membership__active=True, user__is_active=True
     )
+    # A program may wake fewer of the team (FACT after hours: its on-call member only).
+    only = program_plugins.offer_recipients(assignment.call, assignment.team)
+    if only is not None:
+        subscriptions = subscriptions.filter(user_id__in=only)
     data = json.dumps(offer_payload(assignment))
     sent = 0
     for subscription in subscriptions:

@@ -68,6 +68,7 @@ class RoutingConfig:
 
 FREE_STATUSES = frozenset({"available"})
 SOON_FREE_STATUSES = frozenset({"assigned", "on_scene", "transporting"})
+CLOSED_NOW = "Program is closed at this hour"
 UNAVAILABLE_REASONS = {
     "offered": "Team has a pending offer",
     "out_of_service": "Team is out of service",
@@ -110,7 +111,7 @@ def eligibility_gaps(call: CallFacts, team: TeamFacts, config: RoutingConfig) ->
     if team.call_types and call.call_type not in team.call_types:
         gaps.append(f"Program does not take {call.call_type.replace('_', ' ')} calls")
     if not team.open_now:
-        gaps.append("Program is closed at this hour")
+        gaps.append(CLOSED_NOW)
     if not team.covers_call:
         gaps.append("Call is outside the program's service area")
     if team.status not in FREE_STATUSES and team.status not in SOON_FREE_STATUSES:
@@ -150,6 +151,8 @@ def assess(
             continue
         if verdict.ineligible:
             cand.reasons.append(verdict.ineligible)
+        if verdict.after_hours and CLOSED_NOW in cand.reasons:
+            cand.reasons.remove(CLOSED_NOW)
         cand.first = cand.first or verdict.first
         bonus += verdict.bonus_seconds
         if verdict.note:

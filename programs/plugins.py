@@ -42,6 +42,9 @@ class Assessment:
     first: bool = False
     bonus_seconds: float = 0.0
     note: str = ""
+    # The team answers this call although its program is closed now: someone carries its phone after hours
+    # (FACT's on-call member). Waives only the program's hours; every other gap still counts.
+    after_hours: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,12 @@ class ProgramPlugin:
     def stalled_items(self, *, now: datetime) -> Sequence[CareItem]:
         """Every open hand-off of the program past its due time at `now`, for the escalation run."""
         return ()
+
+    def offer_recipients(self, call, team) -> frozenset[int] | None:
+        """Whose phones an offer of `call` to `team` wakes (Web Push): user ids, or None for every active member.
+
+        E.g. FACT after hours: only the team's on-call member, not the whole team asleep at home."""
+        return None
 
 
 _registry: list[ProgramPlugin] = []
@@ -459,6 +468,15 @@ def team_moved(team) -> None:
     """Tell the plug-ins that follow calls that `team` reported a position (dispatch/team_state.py)."""
     for plugin in overriding("team_moved"):
         plugin.team_moved(team)
+
+
+def offer_recipients(call, team) -> frozenset[int] | None:
+    """The users an offer's push wakes, from the first plug-in that narrows it (dispatch/push.py); None: all."""
+    for plugin in overriding("offer_recipients"):
+        only = plugin.offer_recipients(call, team)
+        if only is not None:
+            return only
+    return None
 
 
 def person_actions(person, user) -> list[tuple[str, str]]:

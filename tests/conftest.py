@@ -116,6 +116,29 @@ def nora(db):
     return make_user("nora", None)
 
 
+def make_partner_user(username: str, role: str, agency: str) -> User:
+    """A partner agency's staff member (homeless_outreach.PartnerAgencyUser) for an agency of the directory."""
+    from programs.community_responders.models import Partner
+    from programs.homeless_outreach.models import PartnerAgencyUser
+
+    partner, _ = Partner.objects.get_or_create(name=agency, defaults={"services": "Homeless outreach partner"})
+    user = make_user(username, role)
+    PartnerAgencyUser.objects.create(user=user, partner=partner)
+    return user
+
+
+@pytest.fixture
+def lou(db):
+    """Police homeless liaison officer of the Police Homeless Liaison Unit (a partner agency)."""
+    return make_partner_user("lou", "police_liaison", "Police Homeless Liaison Unit")
+
+
+@pytest.fixture
+def hana(db):
+    """Housing navigator at Lakeside Housing (a partner agency)."""
+    return make_partner_user("hana", "housing_navigator", "Lakeside Housing")
+
+
 @pytest.fixture
 def mobile_crisis(db):
     return Program.objects.create(

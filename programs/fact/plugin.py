@@ -129,6 +129,11 @@ class FactPlugin(FactRouting, ProgramPlugin):
             )
         ]
 
+    def offer_recipients(self, call, team) -> frozenset[int] | None:
+        from . import selectors
+
+        return selectors.after_hours_on_call(call, team, now=timezone.now())
+
     def person_merge(self, *, keep, merge) -> dict[str, list[int]]:
         return move_references(Enrollment, "person", keep=keep, merge=merge)
 

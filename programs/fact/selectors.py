@@ -47,6 +47,18 @@ def on_call_now(team_ids, now: datetime) -> dict[int, OnCallShift]:
     return {s.team_id: s for s in shifts}
 
 
+def after_hours_on_call(call, team, *, now: datetime) -> frozenset[int] | None:
+    """The on-call member alone, when `team` is the FACT team of the call's enrolled client and closed now.
+
+    None otherwise (in hours every member's phone rings, and another program's team is not FACT's business)."""
+    if not call.person_id or team.program.is_open_at(timezone.localtime(now).time()):
+        return None
+    if not Enrollment.objects.filter(person_id=call.person_id, team=team, discharged_on__isnull=True).exists():
+        return None
+    shift = on_call_now([team.pk], now).get(team.pk)
+    return frozenset({shift.member_id}) if shift else None
+
+
 @dataclass
 class TeamCaseload:
     team: object

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import OutreachContact
+from .models import OutreachContact, PartnerAgencyUser, SharingConsent
 
 
 @admin.register(OutreachContact)
@@ -9,6 +9,31 @@ class OutreachContactAdmin(admin.ModelAdmin):
 
     list_display = ["at", "person", "team", "outcome", "housing_partner"]
     list_filter = ["team", "outcome"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PartnerAgencyUser)
+class PartnerAgencyUserAdmin(admin.ModelAdmin):
+    """Which partner agency a police liaison or housing navigator works for (administrators keep it)."""
+
+    list_display = ["user", "partner"]
+    list_filter = ["partner"]
+
+
+@admin.register(SharingConsent)
+class SharingConsentAdmin(admin.ModelAdmin):
+    """Read-only: consents are recorded and revoked through homeless_outreach.services (audited)."""
+
+    list_display = ["person", "partner", "scope", "granted_at", "expires_at", "revoked_at"]
+    list_filter = ["partner", "scope"]
 
     def has_add_permission(self, request):
         return False

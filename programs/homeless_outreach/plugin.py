@@ -52,11 +52,11 @@ class OutreachPlugin(OutreachRouting, ProgramPlugin):
             TimelineItem(
                 at=c.at,
                 kind="outreach contact",
-                title=f"Outreach contact by {c.team.name}"
+                title=f"Outreach contact by {c.met_by}"
                 + (f" (housing: {c.housing_partner})" if c.housing_partner else ""),
                 status=c.get_outcome_display(),
             )
-            for c in OutreachContact.objects.filter(person=person).select_related("team").order_by("pk")
+            for c in OutreachContact.objects.filter(person=person).select_related("team", "partner").order_by("pk")
         ]
 
     def person_merge(self, *, keep, merge) -> dict[str, list[int]]:

@@ -124,3 +124,64 @@ def test_the_clients_team_phone_shows_the_care_plan_on_a_call_about_them(
         lambda: AuditEntry.objects.filter(action="fact.care_plan.viewed", actor=fay, detail__call=call.pk).exists()
     )
     off_loop(assert_no_call_strands, settle_seconds=SETTLE)
+
+
+def test_after_hours_a_call_about_a_new_client_reaches_the_on_call_member_and_counts(
+    sue, dana, fay, fact_team, person, fay_on_call, after_hours, live_stack, chromium
+):
+    from dispatch import services
+
+    desk = chromium.new_context(viewport=DESK_1440)
+    phone = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        office = desk.new_page()
+        sign_in(office, live_stack.url, "sue")
+        office.goto(f"{live_stack.url}/programs/fact/enrol/?person={person.pk}")
+        office.get_by_label("Has a serious mental illness").check()
+        office.get_by_label("Qualifying diagnosis").fill("Schizophrenia")
+        office.get_by_label("Justice involvement").select_option("jail_release")
+        office.get_by_label("Crisis plan").fill("Call his sister Ana 312-555-0111 first.")
+        office.get_by_role("button", name="Enrol").click()
+        expect(office.locator(".messages")).to_contain_text("is enrolled with FACT 1", timeout=WAIT)
+        calls_row = office.locator("table.outcomes tr[data-outcome=crisis-calls] td")
+        expect(calls_row.nth(1)).to_have_text("0")
+        client_url = office.url
+
+        page = phone.new_page()
+        sign_in(page, live_stack.url, "fay")
+        expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=WAIT)
+
+        def call_about_the_client():
+            call = services.call_create(by=dana, **(CALL_DEFAULTS | {"person": person}))
+            services.call_triage(call=call, screen={}, by=dana)
+            return call
+
+        call = off_loop(call_about_the_client)
+        # The FACT office is closed; Fay carries the team's phone tonight, so the offer is hers.
+        page.get_by_role("button", name=re.compile("^Accept")).click(timeout=WAIT)
+        brief = page.locator("#brief")
+        expect(brief).to_contain_text("FACT client of FACT 1", timeout=WAIT)
+        expect(brief).to_contain_text("Call his sister Ana 312-555-0111 first.")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(page, "fact-after-hours-phone-360.png")
+        page.get_by_role("button", name="En route").click()
+        page.get_by_role("button", name="On scene").click(timeout=WAIT)
+        page.locator("#disposition").select_option("stabilized")
+        page.get_by_role("button", name="Clear call").click()
+        expect(page.locator("#idle")).to_be_visible(timeout=WAIT)
+
+        # The outcome FACT exists for: crisis calls since enrolment now counts this one.
+        office.goto(client_url)
+        expect(calls_row.nth(1)).to_have_text("1", timeout=WAIT)
+        expect(calls_row.nth(0)).to_have_text("0")
+        screenshot(office, "fact-after-hours-outcomes-1440.png")
+    finally:
+        phone.close()
+        desk.close()
+
+    assignment = off_loop(lambda: call.assignments.get(status="completed"))
+    assert assignment.team_id == fact_team.pk
+    assert "After hours" in " ".join(
+        off_loop(lambda: type(call).objects.get(pk=call.pk).routing_explanation)["chosen"]["notes"]
+    )
+    off_loop(assert_no_call_strands, settle_seconds=SETTLE)

@@ -32,17 +32,17 @@ def test_record_an_outreach_contact_from_the_phone(dana, rita, team_a, live_stac
         card = page.locator(f"#byname-{walt.pk}")
         expect(card).to_contain_text("never contacted", timeout=WAIT)
         screenshot(page, "outreach-by-name-360.png")
-        card.get_by_role("link", name="Record a contact").click()
+        card.get_by_role("link", name="Record an encounter").click()
         page.select_option("#id_living_situation", "116")
         page.select_option("#id_outcome", "housing")
         page.select_option("#id_housing_referral_status", "sent")
-        page.get_by_role("button", name="Record the contact").click()
+        page.get_by_role("button", name="Record the encounter").click()
         # A referral status with no partner named: the form says so and keeps what was chosen.
         expect(page.locator("#contact-form")).to_contain_text("Name the housing partner", timeout=WAIT)
         page.fill("#id_housing_partner", "Lakeside Housing")
         screenshot(page, "outreach-contact-360.png")
-        page.get_by_role("button", name="Record the contact").click()
-        expect(page.locator(".messages")).to_contain_text("Contact with Walter Grey recorded", timeout=WAIT)
+        page.get_by_role("button", name="Record the encounter").click()
+        expect(page.locator(".messages")).to_contain_text("Encounter with Walter Grey recorded", timeout=WAIT)
         expect(card.locator(".living")).to_contain_text("Place not meant for habitation")
         expect(card.locator(".housing")).to_contain_text("Lakeside Housing: Referred, waiting")
         screenshot(page, "outreach-by-name-after-360.png")
@@ -59,4 +59,62 @@ def test_record_an_outreach_contact_from_the_phone(dana, rita, team_a, live_stac
     finally:
         desk.close()
     assert off_loop(lambda: OutreachContact.objects.get(person_id=walt.pk).housing_partner) == "Lakeside Housing"
+    off_loop(assert_no_call_strands)
+
+
+def test_a_housing_navigator_sees_a_person_named_only_while_consent_is_in_force(
+    rita, hana, team_a, live_stack, chromium
+):
+    dale = off_loop(
+        lambda: Person.objects.create(
+            first_name="Dale", last_name="Simmons", experiencing_homelessness=True, date_of_birth="1971-05-02"
+        )
+    )
+    staff = chromium.new_context(viewport={"width": 360, "height": 740})
+    navigator = chromium.new_context(viewport={"width": 360, "height": 740})
+    try:
+        worker = staff.new_page()
+        sign_in(worker, live_stack.url, "rita")
+        worker.goto(f"{live_stack.url}/programs/homeless_outreach/")
+        worker.locator(f"#byname-{dale.pk}").get_by_role("link", name="Record an encounter").click()
+        worker.select_option("#id_place", "encampment")
+        worker.fill("#id_area", "Union Park")
+        worker.fill("#id_exact_location", "Bench north of the fieldhouse")
+        worker.locator("#id_offered").get_by_label("Food or water").check()
+        worker.locator("#id_offered").get_by_label("A shelter bed").check()
+        worker.locator("#id_accepted").get_by_label("Food or water").check()
+        worker.get_by_role("button", name="Record the encounter").click()
+        expect(worker.locator(".messages")).to_contain_text("Encounter with Dale Simmons recorded", timeout=WAIT)
+
+        page = navigator.new_page()
+        sign_in(page, live_stack.url, "hana")  # home: the by-name list
+        card = page.locator(f"#byname-{dale.pk}")
+        expect(card).to_contain_text(f"BNL-{dale.pk:05d}", timeout=WAIT)
+        expect(card).to_contain_text("Union Park")
+        expect(page.locator("main")).not_to_contain_text("Dale")
+        expect(card).not_to_contain_text("fieldhouse")
+        screenshot(page, "outreach-partner-pseudonymous-360.png")
+
+        worker.locator(f"#byname-{dale.pk}").get_by_role("link", name="Consent to share").click()
+        worker.select_option("#id_partner", label="Lakeside Housing")
+        worker.get_by_role("button", name="Record the consent").click()
+        expect(worker.locator(".consent")).to_contain_text("In force until", timeout=WAIT)
+        assert worker.evaluate("document.documentElement.scrollWidth") <= 360
+        screenshot(worker, "outreach-consent-360.png")
+
+        page.reload()
+        expect(card.locator("h2")).to_contain_text("Dale Simmons", timeout=WAIT)
+        expect(card).to_contain_text("2 May 1971")
+        expect(card).not_to_contain_text("fieldhouse")  # the scope was identity, not the exact location
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        screenshot(page, "outreach-partner-named-360.png")
+
+        worker.get_by_role("button", name="Revoke").click()
+        expect(worker.locator(".consent")).to_contain_text("Revoked", timeout=WAIT)
+        page.reload()
+        expect(card.locator("h2")).to_contain_text(f"BNL-{dale.pk:05d}", timeout=WAIT)
+        expect(page.locator("main")).not_to_contain_text("Dale")
+    finally:
+        staff.close()
+        navigator.close()
     off_loop(assert_no_call_strands)

@@ -10,7 +10,8 @@ sign-in page, or a 5xx); every other persona must be refused (403, or 404 where 
 signed out, a page sends to the sign-in page and the API answers 401/403. Each persona's request runs in a
 savepoint rolled back afterwards, so one persona's POST never changes what the next one sees.
 Personas (tests/conftest.py): dana dispatcher, cam clinician, sue supervisor, oli officer, ada administrator,
-rita responder on team A, bo responder on team B, nora no role.
+rita responder on team A, bo responder on team B, lou police homeless liaison and hana housing navigator (partner
+agencies' users: the by-name list and their own encounters, refused everything else), nora no role.
 The Django admin (admin/...) is outside this table: each admin page checks the model permissions granted by
 crisis/roles.py, tested in tests/crisis/test_roles.py and tests/browser/test_admin_staffing.py.
 """
@@ -38,7 +39,7 @@ from tests.support.consults import consult_program, kit, on_call, request_consul
 
 world = fuzz_world.world  # the fixture: a demo-like world with every role (tests/fuzz/conftest.py)
 
-PERSONAS = ("dana", "cam", "sue", "oli", "ada", "rita", "bo", "nora")
+PERSONAS = ("dana", "cam", "sue", "oli", "ada", "rita", "bo", "lou", "hana", "nora")
 
 EVERYONE = frozenset(PERSONAS)
 DESK = frozenset({"dana", "cam", "sue", "ada"})  # the call desk: dispatch.view_call / view_queue
@@ -51,6 +52,8 @@ RESPONDERS = frozenset({"rita", "bo"})  # rita on team A, bo on team B
 MANAGERS = frozenset({"sue", "ada"})  # responders.manage_team
 PEOPLE_SEARCH = DESK | RESPONDERS  # crisis.search_people: the desk, clinicians, case managers (responders)
 MERGERS = frozenset({"sue"})  # crisis.merge_person: supervisors
+PARTNERS = frozenset({"lou", "hana"})  # homeless_outreach.work_for_partner: partner agencies' users
+CONSENT_KEEPERS = frozenset({"sue", "rita", "bo"})  # homeless_outreach.keep_sharing_consent: outreach staff
 NOBODY = frozenset()
 
 # route (as in the URLconf) -> {METHOD: personas allowed}. Keep it sorted by URL file, one line per route.
@@ -143,13 +146,19 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "programs/community_responders/api/referrals/<int:pk>/status/": {"POST": DESK | {"bo"}},
     # The world's consult waits for the on-call clinician (cam) to accept: until then only the officer who
     # asked and supervisors follow it.
-    "programs/homeless_outreach/": {"GET": DESK | RESPONDERS},  # the by-name list
+    # The by-name list: partners too, each row as the person's consent to share with their agency allows.
+    "programs/homeless_outreach/": {"GET": DESK | RESPONDERS | PARTNERS},
     "programs/homeless_outreach/people/<int:pk>/contact/": {
-        "GET": ASSIGNERS | RESPONDERS,
-        "POST": ASSIGNERS | RESPONDERS,
+        "GET": ASSIGNERS | RESPONDERS | PARTNERS,
+        "POST": ASSIGNERS | RESPONDERS | PARTNERS,
     },
-    "programs/homeless_outreach/api/by-name-list/": {"GET": DESK | RESPONDERS},
-    "programs/homeless_outreach/api/contacts/": {"POST": ASSIGNERS | RESPONDERS},
+    "programs/homeless_outreach/api/by-name-list/": {"GET": DESK | RESPONDERS | PARTNERS},
+    "programs/homeless_outreach/api/contacts/": {"POST": ASSIGNERS | RESPONDERS | PARTNERS},
+    # Consents to share with partner agencies: outreach staff (responders, supervisors), never the partners.
+    "programs/homeless_outreach/people/<int:pk>/consents/": {"GET": CONSENT_KEEPERS, "POST": CONSENT_KEEPERS},
+    "programs/homeless_outreach/consents/<int:pk>/revoke/": {"POST": CONSENT_KEEPERS},
+    "programs/homeless_outreach/api/consents/": {"POST": CONSENT_KEEPERS},
+    "programs/homeless_outreach/api/consents/<int:pk>/revoke/": {"POST": CONSENT_KEEPERS},
     "programs/le_consult/": {"GET": OFFICER | {"cam", "sue"}},
     "programs/le_consult/api/snapshot/": {"GET": OFFICER | {"cam", "sue"}},
     "programs/le_consult/api/consults/": {"POST": OFFICER},
@@ -294,6 +303,8 @@ def _push_subscription(world):
 PATH_OBJECTS = {
     "people/": lambda w: {"pk": w.person.pk},
     "programs/homeless_outreach/people/": lambda w: {"pk": w.person.pk},
+    "programs/homeless_outreach/consents/": lambda w: {"pk": w.sharing_consent.pk},
+    "programs/homeless_outreach/api/consents/": lambda w: {"pk": w.sharing_consent.pk},
     "history/people/": lambda w: {"pk": w.person.pk},
     "privacy/people/": lambda w: {"pk": w.person.pk},
     "dispatch/calls/": lambda w: {"pk": w.calls["triaged"].pk},

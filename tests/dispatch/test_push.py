@@ -203,6 +203,15 @@ def test_the_offer_reaches_the_teams_browsers_encrypted_and_vapid_signed(
         assert "Suicidal" not in json.dumps(payload) and "Lake" not in json.dumps(payload)
 
 
+def test_a_program_may_wake_fewer_of_the_team(client, rita, pete, vapid, receiver, offer, monkeypatch):
+    # FACT after hours names its on-call member only (tests/programs/fact/test_routing.py); any plug-in may.
+    for user in (rita, pete):
+        subscribe(client, user, f"{receiver.url}/push/{user.username}", Browser())
+    monkeypatch.setattr(push.program_plugins, "offer_recipients", lambda call, team: frozenset({rita.pk}))
+    assert push.offer_push_send(assignment_id=offer.pk) == 1
+    assert [r["path"] for r in receiver.received] == ["/push/rita"]
+
+
 def test_nothing_is_sent_for_an_offer_no_longer_open_or_to_other_teams(client, rita, bo, vapid, receiver, offer):
     subscribe(client, bo, f"{receiver.url}/push/bo", Browser())  # Team B
     assert push.offer_push_send(assignment_id=offer.pk) == 0

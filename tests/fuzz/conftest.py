@@ -17,6 +17,7 @@ from programs.crisis_stabilization.services import episode_open
 from programs.diversion import services as diversions
 from programs.escalations import escalations_raise
 from programs.fact.services import enrollment_create, goal_add
+from programs.homeless_outreach.services import sharing_consent_record
 from programs.mobile_crisis.models import FollowUp
 from programs.models import Escalation, Program
 from responders import interns
@@ -24,7 +25,16 @@ from responders.models import Team
 from tests.conftest import CALL_DEFAULTS, make_team, make_user
 from tests.support.consults import consult_program, kit, on_call, request_consult  # noqa: F401 (fixtures)
 
-ROLES = ("dispatcher", "supervisor", "clinician", "responder", "officer", "administrator")
+ROLES = (
+    "dispatcher",
+    "supervisor",
+    "clinician",
+    "responder",
+    "officer",
+    "administrator",
+    "police_liaison",
+    "housing_navigator",
+)
 
 
 @dataclass
@@ -44,10 +54,11 @@ class World:
     enrollment: object = None  # the person, enrolled with a FACT team (programs/fact), with a goal
     episode: object = None  # the person's open crisis stabilization episode, owned by the supervisor's team member
     escalation: object = None  # team A's follow-up, stalled: escalated to team A (no owner), not yet acknowledged
+    sharing_consent: object = None  # the person's consent to share with hana's agency (programs/homeless_outreach)
 
 
 @pytest.fixture
-def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, request) -> World:
+def world(dana, sue, cam, oli, ada, rita, bo, lou, hana, team_a, team_b, person, new_call, request) -> World:
     # A field response team A went out to and closed: its follow-up is open (mobile crisis).
     visited = new_call(nature="Visited and closed", person=person)
     services.call_triage(call=visited, screen={}, by=dana)
@@ -84,7 +95,16 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, 
         "responder_b": bo,
         "officer": oli,
         "administrator": ada,
+        # Partner agencies' users (programs/homeless_outreach): the person consented to share with hana's agency.
+        "police_liaison": lou,
+        "housing_navigator": hana,
     }
+    sharing_consent = sharing_consent_record(
+        person=person,
+        partner=hana.partner_agency.partner,
+        by=rita,
+        expires_at=timezone.now() + timedelta(days=90),
+    )
     # The person is a FACT client (off shift, so no routing changes): the supervisor reaches their record.
     fact_team, _ = make_team(
         "FACT 1",
@@ -123,6 +143,7 @@ def world(dana, sue, cam, oli, ada, rita, bo, team_a, team_b, person, new_call, 
         enrollment=enrollment,
         episode=episode,
         escalation=Escalation.objects.get(key__startswith=f"mobile_crisis.followup:{follow_up.pk}:"),
+        sharing_consent=sharing_consent,
         consult=request.getfixturevalue("request_consult")(),
         intern_note=_intern_note(sue),
         diversion=_diversion(dana, cam),

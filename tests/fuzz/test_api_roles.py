@@ -41,6 +41,7 @@ def _operations(world) -> list[tuple[str, str]]:
         "/programs/fact/api/teams/{id}/": world.enrollment.team_id,
         "/programs/crisis_stabilization/api/episodes/{id}/": world.episode.pk,
         "/programs/care/api/escalations/{id}/": world.escalation.pk,
+        "/programs/homeless_outreach/api/consents/{id}/": world.sharing_consent.pk,
     }
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = []

@@ -73,3 +73,14 @@ def fay_on_call(fact_team, fay):
     return OnCallShift.objects.create(
         team=fact_team, member=fay, starts_at=now - timedelta(hours=2), ends_at=now + timedelta(hours=10)
     )
+
+
+@pytest.fixture
+def after_hours(fact_program):
+    """The FACT program's office is closed now: it opens in an hour and closes an hour after that (local time)."""
+    now = timezone.localtime()
+    fact_program.open_24_7 = False
+    fact_program.opens_at = (now + timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    fact_program.closes_at = (now + timedelta(hours=2)).time().replace(second=0, microsecond=0)
+    fact_program.save()
+    return fact_program

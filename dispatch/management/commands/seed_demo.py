@@ -15,6 +15,7 @@ from crisis.roles import ROLE_ORDER, sync_groups
 from dispatch import services
 from dispatch.models import Call
 from programs import escalations
+from programs.community_responders.models import Partner
 from programs.crisis_stabilization import services as stabilization
 from programs.crisis_stabilization.models import Episode
 from programs.fact import services as fact
@@ -23,7 +24,7 @@ from programs.fact.models import Enrollment
 from programs.fact.models import OnCallShift as FactShift
 from programs.homeless_outreach import services as outreach
 from programs.homeless_outreach.living import LivingSituation
-from programs.homeless_outreach.models import OutreachContact
+from programs.homeless_outreach.models import OutreachContact, PartnerAgencyUser, SharingConsent
 from programs.le_consult.models import KIND, OnCallShift
 from programs.models import Program
 from responders import interns
@@ -42,7 +43,17 @@ PROGRAMS = [
         call_types=["mental_health", "welfare_check", "substance_use", "social_disturbance", "homelessness", "other"],
     ),
     dict(name="Co-Response Unit", kind="mobile_crisis", tiers=ALL_FIELD, pairs_with_law_enforcement=True, radius_km=40),
-    dict(name="FACT North", kind="fact", tiers=ALL_FIELD, radius_km=60, clients_per_staff=10),
+    # Office hours 08-18; after hours the rota's on-call member answers the team's own clients (FACT routing).
+    dict(
+        name="FACT North",
+        kind="fact",
+        tiers=ALL_FIELD,
+        radius_km=60,
+        clients_per_staff=10,
+        open_24_7=False,
+        opens_at="08:00",
+        closes_at="18:00",
+    ),
     dict(
         name="Homeless Outreach",
         kind="homeless_outreach",
@@ -164,6 +175,12 @@ STAFF = [
     ("privacy", "Pia", "Privacy", "privacy_officer"),
 ]
 
+# Partner agencies' users (programs/homeless_outreach): username, first, last, role, agency in the partner directory.
+PARTNER_USERS = [
+    ("liaison", "Lou", "Liaison", "police_liaison", "Police Homeless Liaison Unit", "Police district 1 outreach"),
+    ("navigator", "Hana", "Navigator", "housing_navigator", "Lakeside Supportive Housing", "Supportive housing"),
+]
+
 PASSWORD = os.environ.get("DEMO_PASSWORD", "crisis-demo-2026")
 
 
@@ -227,6 +244,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  addresses: {loaded.loaded} loaded, {loaded.skipped} already there")
         self._interns(now)
         self._care_escalations(now)
+        self._partner_agencies(now)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         for role in ROLE_ORDER:
@@ -479,7 +497,16 @@ class Command(BaseCommand):
         if rosa is None or worker is None or OutreachContact.objects.filter(person=rosa).exists():
             return
         first = outreach.outreach_contact_record(
-            person=rosa, team=team, by=worker, living_situation=LivingSituation.PLACE_NOT_MEANT, note="Under the bridge"
+            person=rosa,
+            team=team,
+            by=worker,
+            living_situation=LivingSituation.PLACE_NOT_MEANT,
+            note="Under the bridge",
+            place="street",
+            area="Lower Wacker",
+            exact_location="Under the Lake St bridge, east side",
+            offered=["food", "shelter_bed"],
+            accepted=["food"],
         )
         OutreachContact.objects.filter(pk=first.pk).update(at=now - timedelta(days=4))
         latest = outreach.outreach_contact_record(
@@ -491,8 +518,33 @@ class Command(BaseCommand):
             housing_partner="Lakeside Supportive Housing",
             housing_referral_status="sent",
             note="Bed at Pacific Garden; housing application sent",
+            place="shelter",
+            area="West Loop",
+            offered=["shelter_bed", "housing"],
+            accepted=["shelter_bed", "housing"],
         )
         OutreachContact.objects.filter(pk=latest.pk).update(at=now - timedelta(hours=20))
+
+    def _partner_agencies(self, now):
+        """A partner-agency user per role; Rosa consented to share with the housing navigator's agency (until 90
+        days from now), Dale with nobody: the liaison sees both as labels, the navigator sees Rosa named."""
+        partners = {}
+        for username, first, last, role, agency, offers in PARTNER_USERS:
+            partner, _ = Partner.objects.get_or_create(name=agency, defaults={"services": offers})
+            user = self._user(username, first, last, role)
+            PartnerAgencyUser.objects.get_or_create(user=user, defaults={"partner": partner})
+            partners[role] = partner
+        rosa = Person.objects.filter(first_name="Rosa", last_name="Alvarez").first()
+        worker = User.objects.filter(membership__team__name="OUT-1", membership__active=True).first()
+        if rosa is None or worker is None or SharingConsent.objects.filter(person=rosa).exists():
+            return
+        outreach.sharing_consent_record(
+            person=rosa,
+            partner=partners["housing_navigator"],
+            by=worker,
+            expires_at=now + timedelta(days=90),
+            document="Signed release, OUT-1 binder",
+        )
 
     def _stabilization_episodes(self, now):
         """STAB-1's caseload: one episode due soon, one overdue (the red clock), one closed stable in the community."""
