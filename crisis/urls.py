@@ -43,6 +43,7 @@ api_patterns = [
     path("people/merges/", people_api.PersonMergeCreate.as_view(), name="people-merges"),
     path("people/<int:pk>/", people_api.PersonDetail.as_view(), name="person"),
     path("board/", live_api.BoardSnapshot.as_view(), name="board"),
+    path("telephony/answered/", dispatch_api.TelephonyAnswered.as_view(), name="telephony-answered"),
     path("my-team/", live_api.MyTeamSnapshot.as_view(), name="my-team"),
     path("calls/<int:pk>/notes/", live_api.CallNotes.as_view(), name="call-notes"),
     path("teams/<int:pk>/sos/", live_api.TeamSos.as_view(), name="team-sos"),

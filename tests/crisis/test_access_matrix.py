@@ -86,6 +86,7 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "dispatch/calls/<int:pk>/confirm/": {"POST": ASSIGNERS},
     "dispatch/history/": {"GET": DESK},
     "dispatch/search/": {"GET": DESK},
+    "dispatch/closed/": {"GET": DESK},
     "api/calls/search/": {"GET": DESK},
     "dispatch/officer/": {"GET": OFFICER, "POST": OFFICER},
     "responder/": {"GET": RESPONDERS},
@@ -114,6 +115,8 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "api/people/merges/": {"POST": MERGERS},
     "api/people/<int:pk>/": {"GET": PERSON_READERS},
     "api/board/": {"GET": DESK},
+    # The desk's phone (and a phone system's integration account, not a persona here) reports answers.
+    "api/telephony/answered/": {"POST": DESK},
     "api/my-team/": {"GET": RESPONDERS},
     "api/calls/<int:pk>/notes/": {"POST": DESK | {"bo"}},
     "api/teams/<int:pk>/sos/": {"POST": frozenset({"rita"})},

@@ -61,3 +61,19 @@ def test_triage_without_answers_is_refused_by_the_api_but_caller_not_asked_is_re
     assert client.post(f"/api/calls/{call.pk}/triage/", {}, content_type="application/json").status_code == 400
     ok = client.post(f"/api/calls/{call.pk}/triage/", {"caller_not_asked": True}, content_type="application/json")
     assert ok.status_code == 200, ok.content
+
+
+def test_transporting_records_where_the_person_is_taken(new_call, dana, rita, team_a):
+    from crisis.errors import InvalidInput
+    from dispatch.models import CallEvent
+
+    call, offer = _offered(new_call, dana, team_a)
+    services.assignment_accept(assignment=offer, by=rita)
+    services.call_advance(call=call, to=Status.ON_SCENE, by=rita)
+    with pytest.raises(InvalidInput) as refused:
+        services.call_advance(call=call, to=Status.TRANSPORTING, by=rita, destination="  ")
+    assert refused.value.field == "destination"
+    services.call_advance(call=call, to=Status.TRANSPORTING, by=rita, destination="Mercy ED")
+    call.refresh_from_db()
+    assert (call.status, call.transport_destination) == ("transporting", "Mercy ED")
+    assert CallEvent.objects.get(call=call, kind="call.transporting").detail["destination"] == "Mercy ED"
