@@ -4,14 +4,24 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test worker beat bench faults lint format install migrate demo
+.PHONY: run test worker beat bench faults lint format install install-dev migrate demo
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Running needs only the runtime requirements; the test, fuzz and lint tools come with `make test` and friends.
+# Each sentinel is remade when its requirements file changes.
+$(VENV)/.installed-run: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	touch $@
 
-install: $(VENV)/.installed
+# requirements-dev.txt starts with `-r requirements.txt`: it installs the runtime too.
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run
+
+install-dev: $(VENV)/.installed-dev
 
 migrate: install
 	CRISIS_EMBEDDED=1 $(PY) manage.py migrate --noinput
@@ -19,8 +29,11 @@ migrate: install
 demo: migrate
 	CRISIS_EMBEDDED=1 $(PY) manage.py seed_demo
 
+# The demo's teams play a calm shift (dispatch/simulator.py); `DEMO_SIMULATOR=0 make run` for a still board.
+DEMO_SIMULATOR ?= 1
+
 run: demo
-	CRISIS_EMBEDDED=1 $(PY) manage.py runembedded --port $(PORT)
+	CRISIS_EMBEDDED=1 DEMO_SIMULATOR=$(DEMO_SIMULATOR) $(PY) manage.py runembedded --port $(PORT)
 
 worker: install
 	$(VENV)/bin/celery -A crisis worker --loglevel=INFO --concurrency=2
@@ -28,7 +41,7 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A crisis beat --loglevel=INFO
 
-test: install
+test: install-dev
 	CRISIS_TESTING=1 $(PY) -m pytest
 
 # The bench creates (and recreates) its own database and uses its own Redis
@@ -38,19 +51,19 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crisis_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/15
 BENCH_PORT ?= 8201
 
-bench: install
+bench: install-dev
 	CRISIS_EMBEDDED=1 BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) \
 		BENCH_PORT=$(BENCH_PORT) $(PY) -m bench
 
 # Breaks a private PostgreSQL, Redis, uvicorn, worker and beat of its own on purpose (never DATABASE_URL /
 # REDIS_URL) and prints what each fault cost; see tests/faults/run.py. About 10 minutes on 2 cores.
-faults: install
+faults: install-dev
 	$(PY) -m tests.faults.run $(FAULTS_ARGS)
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: install
+format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .

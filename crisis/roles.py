@@ -50,6 +50,8 @@ _CALL_DESK = [
     "dispatch.view_queue",
     "dispatch.view_premise_history",
     "dispatch.assign_call",
+    # The desk's own phone (or a softphone plug-in) reports when a call was answered (dispatch/telephony.py).
+    "dispatch.report_answered",
     "responders.view_team",
     # Finding the person a call is about (name, date of birth, alias, phone); every search is audited.
     "crisis.search_people",
@@ -157,7 +159,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _STAFFING
     + _INTEGRATIONS_ADMIN,
     # Exchanges incidents with the platform through the API, scoped to its own partner account.
-    INTEGRATION: ["integrations.exchange_eido", "integrations.exchange_fhir"],
+    # A phone system's account reports calls answered (POST /api/telephony/answered).
+    INTEGRATION: ["integrations.exchange_eido", "integrations.exchange_fhir", "dispatch.report_answered"],
     PRIVACY_OFFICER: ["crisis.account_disclosures"],
     POLICE_LIAISON: ["homeless_outreach.work_for_partner"],
     HOUSING_NAVIGATOR: ["homeless_outreach.work_for_partner"],

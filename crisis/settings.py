@@ -337,6 +337,8 @@ else:
     for sub in ("out", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
+    # Kombu's filesystem transport with an atomic write (a half-written message stopped the server; crisis/broker.py).
+    CELERY_BROKER_TRANSPORT = "crisis.broker:FilesystemTransport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
@@ -614,6 +616,21 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": float(WORKER_HEARTBEAT_INTERVAL_SECONDS)},
     },
 }
+
+# The demo's simulated shift (dispatch/simulator.py): demo teams answer offers, drive, arrive, clear, and new calls
+# come in. `make run` turns it on; never in tests or production.
+DEMO_SIMULATOR = envbool("DEMO_SIMULATOR", "0")
+DEMO_SIMULATOR_SECONDS = envint("DEMO_SIMULATOR_SECONDS", 5)
+if DEMO_SIMULATOR and PRODUCTION:
+    raise ImproperlyConfigured("DEMO_SIMULATOR plays the demo's teams: only with CRISIS_EMBEDDED=1 or DEBUG=1.")
+if DEMO_SIMULATOR_SECONDS < 1:
+    raise ImproperlyConfigured(f"DEMO_SIMULATOR_SECONDS must be at least 1, got {DEMO_SIMULATOR_SECONDS}")
+if DEMO_SIMULATOR and not TESTING:
+    CELERY_BEAT_SCHEDULE["demo-simulator"] = {
+        "task": "dispatch.tasks.simulate",
+        "schedule": float(DEMO_SIMULATOR_SECONDS),
+        "options": {"expires": float(DEMO_SIMULATOR_SECONDS)},
+    }
 
 # --- API ------------------------------------------------------------------------
 # How long an Idempotency-Key's stored answer is replayed (crisis/idempotency.py): a phone offline for a shift.

@@ -47,6 +47,7 @@ api_patterns = [
     path("geocode/", geo_api.GeocodeSearch.as_view(), name="geocode"),
     path("geocode/reverse/", geo_api.GeocodeReverse.as_view(), name="geocode-reverse"),
     path("board/", live_api.BoardSnapshot.as_view(), name="board"),
+    path("telephony/answered/", dispatch_api.TelephonyAnswered.as_view(), name="telephony-answered"),
     path("my-team/", live_api.MyTeamSnapshot.as_view(), name="my-team"),
     path("calls/<int:pk>/notes/", live_api.CallNotes.as_view(), name="call-notes"),
     path("teams/<int:pk>/sos/", live_api.TeamSos.as_view(), name="team-sos"),

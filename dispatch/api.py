@@ -14,9 +14,9 @@ from crisis.api import Pagination, require_perms
 from crisis.validators import parse_db_int
 from programs import plugins
 
-from . import selectors, serializers, services
+from . import selectors, serializers, services, telephony
 from .forms import CallSearchForm
-from .models import Assignment, Call, CallUnit, Source, Status, Tier
+from .models import OPEN_STATUSES, Assignment, Call, CallUnit, Source, Status, Tier
 
 
 def _detail(call_id: int) -> dict:
@@ -55,8 +55,15 @@ class CallListCreate(APIView):
                     qs = qs.filter(**{field: parse_db_int(params[name])})
                 except ValueError:
                     errors[name] = ["Must be a whole number within range."]
-        if params.get("open") in ("1", "true"):
-            qs = qs.filter(status__in=[s for s in Status.values if s not in ("closed", "cancelled")])
+        if "open" in params:
+            # open=true: calls still being worked; open=false: closed and cancelled ones (one list, OPEN_STATUSES).
+            wanted = params["open"].strip().lower()
+            if wanted in ("1", "true"):
+                qs = qs.filter(status__in=OPEN_STATUSES)
+            elif wanted in ("0", "false"):
+                qs = qs.exclude(status__in=OPEN_STATUSES)
+            else:
+                errors["open"] = ["Use true or false."]
         if errors:
             return Response(errors, status=400)
         page = self.paginator.paginate_queryset(qs, request, view=self)
@@ -261,6 +268,7 @@ class CallAdvance(APIView):
             by=user,
             to=ser.validated_data["status"],
             expected_status=ser.validated_data.get("expected_status"),
+            destination=ser.validated_data["destination"],
         )
         return Response(serializers.CallListSerializer(Call.objects.get(pk=pk)).data)
 
@@ -411,3 +419,28 @@ class CallSearch(APIView):
             calls=[c.pk for c in page],
         )
         return paginator.get_paginated_response(data)
+
+
+class TelephonyAnswered(APIView):
+    """A phone system reports a call answered: its id, the caller's number, when it rang and was picked up.
+
+    Idempotent on the phone system's call id: a retry answers 200 with the first report, unchanged.
+    """
+
+    permission_classes = [require_perms("dispatch.report_answered")]
+
+    @extend_schema(
+        request=serializers.TelephonyAnsweredSerializer,
+        responses={200: serializers.TelephonyCallSerializer, 201: serializers.TelephonyCallSerializer},
+    )
+    def post(self, request):
+        ser = serializers.TelephonyAnsweredSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        row, created = telephony.telephony_answered(
+            ref=data["call_id"], ani=data["ani"], rang_at=data["rang_at"], answered_at=data["answered_at"],
+            by=request.user,
+        )  # fmt: skip
+        return Response(
+            serializers.TelephonyCallSerializer(row).data, status=status.HTTP_201_CREATED if created else 200
+        )

@@ -349,10 +349,18 @@ FIELD_STEPS = {
 }
 
 
-def call_advance(*, call: Call, to: str, by: User | None, expected_status: str | None = None) -> Call:
-    """A team reports progress on its call. `expected_status` guards against replayed, out-of-order taps."""
+def call_advance(
+    *, call: Call, to: str, by: User | None, expected_status: str | None = None, destination: str = ""
+) -> Call:
+    """A team reports progress on its call. `expected_status` guards against replayed, out-of-order taps.
+
+    Transporting names where the person is taken: the desk and the follow-up need to know where to find them.
+    """
     if to not in FIELD_STEPS:
         raise InvalidInput(f"{to!r} is not a field status.", field="status")
+    destination = (destination or "").strip()
+    if to == Status.TRANSPORTING and not destination:
+        raise InvalidInput("Say where the person is being taken.", field="destination")
     with transaction.atomic():
         call = lock_call(call)
         # Permission before anything else: another team's call state must not leak through a 409.
@@ -365,7 +373,11 @@ def call_advance(*, call: Call, to: str, by: User | None, expected_status: str |
             raise InvalidTransition("No team is assigned to this call.")
         team = Team.objects.select_for_update().get(pk=call.team_id)
         team_status, kind = FIELD_STEPS[to]
-        transition(call, to, by=by, kind=kind, team=team)
+        extra = {}
+        if to == Status.TRANSPORTING:
+            call.transport_destination = destination[:200]
+            extra["destination"] = call.transport_destination
+        transition(call, to, by=by, kind=kind, team=team, **extra)
         now = timezone.now()
         if to == Status.ON_SCENE and call.arrived_at is None:
             call.arrived_at = now

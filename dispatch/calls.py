@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.db import DatabaseError, transaction
@@ -13,7 +14,7 @@ from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import Person, User
 from programs import plugins as program_plugins
 
-from . import handoffs, jobs, selectors, timeline, triage, units
+from . import handoffs, jobs, selectors, telephony, timeline, triage, units
 from .assignments import finish_assignment, withdraw, withdraw_offer
 from .models import (
     FIELD_TIERS,
@@ -25,6 +26,7 @@ from .models import (
     CallEvent,
     Disposition,
     Status,
+    TelephonyCall,
     Tier,
     Triage,
 )
@@ -42,15 +44,27 @@ def call_create(*, by: User | None, person: Person | None = None, **fields: Any)
         raise InvalidInput(languages.unknown_message(language), field="language")
     language = language or (person.preferred_language if person is not None else "") or languages.DEFAULT
     # Version 1 from the start: the row is born with its first published change (no UPDATE to bump it).
+    now = timezone.now()
+    answered_at = fields.get("answered_at")
+    if answered_at is not None and not (now - timedelta(hours=12) <= answered_at <= now + telephony.CLOCK_SKEW):
+        raise InvalidInput("The answer time must be within the last 12 hours.", field="answered_at")
     call = Call(created_by=by, person=person, version=1, language=language, **fields)
     # `created_by` is the signed-in user the request already loaded: no query to prove it exists.
     call.full_clean(exclude=["address_key", "created_by"])
     # No savepoint inside a caller's transaction (two round trips): nothing in here is caught and recovered
     # from; a caller that recovers from a failed create wraps it in its own atomic block.
     with transaction.atomic(savepoint=False):
+        # The phone system's report of this caller's call, if it came first: its ring and pick-up times win
+        # over the intake page's "opened at" (dispatch/telephony.py).
+        phone = None if call.rang_at else telephony.telephony_claim(callback_number=call.callback_number, now=now)
+        if phone is not None:
+            call.rang_at, call.answered_at = phone.rang_at, phone.answered_at
         call.save(force_insert=True)
+        if phone is not None:
+            TelephonyCall.objects.filter(pk=phone.pk).update(call=call)
+        extra = {"phone_call": phone.ref} if phone is not None else {}
         event = record_event(
-            call, "call.created", by=by, to_status=call.status, source=call.source, active=None, bumped=True
+            call, "call.created", by=by, to_status=call.status, source=call.source, active=None, bumped=True, **extra
         )
     # The new call's whole page is known: this one event, no screen, no offers, no hand-offs. Callers that show it
     # (the API's 201) serialize it as is instead of reading it back.
@@ -247,6 +261,9 @@ def call_resolve_by_phone(*, call: Call, by: User | None, note: str = "") -> Cal
             raise InvalidTransition("A team is assigned to this call: pull it back first (Withdraw on the board).")
         withdraw_offer(call, timezone.now(), by=by, reason="Resolved by phone")
         transition(call, Status.RESOLVED_BY_PHONE, by=by, kind="call.resolved_by_phone", note=note)
+        # Resolved by phone is how the call ended: it closes at once (disposition "resolved by phone") and
+        # leaves the board, instead of waiting there for a second step nobody remembers at 4 a.m.
+        call = call_close(call=call, disposition=Disposition.RESOLVED_BY_PHONE, by=by)  # the note is on the row above
     return call
 
 

@@ -54,14 +54,27 @@ class IntakeForm(forms.ModelForm):
             "nature",
             "narrative",
             "language",
+            "answered_at",
         ]
         widgets = {
+            # Set when the page was opened (the dispatcher picked up the phone to take this call): the answer
+            # time the desk knows without a phone system (dispatch/telephony.py).
+            "answered_at": forms.HiddenInput(),
             "narrative": forms.Textarea(attrs={"rows": 4}),
             "person_description": forms.Textarea(attrs={"rows": 2}),
             "area_type": forms.Select(choices=[("urban", "Urban"), ("rural", "Rural")]),
             "address": forms.TextInput(attrs={"data-place-address": "", "placeholder": "e.g. 1200 W Lake St"}),
         }
         help_texts = {"address": ADDRESS_HELP}
+
+    def clean_answered_at(self):
+        # A hidden field the dispatcher cannot correct: a page left open for half a shift (or a tampered value)
+        # records no answer time rather than a wrong one or an error nobody can see.
+        value = self.cleaned_data.get("answered_at")
+        now = timezone.now()
+        if value is None or not now - timedelta(hours=12) <= value <= now + timedelta(minutes=2):
+            return None
+        return value
 
     def clean(self):
         data = super().clean()
@@ -228,4 +241,32 @@ class CallSearchForm(forms.Form):
             "since": day(data["since"]) if data.get("since") else None,
             "until": day(data["until"] + timedelta(days=1)) if data.get("until") else None,
             "status": data.get("status") or "",
+        }
+
+
+class ClosedCallsForm(forms.Form):
+    """The closed-calls list's filters: all optional; dates are the local days the call ended."""
+
+    since = forms.DateField(required=False, label="Ended from", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="Ended to", widget=forms.DateInput(attrs={"type": "date"}))
+    disposition = forms.ChoiceField(
+        required=False, choices=[("", "Any disposition"), ("cancelled", "Cancelled")] + list(Disposition.choices)
+    )
+    team = forms.ModelChoiceField(required=False, queryset=Team.objects.order_by("name"), empty_label="Any team")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", "The end date is before the start date.")
+        return data
+
+    def criteria(self) -> dict:
+        data = self.cleaned_data
+        tz = timezone.get_current_timezone()
+        day = lambda d: datetime.combine(d, time.min, tzinfo=tz)  # noqa: E731
+        return {
+            "since": day(data["since"]) if data.get("since") else None,
+            "until": day(data["until"] + timedelta(days=1)) if data.get("until") else None,
+            "disposition": data.get("disposition") or "",
+            "team_id": data["team"].pk if data.get("team") else None,
         }

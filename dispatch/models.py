@@ -142,6 +142,11 @@ class CallQuerySet(models.QuerySet):
 
 class Call(models.Model):
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The NENA answer standard runs from the ring to the pick-up. Only a phone system knows when the phone rang
+    # (dispatch/telephony.py); a call without a ring time is not measured rather than counted as answered at once.
+    rang_at = models.DateTimeField(null=True, blank=True)
+    # When a person picked up: the phone system's word, else when the dispatcher opened the intake page.
+    answered_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices)
     caller_name = models.CharField(max_length=120, blank=True)
     callback_number = models.CharField(max_length=32, blank=True)
@@ -176,6 +181,8 @@ class Call(models.Model):
     assigned_at = models.DateTimeField(null=True, blank=True)
     arrived_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Where the team took the person (set when it reports transporting; the timeline keeps each report).
+    transport_destination = models.CharField(max_length=200, blank=True, default="")
     disposition = models.CharField(max_length=24, choices=Disposition.choices, blank=True)
     program = models.ForeignKey("programs.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     team = models.ForeignKey("responders.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -211,6 +218,7 @@ class Call(models.Model):
             ("view_premise_history", "Can view prior calls at an address or about a person"),
             ("assign_call", "Can assign or reassign a team"),
             ("request_response", "Can request a crisis team (law enforcement)"),
+            ("report_answered", "Can report a phone call answered (telephony)"),
         ]
         indexes = [models.Index(fields=["status", "priority", "received_at"])]
 
@@ -479,3 +487,24 @@ class CallUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_agency_display()} {self.unit} on call #{self.call_id} ({self.status})"
+
+
+class TelephonyCall(models.Model):
+    """A phone call the phone system reported answered (dispatch/telephony.py), until intake claims it.
+
+    The phone system's own call id makes the report idempotent: a retried POST finds the row it made.
+    """
+
+    ref = models.CharField(max_length=64, unique=True, help_text="The phone system's call id.")
+    ani = models.CharField(max_length=32, blank=True, help_text="The caller's number (ANI).")
+    rang_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField()
+    reported_at = models.DateTimeField(default=timezone.now)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    call = models.OneToOneField(Call, null=True, blank=True, on_delete=models.PROTECT, related_name="telephony")
+
+    class Meta:
+        indexes = [models.Index(fields=["ani", "answered_at"])]
+
+    def __str__(self) -> str:
+        return f"Phone call {self.ref}"

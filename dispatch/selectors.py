@@ -52,6 +52,8 @@ def call_for_page(pk: int) -> Call:
         Call.objects.select_related("person", "team", "program", "created_by", "recommended_team")
         .prefetch_related(
             Prefetch("events__actor"),
+            # The timeline's sentences name the team (dispatch/event_text.py).
+            Prefetch("events__team"),
             Prefetch("triages", queryset=Triage.objects.select_related("by")),
             Prefetch("assignments", queryset=Assignment.objects.select_related("team", "by")),
             Prefetch("handoffs", queryset=Handoff.objects.select_related("recorded_by")),
@@ -466,4 +468,26 @@ def call_search(
         qs = qs.filter(received_at__lt=until)
     if status:
         qs = qs.filter(status=status)
+    return qs
+
+
+def closed_calls(*, user: User, since=None, until=None, disposition: str = "", team_id: int | None = None):
+    """Calls that ended (closed or cancelled), the most recently ended first. `disposition="cancelled"` picks the
+    cancelled ones; the dates bound when the call ended."""
+    qs = (
+        visible_calls_for(user)
+        .filter(status__in=(Status.CLOSED, Status.CANCELLED))
+        .select_related("team")
+        .order_by("-status_changed_at", "-id")
+    )
+    if since is not None:
+        qs = qs.filter(status_changed_at__gte=since)
+    if until is not None:
+        qs = qs.filter(status_changed_at__lt=until)
+    if disposition == "cancelled":
+        qs = qs.filter(status=Status.CANCELLED)
+    elif disposition:
+        qs = qs.filter(disposition=disposition)
+    if team_id is not None:
+        qs = qs.filter(team_id=team_id)
     return qs

@@ -11,6 +11,7 @@ from crisis.models import Person
 from responders.models import Team
 
 from . import selectors, triage
+from .event_text import event_text
 from .models import (
     Agency,
     Assignment,
@@ -211,6 +212,10 @@ class AssignSerializer(serializers.Serializer):
 class AdvanceSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[Status.EN_ROUTE, Status.ON_SCENE, Status.TRANSPORTING])
     expected_status = serializers.ChoiceField(choices=Status.choices, required=False)
+    destination = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200,
+        help_text="Where the person is being taken: required with transporting.",
+    )  # fmt: skip
 
 
 class NoteSerializer(serializers.Serializer):
@@ -241,13 +246,17 @@ class TriageSerializer(serializers.ModelSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
+    text = serializers.SerializerMethodField(help_text="The event in words, as the call page shows it.")
 
     class Meta:
         model = CallEvent
-        fields = ["at", "kind", "from_status", "to_status", "actor", "team", "detail"]
+        fields = ["at", "kind", "text", "from_status", "to_status", "actor", "team", "detail"]
 
     def get_actor(self, obj) -> str:
         return obj.actor_label
+
+    def get_text(self, obj) -> str:
+        return event_text(obj)
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
@@ -432,3 +441,38 @@ class OfficerCallSerializer(serializers.ModelSerializer):
     class Meta:
         model = Call
         fields = ["id", "received_at", "status", "address", "nature", "team_name"]
+
+
+class TelephonyAnsweredSerializer(serializers.Serializer):
+    """What a phone system reports when a call is answered (dispatch/telephony.py)."""
+
+    call_id = serializers.CharField(max_length=64, help_text="The phone system's own id for this phone call.")
+    ani = serializers.RegexField(
+        r"^[0-9+()\-. ]{0,32}$",
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The caller's number (ANI), matched to the callback number of the call the desk takes.",
+        error_messages={"invalid": "Enter a phone number (digits, spaces, + ( ) - .)."},
+    )
+    rang_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="When the call reached the centre (rang)."
+    )
+    answered_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="When it was picked up; default now."
+    )
+
+    def validate(self, data):
+        for name in ("rang_at", "answered_at"):
+            value = data.get(name)
+            if value is not None and value < IntakeSerializer.EARLIEST_RECEIVED:
+                raise serializers.ValidationError({name: "Must be after 2000."})
+        return data
+
+
+class TelephonyCallSerializer(serializers.Serializer):
+    call_id = serializers.CharField(source="ref")
+    ani = serializers.CharField()
+    rang_at = serializers.DateTimeField(allow_null=True)
+    answered_at = serializers.DateTimeField()
+    call = serializers.IntegerField(source="call_id", allow_null=True, help_text="The desk's call, once matched.")

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Count, F, Q
 
 from .models import FIELD_TIERS
 
@@ -61,10 +62,13 @@ DEFAULT_STANDARDS: tuple[Standard, ...] = (
         short="Answer ≤ 15 s",
         label="Answered within 15 s",
         citation="NENA call-answering standard: 90% of calls answered within 15 seconds",
-        start="received_at",
-        end="triaged_at",
+        start="rang_at",
+        end="answered_at",
         target_seconds=15,
-        explanation="The answer time is not recorded, so received → triaged stands in for it.",
+        explanation=(
+            "Ring → pick-up, as the phone system reports them (POST /api/telephony/answered); a call with no ring "
+            "time (no phone system told us) is not measured."
+        ),
     ),
     Standard(
         key="dispatch",
@@ -199,3 +203,45 @@ def clocks_for(call: Any, now: datetime, standards: tuple[Standard, ...] | None 
             )
         )
     return clocks
+
+
+def column_conditions(std: Standard) -> tuple[Q, Q, Q]:
+    """(applicable, measured, met) for a standard both of whose ends are Call columns, as SQL conditions.
+
+    The one definition of "met" that the report (reports/standards.py) and the board's figure
+    (`standard_figure`) both count with, so the two can never disagree about the same calls.
+    """
+    applicable = Q(**{f"{std.start}__isnull": False})
+    if std.tiers is not None:
+        applicable &= Q(tier__in=std.tiers)
+    measured = applicable & Q(**{f"{std.end}__isnull": False})
+    if isinstance(std.target_seconds, Mapping):
+        areas = {k: v for k, v in std.target_seconds.items() if k != "default"}
+        within = Q(area_type__in=[]) if areas else Q()
+        for area, secs in areas.items():
+            within |= Q(area_type=area, **{f"{std.end}__lte": F(std.start) + timedelta(seconds=secs)})
+        default = timedelta(seconds=std.target_seconds["default"])
+        within |= ~Q(area_type__in=list(areas)) & Q(**{f"{std.end}__lte": F(std.start) + default})
+    else:
+        within = Q(**{f"{std.end}__lte": F(std.start) + timedelta(seconds=std.target_seconds)})
+    return applicable, measured, measured & within
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    measured: int
+    met: int
+
+    @property
+    def share(self) -> float | None:
+        return self.met / self.measured if self.measured else None
+
+
+def standard_figure(key: str, calls: Any) -> Figure:
+    """How many of `calls` (a Call queryset) were measured against the standard `key`, and how many met it."""
+    std = {s.key: s for s in configured_standards()}[key]
+    _, measured, met = column_conditions(std)
+    counts = calls.aggregate(measured=Count("id", filter=measured), met=Count("id", filter=met))
+    return Figure(key=std.key, label=std.short or std.label, measured=counts["measured"], met=counts["met"])

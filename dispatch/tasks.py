@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import handoffs, health, push, services
+from . import handoffs, health, push, services, simulator
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=1)
@@ -54,3 +54,12 @@ def sweep() -> dict:
 def heartbeat(self) -> None:
     """Beat sends this every few seconds; a fresh stamp tells the boards that routing is running."""
     health.routing_heartbeat_record(worker=self.request.hostname or "worker")
+
+
+@shared_task(ignore_result=True)
+def simulate() -> None:
+    """The demo's simulated shift, one tick (beat sends it only with DEMO_SIMULATOR=1; dispatch/simulator.py)."""
+    from django.conf import settings
+
+    if settings.DEMO_SIMULATOR:
+        simulator.simulator_tick()

@@ -18,5 +18,6 @@ urlpatterns = [
     path("calls/<int:pk>/confirm/", views.call_confirm, name="confirm"),
     path("history/", views.history, name="history"),
     path("search/", views.search, name="search"),
+    path("closed/", views.closed, name="closed"),
     path("officer/", views.officer_request, name="officer_request"),
 ]

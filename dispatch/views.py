@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from crisis import audit
-from crisis.errors import DomainError
+from crisis.errors import DomainError, add_to_form
 from crisis.validators import parse_db_int
 from programs import plugins as program_plugins
 
-from . import forms, selectors, services, triage
+from . import forms, selectors, services, standards, triage
+from .event_text import event_text
 from .models import Call, Source, address_key
 
 
@@ -52,6 +53,8 @@ def board(request):
             "tile_url": settings.MAP_TILE_URL,
             "center": settings.MAP_CENTER,
             # Which events sound the alarm (static/js/alarm.js); muting is per desk, in the browser.
+            # The NENA answer figure, counted as the standards report counts it (dispatch.standards).
+            "answer": _answer_figure(),
             "alarm": {
                 "events": settings.BOARD_ALARM_EVENTS,
                 "sos_repeat_seconds": settings.BOARD_ALARM_SOS_REPEAT_SECONDS,
@@ -60,14 +63,26 @@ def board(request):
     )
 
 
+def _answer_figure() -> dict:
+    since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    std = {s.key: s for s in standards.configured_standards()}["answer"]
+    figure = standards.standard_figure("answer", Call.objects.filter(received_at__gte=since))
+    percent = None if figure.share is None else round(100 * figure.share)
+    return {"label": figure.label, "figure": figure, "percent": percent, "explanation": std.explanation}
+
+
 @permission_required("dispatch.add_call", raise_exception=True)
 def intake(request):
-    form = forms.IntakeForm(request.POST or None)
+    form = forms.IntakeForm(request.POST or None, initial={"answered_at": timezone.now()})
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "person"}
-        call = services.call_create(by=request.user, person=form.cleaned_data.get("person"), **data)
-        messages.success(request, f"Call #{call.pk} created. Triage it now.")
-        return redirect("dispatch:call", pk=call.pk)
+        try:
+            call = services.call_create(by=request.user, person=form.cleaned_data.get("person"), **data)
+        except DomainError as exc:
+            add_to_form(form, exc)
+        else:
+            messages.success(request, f"Call #{call.pk} created. Triage it now.")
+            return redirect("dispatch:call", pk=call.pk)
     return render(
         request,
         "dispatch/intake.html",
@@ -122,6 +137,7 @@ def _call_page(request, call_id: int, **forms_in):
         "close_form": forms_in.get("close_form") or forms.CloseForm(),
         "cancel_form": forms_in.get("cancel_form") or forms.ReasonForm(),
         "assign_form": forms_in.get("assign_form") or forms.AssignForm(),
+        "timeline": [(ev, event_text(ev)) for ev in call.events.all()],
         "history": selectors.premise_history(
             address_key=call.address_key, person_id=call.person_id, exclude_call_id=call.pk
         ),
@@ -299,3 +315,30 @@ def search(request):
         request, "dispatch/search.html", {"form": form, "page": page, "query": query.urlencode()},
         status=400 if form.is_bound and not form.is_valid() else 200,
     )  # fmt: skip
+
+
+@require_GET
+@permission_required("dispatch.view_queue", raise_exception=True)
+def closed(request):
+    """Recently ended calls, newest first, 25 a page; filter by the day they ended, disposition and team."""
+    form = forms.ClosedCallsForm(request.GET or None)
+    page, status = None, 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+    else:
+        criteria = form.criteria() if form.is_bound else {}
+        paginator = Paginator(selectors.closed_calls(user=request.user, **criteria), SEARCH_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        # Like a search: the list shows callers' addresses and what happened; one audit row per page, with its ids.
+        audit.record(
+            actor=request.user,
+            action="dispatch.calls.closed_listed",
+            via="page",
+            criteria=sorted(k for k, v in criteria.items() if v),
+            calls=[c.pk for c in page.object_list],
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "dispatch/closed.html", {"form": form, "page": page, "query": query.urlencode()}, status=status
+    )

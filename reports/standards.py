@@ -17,7 +17,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from dispatch.models import Call
-from dispatch.standards import Standard, configured_standards
+from dispatch.standards import Standard, column_conditions, configured_standards
 from programs import plugins as program_plugins
 
 from .filters import Filters, local_tz
@@ -87,12 +87,15 @@ def standard_sql(std: Standard, now: datetime, f: Filters) -> StandardSQL:
         nothing = Q(pk__isnull=True)
         return StandardSQL(applicable, nothing, nothing, Value(None, output_field=FloatField()), target)
     secs = Seconds(F(std.end), F(std.start))
+    if not std.overdue_is_breach:
+        # The board's figure counts with the same conditions (dispatch.standards.column_conditions).
+        _, measured, met = column_conditions(std)
+        return StandardSQL(applicable, measured, met, secs, target)
     measured = applicable & Q(**{f"{std.end}__isnull": False})
-    if std.overdue_is_breach:
-        measured |= applicable & Q(
-            **{f"{std.end}__isnull": True, f"{std.start}__lt": now - timedelta(seconds=std.target_for(None))}
-        )
-        secs = Coalesce(secs, Seconds(Value(now), F(std.start)))
+    measured |= applicable & Q(
+        **{f"{std.end}__isnull": True, f"{std.start}__lt": now - timedelta(seconds=std.target_for(None))}
+    )
+    secs = Coalesce(secs, Seconds(Value(now), F(std.start)))
     met = measured & LessThanOrEqual(secs, target)
     return StandardSQL(applicable, measured, met, secs, target)
 

@@ -193,7 +193,9 @@
   }
 
   function teamSig(t, current) {
-    return [t.id, t.status, t.version, current ? current.id + ":" + (current.assignment || {}).status : "", t.status_changed_at, placeKey(t)].join("|");
+    // The position's time too: a phone's periodic report changes no version, yet its age and "stale" must reset.
+    return [t.id, t.status, t.version, current ? current.id + ":" + (current.assignment || {}).status : "", t.status_changed_at,
+      t.location_reported_at, placeKey(t)].join("|");
   }
   function renderTeams() {
     const current = callOfTeam();

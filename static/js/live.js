@@ -14,8 +14,25 @@
   "use strict";
 
   function pad(n) { return String(n).padStart(2, "0"); }
-  function hhmm(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()); }
-  function hhmmss(d) { return hhmm(d) + ":" + pad(d.getSeconds()); }
+  // Times in the centre's zone (TIME_ZONE, in base.html's meta), as the server prints them, not the device's:
+  // a laptop or phone set to another zone must not show a different hour from the call page beside it.
+  const zoneMeta = document.querySelector('meta[name="time-zone"]');
+  let zoneFormat = null;
+  try {
+    if (zoneMeta && zoneMeta.content) {
+      zoneFormat = new Intl.DateTimeFormat("en-GB", {
+        timeZone: zoneMeta.content, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+      });
+    }
+  } catch (e) { zoneFormat = null; }  // an unknown zone name: fall back to the device's clock
+  function hms(d) {
+    if (!zoneFormat) return [d.getHours(), d.getMinutes(), d.getSeconds()];
+    const p = {};
+    for (const part of zoneFormat.formatToParts(d)) p[part.type] = part.value;
+    return [Number(p.hour) % 24, Number(p.minute), Number(p.second)];
+  }
+  function hhmm(d) { const t = hms(d); return pad(t[0]) + ":" + pad(t[1]); }
+  function hhmmss(d) { const t = hms(d); return pad(t[0]) + ":" + pad(t[1]) + ":" + pad(t[2]); }
   function duration(seconds) {
     const s = Math.max(0, Math.floor(seconds));
     const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;

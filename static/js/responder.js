@@ -254,8 +254,9 @@
       (c.narrative ? '<p class="narrative">' + esc(c.narrative) + "</p>" : "") +
       '<div class="steps stack">' + steps + "</div>" +
       (canClear
+        // Nothing chosen in advance: a tired responder must pick how the call ended, not accept a default.
         ? '<form id="clear-form" class="stack"><label for="disposition">Disposition</label><select id="disposition" name="disposition" required>' +
-          dispositions + "</select>" + button("Clear call", 'id="clear"', "primary", "submit") + "</form>"
+          '<option value="" selected disabled>Choose how it ended…</option>' + dispositions + "</select>" + button("Clear call", 'id="clear"', "primary", "submit") + "</form>"
         : "") +
       '<section class="notes"><h3>Notes</h3><ol class="note-list">' + notes + "</ol>" +
       '<form id="note-form" class="stack"><label for="note-text">Add a note</label><textarea id="note-text" name="text" rows="2" maxlength="2000" required></textarea>' +
@@ -418,10 +419,17 @@
     }
     if (t.dataset.advance) {
       const c = snap.call;
+      const body = { status: t.dataset.advance, expected_status: c.status };
+      if (t.dataset.advance === "transporting") {
+        // The desk and the follow-up need to know where the person went: the server refuses it without.
+        const where = (window.prompt("Taking the person where? (hospital, crisis centre, …)") || "").trim();
+        if (!where) { showMessage("Transporting needs a destination: tap again and say where."); return; }
+        body.destination = where;
+      }
       tap({
         label: t.textContent,
         url: "/api/calls/" + c.id + "/advance/",
-        body: { status: t.dataset.advance, expected_status: c.status },
+        body: body,
         effect: { type: "call_status", call_id: c.id, status: t.dataset.advance },
       });
       return;
@@ -466,6 +474,7 @@
     }
     if (form.id === "clear-form") {
       const c = snap.call;
+      if (!form.disposition.value) { showMessage("Choose how the call ended."); return; }
       tap({
         label: "Clear call (" + form.disposition.options[form.disposition.selectedIndex].text + ")",
         url: "/api/calls/" + c.id + "/clear/",

@@ -89,6 +89,6 @@ def test_a_cad_transfer_resolved_by_phone_with_a_referral(live_stack, chromium, 
         desk.close()
     d = Diversion.objects.get()
     assert d.status == "resolved" and d.needs == ["housing", "medication"]
-    assert Call.objects.get().status == Status.RESOLVED_BY_PHONE
+    assert Call.objects.get().status == Status.CLOSED  # resolved by phone closes the call
     assert Referral.objects.get().call_id == d.call_id
     assert_no_call_strands()

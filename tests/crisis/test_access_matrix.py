@@ -92,6 +92,7 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "dispatch/calls/<int:pk>/confirm/": {"POST": ASSIGNERS},
     "dispatch/history/": {"GET": DESK},
     "dispatch/search/": {"GET": DESK},
+    "dispatch/closed/": {"GET": DESK},
     "api/calls/search/": {"GET": DESK},
     "dispatch/officer/": {"GET": OFFICER, "POST": OFFICER},
     "responder/": {"GET": RESPONDERS},
@@ -124,6 +125,8 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "api/geocode/": {"GET": DESK | OFFICER},
     "api/geocode/reverse/": {"GET": DESK | OFFICER},
     "api/board/": {"GET": DESK},
+    # The desk's phone (and a phone system's integration account, not a persona here) reports answers.
+    "api/telephony/answered/": {"POST": DESK},
     "api/my-team/": {"GET": RESPONDERS},
     "api/calls/<int:pk>/notes/": {"POST": DESK | {"bo"}},
     "api/teams/<int:pk>/sos/": {"POST": frozenset({"rita"})},

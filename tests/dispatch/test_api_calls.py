@@ -151,6 +151,21 @@ def test_filters(client, dana, new_call):
 
 
 @pytest.mark.django_db
+def test_open_true_and_false_split_the_calls(client, dana, new_call):
+    from dispatch import services
+
+    working, done = new_call(nature="working"), new_call(nature="done")
+    services.call_triage(call=done, screen={"phone_engaged": True}, by=dana)
+    services.call_resolve_by_phone(call=done, by=dana)
+    client.force_login(dana)
+    ids = lambda q: [c["id"] for c in client.get(f"/api/calls/?open={q}").json()["results"]]  # noqa: E731
+    assert ids("true") == ids("1") == [working.pk]
+    assert ids("false") == ids("0") == [done.pk]
+    response = client.get("/api/calls/?open=maybe")
+    assert response.status_code == 400 and "open" in response.json()
+
+
+@pytest.mark.django_db
 def test_token_auth_for_integrations(client, dana):
     from tests.factories import api_token
 
@@ -240,8 +255,9 @@ def test_a_token_create_reads_nothing_back(client, dana, sent_events, django_cap
     assert response.status_code == 201
     sql = [q["sql"].split()[0].upper() for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
     # The token, the permissions, the call and its event, and the webhook outbox's look-up of subscribed
-    # partner endpoints (integrations/webhooks.py, in the same transaction so no delivery is lost).
-    assert sql == ["SELECT", "SELECT", "INSERT", "INSERT", "SELECT"]
+    # partner endpoints (integrations/webhooks.py, in the same transaction so no delivery is lost); before the
+    # call, the phone system's unclaimed report for its callback number (dispatch/telephony.py).
+    assert sql == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT", "SELECT"]
     assert response.json() == serializers.CallDetailSerializer(selectors.call_for_page(response.json()["id"])).data
     assert [m["kind"] for m in sent_events] == ["call.created", "call.created"]
 

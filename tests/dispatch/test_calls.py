@@ -175,3 +175,19 @@ def test_needs_of_a_call_a_team_has_accepted_are_kept(new_call, dana, rita, team
     services.assignment_accept(assignment=offer, by=rita)
     with pytest.raises(InvalidTransition):
         services.call_set_needs(call=call, needs=["youth"], by=dana)
+
+
+def test_transporting_records_where_the_person_is_taken(new_call, dana, rita, team_a):
+    from crisis.errors import InvalidInput
+    from dispatch.models import CallEvent
+
+    call, offer = _offered(new_call, dana, team_a)
+    services.assignment_accept(assignment=offer, by=rita)
+    services.call_advance(call=call, to=Status.ON_SCENE, by=rita)
+    with pytest.raises(InvalidInput) as refused:
+        services.call_advance(call=call, to=Status.TRANSPORTING, by=rita, destination="  ")
+    assert refused.value.field == "destination"
+    services.call_advance(call=call, to=Status.TRANSPORTING, by=rita, destination="Mercy ED")
+    call.refresh_from_db()
+    assert (call.status, call.transport_destination) == ("transporting", "Mercy ED")
+    assert CallEvent.objects.get(call=call, kind="call.transporting").detail["destination"] == "Mercy ED"

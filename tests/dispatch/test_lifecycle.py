@@ -52,9 +52,10 @@ def test_phone_call_journey(new_call, dana):
     call.refresh_from_db()
     assert (call.status, call.tier, call.priority) == ("triaged", "phone", 4)
     services.call_resolve_by_phone(call=call, by=dana, note="Safety plan made")
-    services.call_close(call=call, disposition="resolved_by_phone", by=dana)
     call.refresh_from_db()
-    assert call.status == "closed" and call.closed_at is not None
+    # Resolving by phone closes the call in the same step: it leaves the board and the open list.
+    assert call.status == "closed" and call.closed_at is not None and call.disposition == "resolved_by_phone"
+    assert not Call.objects.open().filter(pk=call.pk).exists()
     kinds = list(call.events.values_list("kind", flat=True))
     assert kinds == ["call.created", "call.triaged", "call.resolved_by_phone", "call.closed"]
 

@@ -191,7 +191,7 @@ def test_replayed_taps_in_order_are_applied(client, offered, rita):
 def test_a_stale_clear_is_refused_with_409(client, offered, rita):
     call = _accepted(offered, rita)
     services.call_advance(call=call, to="on_scene", by=rita)
-    services.call_advance(call=call, to="transporting", by=rita)
+    services.call_advance(call=call, to="transporting", by=rita, destination="Mercy ED")
     client.force_login(rita)
     response = client.post(
         f"/api/calls/{call.pk}/clear/",

@@ -10,11 +10,10 @@ from dispatch.models import Call, CallEvent
 
 
 @pytest.mark.django_db
-def test_untriaged_call_carries_the_answer_clock(new_call):
-    call = new_call()
-    clocks = services.call_summary(call)["standards"]
-    assert [c["key"] for c in clocks] == ["answer"]
-    assert clocks[0]["near_at"] < clocks[0]["target_at"]
+def test_a_call_on_the_board_is_answered_so_its_answer_clock_has_stopped(new_call):
+    # A call exists only once someone picked up: the board runs no answer clock, the figure counts it.
+    call = new_call(rang_at=timezone.now() - timedelta(seconds=9), answered_at=timezone.now())
+    assert services.call_summary(call)["standards"] == []
 
 
 @pytest.mark.django_db
@@ -31,7 +30,6 @@ def test_closed_call_has_no_live_clocks(new_call, dana):
     call = new_call()
     services.call_triage(call=call, screen={"phone_engaged": True}, by=dana)
     services.call_resolve_by_phone(call=call, by=dana)
-    services.call_close(call=call, disposition="resolved_by_phone", by=dana)
     call.refresh_from_db()
     assert services.call_summary(call)["standards"] == []
 

@@ -16,6 +16,8 @@ def call(**kw):
         tier="",
         area_type="urban",
         received_at=T0,
+        rang_at=T0,
+        answered_at=None,
         triaged_at=None,
         assigned_at=None,
         arrived_at=None,
@@ -33,7 +35,7 @@ def by_key(clocks):
     "seconds, state",
     [(0, OK), (11, OK), (11.25, NEAR), (15, NEAR), (15.5, BREACHED), (600, BREACHED)],
 )
-def test_answer_clock_runs_until_triage(seconds, state):
+def test_answer_clock_runs_from_the_ring_until_answered(seconds, state):
     clocks = by_key(clocks_for(call(), T0 + timedelta(seconds=seconds), DEFAULT_STANDARDS))
     assert set(clocks) == {"answer"}
     assert clocks["answer"].state == state
@@ -42,11 +44,17 @@ def test_answer_clock_runs_until_triage(seconds, state):
     assert not clocks["answer"].stopped
 
 
-@pytest.mark.parametrize("triage_after, state", [(15, MET), (16, BREACHED)])
-def test_answer_clock_stops_at_triage(triage_after, state):
-    c = call(tier="phone", triaged_at=T0 + timedelta(seconds=triage_after))
+@pytest.mark.parametrize("answer_after, state", [(15, MET), (16, BREACHED)])
+def test_answer_clock_stops_at_the_pick_up_not_at_triage(answer_after, state):
+    c = call(tier="phone", answered_at=T0 + timedelta(seconds=answer_after), triaged_at=T0 + timedelta(minutes=3))
     clock = by_key(clocks_for(c, T0 + timedelta(hours=5), DEFAULT_STANDARDS))["answer"]
-    assert clock.stopped and clock.state == state and clock.elapsed_seconds == triage_after
+    assert clock.stopped and clock.state == state and clock.elapsed_seconds == answer_after
+
+
+def test_no_ring_time_no_answer_clock():
+    # Without a phone system's ring time the answer is not measured, rather than counted as instant.
+    c = call(rang_at=None, answered_at=T0)
+    assert "answer" not in by_key(clocks_for(c, T0 + timedelta(seconds=30), DEFAULT_STANDARDS))
 
 
 def test_dispatch_and_arrival_only_for_field_tiers():

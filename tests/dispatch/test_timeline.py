@@ -28,7 +28,8 @@ def test_a_new_call_is_two_inserts(dana, sent_events, django_capture_on_commit_c
         call = services.call_create(by=dana, **CALL_DEFAULTS)
     # The call (born at version 1) and its timeline row: no version UPDATE, no re-SELECT, no offer lookup.
     # The webhook outbox looks up subscribed partner endpoints in the same transaction (integrations/webhooks.py).
-    assert statements(ctx) == ["INSERT", "INSERT", "SELECT"]
+    # First, the phone system's unclaimed report for this callback number (dispatch/telephony.py): one indexed SELECT.
+    assert statements(ctx) == ["SELECT", "INSERT", "INSERT", "SELECT"]
     assert Call.objects.get(pk=call.pk).version == 1
     assert [(e["group"], e["kind"]) for e in sent_events] == [
         ("dispatch.central", "call.created"),

@@ -132,7 +132,7 @@ def test_after_a_pull_back_the_call_can_be_resolved_by_phone(call_at, routed, da
     call.refresh_from_db()
     offer_to_b.refresh_from_db()
     team_b.refresh_from_db()
-    assert call.status == "resolved_by_phone"
+    assert (call.status, call.disposition) == ("closed", "resolved_by_phone")  # resolving closes the call
     assert (offer_to_b.status, team_b.status) == ("withdrawn", "available")
     assert call.events.filter(kind="call.offer_withdrawn", team=team_b, detail__reason="Resolved by phone").exists()
 

@@ -68,3 +68,23 @@ def test_follow_up_comes_from_the_program_that_keeps_follow_ups(world, monkeypat
     assert s["follow_up"]["share"] is None
     assert report.tables["breaches"].rows == [] and report.tables["breaches"].total == 0
     assert (s["arrival"]["measured"], s["arrival"]["met"]) == (3, 2)  # the call's own columns are unaffected
+
+
+@pytest.mark.django_db
+def test_board_and_report_give_the_same_answer_figure_for_the_same_calls(client, dana):
+    from django.utils import timezone
+
+    from dispatch.models import Call
+    from reports.filters import Filters
+
+    now = timezone.now()
+    for seconds in (3, 15, 16, 40):  # 15 s is within the standard: 2 met of 4
+        mk(now - timedelta(minutes=1), answered=seconds)
+    mk(now - timedelta(minutes=1))  # rang, no answer recorded: not measured
+    # No phone system: answered when the intake page opened, but no ring time, so not measured either.
+    Call.objects.create(source="911", address="2 Main St", call_type="mental_health", nature="x", answered_at=now)
+    client.force_login(dana)
+    figure = client.get("/dispatch/board/").context["answer"]["figure"]
+    today = timezone.localdate()
+    s = rows(standards_report(Filters(start=today, end=today)).tables["summary"], "key")["answer"]
+    assert (figure.measured, figure.met) == (s["measured"], s["met"]) == (4, 2)

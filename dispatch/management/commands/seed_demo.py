@@ -405,7 +405,9 @@ class Command(BaseCommand):
                 {"intoxication": False, "medical_need": True, "caller_relation": "family", "person_reachable": False},
             ),
         ]:  # fmt: skip
-            call = services.call_create(by=dispatcher, **spec)
+            # As the phone system would report them (dispatch/telephony.py): the board's answer figure is real.
+            rang = now - timedelta(seconds=8 if spec["source"] == "988" else 21)
+            call = services.call_create(by=dispatcher, rang_at=rang, answered_at=now, **spec)
             if screen:
                 services.call_triage(call=call, screen=screen, by=dispatcher)
         self.stdout.write(f"  {Call.objects.count()} demo calls")

@@ -104,7 +104,8 @@ def test_resolved_by_phone_needs_the_note_and_a_screen_that_allows_it(taken, cam
     d = services.diversion_resolve(diversion=taken, by=cam, screen={"si_wish_dead": True}, note="Safe with sister")
     call = Call.objects.get()
     assert (d.status, d.tier) == (DiversionStatus.RESOLVED, Tier.PHONE)
-    assert (call.status, call.tier) == (Status.RESOLVED_BY_PHONE, Tier.PHONE)
+    # Resolved by phone closes the call (it leaves the board), disposition "resolved by phone".
+    assert (call.status, call.tier, call.disposition) == (Status.CLOSED, Tier.PHONE, "resolved_by_phone")
     assert Referral.objects.get().call == call
     assert actions(d)[-1] == "diversion.diversion.resolved"
     with pytest.raises(InvalidTransition):

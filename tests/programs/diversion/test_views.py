@@ -40,7 +40,7 @@ def test_a_call_from_take_to_resolved_by_phone_with_a_referral(client, cam, tran
     assert response.status_code == 302
     d.refresh_from_db()
     assert d.status == "resolved" and d.needs == ["housing", "food"]
-    assert Call.objects.get().status == Status.RESOLVED_BY_PHONE
+    assert Call.objects.get().status == Status.CLOSED  # resolved by phone closes the call
     page = client.get(f"/programs/diversion/{d.pk}/").content.decode()
     assert "Northside Clinic: Intake" in page and "Resolved by phone" in page
 
