@@ -97,6 +97,13 @@ EVENT_TEXT: dict[str, Callable[[CallEvent, dict], str]] = {
     ),
     "call.cancelled": lambda ev, d: "Cancelled" + (f": {d['reason']}." if d.get("reason") else "."),
     "call.note": lambda ev, d: f"Note: {d.get('text', '')}",
+    "call.interpreter_line": lambda ev, d: str(d.get("text") or f"{_team(ev)} will use the interpreter line."),
+    "call.needs_changed": lambda ev, d: (
+        "Needs changed"
+        + (f": added {', '.join(d['added'])}" if d.get("added") else "")
+        + (f"{';' if d.get('added') else ':'} removed {', '.join(d['removed'])}" if d.get("removed") else "")
+        + "."
+    ),
     "call.unrouted_flagged": lambda ev, d: f"Flagged: no team after {_minutes(d.get('waiting_seconds'))}.",
     "call.standard_warning": lambda ev, d: (
         f"Close to missing {_STANDARD.get(d.get('standard'), 'a')} standard."

@@ -30,7 +30,8 @@ def test_a_988_call_without_an_address_is_taken_and_resolved_by_phone(dana):
         call=call, screen={"si_thoughts": False}, by=dana, tier_override="phone", override_reason="talked down"
     )
     services.call_resolve_by_phone(call=call, by=dana, note="Safety plan made on the phone")
-    assert Call.objects.get().status == "resolved_by_phone"
+    closed = Call.objects.get()
+    assert (closed.status, closed.disposition) == ("closed", "resolved_by_phone")
 
 
 @pytest.mark.parametrize("source", ["911", "law_enforcement", "partner", "self", "follow_up"])
