@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from crisis import audit, permissions
-from crisis.models import User
+from crisis.models import Person, User
 
 from .models import Contact, Enrollment, Goal, GoalStatus, OnCallShift, OutcomeEvent, OutcomeKind
 
@@ -33,6 +33,14 @@ def fact_teams_for(user: User):
     if not permissions.is_care_supervisor.test(user):
         teams = teams.filter(pk=permissions.active_team_id(user))
     return teams.order_by("name")
+
+
+def person_to_enrol(person_id: int, *, by: User) -> Person | None:
+    """The person an enrolment form is about: its heading names them, so opening it is a read of their record."""
+    person = Person.objects.filter(pk=person_id).first()
+    if person is not None:
+        audit.record(actor=by, action="people.person.viewed", obj=person, via="fact.enrol")
+    return person
 
 
 def is_fact_member(user) -> bool:

@@ -84,7 +84,7 @@ def enroll(request):
         initial = {}
         person_id = request.GET.get("person", "")
         if person_id.isdigit() and len(person_id) < 19:
-            person = Person.objects.filter(pk=int(person_id)).first()
+            person = selectors.person_to_enrol(int(person_id), by=request.user)
             if person is not None:
                 initial["person"] = person.pk
         form = forms.EnrollForm(teams=teams, initial=initial)

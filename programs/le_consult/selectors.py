@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from crisis import permissions, realtime
+from crisis import audit, permissions, realtime
 from crisis.history.services import break_glass_recent
 
 from .models import OPEN, Consult, ConsultMessage, VideoSession
@@ -46,12 +46,15 @@ def consult_snapshot(user) -> dict[str, Any]:
     epoch, seq = realtime.current_position(realtime.stream_groups(groups))
     now = timezone.now()
     supervisor = permissions.is_consult_supervisor.test(user)
+    rows = [consult_row(c) for c in consults_for(user, now=now)]
+    # The rows carry the subject, the linked person's plan and the thread: one audit row per snapshot, with the ids.
+    audit.record(actor=user, action="le_consult.consults.viewed", consults=[r["id"] for r in rows])
     return {
         "epoch": epoch,
         "seq": seq,
         "now": now.isoformat(),
         "me": {"id": user.pk, "name": user.get_full_name() or user.get_username(), "supervisor": supervisor},
-        "consults": [consult_row(c) for c in consults_for(user, now=now)],
+        "consults": rows,
         "alerts": break_glass_recent() if supervisor else [],
         "settings": {"escalate_seconds": settings.CONSULT_ESCALATE_SECONDS},
     }

@@ -120,6 +120,15 @@ def test_the_snapshot_shows_each_user_their_own_consults(client, request_consult
         assert data["epoch"] and isinstance(data["seq"], dict)
 
 
+def test_each_snapshot_is_one_audit_row_with_the_consults_shown(client, request_consult, cam, kit):
+    consult = request_consult()
+    for user, shown in ((cam, [consult.pk]), (kit, [])):
+        client.force_login(user)
+        client.get("/programs/le_consult/api/snapshot/")
+        rows = AuditEntry.objects.filter(action="le_consult.consults.viewed", actor=user)
+        assert [r.detail["consults"] for r in rows] == [shown], user
+
+
 def test_the_snapshot_does_not_grow_queries_with_consults(
     client, request_consult, cam, oli, django_assert_max_num_queries
 ):

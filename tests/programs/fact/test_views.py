@@ -39,6 +39,9 @@ def test_enrol_form_records_eligibility(client, fay, fact_team, person):
     client.force_login(fay)
     form = client.get(f"/programs/fact/enrol/?person={person.pk}")
     assert form.status_code == 200 and "Marcus Hill" in form.content.decode()
+    # The heading names the person: a read of their record, audited like the person page.
+    read = AuditEntry.objects.get(action="people.person.viewed", actor=fay)
+    assert (read.object_id, read.detail["via"]) == (str(person.pk), "fact.enrol")
     data = {
         "person": person.pk,
         "team": fact_team.pk,
