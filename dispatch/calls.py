@@ -43,11 +43,11 @@ def call_create(*, by: User | None, person: Person | None = None, **fields: Any)
     if language and not languages.is_known(language):
         raise InvalidInput(languages.unknown_message(language), field="language")
     language = language or (person.preferred_language if person is not None else "") or languages.DEFAULT
-    # Version 1 from the start: the row is born with its first published change (no UPDATE to bump it).
     now = timezone.now()
     answered_at = fields.get("answered_at")
     if answered_at is not None and not (now - timedelta(hours=12) <= answered_at <= now + telephony.CLOCK_SKEW):
         raise InvalidInput("The answer time must be within the last 12 hours.", field="answered_at")
+    # Version 1 from the start: the row is born with its first published change (no UPDATE to bump it).
     call = Call(created_by=by, person=person, version=1, language=language, **fields)
     # `created_by` is the signed-in user the request already loaded: no query to prove it exists.
     call.full_clean(exclude=["address_key", "created_by"])
