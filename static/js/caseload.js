@@ -6,16 +6,22 @@
   const L_ = window.CrisisLive;
   const app = document.getElementById("caseload-app");
   let pending = null;
+  let again = false;
 
   function refresh() {
-    if (pending) return;
+    // A change that arrives while a fetch is on its way may be newer than what that fetch reads: fetch once more
+    // after it (dropping the request lost an escalation whenever the first snapshot's fetch was slow).
+    if (pending) { again = true; return; }
     pending = fetch(app.dataset.listUrl, { credentials: "same-origin", headers: { "X-Idle-Passive": "1" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (html) app.innerHTML = html;
       })
       .catch(function () {})
-      .finally(function () { pending = null; });
+      .finally(function () {
+        pending = null;
+        if (again) { again = false; refresh(); }
+      });
   }
 
   const live = L_.connect({

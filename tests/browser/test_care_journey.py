@@ -216,3 +216,43 @@ def test_a_stalled_contact_escalates_live_to_the_owner_then_the_supervisor(
     )
     assert acknowledged == ["cora", "sue"]
     off_loop(assert_no_call_strands)
+
+
+def test_an_escalation_during_a_slow_first_read_of_the_list_still_shows(person, cora, episode, live_stack, chromium):
+    """The page reads its list again on every escalation; one that arrives while the first read is still on its
+    way must be read once more, not dropped (under load the first read is slow, and CI lost the alert)."""
+    off_loop(lambda: Episode.objects.filter(pk=episode.pk).update(due_at=timezone.now() - timedelta(minutes=5)))
+    phone = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = phone.new_page()
+        sign_in(page, live_stack.url, "cora")
+        held = []
+
+        def hold_first_read(route):
+            # The first read of the list is answered as the server had it *before* the escalation, but only
+            # after the escalation's event has reached the page.
+            if held:
+                route.continue_()
+            else:
+                held.append((route, route.fetch()))
+
+        page.route(lambda url: "part=list" in url, hold_first_read)
+        page.goto(f"{live_stack.url}/programs/care/")
+        expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=WAIT)
+        deadline = timezone.now() + timedelta(seconds=20)
+        while not held and timezone.now() < deadline:
+            page.wait_for_timeout(100)
+        assert held, "the page never read its list"
+        seen = page.evaluate("() => Object.values(window.crisisCaseload.lastSeq)")
+        off_loop(lambda: escalations.escalations_raise(now=timezone.now()))
+        page.wait_for_function(
+            "(before) => JSON.stringify(Object.values(window.crisisCaseload.lastSeq)) !== JSON.stringify(before)",
+            arg=seen,
+            timeout=WAIT,
+        )
+        route, stale = held[0]
+        route.fulfill(response=stale)
+        expect(page.locator(".escalations")).to_contain_text("Stabilization contact with Marcus Hill", timeout=WAIT)
+    finally:
+        phone.close()
+    off_loop(assert_no_call_strands)
