@@ -2,7 +2,7 @@
 
 Configuration (environment):
   BENCH_QUICK=1            smaller sizes (about a minute)
-  BENCH_SECTIONS=a,b       run only these sections: routing, throughput, enqueue, simday, realtime, reports
+  BENCH_SECTIONS=a,b       run only these sections: routing, throughput, enqueue, simday, realtime, embedded, reports
   BENCH_DATABASE_URL       PostgreSQL database the bench creates and drops (default crisis_bench on 127.0.0.1)
   BENCH_REDIS_URL          Redis database the bench may fill and purge (default redis://127.0.0.1:6379/15)
   BENCH_PORT               first port for the ASGI server (default 8201)
@@ -39,7 +39,7 @@ from bench.common import (
 )
 
 # reports runs last: it re-points Django's connection at its own database.
-SECTIONS = ("routing", "throughput", "enqueue", "simday", "realtime", "reports")
+SECTIONS = ("routing", "throughput", "enqueue", "simday", "realtime", "embedded", "reports")
 
 
 def _config() -> Config:
@@ -110,6 +110,7 @@ def _run_section(name: str, cfg: Config, services: Services) -> list[Table]:
             "enqueue": "bench.enqueue",
             "simday": "bench.simday",
             "realtime": "bench.realtime",
+            "embedded": "bench.embedded",
             "reports": "bench.reports",
         }[name]
     )
