@@ -267,6 +267,10 @@ may_view_intern_turnover = is_active_user & _perm("responders.view_internterm")
 # People search (crisis.people): the desk, clinicians, case managers; the merge of duplicates, supervisors.
 may_search_people = is_active_user & _perm("crisis.search_people")
 may_merge_people = is_active_user & _perm("crisis.merge_person")
+# Tying a call to a known person record is for the roles that find people; an officer's request describes the
+# person instead (who is on file is not an officer's to learn, not even as "that id does not exist").
+may_link_call_person = may_search_people
+LINK_PERSON_REFUSED = "Your role cannot tie a call to a person record: describe the person instead."
 
 
 @rules.predicate

@@ -86,6 +86,10 @@ class CallListCreate(APIView):
         user = request.user
         if not (user.has_perm("dispatch.add_call") or user.has_perm("dispatch.request_response")):
             raise PermissionDenied("Your role does not allow creating calls.")
+        # Before the body is validated: the serializer's "no such person" would tell a role that may not link
+        # people which ids exist.
+        if isinstance(request.data, dict) and request.data.get("person_id") not in (None, ""):
+            permissions.require(permissions.may_link_call_person, user, None, permissions.LINK_PERSON_REFUSED)
         ser = serializers.CallCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = dict(ser.validated_data)

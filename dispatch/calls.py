@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 
 def call_create(*, by: User | None, person: Person | None = None, **fields: Any) -> Call:
+    if person is not None:
+        permissions.require(permissions.may_link_call_person, by, None, permissions.LINK_PERSON_REFUSED)
     # A language left unsaid is the known person's preferred one (else English): the team that can talk
     # with them is chosen from the start, not after someone notices on scene.
     language = fields.pop("language", "")

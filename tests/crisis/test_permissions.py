@@ -132,3 +132,37 @@ def test_a_deactivated_member_joins_no_stream(rita):
     TeamMember.objects.filter(user=rita).update(active=False)
     rita = type(rita).objects.get(pk=rita.pk)
     assert permissions.stream_groups_for(rita) is None
+
+
+def test_an_officer_cannot_tie_a_request_to_a_person_nor_learn_which_ids_exist(client, oli, dana, person):
+    """Officers describe the person; which records exist is not theirs to learn, not even from an error."""
+    from dispatch.models import Call
+
+    client.force_login(oli)
+    body = {
+        "source": "law_enforcement",
+        "address": "1 State St",
+        "call_type": "mental_health",
+        "nature": "officer",
+        "person_description": "man, 40s, pacing",
+    }
+    answers = []
+    for person_id in (person.pk, person.pk + 10_000):
+        response = client.post("/api/calls/", body | {"person_id": person_id}, content_type="application/json")
+        assert response.status_code == 403, response.content
+        answers.append(response.json())
+    assert answers[0] == answers[1]  # the same words whether or not the record exists
+    assert not Call.objects.exists()
+    # Without the link, the officer's request goes in; the call desk still ties its calls to the person.
+    created = client.post("/api/calls/", body, content_type="application/json")
+    assert created.status_code == 201, created.content
+    with pytest.raises(PermissionDenied):
+        services.call_create(
+            by=oli, person=person, source="law_enforcement", address="1 State St", call_type="mental_health", nature="x"
+        )
+    assert (
+        services.call_create(
+            by=dana, person=person, source="911", address="1 State St", call_type="mental_health", nature="y"
+        ).person_id
+        == person.pk
+    )
