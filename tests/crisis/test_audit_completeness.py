@@ -15,8 +15,10 @@ in docs/security.md "Left": its test is an expected failure that turns into an e
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
-from crisis.models import AuditEntry
+from crisis.models import AuditEntry, User
+from responders.models import SosAlert
 from tests.crisis.test_access_matrix import EXPECTED, PERSONAS, personas, routes, url_for, world  # noqa: F401
 from tests.support.consults import consult_program, kit, on_call, request_consult  # noqa: F401 (fixtures)
 
@@ -181,3 +183,244 @@ def test_each_phi_read_writes_an_audit_row(client, world, personas, route, kind)
     assert all(r.ip_address == "198.51.100.7" for r in rows), [(r.action, r.ip_address) for r in rows]
     if "purpose=" in query:
         assert any(r.detail.get("purpose") == PURPOSE for r in rows), [(r.action, r.detail) for r in rows]
+
+
+# --- websockets -------------------------------------------------------------------------------------------------
+# Every websocket route of the ASGI router (crisis/asgi.py: the board's, the caseload's and each plug-in's), by
+# its consumer. STREAM_AUDITED: its events carry a person's data (they are the rows of the screen's snapshot,
+# pushed as they change, and new rows the snapshot never showed), so opening it writes one audit row
+# (`LiveConsumer.read_action`: who, which groups, from where, via=socket); auditing each delivery would be a row
+# per event per open screen. Its snapshot route (what live.js loads on connect and on a gap) must be a PHI read
+# above, audited per read. NO_PERSON_DATA: it carries none, said why.
+STREAM_AUDITED = "stream audited"
+NO_PERSON_DATA = "no person data"
+
+# consumer class -> (kind, the snapshot route live.js loads, or the reason it carries no person data)
+SOCKETS: dict[str, tuple[str, str]] = {
+    "BoardConsumer": (STREAM_AUDITED, "api/board/"),  # the board and the phone: calls' rows, SOS alerts
+    "CareConsumer": (STREAM_AUDITED, "programs/care/api/caseload/"),  # escalations name the client
+    "ConsultConsumer": (STREAM_AUDITED, "programs/le_consult/api/snapshot/"),  # the consult's person, messages
+    "DiversionConsumer": (STREAM_AUDITED, "programs/diversion/api/snapshot/"),  # callers' names and numbers
+    # The two browsers' session descriptions and ICE candidates, and the two staff names; joining is audited by
+    # le_consult.services (le_consult.video.joined), and the consult's data comes from the audited snapshot.
+    "VideoConsumer": (NO_PERSON_DATA, "WebRTC signalling only"),
+}
+
+
+def socket_routes() -> dict[str, type]:
+    """Every websocket route the ASGI application serves, by its consumer class."""
+    from crisis.asgi import websocket_routes
+
+    return {str(route.pattern): route.callback.consumer_class for route in websocket_routes}
+
+
+def test_every_socket_is_classified():
+    found = socket_routes()
+    missing = sorted({cls.__name__ for cls in found.values()} - set(SOCKETS))
+    stale = sorted(set(SOCKETS) - {cls.__name__ for cls in found.values()})
+    lines = "\n".join(
+        f'    "{name}": (STREAM_AUDITED, "<its snapshot route>"),  # or NO_PERSON_DATA' for name in missing
+    )
+    assert not missing, f"add to SOCKETS in {__file__} (do its events carry a person's data?):\n{lines}"
+    assert not stale, f"SOCKETS names consumers the ASGI router no longer serves; remove them: {stale}"
+    for route, cls in found.items():
+        kind, detail = SOCKETS[cls.__name__]
+        if kind == STREAM_AUDITED:
+            # A stream of person data is a LiveConsumer that audits its opening, and its snapshot an audited read.
+            assert getattr(cls, "read_action", ""), f"{route}: {cls.__name__} carries person data: set read_action"
+            assert READS.get(detail, (None,))[0] == PHI, f"{route}: its snapshot {detail!r} is no audited PHI read"
+
+
+def _socket_cases():
+    return [
+        pytest.param(route, id=route)
+        for route, cls in socket_routes().items()
+        if SOCKETS.get(cls.__name__, (None,))[0] == STREAM_AUDITED
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("route", _socket_cases())
+async def test_opening_a_person_data_stream_writes_an_audit_row(route, settings, request):
+    from asgiref.sync import sync_to_async
+    from channels.testing import WebsocketCommunicator
+    from django.test import Client
+
+    from crisis.asgi import application
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    snapshot = SOCKETS[socket_routes()[route].__name__][1]
+    persona = next(p for p in PERSONAS if p in EXPECTED[snapshot]["GET"])
+    # The persona alone (the shared world's routing would run on commit here): what matters is who opens it.
+    user = await sync_to_async(request.getfixturevalue)(persona)
+
+    def session_key():
+        client = Client()
+        client.force_login(user)
+        return client.cookies["sessionid"].value
+
+    def new_rows(before):
+        return list(AuditEntry.objects.filter(id__gt=before, actor=user).exclude(action__startswith="crisis.login"))
+
+    def last_id():
+        return AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    key = await sync_to_async(session_key)()
+    before = await sync_to_async(last_id)()
+    headers = [(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={key}".encode())]
+    comm = WebsocketCommunicator(application, f"/{route}", headers=headers)
+    comm.scope["client"] = ("198.51.100.7", 50000)
+    connected, code = await comm.connect(timeout=5)
+    assert connected, (route, persona, code)
+    hello = await comm.receive_json_from(timeout=5)
+    await comm.disconnect()
+    rows = await sync_to_async(new_rows)(before)
+    opened = [r for r in rows if r.action == socket_routes()[route].read_action]
+    assert len(opened) == 1, f"/{route} as {persona} streamed person data and wrote no audit row: {rows}"
+    assert opened[0].ip_address == "198.51.100.7", opened[0].ip_address
+    assert opened[0].detail == {"via": "socket", "groups": hello["groups"]}, opened[0].detail
+
+
+# --- the Django admin ----------------------------------------------------------------------------------------------
+# Every model registered with the admin site. PERSON_DATA: its change list and change page each write an audit
+# row (crisis.admin.AuditedReadAdmin: the list names the ids shown and the search typed). STAFF_OR_SETTINGS: it
+# holds no data of a person served, said why.
+PERSON_DATA = "person data"
+STAFF_OR_SETTINGS = "no person data"
+
+
+def _outreach_contact(w):
+    from programs.homeless_outreach.models import OutreachContact
+
+    return OutreachContact.objects.create(person=w.person, team=w.team_a, place="Lower Wacker")
+
+
+def _consent(w):
+    from crisis.history.models import Consent
+
+    return Consent.objects.create(person=w.person, scope="clinical", granted_on=timezone.localdate())
+
+
+def _response_plan(w):
+    from crisis.history.models import ResponsePlan
+
+    return ResponsePlan.objects.create(person=w.person, triggers="Crowds", what_helps="A quiet room")
+
+
+def _delivery(w):
+    from integrations import services
+    from integrations.models import Delivery, WebhookEndpoint
+
+    partner, _ = services.partner_create(name="County CAD", purpose="CAD", directory_partner=None, by=None)
+    endpoint = WebhookEndpoint.objects.create(partner=partner, url="https://cad.example/hook", events=["call.created"])
+    return Delivery.objects.create(endpoint=endpoint, event="call.created", payload={"narrative": "x"}, person=w.person)
+
+
+# label -> (kind, how to find one object in the access matrix's world, or the reason it holds no person data)
+ADMIN: dict[str, tuple[str, object]] = {
+    "crisis.Person": (PERSON_DATA, lambda w: w.person),
+    "crisis.AuditEntry": (PERSON_DATA, lambda w: AuditEntry.objects.order_by("id").first()),  # search terms, purposes
+    "dispatch.Call": (PERSON_DATA, lambda w: w.calls["working"]),
+    "history.Consent": (PERSON_DATA, _consent),
+    "history.ResponsePlan": (PERSON_DATA, _response_plan),
+    "mobile_crisis.FollowUp": (PERSON_DATA, lambda w: w.follow_up),
+    "community_responders.Referral": (PERSON_DATA, lambda w: w.referral),
+    "fact.Enrollment": (PERSON_DATA, lambda w: w.enrollment),
+    "homeless_outreach.OutreachContact": (PERSON_DATA, _outreach_contact),
+    "homeless_outreach.SharingConsent": (PERSON_DATA, lambda w: w.sharing_consent),
+    "le_consult.Consult": (PERSON_DATA, lambda w: w.consult),
+    "diversion.Diversion": (PERSON_DATA, lambda w: w.diversion),
+    "responders.SosAlert": (PERSON_DATA, lambda w: SosAlert.objects.get(pk=w.ids["alert"])),  # the call, where it is
+    "responders.SupervisionNote": (PERSON_DATA, lambda w: w.intern_note),  # tells of calls and people
+    "integrations.Delivery": (PERSON_DATA, _delivery),  # the payload sent: a call, a person
+    "auth.Group": (STAFF_OR_SETTINGS, "roles"),
+    "axes.AccessAttempt": (STAFF_OR_SETTINGS, "staff sign-in attempts (no password kept)"),
+    "axes.AccessLog": (STAFF_OR_SETTINGS, "staff sign-ins"),
+    "axes.AccessFailureLog": (STAFF_OR_SETTINGS, "staff sign-in failures"),
+    "otp_totp.TOTPDevice": (STAFF_OR_SETTINGS, "staff authenticators"),
+    "otp_static.StaticDevice": (STAFF_OR_SETTINGS, "staff recovery codes"),
+    "crisis.User": (STAFF_OR_SETTINGS, "staff accounts"),
+    "programs.Program": (STAFF_OR_SETTINGS, "programs' settings"),
+    "community_responders.Partner": (STAFF_OR_SETTINGS, "partner organisations"),
+    "fact.OnCallShift": (STAFF_OR_SETTINGS, "staff rota"),
+    "homeless_outreach.PartnerAgencyUser": (STAFF_OR_SETTINGS, "which agency a staff user works for"),
+    "le_consult.OnCallShift": (STAFF_OR_SETTINGS, "staff rota"),
+    "responders.Team": (STAFF_OR_SETTINGS, "teams, members, live status"),
+    "responders.InternTerm": (STAFF_OR_SETTINGS, "interns' terms"),
+    "integrations.PartnerSystem": (STAFF_OR_SETTINGS, "partners' systems (credentials shown once)"),
+    "integrations.WebhookEndpoint": (STAFF_OR_SETTINGS, "partners' URLs and event kinds"),
+}
+
+
+def admin_models() -> dict[str, tuple[type, object]]:
+    from django.contrib import admin
+
+    return {model._meta.label: (model, model_admin) for model, model_admin in admin.site._registry.items()}
+
+
+def test_every_admin_model_is_classified():
+    from crisis.admin import AuditedReadAdmin
+
+    found = admin_models()
+    missing = sorted(set(found) - set(ADMIN))
+    stale = sorted(set(ADMIN) - set(found))
+    lines = "\n".join(
+        f'    "{label}": (PERSON_DATA, lambda w: <one in the world>),  # or STAFF_OR_SETTINGS' for label in missing
+    )
+    assert not missing, f"add to ADMIN in {__file__} (does the model hold a person's data?):\n{lines}"
+    assert not stale, f"ADMIN names models the admin no longer registers; remove them: {stale}"
+    for label, (_model, model_admin) in found.items():
+        if ADMIN[label][0] == PERSON_DATA:
+            assert isinstance(model_admin, AuditedReadAdmin), f"{label}'s admin must be a crisis.admin.AuditedReadAdmin"
+            assert model_admin.read_action and model_admin.list_action, f"{label}: name its read and list actions"
+
+
+def _admin_cases():
+    return [
+        pytest.param(label, page, id=f"{label}:{page}")
+        for label in admin_models()
+        if ADMIN.get(label, (None,))[0] == PERSON_DATA
+        for page in ("changelist", "change")
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label, page", _admin_cases())
+def test_each_admin_read_of_person_data_writes_an_audit_row(client, world, personas, label, page):  # noqa: F811
+    from django.urls import reverse
+
+    model, model_admin = admin_models()[label]
+    obj = ADMIN[label][1](world)
+    assert obj is not None, f"the world holds no {label}: give ADMIN a function that makes one"
+    # The first persona the admin lets in to view the model; else an administrator account outside the roles.
+    user = next(
+        (u for p in PERSONAS if (u := personas[p]).is_staff and model_admin.has_view_permission(_as(u))),
+        None,
+    ) or User.objects.create_superuser(username="root", password="a long admin passphrase 9")
+    info = (model._meta.app_label, model._meta.model_name)
+    url = reverse(f"admin:{info[0]}_{info[1]}_changelist")
+    if page == "change":
+        url = reverse(f"admin:{info[0]}_{info[1]}_change", args=[obj.pk])
+    client.force_login(user)
+    before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    response = client.get(url, REMOTE_ADDR="198.51.100.7")
+    assert response.status_code == 200, (url, user.username, response.status_code)
+    rows = list(AuditEntry.objects.filter(id__gt=before, actor=user).exclude(action__startswith="crisis.login"))
+    action = model_admin.read_action if page == "change" else model_admin.list_action
+    assert [(r.action, r.ip_address, r.detail.get("via")) for r in rows] == [(action, "198.51.100.7", "admin")], (
+        url,
+        [(r.action, r.detail) for r in rows],
+    )
+    if page == "change":
+        assert rows[0].object_id == str(obj.pk)
+    else:
+        assert obj.pk in rows[0].detail["ids"], (url, rows[0].detail)
+
+
+def _as(user):
+    """A request as `user`, for asking the admin what they may see."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
