@@ -40,9 +40,13 @@ class CrisisUserAdmin(UserAdmin):
 
 
 class AuditedReadAdmin(admin.ModelAdmin):
-    """A change page that shows health information writes one audit row per GET (HIPAA 164.312(b))."""
+    """An admin whose pages show a person's data or a call's clinical fields: each GET of its change page and of
+    its list writes one audit row (HIPAA 164.312(b)). The list's row names the ids on the page and the search
+    typed (a name search is itself a disclosure of who was looked for). tests/crisis/test_audit_completeness.py
+    holds every registered model to this or to a reason it holds no person's data."""
 
-    read_action = ""
+    read_action = ""  # the change (or view-only) page of one object
+    list_action = ""  # the change list
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -56,17 +60,32 @@ class AuditedReadAdmin(admin.ModelAdmin):
             audit.record(actor=request.user, action=self.read_action, obj=obj, via="admin")
         return response
 
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if request.method == "GET" and response.status_code == 200 and changelist is not None:
+            # The page's own queryset, evaluated here and cached for the template: no second query.
+            shown = [obj.pk for obj in changelist.result_list]
+            search = {"search": changelist.query} if changelist.query else {}
+            audit.record(actor=request.user, action=self.list_action, via="admin", ids=shown, **search)
+        return response
+
 
 @admin.register(Person)
 class PersonAdmin(AuditedReadAdmin):
     read_action = "people.person.viewed"  # the same fact as the person page (crisis/people.py)
+    list_action = "people.persons.listed"
     # Mental-health history is read only through the consent-scoped lookup (crisis/history), never here.
     # A merge is made only by crisis.people.person_merge (it moves every reference and is audited), never here.
     exclude = ["mental_health_history", "merged_into", "merged_at"]
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(AuditedReadAdmin):
+    # The trail names who was searched for and why (terms, purposes, break-the-glass reasons): reviewing it
+    # is a read like any other, and CJIS 5.4 wants the review of audit records itself accountable.
+    read_action = "crisis.audit_entry.viewed"
+    list_action = "crisis.audit_entries.listed"
     list_display = ["at", "actor_label", "action", "object_type", "object_id", "ip_address"]
     list_filter = ["action"]
     search_fields = ["actor_label", "action", "object_id"]

@@ -22,7 +22,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from . import realtime
+from . import middleware, realtime
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +149,25 @@ def pending_messages(layer, channel_name: str) -> int:
         return 0
 
 
+def _record_stream_opened(user, action: str, groups: list[str], ip: str | None) -> None:
+    from . import audit
+
+    token = audit.current_ip.set(ip)
+    try:
+        audit.record(actor=user, action=action, via="socket", groups=realtime.stream_groups(groups))
+    finally:
+        audit.current_ip.reset(token)
+
+
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: list[str]
+    # The audit action of opening this stream, for a socket whose events carry a person's data (a call's
+    # address and nature, a caller's name, a consult's person, a hand-off naming its client). Its events are
+    # the rows the screen's snapshot shows, pushed as they change, so each delivery is not a row of its own
+    # (one row per event per socket would flood the trail): the row says who received which groups' stream,
+    # from where, from when; what those groups carried is the timeline and audit of each write. Empty: the
+    # socket carries no person data (tests/crisis/test_audit_completeness.py holds every socket to one or the other).
+    read_action: str = ""
 
     def groups_for(self, user) -> list[str] | None:  # runs in a thread: may query
         raise NotImplementedError
@@ -198,6 +215,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined = groups
         await self.accept()
+        if self.read_action:
+            # Before the hello: nothing reaches the client until its stream is on the trail.
+            await database_sync_to_async(_record_stream_opened)(
+                user, self.read_action, groups, middleware.scope_ip(self.scope)
+            )
         await self.send_json({"kind": "hello", "groups": realtime.stream_groups(groups)})
         self._watch = asyncio.ensure_future(self._watch_session(user.pk))
         self._beat = asyncio.ensure_future(self._heartbeat(user))

@@ -26,6 +26,7 @@ class CallAdmin(AuditedReadAdmin):
     list_filter = ["status", "tier", "call_type"]
     inlines = [CallEventInline]
     read_action = "dispatch.call.viewed"
+    list_action = "dispatch.calls.listed"  # as the call list API (dispatch/api.py)
 
     def has_add_permission(self, request):
         return False

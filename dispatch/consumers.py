@@ -24,6 +24,8 @@ from . import health
 
 
 class BoardConsumer(LiveConsumer):
+    read_action = "dispatch.stream.opened"  # calls' addresses and natures, SOS alerts
+
     def groups_for(self, user) -> list[str] | None:
         # Officers and users without a role hear nothing from these groups.
         return permissions.stream_groups_for(user)

@@ -83,6 +83,10 @@ def intake(request):
         else:
             messages.success(request, f"Call #{call.pk} created. Triage it now.")
             return redirect("dispatch:call", pk=call.pk)
+    # The person field lists every known person by name: being in the crisis registry is itself health
+    # information, so each render is a read of the people shown (HIPAA 164.312(b)), audited with their ids.
+    shown = list(form.fields["person"].queryset.values_list("pk", flat=True))
+    audit.record(actor=request.user, action="people.persons.listed", via="intake", ids=shown)
     return render(
         request,
         "dispatch/intake.html",

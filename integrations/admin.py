@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
+from crisis.admin import AuditedReadAdmin
 from crisis.errors import DomainError
 
 from . import services, webhooks
@@ -116,8 +117,12 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(AuditedReadAdmin):
     """The delivery log: read-only; a delivered or failed one may be replayed (a new row, sent in order)."""
+
+    # A delivery's page shows its payload: the call or the person sent to the partner.
+    read_action = "integrations.delivery.viewed"
+    list_action = "integrations.deliveries.listed"
 
     list_display = ["id", "created_at", "partner", "event", "status", "attempts", "last_error"]
     list_filter = ["status", "event", "endpoint__partner"]

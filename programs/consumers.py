@@ -5,5 +5,7 @@ from crisis.sockets import LiveConsumer
 
 
 class CareConsumer(LiveConsumer):
+    read_action = "care.stream.opened"  # escalations whose titles name the client
+
     def groups_for(self, user):
         return permissions.care_stream_groups_for(user)

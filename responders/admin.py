@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 
 from crisis import audit, languages
+from crisis.admin import AuditedReadAdmin
 
 from . import interns
 from .models import InternTerm, SosAlert, SupervisionNote, Team, TeamMember
@@ -72,8 +73,12 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(SosAlert)
-class SosAlertAdmin(admin.ModelAdmin):
+class SosAlertAdmin(AuditedReadAdmin):
     """Read-only: alerts are raised from the phone and acknowledged on the board."""
+
+    # An SOS raised on scene carries the call and where the person in crisis is.
+    read_action = "responders.sos_alert.viewed"
+    list_action = "responders.sos_alerts.listed"
 
     list_display = ["raised_at", "team", "raised_by", "call", "acknowledged_at", "acknowledged_by"]
     list_filter = ["team"]
@@ -118,8 +123,12 @@ class InternTermAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupervisionNote)
-class SupervisionNoteAdmin(admin.ModelAdmin):
+class SupervisionNoteAdmin(AuditedReadAdmin):
     """Read-only: interns write the log and supervisors sign it on the interns page."""
+
+    # An intern's notes tell of the calls and people they worked with.
+    read_action = "responders.supervision_note.viewed"
+    list_action = "responders.supervision_log.viewed"  # as the interns page
 
     list_display = ["term", "at", "signed_by", "signed_at"]
 

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from crisis.admin import AuditedReadAdmin
+
 from .models import Consent, ResponsePlan
 
 
@@ -17,13 +19,17 @@ class ReadOnly(admin.ModelAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(ReadOnly):
+class ConsentAdmin(AuditedReadAdmin, ReadOnly):
+    read_action = "history.consent.viewed"
+    list_action = "history.consents.listed"
     list_display = ["person", "scope", "granted_on", "expires_on", "revoked_at"]
     list_filter = ["scope"]
 
 
 @admin.register(ResponsePlan)
-class ResponsePlanAdmin(ReadOnly):
+class ResponsePlanAdmin(AuditedReadAdmin, ReadOnly):
+    read_action = "history.response_plan.viewed"
+    list_action = "history.response_plans.listed"
     list_display = ["person", "officer_view", "updated_at", "updated_by"]
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from crisis import audit
 from crisis.errors import DomainError
 from crisis.models import Person
 
@@ -60,6 +61,10 @@ def person(request, pk: int):
             _apply_error(form, exc)
     if form.is_bound and not form.is_valid():
         status = 400
+    if view is None:
+        # No lookup made (no purpose yet, or refused): the page still names the person (history_view audits
+        # what it shows otherwise).
+        audit.record(actor=request.user, action="people.person.viewed", obj=person, via="history")
     purpose = form.cleaned_data.get("purpose", "") if form.is_bound and form.is_valid() else ""
     context = {
         "person": person,

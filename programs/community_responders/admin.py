@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from crisis.admin import AuditedReadAdmin
+
 from .models import Partner, Referral
 
 
@@ -16,8 +18,11 @@ class PartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(AuditedReadAdmin):
     """Read-only: referrals are made and moved through community_responders.services (audited)."""
+
+    read_action = "community_responders.referral.viewed"
+    list_action = "community_responders.referrals.viewed"  # as the referrals page
 
     list_display = ["at", "call", "agency", "service", "status", "owner", "due_at"]
     list_filter = ["status"]

@@ -6,5 +6,7 @@ from . import selectors
 
 
 class DiversionConsumer(LiveConsumer):
+    read_action = "diversion.stream.opened"  # callers' names and numbers
+
     def groups_for(self, user):
         return selectors.stream_groups_for(user)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from crisis.admin import AuditedReadAdmin
+
 from .models import Enrollment, OnCallShift
 
 
@@ -17,7 +19,9 @@ class ReadOnly(admin.ModelAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(ReadOnly):
+class EnrollmentAdmin(AuditedReadAdmin, ReadOnly):
+    read_action = "fact.client.viewed"  # as the client page
+    list_action = "fact.enrollments.listed"
     list_display = ["person", "team", "enrolled_on", "justice_involvement", "discharged_on", "discharge_reason"]
     list_filter = ["team"]
 

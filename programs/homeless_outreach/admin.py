@@ -1,11 +1,16 @@
 from django.contrib import admin
 
+from crisis.admin import AuditedReadAdmin
+
 from .models import OutreachContact, PartnerAgencyUser, SharingConsent
 
 
 @admin.register(OutreachContact)
-class OutreachContactAdmin(admin.ModelAdmin):
+class OutreachContactAdmin(AuditedReadAdmin):
     """Read-only: contacts are recorded through homeless_outreach.services (audited)."""
+
+    read_action = "homeless_outreach.contact.viewed"
+    list_action = "homeless_outreach.contacts.listed"
 
     list_display = ["at", "person", "team", "outcome", "housing_partner"]
     list_filter = ["team", "outcome"]
@@ -29,8 +34,11 @@ class PartnerAgencyUserAdmin(admin.ModelAdmin):
 
 
 @admin.register(SharingConsent)
-class SharingConsentAdmin(admin.ModelAdmin):
+class SharingConsentAdmin(AuditedReadAdmin):
     """Read-only: consents are recorded and revoked through homeless_outreach.services (audited)."""
+
+    read_action = "homeless_outreach.sharing_consent.viewed"
+    list_action = "homeless_outreach.sharing_consents.viewed"  # as the consents page
 
     list_display = ["person", "partner", "scope", "granted_at", "expires_at", "revoked_at"]
     list_filter = ["partner", "scope"]

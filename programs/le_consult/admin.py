@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from crisis import audit
+from crisis.admin import AuditedReadAdmin
 from crisis.models import User
 from programs.models import Program
 
@@ -48,8 +49,11 @@ class OnCallShiftAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consult)
-class ConsultAdmin(admin.ModelAdmin):
+class ConsultAdmin(AuditedReadAdmin):
     """Read-only: consults are written through le_consult.services."""
+
+    read_action = "le_consult.consult.viewed"
+    list_action = "le_consult.consults.viewed"  # as the consult screens' snapshot
 
     list_display = ["pk", "requested_at", "officer", "clinician", "assigned_to", "status", "outcome"]
     list_filter = ["status", "outcome", "need"]

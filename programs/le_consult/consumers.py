@@ -29,6 +29,8 @@ CLOSE_NOT_IN_PROGRESS = 4409
 
 
 class ConsultConsumer(LiveConsumer):
+    read_action = "le_consult.stream.opened"  # the consult's person, description and messages
+
     def groups_for(self, user):
         return permissions.consult_stream_groups_for(user)
 

@@ -46,7 +46,10 @@ def test_opening_a_person_asks_for_the_purpose_first(client, cam, record):
     response = client.get(f"/history/people/{record.pk}/")
     assert response.status_code == 200 and b'id="purpose-form"' in response.content
     assert b"Admitted" not in response.content
-    assert not AuditEntry.objects.exists()
+    # No lookup yet: only the person's name is shown, a read of their identity like the person page's.
+    assert list(AuditEntry.objects.values_list("action", "object_id", "detail")) == [
+        ("people.person.viewed", str(record.pk), {"via": "history"})
+    ]
 
 
 def test_the_view_keeps_clinical_history_behind_the_glass_then_break_glass_opens_it(client, cam, record):
@@ -67,7 +70,7 @@ def test_a_break_glass_without_a_reason_is_a_400_and_shows_nothing(client, cam, 
     client.force_login(cam)
     response = client.post(f"/history/people/{record.pk}/", {"purpose": PURPOSE, "reason": ""})
     assert response.status_code == 400 and b"Admitted" not in response.content
-    assert not AuditEntry.objects.exists()
+    assert list(AuditEntry.objects.values_list("action", flat=True)) == ["people.person.viewed"]  # the name only
 
 
 def test_the_clinician_writes_the_plan_and_the_supervisor_may_not(client, cam, sue, person):
