@@ -81,6 +81,16 @@ def _set_interpreter_line(call: Call, team: Team, *, by: User | None) -> None:
         )
 
 
+def clear_interpreter_line(call: Call) -> None:
+    """The team that needed the interpreter line no longer has the call (withdrawn, pulled back, declined,
+    lapsed): the note goes with it, in the same row the ending event publishes. Kept, it would tell the desk
+    that a line is arranged while nobody is on the call; the timeline keeps when it was needed, and the next
+    offer decides again (_set_interpreter_line)."""
+    if call.interpreter_line:
+        call.interpreter_line = ""
+        call.save(update_fields=["interpreter_line"])
+
+
 def lock_assignment(assignment: Assignment | int) -> Assignment:
     pk = assignment.pk if isinstance(assignment, Assignment) else assignment
     return Assignment.objects.select_for_update().select_related("team", "call").get(pk=pk)
@@ -163,6 +173,7 @@ def end_offer(assignment: Assignment, status: str, now, *, by: User | None) -> N
     if team.status == TeamStatus.OFFERED:
         set_team_status(team, TeamStatus.AVAILABLE, now, by=by, call_id=assignment.call_id)
     kind = "call.offer_declined" if status == AssignmentStatus.DECLINED else "call.offer_lapsed"
+    clear_interpreter_line(assignment.call)
     record_event(assignment.call, kind, by=by, team=team, assignment_id=assignment.pk, reason=assignment.decline_reason)
     escalate_if_refused(assignment.call, now)
     _route_now_and_after_cooldown(assignment.call.region)
@@ -219,6 +230,7 @@ def withdraw_offer(call: Call, now, *, by: User | None, reason: str) -> Assignme
     if offer is None:
         return None
     withdraw(offer, now, by=by)
+    clear_interpreter_line(call)
     record_event(call, "call.offer_withdrawn", by=by, team=offer.team, assignment_id=offer.pk, reason=reason)
     return offer
 
@@ -247,6 +259,7 @@ def assignment_withdraw(*, assignment: Assignment, by: User | None, reason: str)
         was_offer = assignment.status == AssignmentStatus.OFFERED
         withdraw(assignment, now, by=by, status=AssignmentStatus.RECALLED)
         detail = {"assignment_id": assignment.pk, "reason": reason.strip()[:200]}
+        clear_interpreter_line(call)
         if was_offer:
             record_event(call, "call.offer_withdrawn", by=by, team=team, **detail)
         else:

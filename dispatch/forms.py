@@ -39,21 +39,23 @@ class IntakeForm(forms.ModelForm):
 
     class Meta:
         model = Call
+        # The tab order of the desk: what every call needs first (callback, where, who, what), then what some
+        # calls add; the position fields come after, since picking an address fills them.
         fields = [
             "source",
-            "caller_name",
             "callback_number",
-            "person",
-            "person_description",
             "address",
-            "latitude",
-            "longitude",
-            "location_type",
-            "area_type",
+            "person_description",
             "call_type",
             "nature",
-            "narrative",
+            "caller_name",
+            "person",
             "language",
+            "location_type",
+            "area_type",
+            "narrative",
+            "latitude",
+            "longitude",
             "answered_at",
         ]
         widgets = {
@@ -136,14 +138,18 @@ class AskedSelect(forms.NullBooleanSelect):
 
 # The screen as the desk asks it: what can kill someone in the next minutes first, then the Columbia items,
 # then what else the team must know. (legend, field names); rendered as columns on one screen at 1440×900.
+# Within a group, the question asked first on most calls comes first (at the means now, then the means; who is
+# calling), so the group's shortcut key lands on it (static/js/intake.js).
 SCREEN_GROUPS = (
-    ("Danger now", ("imminent_danger", "assault_in_progress", "weapons", "violence", "lethal_means", "medical",
+    ("Danger now", ("imminent_danger", "lethal_means", "assault_in_progress", "weapons", "violence", "medical",
                     "overdose_risk")),
     ("Suicide risk (Columbia)", ("si_wish_dead", "si_thoughts", "si_method", "si_intent", "si_plan", "si_behavior")),
     ("Clinical", ("self_harm", "psychosis", "agitation", "intoxication", "medical_need", "protective_factors")),
-    ("Scene, person and caller", ("police_on_scene", "children_present", "age", "person_is_minor", "caller_relation",
-                                  "person_reachable", "phone_engaged")),
+    ("Scene, person and caller", ("caller_relation", "age", "person_reachable", "person_is_minor", "police_on_scene",
+                                  "children_present", "phone_engaged")),
 )  # fmt: skip
+# The intake page's keys for the groups (Alt+letter; Alt+digits switch browser tabs on Linux and Windows).
+SCREEN_KEYS = ("R", "S", "C", "W")
 
 
 class TriageForm(forms.ModelForm):
@@ -160,8 +166,23 @@ class TriageForm(forms.ModelForm):
         }
 
     def groups(self):
-        """(legend, [bound fields]) in the order the desk asks them."""
-        return [(legend, [self[name] for name in names]) for legend, names in SCREEN_GROUPS]
+        """(legend, key, [bound fields]) in the order the desk asks them."""
+        return [
+            (legend, key, [self[name] for name in names])
+            for (legend, names), key in zip(SCREEN_GROUPS, SCREEN_KEYS, strict=True)
+        ]
+
+    def answered(self) -> bool:
+        """Whether the dispatcher asked anything (valid form): an untouched screen on the intake page means "not
+        screened yet" (the call is created and triaged on its page), never a screen of all no."""
+        data = self.cleaned_data
+        return (
+            any(data.get(name) for name in triage.SCREEN_FIELDS)
+            or any(data.get(name) is not None for name in triage.OPEN_QUESTIONS)
+            or data.get("age") is not None
+            or bool(data.get("caller_relation"))
+            or bool(data.get("tier_override"))
+        )
 
     def screen(self) -> dict:
         """The screen for call_triage: ticked/unticked yes-no items, open questions as yes/no/None, the facts."""

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -73,16 +74,37 @@ def _answer_figure() -> dict:
 
 @permission_required("dispatch.add_call", raise_exception=True)
 def intake(request):
+    """The call and its risk screen on one page, one submit: with the screen asked, the same one-transaction
+    service as POST /api/calls/intake/ (created, triaged, routed) and on to the board with the call selected;
+    with the screen untouched, the call alone, triaged on its page."""
     form = forms.IntakeForm(request.POST or None, initial={"answered_at": timezone.now()})
-    if request.method == "POST" and form.is_valid():
+    may_triage = request.user.has_perm("dispatch.triage_call")
+    screen_form = forms.TriageForm(request.POST or None) if may_triage else None
+    if request.method == "POST" and form.is_valid() and (screen_form is None or screen_form.is_valid()):
         data = {k: v for k, v in form.cleaned_data.items() if k != "person"}
+        person = form.cleaned_data.get("person")
+        screened = screen_form is not None and screen_form.answered()
         try:
-            call = services.call_create(by=request.user, person=form.cleaned_data.get("person"), **data)
+            if screened:
+                call = services.call_intake(
+                    by=request.user,
+                    screen=screen_form.screen(),
+                    person=person,
+                    tier_override=screen_form.cleaned_data.get("tier_override") or None,
+                    override_reason=screen_form.cleaned_data.get("override_reason", ""),
+                    **data,
+                )
+            else:
+                call = services.call_create(by=request.user, person=person, **data)
         except DomainError as exc:
-            add_to_form(form, exc)
+            # A refusal names the field it is about, on whichever of the two forms has it.
+            add_to_form(screen_form if screened and exc.field in screen_form.fields else form, exc)
         else:
-            messages.success(request, f"Call #{call.pk} created. Triage it now.")
-            return redirect("dispatch:call", pk=call.pk)
+            if not screened:
+                messages.success(request, f"Call #{call.pk} created. Triage it now.")
+                return redirect("dispatch:call", pk=call.pk)
+            messages.success(request, f"Call #{call.pk} created and triaged: {call.get_tier_display()}.")
+            return redirect(f"{reverse('dispatch:board')}?call={call.pk}")
     # The person field lists every known person by name: being in the crisis registry is itself health
     # information, so each render is a read of the people shown (HIPAA 164.312(b)), audited with their ids.
     shown = list(form.fields["person"].queryset.values_list("pk", flat=True))
@@ -90,7 +112,13 @@ def intake(request):
     return render(
         request,
         "dispatch/intake.html",
-        {"form": form, "tile_url": settings.MAP_TILE_URL, "center": settings.MAP_CENTER},
+        {
+            "form": form,
+            "triage_form": screen_form,
+            "keys": True,
+            "tile_url": settings.MAP_TILE_URL,
+            "center": settings.MAP_CENTER,
+        },
     )
 
 

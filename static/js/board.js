@@ -13,6 +13,7 @@
   const alerts = new Map();
   let settings = { location_stale_seconds: 300 };
   let selected = null;
+  let wanted = +new URLSearchParams(window.location.search).get("call") || null;
   let live = null;
 
   // --- map -----------------------------------------------------------------
@@ -494,7 +495,8 @@
     if (row && e.key === "Enter") select(+row.dataset.call);
   });
   // Keyboard shortcuts, outside form fields: J/K next/previous call, A acknowledge the oldest SOS,
-  // C confirm the recommended team, M mute or unmute this desk (the legend under the heading says so).
+  // C confirm the recommended team, M mute or unmute this desk, T the selected call's risk screen (the legend
+  // under the heading says so).
   function moveSelection(step) {
     const ids = sortedCalls().map(function (c) { return c.id; });
     if (!ids.length) return;
@@ -505,6 +507,12 @@
     if (tr) tr.focus();
   }
   document.addEventListener("keydown", function (e) {
+    // Alt+N: a new call, also where the browser does not honour the link's accesskey.
+    if (e.altKey && !e.ctrlKey && !e.metaKey && e.code === "KeyN") {
+      const link = document.querySelector("a[accesskey=n]");
+      if (link) { e.preventDefault(); window.location.href = link.href; }
+      return;
+    }
     if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
     if (e.target.closest && e.target.closest("input, select, textarea, [contenteditable]")) return;
     const key = e.key.toLowerCase();
@@ -514,6 +522,7 @@
     else if (key === "a") target = document.querySelector("#alerts [data-ack]:not([disabled])");
     else if (key === "c") target = document.querySelector("#detail [data-confirm]:not([disabled])");
     else if (key === "m") target = document.getElementById("sound-toggle");
+    else if (key === "t" && selected) { window.location.href = "/dispatch/calls/" + selected + "/#risk-screen"; }
     else return;
     e.preventDefault();
     if (target) target.click();
@@ -651,7 +660,8 @@
       data.alerts.forEach(upsertAlert);
       renderAll();
       checkAlarms();
-      if (selected) loadDetail();
+      if (!selected && wanted) { select(wanted); wanted = null; } // ?call=N: the call intake just made
+      else if (selected) loadDetail();
     },
     onEvent: function (ev) {
       const d = ev.data || {};

@@ -1,4 +1,5 @@
-"""Issue 9: the board works from the keyboard: J/K move between calls, A acknowledges the oldest SOS, M mutes.
+"""Issue 9: the board works from the keyboard: J/K move between calls, A acknowledges the oldest SOS, M mutes,
+T opens the selected call's risk screen.
 
 Chromium at 1440x900.
 """
@@ -61,6 +62,13 @@ def test_board_shortcuts(live_stack, chromium, dana, rita, team_a, new_call):
         board.locator("#detail #assign-reason").press("m")
         expect(board.locator("#sound-toggle")).to_have_text("Sound off")
         assert board.locator("#detail #assign-reason").input_value() == "m"
+        # T: the selected call's risk screen, to re-triage it.
+        board.locator("h1").click()
+        board.keyboard.press("k")
+        expect(board.locator("#detail")).to_contain_text(f"Call #{urgent.pk}", timeout=WAIT)
+        board.keyboard.press("t")
+        expect(board).to_have_url(re.compile(rf"/dispatch/calls/{urgent.pk}/#risk-screen$"), timeout=WAIT)
+        expect(board.locator("#risk-screen")).to_be_visible()
         off_loop(services.team_set_status, team=team_a, status="available", by=rita)
         assert_no_call_strands(settle_seconds=SETTLE)
     finally:

@@ -89,6 +89,25 @@ def test_an_offer_to_a_speaker_afterwards_clears_the_line(new_call, dana, routed
     assert rows.call_summary(call)["interpreter_line"] is None
 
 
+@pytest.mark.parametrize("how", ["withdrawn", "declined"])
+def test_the_line_goes_with_the_team_that_needed_it(new_call, dana, bo, routed, team_a, team_b, how):
+    """Withdrawn (or declined) and not yet offered again, the call has no team: no note saying a line is arranged."""
+    routed(team_services.team_set_status, team=team_a, status="out_of_service", by=dana)
+    call = new_call(language="es")
+    routed(services.call_triage, call=call, screen={}, by=dana)
+    offer = offer_of(call)
+    # Not run through `routed`: the re-routing the ending enqueues stays unrun, so the call is between offers.
+    if how == "withdrawn":
+        services.assignment_withdraw(assignment=offer, by=dana, reason="Wrong team")
+    else:
+        services.assignment_decline(assignment=offer, by=bo, reason="Too far away")
+    call.refresh_from_db()
+    assert offer_of(call) is None and call.interpreter_line == ""
+    assert rows.call_summary(call)["interpreter_line"] is None
+    # The timeline still says the line was needed, and when.
+    assert CallEvent.objects.filter(call=call, kind="call.interpreter_line", team=team_b).exists()
+
+
 def test_a_manual_assignment_to_a_team_without_the_language_keeps_the_line(new_call, dana, routed, team_a, team_b):
     call = new_call(language="es")
     routed(services.call_triage, call=call, screen={"phone_engaged": True}, by=dana)  # phone tier: not routed

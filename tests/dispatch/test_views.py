@@ -42,6 +42,43 @@ def test_dispatcher_takes_triages_and_sees_call_in_queue(client, dana):
 
 
 @pytest.mark.django_db
+def test_intake_with_the_screen_creates_triages_and_routes_in_one_submit(client, dana, team_a):
+    client.force_login(dana)
+    screen = {"si_wish_dead": "on", "si_thoughts": "on", "si_method": "on", "lethal_means": "true"}
+    response = client.post("/dispatch/calls/new/", INTAKE | screen | {"caller_relation": "self"})
+    call = Call.objects.get()
+    assert response.status_code == 302 and response.url == f"/dispatch/board/?call={call.pk}"
+    # The API's one-transaction service: the offer is out before the answer, with no routing job in between.
+    assert (call.tier, call.status) == ("community", "awaiting_team")
+    assert call.assignments.get().team == team_a
+    triage = call.triages.get()
+    assert (triage.si_method, triage.lethal_means, triage.imminent_danger, triage.caller_relation) == (
+        True,
+        True,
+        None,  # not asked stays not asked
+        "self",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"tier_override": "community"}, "override_reason"),
+        ({"age": "-3"}, "age"),
+        ({"caller_relation": "neighbour-ish"}, "caller_relation"),
+    ],
+)
+def test_a_bad_screen_on_the_intake_page_is_a_form_error_and_saves_nothing(client, dana, team_a, change, field):
+    client.force_login(dana)
+    response = client.post("/dispatch/calls/new/", INTAKE | {"si_thoughts": "on"} | change)
+    assert response.status_code == 200
+    assert field in response.context["triage_form"].errors
+    assert b'role="alert"' in response.content
+    assert Call.objects.count() == 0 and Triage.objects.count() == 0
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "change, field",
     [
