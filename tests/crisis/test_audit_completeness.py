@@ -26,7 +26,7 @@ Three more doors, each enumerated so that a new one without a line here fails wi
   changed is recorded by the write itself (the call's timeline row or the service's audit row names the actor,
   the object and the address); a second "viewed" row would be the same fact twice. Each is performed with a valid
   request where `BODIES` has one and must answer 2xx with such a record; the rest are `NOT_PERFORMED` (strict
-  xfail, docs/security.md "Left"). Whatever the kind, an answer naming the world's person must have written a
+  xfail, docs/security.md "Beyond issue 13"). Whatever the kind, an answer naming the world's person must have written a
   record: that rule found the intake form listing every person and the history pages naming the person
   unaudited.
 """
@@ -690,7 +690,7 @@ def _write_cases():
     cases = []
     for route, methods in write_routes().items():
         kind = WRITES.get(route)
-        marks = [pytest.mark.xfail(strict=True, reason="no valid request yet: docs/security.md Left")] * (
+        marks = [pytest.mark.xfail(strict=True, reason="no valid request yet: docs/security.md, Beyond issue 13")] * (
             kind == WRITE_RECORDED and route in NOT_PERFORMED
         )
         cases.append(pytest.param(route, methods[0], kind, id=f"{methods[0]} {route}", marks=marks))
