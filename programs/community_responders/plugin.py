@@ -88,7 +88,7 @@ class CommunityRespondersPlugin(ProgramPlugin):
                 outcomes=tuple(ClearOutcome.choices),
                 count=count_outcomes,
                 note="Wellness checks and social disturbances as the community responders' team recorded them "
-                "when clearing the call, by the day it was recorded.",
+                "when clearing the call, counted by when it was recorded.",
             ),
         ]
 

@@ -482,6 +482,7 @@
 
   document.addEventListener("change", function (e) {
     if (e.target.id === "decline-reason") $("decline-other").hidden = e.target.value !== "other";
+    if (e.target.id === "clear-partner" || e.target.id === "clear-outcome") showMessage(""); // the complaint was answered
   });
 
   document.addEventListener("submit", function (e) {
