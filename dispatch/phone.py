@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from crisis import permissions
 from programs import plugins
 from responders.models import TeamStatus
 from responders.selectors import team_of
@@ -37,4 +38,6 @@ def home(request):
         # page, so the clear form works offline and its answers go with the queued clear.
         "clear_questions": [asdict(q) for q in plugins.clear_questions(team)] if team is not None else [],
     }
-    return render(request, "responders/home.html", {"team": team, "labels": labels})
+    # Escalations of stalled hand-offs reach the phone too (the caseload's socket), for those who have a caseload.
+    care_alerts = team is not None and permissions.may_see_care_caseload.test(request.user)
+    return render(request, "responders/home.html", {"team": team, "labels": labels, "care_alerts": care_alerts})
