@@ -160,15 +160,10 @@ def test_the_report_counts_the_outcomes(new_call, dana, team_c, cleo):
     dispatch.call_clear(call=call, disposition="stabilized", by=cleo, answers={"outcome": "deescalated"})
     (table,) = [r for r in plugins.outcome_reports() if r.key == "community_outcomes"]
     now = timezone.now()
-    rows = table.count(
-        start_at=now - timedelta(days=1), end_at=now + timedelta(days=1), period="day", tz=timezone.get_current_timezone(),
-        program_id=team_c.program_id,
-    )  # fmt: skip
+    span = {"start_at": now - timedelta(days=1), "end_at": now + timedelta(days=1), "period": "day"}
+    rows = table.count(**span, tz=timezone.get_current_timezone(), program_id=team_c.program_id)
     assert [(outcome, n) for _, outcome, n in rows] == [("deescalated", 1)]
-    assert count_outcomes(
-        start_at=now - timedelta(days=1), end_at=now + timedelta(days=1), period="day", tz=timezone.get_current_timezone(),
-        program_id=team_c.program_id + 1000,
-    ) == []  # fmt: skip
+    assert count_outcomes(**span, tz=timezone.get_current_timezone(), program_id=team_c.program_id + 1000) == []
 
 
 def test_over_the_api_bad_answers_are_a_400_and_good_ones_one_clear(client, new_call, dana, team_c, cleo, partner):

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from crisis.errors import InvalidInput
 from crisis.models import AuditEntry, Person
+from programs.community_responders.models import Partner
 from programs.homeless_outreach import selectors, services
 from programs.homeless_outreach.living import LivingSituation
-from programs.community_responders.models import Partner
 from programs.homeless_outreach.models import OutreachContact, SharingConsent
 
 pytestmark = pytest.mark.django_db
