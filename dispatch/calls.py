@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -299,8 +300,12 @@ def call_clear(
     note: str = "",
     expected_status: str | None = None,
     confirm_units: bool = False,
+    answers: Mapping[str, str] | None = None,
 ) -> Call:
-    """The team clears its call with a disposition. `expected_status` refuses a replayed, out-of-order tap."""
+    """The team clears its call with a disposition. `expected_status` refuses a replayed, out-of-order tap.
+
+    `answers` are the team's program's questions at clear (programs/plugins.py `clear_record`): written in the
+    same transaction, so a refused answer leaves the call open and nothing half-saved."""
     with transaction.atomic():
         locked = lock_call(call)
         permissions.require(
@@ -312,6 +317,11 @@ def call_clear(
             )
         # Only the desk may close over a unit still on scene; a team's phone gets the 409 and the desk decides.
         confirm_units = confirm_units and (by is None or permissions.may_dispatch.test(by, locked))
+        given = {k: v.strip() for k, v in (answers or {}).items() if v and v.strip()}
+        if given:
+            unknown = program_plugins.clear_record(locked, by=by, answers=given)
+            if unknown:
+                raise InvalidInput(f"This team's clear form has no {sorted(unknown)[0]!r}.", field="answers")
         return call_close(call=locked, disposition=disposition, by=by, note=note, confirm_units=confirm_units)
 
 

@@ -1,8 +1,12 @@
+from dataclasses import asdict
+
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from crisis import permissions
+from programs import plugins
 from responders.models import TeamStatus
 from responders.selectors import team_of
 
@@ -30,5 +34,10 @@ def home(request):
         "user": request.user.get_username(),
         # Web Push of offers (dispatch/push.py): the VAPID public key, or "" when the server has it off.
         "push_public_key": settings.WEBPUSH_VAPID_PUBLIC_KEY if settings.WEBPUSH_VAPID_PRIVATE_KEY else "",
+        # The team's program's own questions at clear (e.g. a wellness check's outcome and a referral): in the
+        # page, so the clear form works offline and its answers go with the queued clear.
+        "clear_questions": [asdict(q) for q in plugins.clear_questions(team)] if team is not None else [],
     }
-    return render(request, "responders/home.html", {"team": team, "labels": labels})
+    # Escalations of stalled hand-offs reach the phone too (the caseload's socket), for those who have a caseload.
+    care_alerts = team is not None and permissions.may_see_care_caseload.test(request.user)
+    return render(request, "responders/home.html", {"team": team, "labels": labels, "care_alerts": care_alerts})

@@ -194,6 +194,14 @@ class CloseSerializer(serializers.Serializer):
 class ClearSerializer(CloseSerializer):
     # A phone replaying queued taps sends the status it saw; a stale tap gets a 409.
     expected_status = serializers.ChoiceField(choices=Status.choices, required=False)
+    answers = serializers.DictField(
+        child=serializers.CharField(max_length=200, allow_blank=True),
+        required=False,
+        default=dict,
+        help_text="The team's program's questions at clear (the phone's clear form), e.g. for community responders "
+        '{"outcome": "found_safe", "referral_partner": "3", "referral_service": "Food pantry"}; written with the '
+        "clear or not at all.",
+    )
 
 
 class ReasonSerializer(serializers.Serializer):

@@ -18,6 +18,8 @@ registered plugins and never names a program app or branches on its kind:
 - the call in the field: `call_brief(call, user)`, the essentials a responder on the call may see (the phone).
 - a person merged into another: `person_merge(keep=, merge=)` moves the program's own rows;
 - live screens of its own: `websocket_urls()`, routed by crisis/asgi.py.
+- the call cleared on the phone: `clear_questions(team)` (what the team's clear form asks, e.g. a wellness
+  check's outcome and a referral) and `clear_record(call, by=, answers=)` (writes the answers inside the clear).
 - following a call it asked for (through the call desk): `call_changed(call)` after each event on a call's
   timeline and `team_moved(team)` after a team reports its position, both inside the writer's transaction.
 
@@ -174,6 +176,16 @@ class ProgramPlugin:
     def stalled_items(self, *, now: datetime) -> Sequence[CareItem]:
         """Every open hand-off of the program past its due time at `now`, for the escalation run."""
         return ()
+
+    def clear_questions(self, team) -> ClearQuestions | None:
+        """What the phone's clear form asks `team` for this program (None: nothing). Rendered once per page, so
+        the form works from the phone's own copy while offline and the answers travel with the queued clear."""
+        return None
+
+    def clear_record(self, call, *, by, answers: Mapping[str, str]) -> set[str]:
+        """Write this program's answers from the clear form, inside the clear's transaction (before the call
+        closes). Raise a DomainError on bad input: the whole clear rolls back. Returns the answer keys it took."""
+        return set()
 
     def offer_recipients(self, call, team) -> frozenset[int] | None:
         """Whose phones an offer of `call` to `team` wakes (Web Push): user ids, or None for every active member.
@@ -526,3 +538,33 @@ def caseload_items(user, *, until: datetime) -> list[CareItem]:
 def stalled_items(*, now: datetime) -> list[CareItem]:
     """Every plug-in's overdue hand-offs at `now` (the escalation run's input)."""
     return [i for plugin in overriding("stalled_items") for i in plugin.stalled_items(now=now)]
+
+
+# ---------------------------------------------------------------------------
+# The clear form on the phone: a program asks its own questions when its team clears a call (community
+# responders: the wellness check's outcome and a referral), and writes the answers inside the clear.
+
+
+@dataclass(frozen=True)
+class ClearQuestions:
+    """What a program's team is asked at clear. `outcomes` maps a call type to its (value, label) choices ("" is
+    every other call type); `partners` are the (id, label) a referral may go to (empty: no referral offered)."""
+
+    outcome_label: str = "Outcome"
+    outcomes: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
+    partners: Sequence[tuple[int, str]] = ()
+    referral_label: str = "Referral"
+    # Outcomes that say a referral was made: the phone asks for the partner before queueing (the plug-in refuses too).
+    referral_required_for: Sequence[str] = ()
+
+
+def clear_questions(team) -> list[ClearQuestions]:
+    return [q for plugin in overriding("clear_questions") if (q := plugin.clear_questions(team)) is not None]
+
+
+def clear_record(call, *, by, answers: Mapping[str, str]) -> set[str]:
+    """Every plug-in writes its answers; the keys none of them took (the caller refuses those)."""
+    taken: set[str] = set()
+    for plugin in overriding("clear_record"):
+        taken |= plugin.clear_record(call, by=by, answers=answers)
+    return set(answers) - taken

@@ -96,3 +96,40 @@ class Referral(models.Model):
 
     def is_overdue(self, now) -> bool:
         return self.is_open and self.due_at is not None and self.due_at < now
+
+
+class ClearOutcome(models.TextChoices):
+    """How a community responders' call ended for the person, recorded by the team at clear."""
+
+    # Wellness (welfare) checks
+    FOUND_SAFE = "found_safe", "Found, safe, no needs"
+    FOUND_NEEDS_MET = "found_needs_met", "Found, needs met on scene"
+    FOUND_REFERRED = "found_referred", "Found, referred to a service"
+    NOT_FOUND = "not_found", "Not found at the address"
+    # Social disturbances
+    DEESCALATED = "deescalated", "De-escalated on scene"
+    MOVED_ON = "moved_on", "Person moved on"
+    # Either
+    DECLINED = "declined", "Person declined contact"
+    HANDED_ON = "handed_on", "Handed to mobile crisis, EMS or police"
+
+
+CO = ClearOutcome
+# The choices the clear form offers per call type ("" is any other call type the team clears).
+OUTCOMES_BY_CALL_TYPE: dict[str, tuple[str, ...]] = {
+    "welfare_check": (CO.FOUND_SAFE, CO.FOUND_NEEDS_MET, CO.FOUND_REFERRED, CO.NOT_FOUND, CO.DECLINED, CO.HANDED_ON),
+    "social_disturbance": (CO.DEESCALATED, CO.MOVED_ON, CO.FOUND_REFERRED, CO.DECLINED, CO.HANDED_ON),
+    "": (CO.FOUND_NEEDS_MET, CO.FOUND_REFERRED, CO.DECLINED, CO.HANDED_ON),
+}
+
+
+class CallOutcome(models.Model):
+    """What the community responders' team found and did, recorded once at clear (community_responders.services)."""
+
+    call = models.OneToOneField("dispatch.Call", on_delete=models.PROTECT, related_name="community_outcome")
+    outcome = models.CharField(max_length=20, choices=ClearOutcome.choices)
+    recorded_by = models.ForeignKey("crisis.User", null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Call #{self.call_id}: {self.get_outcome_display()}"

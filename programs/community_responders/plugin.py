@@ -8,9 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crisis import permissions
-from programs.plugins import CareItem, OutcomeReport, ProgramPlugin, TimelineItem
+from crisis.errors import InvalidInput
+from programs.models import ProgramKind
+from programs.plugins import CareItem, ClearQuestions, OutcomeReport, ProgramPlugin, TimelineItem
 
-from .models import OPEN_STATUSES, Referral, ReferralStatus
+from .models import OPEN_STATUSES, OUTCOMES_BY_CALL_TYPE, CallOutcome, ClearOutcome, Partner, Referral, ReferralStatus
 
 # How a referral's loop closed: the person went, did not, or the partner or the person said no.
 ENDED = tuple((s.value, s.label) for s in ReferralStatus if s.value not in OPEN_STATUSES)
@@ -30,6 +32,28 @@ def count_ended(*, start_at, end_at, period: str, tz, program_id: int | None):
         .order_by()
     )
     return [(r["period"].date(), r["status"], r["n"]) for r in rows]
+
+
+def count_outcomes(*, start_at, end_at, period: str, tz, program_id: int | None):
+    """Outcomes the teams recorded at clear in the range, by the period they were recorded in."""
+    outcomes = CallOutcome.objects.filter(at__gte=start_at, at__lt=end_at)
+    if program_id is not None:
+        outcomes = outcomes.filter(call__team__program_id=program_id)
+    rows = (
+        outcomes.annotate(period=Trunc("at", period, tzinfo=tz))
+        .values("period", "outcome")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [(r["period"].date(), r["outcome"], r["n"]) for r in rows]
+
+
+# The answer keys of the phone's clear form this program takes.
+ANSWERS = frozenset({"outcome", "referral_partner", "referral_service"})
+
+
+def _is_ours(team) -> bool:
+    return team is not None and team.program.kind == ProgramKind.COMMUNITY_RESPONDER
 
 
 class CommunityRespondersPlugin(ProgramPlugin):
@@ -57,8 +81,52 @@ class CommunityRespondersPlugin(ProgramPlugin):
                 rate=(ReferralStatus.ATTENDED.value, "Loop closed (attended)"),
                 note="Referrals to partner services that ended in the period, by how they ended; a program filter "
                 "keeps the referrals made on its teams' calls.",
-            )
+            ),
+            OutcomeReport(
+                key="community_outcomes",
+                title="Community responders: outcome at clear",
+                outcomes=tuple(ClearOutcome.choices),
+                count=count_outcomes,
+                note="Wellness checks and social disturbances as the community responders' team recorded them "
+                "when clearing the call, counted by when it was recorded.",
+            ),
         ]
+
+    def clear_questions(self, team) -> ClearQuestions | None:
+        from . import services
+
+        if not _is_ours(team):
+            return None
+        labels = dict(ClearOutcome.choices)
+        return ClearQuestions(
+            outcome_label="What happened for the person",
+            outcomes={ct: [(o, labels[o]) for o in values] for ct, values in OUTCOMES_BY_CALL_TYPE.items()},
+            partners=[(p.pk, p.name) for p in Partner.objects.filter(active=True).order_by("name")],
+            referral_label="Referred to (optional)",
+            referral_required_for=services.REFERRAL_REQUIRED_FOR,
+        )
+
+    def clear_record(self, call, *, by, answers) -> set[str]:
+        from . import services
+
+        if not _is_ours(call.team) or not (ANSWERS & set(answers)):
+            return set()
+        partner = None
+        if answers.get("referral_partner"):
+            try:
+                partner = Partner.objects.filter(pk=int(answers["referral_partner"]), active=True).first()
+            except (TypeError, ValueError):
+                partner = None
+            if partner is None:
+                raise InvalidInput(
+                    "That partner service no longer takes referrals: choose another.", field="referral_partner"
+                )
+        if not answers.get("outcome"):
+            raise InvalidInput("Choose what happened for the person.", field="outcome")
+        services.call_outcome_record(
+            call=call, by=by, outcome=answers["outcome"], partner=partner, service=answers.get("referral_service", "")
+        )
+        return set(ANSWERS & set(answers))
 
     def person_timeline(self, person) -> list[TimelineItem]:
         now = timezone.now()

@@ -14,7 +14,16 @@ from crisis import audit, outbound, permissions
 from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import User
 
-from .models import REFERRAL_DUE, TRANSITIONS, Partner, Referral, ReferralStatus
+from .models import (
+    OUTCOMES_BY_CALL_TYPE,
+    REFERRAL_DUE,
+    TRANSITIONS,
+    CallOutcome,
+    ClearOutcome,
+    Partner,
+    Referral,
+    ReferralStatus,
+)
 
 NOTE_MAX = 2000
 
@@ -105,3 +114,45 @@ def referral_set_status(
         )
         outbound.notify("referral.status_changed", obj=current, from_status=before, to_status=status)
     return current
+
+
+# A referral made at clear with no service typed: the phone asks as little as it can at 4 a.m.
+CLEAR_REFERRAL_SERVICE = "Referred by the team at clear"
+# Outcomes that say the person was referred: a referral must come with them, or the report counts a loop never opened.
+REFERRAL_REQUIRED_FOR = (ClearOutcome.FOUND_REFERRED.value,)
+
+
+def outcomes_for(call_type: str) -> tuple[str, ...]:
+    return OUTCOMES_BY_CALL_TYPE.get(call_type, OUTCOMES_BY_CALL_TYPE[""])
+
+
+def call_outcome_record(
+    *,
+    call,
+    by: User | None,
+    outcome: str,
+    partner: Partner | None = None,
+    service: str = "",
+) -> CallOutcome:
+    """The team's answers at clear: how the call ended for the person and, optionally, a referral to a partner.
+
+    Runs inside the clear (dispatch.calls.call_clear), so a refusal here leaves the call open and nothing saved."""
+    permissions.require(
+        permissions.may_note_call, by, call, "Only the dispatch desk or the call's team may record this."
+    )
+    if outcome not in outcomes_for(call.call_type):
+        raise InvalidInput("Choose how the call ended for the person.", field="outcome")
+    if outcome in REFERRAL_REQUIRED_FOR and partner is None:
+        raise InvalidInput(
+            "You chose “referred”: choose the partner service you referred to.", field="referral_partner"
+        )
+    with transaction.atomic():
+        if CallOutcome.objects.filter(call=call).exists():
+            raise Conflict("This call's outcome is already recorded.")
+        record = CallOutcome.objects.create(call=call, outcome=outcome, recorded_by=by)
+        audit.record(
+            actor=by, action="community_responders.call_outcome.recorded", obj=record, call=call.pk, outcome=outcome
+        )
+        if partner is not None:
+            referral_create(call=call, by=by, partner=partner, service=service.strip() or CLEAR_REFERRAL_SERVICE)
+    return record

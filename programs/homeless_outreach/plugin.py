@@ -9,7 +9,7 @@ from crisis import permissions
 from crisis.people import move_references
 from programs.plugins import ProgramPlugin, ReportColumn, TimelineItem
 
-from .models import OutreachContact
+from .models import OutreachContact, SharingConsent
 from .routing import OutreachRouting
 
 
@@ -60,4 +60,8 @@ class OutreachPlugin(OutreachRouting, ProgramPlugin):
         ]
 
     def person_merge(self, *, keep, merge) -> dict[str, list[int]]:
-        return move_references(OutreachContact, "person", keep=keep, merge=merge)
+        # The duplicate's consents to share are the same person's: they move with the contacts (else the merge
+        # is refused while any consent points at the duplicate).
+        return move_references(OutreachContact, "person", keep=keep, merge=merge) | move_references(
+            SharingConsent, "person", keep=keep, merge=merge
+        )

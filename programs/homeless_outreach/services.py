@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from crisis import audit, permissions
 from crisis.errors import Conflict, InvalidInput
+from programs.community_responders.models import Partner
 
 from .living import LivingSituation
 from .models import HousingReferral, Offer, OutreachContact, Place, SharingConsent, SharingScope
@@ -62,6 +63,8 @@ def outreach_contact_record(
         raise InvalidInput(f"Unknown referral status {housing_referral_status!r}.", field="housing_referral_status")
     if housing_referral_status and not housing_partner.strip():
         raise InvalidInput("Name the housing partner the referral is with.", field="housing_partner")
+    if housing_referral_status == HousingReferral.SENT:
+        _require_consent_to_refer(person=person, by=by, partner=partner, housing_partner=housing_partner)
     if place and place not in Place.values:
         raise InvalidInput(f"Unknown place {place!r}.", field="place")
     offered, accepted = list(dict.fromkeys(offered)), list(dict.fromkeys(accepted))
@@ -96,6 +99,39 @@ def outreach_contact_record(
         partner=partner.pk if partner else None,
     )
     return contact
+
+
+def _require_consent_to_refer(*, person, by, partner, housing_partner: str) -> None:
+    """Sending a housing referral shares the person's data with an outside agency: only with their consent to share
+    with that agency in force (HUD HMIS privacy standard). The agency must be in the partner directory, where the
+    consent is kept per agency; a partner agency's own user referring to their own agency shares nothing new.
+    A refusal is audited (who tried to share whose data with whom), then raised: a 409 / a form error."""
+    name = housing_partner.strip()
+    agency = Partner.objects.filter(name__iexact=name).first() if name else None
+    if agency is not None and partner is not None and agency.pk == partner.pk:
+        return
+    if agency is not None and SharingConsent.objects.in_force(timezone.now()).filter(person=person, partner=agency):
+        return
+    reason = "not_in_directory" if agency is None else "no_consent"
+    audit.record(
+        actor=by,
+        action="homeless_outreach.housing_referral.refused",
+        person=person.pk,
+        agency=name[:120],
+        partner=agency.pk if agency else None,
+        reason=reason,
+    )
+    if agency is None:
+        raise Conflict(
+            f"“{name}” is not in the partner directory, so the person's consent to share with it cannot be checked: "
+            "choose the agency from the list.",
+            field="housing_partner",
+        )
+    raise Conflict(
+        f"No consent to share with {agency.name} is in force for this person: record their consent "
+        "(“Consent to share” on the by-name list) before sending the referral.",
+        field="housing_partner",
+    )
 
 
 def sharing_consent_record(

@@ -131,7 +131,8 @@
       el.dataset.state = state;
       el.title = state === "live" ? "Receiving changes as they happen" : "This screen may be out of date";
     }
-    document.body.classList.toggle("not-live", state !== "live");
+    // A second connection on a page (the phone's escalations) leaves the page's live/stale look to the first.
+    if (!this.opts.quiet) document.body.classList.toggle("not-live", state !== "live");
     if (this.opts.onState) this.opts.onState(state);
   };
 

@@ -256,11 +256,36 @@
       (canClear
         // Nothing chosen in advance: a tired responder must pick how the call ended, not accept a default.
         ? '<form id="clear-form" class="stack"><label for="disposition">Disposition</label><select id="disposition" name="disposition" required>' +
-          '<option value="" selected disabled>Choose how it ended…</option>' + dispositions + "</select>" + button("Clear call", 'id="clear"', "primary", "submit") + "</form>"
+          '<option value="" selected disabled>Choose how it ended…</option>' + dispositions + "</select>" + clearQuestionsHtml(c) +
+          button("Clear call", 'id="clear"', "primary", "submit") + "</form>"
         : "") +
       '<section class="notes"><h3>Notes</h3><ol class="note-list">' + notes + "</ol>" +
       '<form id="note-form" class="stack"><label for="note-text">Add a note</label><textarea id="note-text" name="text" rows="2" maxlength="2000" required></textarea>' +
       button("Add note", "", "", "submit") + "</form></section>");
+  }
+
+  // --- the team's program's own questions at clear (community responders: what happened, and a referral) ----------
+  // From the page (labels.clear_questions), not fetched: the form works offline and the answers go with the queued
+  // clear, written with it or not at all (a refusal comes back as the queue's message, the call still open).
+  const clearQuestions = labels.clear_questions || [];
+  function clearQuestionsHtml(c) {
+    return clearQuestions.map(function (q) {
+      const outcomes = q.outcomes[c.call_type] || q.outcomes[""] || [];
+      let html = "";
+      if (outcomes.length) {
+        html += '<label for="clear-outcome">' + esc(q.outcome_label) + '</label><select id="clear-outcome" name="outcome" required>' +
+          '<option value="" selected disabled>Choose what happened…</option>' +
+          outcomes.map(function (o) { return '<option value="' + esc(o[0]) + '">' + esc(o[1]) + "</option>"; }).join("") + "</select>";
+      }
+      if (q.partners.length) {
+        html += '<label for="clear-partner">' + esc(q.referral_label) + '</label><select id="clear-partner" name="referral_partner">' +
+          '<option value="">No referral</option>' +
+          q.partners.map(function (p) { return '<option value="' + esc(String(p[0])) + '">' + esc(p[1]) + "</option>"; }).join("") + "</select>" +
+          '<label for="clear-service" class="small">What for (optional)</label>' +
+          '<input id="clear-service" name="referral_service" maxlength="120" placeholder="e.g. food pantry, intake">';
+      }
+      return html;
+    }).join("");
   }
 
   // --- what the programs' records say the team needs on this call (e.g. a FACT client's care-plan essentials) ----
@@ -457,6 +482,7 @@
 
   document.addEventListener("change", function (e) {
     if (e.target.id === "decline-reason") $("decline-other").hidden = e.target.value !== "other";
+    if (e.target.id === "clear-partner" || e.target.id === "clear-outcome") showMessage(""); // the complaint was answered
   });
 
   document.addEventListener("submit", function (e) {
@@ -475,10 +501,25 @@
     if (form.id === "clear-form") {
       const c = snap.call;
       if (!form.disposition.value) { showMessage("Choose how the call ended."); return; }
+      const answers = {};
+      const said = [form.disposition.options[form.disposition.selectedIndex].text];
+      if (form.outcome) {
+        if (!form.outcome.value) { showMessage("Choose what happened for the person."); form.outcome.focus(); return; }
+        answers.outcome = form.outcome.value;
+        said.push(form.outcome.options[form.outcome.selectedIndex].text);
+      }
+      if (form.referral_partner && form.referral_partner.value) {
+        answers.referral_partner = form.referral_partner.value;
+        answers.referral_service = form.referral_service.value.trim();
+        said.push("referred to " + form.referral_partner.options[form.referral_partner.selectedIndex].text);
+      } else if (clearQuestions.some(function (q) { return (q.referral_required_for || []).indexOf(answers.outcome) >= 0; })) {
+        showMessage("You chose “referred”: choose the partner service you referred to."); form.referral_partner.focus(); return;
+      }
+      showMessage("");
       tap({
-        label: "Clear call (" + form.disposition.options[form.disposition.selectedIndex].text + ")",
+        label: "Clear call (" + said.join(" · ") + ")",
         url: "/api/calls/" + c.id + "/clear/",
-        body: { disposition: form.disposition.value, expected_status: c.status },
+        body: { disposition: form.disposition.value, expected_status: c.status, answers: answers },
         effect: { type: "call_cleared", call_id: c.id },
       });
     }

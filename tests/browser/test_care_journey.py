@@ -256,3 +256,30 @@ def test_an_escalation_during_a_slow_first_read_of_the_list_still_shows(person, 
     finally:
         phone.close()
     off_loop(assert_no_call_strands)
+
+
+def test_a_stalled_hand_off_reaches_the_responders_phone_page_live(person, cora, episode, live_stack, chromium):
+    """Not only "my caseload today": the phone a responder has open on shift shows the escalation, live."""
+    off_loop(lambda: Episode.objects.filter(pk=episode.pk).update(due_at=timezone.now() - timedelta(minutes=5)))
+    phone = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = phone.new_page()
+        sign_in(page, live_stack.url, "cora")
+        page.goto(f"{live_stack.url}/responder/")
+        expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=WAIT)
+        alerts = page.locator("#care-alerts")
+        expect(alerts).to_be_hidden()
+        page.wait_for_function("window.crisisCareAlerts && window.crisisCareAlerts.state === 'live'", timeout=WAIT)
+        off_loop(lambda: escalations.escalations_raise(now=timezone.now()))
+        expect(alerts).to_contain_text("Stabilization contact with Marcus Hill", timeout=WAIT)
+        expect(alerts).to_contain_text("Overdue hand-offs: 1")
+        _fits(page)
+        screenshot(page, "phone-escalation-360.png")
+        alerts.get_by_role("button", name="Acknowledge").click()
+        expect(alerts).to_be_hidden(timeout=WAIT)
+    finally:
+        phone.close()
+    escalation = off_loop(lambda: escalations.Escalation.objects.get())
+    assert escalation.acknowledged_at is not None
+    assert off_loop(lambda: User.objects.get(pk=escalation.acknowledged_by_id).username) == "cora"
+    off_loop(assert_no_call_strands)

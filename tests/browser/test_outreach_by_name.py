@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from crisis.models import Person
+from programs.homeless_outreach import services
 from programs.homeless_outreach.models import OutreachContact
 from tests.browser.test_live_journeys import WAIT, screenshot, sign_in
 from tests.support.live_stack import off_loop
@@ -20,7 +24,7 @@ pytestmark = [
 ]
 
 
-def test_record_an_outreach_contact_from_the_phone(dana, rita, team_a, live_stack, chromium):
+def test_record_an_outreach_contact_from_the_phone(dana, rita, hana, team_a, live_stack, chromium):
     walt = off_loop(
         lambda: Person.objects.create(first_name="Walter", last_name="Grey", experiencing_homelessness=True)
     )
@@ -40,7 +44,21 @@ def test_record_an_outreach_contact_from_the_phone(dana, rita, team_a, live_stac
         # A referral status with no partner named: the form says so and keeps what was chosen.
         expect(page.locator("#contact-form")).to_contain_text("Name the housing partner", timeout=WAIT)
         page.fill("#id_housing_partner", "Lakeside Housing")
+        # The directory's suggestion list opens over the button (the agency is in the directory): close it first.
+        page.locator("h1").click()
         screenshot(page, "outreach-contact-360.png")
+        page.get_by_role("button", name="Record the encounter").click()
+        # Sending the referral shares Walter's data with the agency: not without his consent to share with it.
+        expect(page.locator("#contact-form")).to_contain_text("No consent to share with Lakeside Housing", timeout=WAIT)
+        screenshot(page, "outreach-referral-no-consent-360.png")
+        off_loop(
+            lambda: services.sharing_consent_record(
+                person=walt,
+                partner=hana.partner_agency.partner,
+                by=rita,
+                expires_at=timezone.now() + timedelta(days=30),
+            )
+        )
         page.get_by_role("button", name="Record the encounter").click()
         expect(page.locator(".messages")).to_contain_text("Encounter with Walter Grey recorded", timeout=WAIT)
         expect(card.locator(".living")).to_contain_text("Place not meant for habitation")

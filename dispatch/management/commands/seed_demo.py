@@ -237,6 +237,8 @@ class Command(BaseCommand):
         self._consult_rota(now)
         self._fact_caseload(now)
         self._stabilization_episodes(now)
+        # Before the outreach contacts: Rosa's housing referral is sent only with her consent to share in force.
+        self._partner_agencies(now)
         self._people_search_and_outreach(now)
         # The embedded geocoder's sample: a few hundred addresses around the demo's calls and teams (idempotent).
         with SAMPLE_CSV.open(encoding="utf-8", newline="") as lines:
@@ -244,7 +246,6 @@ class Command(BaseCommand):
         self.stdout.write(f"  addresses: {loaded.loaded} loaded, {loaded.skipped} already there")
         self._interns(now)
         self._care_escalations(now)
-        self._partner_agencies(now)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         for role in ROLE_ORDER:

@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from crisis.errors import InvalidInput
 from crisis.models import AuditEntry, Person
+from programs.community_responders.models import Partner
 from programs.homeless_outreach import selectors, services
 from programs.homeless_outreach.living import LivingSituation
-from programs.homeless_outreach.models import OutreachContact
+from programs.homeless_outreach.models import OutreachContact, SharingConsent
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +22,12 @@ def list_world(team_a, rita):
     ana = Person.objects.create(first_name="Ana", last_name="Ruiz", experiencing_homelessness=True)
     ben = Person.objects.create(first_name="Ben", last_name="Cole")
     Person.objects.create(first_name="Housed", last_name="Person")  # never on the list
+    # Ben agreed to share with the housing agency: the referral below may be sent.
+    SharingConsent.objects.create(
+        person=ben,
+        partner=Partner.objects.create(name="Lakeside Housing", services="Housing"),
+        expires_at=timezone.now() + timedelta(days=90),
+    )
     old = services.outreach_contact_record(
         person=ben,
         team=team_a,

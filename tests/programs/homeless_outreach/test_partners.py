@@ -215,3 +215,78 @@ def test_the_consent_api(client, dale, hana, rita, lou):
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
     again = client.post(f"/programs/homeless_outreach/api/consents/{pk}/revoke/", content_type="application/json")
     assert again.status_code == 409
+
+
+# --- a housing referral shares the person's data with the agency: only with their consent in force ------------------
+
+
+def refer(person, by, team, agency_name):
+    return services.outreach_contact_record(
+        person=person, by=by, team=team, outcome="housing", housing_partner=agency_name, housing_referral_status="sent"
+    )
+
+
+def test_a_housing_referral_without_consent_is_refused_and_audited(dale, hana, rita, team_a):
+    with pytest.raises(Conflict) as exc:
+        refer(dale, rita, team_a, "Lakeside Housing")
+    assert exc.value.field == "housing_partner" and "No consent to share with Lakeside Housing" in exc.value.message
+    assert not OutreachContact.objects.filter(housing_referral_status="sent").exists()
+    entry = AuditEntry.objects.get(action="homeless_outreach.housing_referral.refused")
+    assert (entry.actor, entry.detail["person"], entry.detail["partner"], entry.detail["reason"]) == (
+        rita,
+        dale.pk,
+        agency(hana).pk,
+        "no_consent",
+    )
+
+
+def test_with_consent_in_force_the_referral_is_sent(dale, hana, rita, team_a):
+    consent(dale, agency(hana), rita)
+    contact = refer(dale, rita, team_a, "lakeside housing")  # the directory's name, however typed
+    assert contact.housing_referral_status == "sent"
+
+
+def test_an_expired_or_revoked_consent_or_another_agencys_does_not_count(dale, hana, lou, rita, team_a):
+    given = consent(dale, agency(hana), rita)
+    services.sharing_consent_revoke(consent=given, by=rita)
+    consent(dale, agency(lou), rita)  # the police liaison's, not the housing agency's
+    with pytest.raises(Conflict):
+        refer(dale, rita, team_a, "Lakeside Housing")
+
+
+def test_an_agency_outside_the_directory_cannot_be_checked_so_is_refused(dale, rita, team_a):
+    with pytest.raises(Conflict) as exc:
+        refer(dale, rita, team_a, "Some Shelter Inc")
+    assert "not in the partner directory" in exc.value.message
+    assert AuditEntry.objects.get(action="homeless_outreach.housing_referral.refused").detail["reason"] == (
+        "not_in_directory"
+    )
+
+
+def test_later_steps_of_a_referral_are_not_sharing_anew(dale, hana, rita, team_a):
+    contact = services.outreach_contact_record(
+        person=dale, by=rita, team=team_a, housing_partner="Lakeside Housing", housing_referral_status="accepted"
+    )
+    assert contact.housing_referral_status == "accepted"
+
+
+def test_a_navigator_referring_to_her_own_agency_shares_nothing_new(dale, hana):
+    contact = services.outreach_contact_record(
+        person=dale, by=hana, housing_partner="Lakeside Housing", housing_referral_status="sent"
+    )
+    assert contact.partner == agency(hana)
+
+
+def test_the_encounter_page_says_why_with_a_409(client, dale, hana, rita, team_a):
+    client.force_login(rita)
+    url = f"/programs/homeless_outreach/people/{dale.pk}/contact/"
+    body = {
+        "team": team_a.pk,
+        "outcome": "housing",
+        "housing_partner": "Lakeside Housing",
+        "housing_referral_status": "sent",
+    }
+    res = client.post(url, body)
+    assert res.status_code == 409 and "No consent to share with Lakeside Housing" in res.content.decode()
+    consent(dale, agency(hana), rita)
+    assert client.post(url, body).status_code == 302
