@@ -31,8 +31,15 @@ def assert_empty(name, report):
         assert all((r["handled"], r["per_shift"], r["on_task_median"]) == (0, 0, None) for r in t["teams"].rows)
         assert all(r["handled"] == 0 for r in t["responders"].rows)
     elif name == "program_outcomes":
-        assert set(t) == {"consults", "diversions", "referrals", "stabilization", "phone_then_field"}
-        per_period = (t["consults"], t["diversions"], t["referrals"], t["stabilization"])
+        assert set(t) == {
+            "consults",
+            "diversions",
+            "referrals",
+            "stabilization",
+            "community_outcomes",
+            "phone_then_field",
+        }
+        per_period = (t["consults"], t["diversions"], t["referrals"], t["stabilization"], t["community_outcomes"])
         # Counts are 0; a rate over no records is None (shown as a dash), never 0 %.
         assert all(v in (0, None) for table in per_period for r in table.rows for k, v in r.items() if k != "period")
         assert all((r["resolved"], r["field"], r["rate"]) == (0, 0, None) for r in t["phone_then_field"].rows)
