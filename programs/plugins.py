@@ -288,6 +288,16 @@ class OutcomeCounts(Protocol):
     ) -> Iterable[tuple[date, str, int]]: ...
 
 
+def count_per_period(records: QuerySet, *, at: str, by: str, period: str, tz) -> list[tuple[date, str, int]]:
+    """The shape every `OutcomeCounts` returns, for records a plug-in has already filtered to the range and program:
+    (first day of the period of `at`, the value of `by`, count), one GROUP BY."""
+    from django.db.models import Count
+    from django.db.models.functions import Trunc
+
+    rows = records.annotate(period=Trunc(at, period, tzinfo=tz)).values("period", by).annotate(n=Count("id")).order_by()
+    return [(r["period"].date(), r[by], r["n"]) for r in rows]
+
+
 @dataclass(frozen=True)
 class OutcomeReport:
     """A table on the program outcomes report: one row per period, one column per outcome."""

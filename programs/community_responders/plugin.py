@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
-from django.db.models.functions import Trunc
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from crisis import permissions
 from crisis.errors import InvalidInput
 from programs.models import ProgramKind
-from programs.plugins import CareItem, ClearQuestions, OutcomeReport, ProgramPlugin, TimelineItem
+from programs.plugins import CareItem, ClearQuestions, OutcomeReport, ProgramPlugin, TimelineItem, count_per_period
 
 from .models import OPEN_STATUSES, OUTCOMES_BY_CALL_TYPE, CallOutcome, ClearOutcome, Partner, Referral, ReferralStatus
 
@@ -25,13 +24,7 @@ def count_ended(*, start_at, end_at, period: str, tz, program_id: int | None):
     )
     if program_id is not None:
         referrals = referrals.filter(call__team__program_id=program_id)
-    rows = (
-        referrals.annotate(period=Trunc("status_changed_at", period, tzinfo=tz))
-        .values("period", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return [(r["period"].date(), r["status"], r["n"]) for r in rows]
+    return count_per_period(referrals, at="status_changed_at", by="status", period=period, tz=tz)
 
 
 def count_outcomes(*, start_at, end_at, period: str, tz, program_id: int | None):
@@ -39,13 +32,7 @@ def count_outcomes(*, start_at, end_at, period: str, tz, program_id: int | None)
     outcomes = CallOutcome.objects.filter(at__gte=start_at, at__lt=end_at)
     if program_id is not None:
         outcomes = outcomes.filter(call__team__program_id=program_id)
-    rows = (
-        outcomes.annotate(period=Trunc("at", period, tzinfo=tz))
-        .values("period", "outcome")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return [(r["period"].date(), r["outcome"], r["n"]) for r in rows]
+    return count_per_period(outcomes, at="at", by="outcome", period=period, tz=tz)
 
 
 # The answer keys of the phone's clear form this program takes.

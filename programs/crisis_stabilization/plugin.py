@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Q
-from django.db.models.functions import Trunc
 from django.urls import reverse
 from django.utils import timezone
 
 from crisis import permissions
 from crisis.people import move_references
-from programs.plugins import CareItem, OutcomeReport, ProgramPlugin, ReportColumn, TimelineItem
+from programs.plugins import CareItem, OutcomeReport, ProgramPlugin, ReportColumn, TimelineItem, count_per_period
 
 from .models import Episode, Outcome
 
@@ -32,13 +31,7 @@ def count_discharges(*, start_at, end_at, period: str, tz, program_id: int | Non
     episodes = Episode.objects.filter(closed_at__gte=start_at, closed_at__lt=end_at)
     if program_id is not None:
         episodes = episodes.filter(team__program_id=program_id)
-    rows = (
-        episodes.annotate(period=Trunc("closed_at", period, tzinfo=tz))
-        .values("period", "outcome")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return [(r["period"].date(), r["outcome"], r["n"]) for r in rows]
+    return count_per_period(episodes, at="closed_at", by="outcome", period=period, tz=tz)
 
 
 class StabilizationPlugin(ProgramPlugin):

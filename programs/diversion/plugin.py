@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef
-from django.db.models.functions import Trunc
+from django.db.models import Exists, OuterRef, Value
 from django.urls import reverse
 
 from crisis import permissions
 from programs.community_responders.models import Referral
-from programs.plugins import CallCohort, OutcomeReport, ProgramPlugin, TimelineItem
+from programs.plugins import CallCohort, OutcomeReport, ProgramPlugin, TimelineItem, count_per_period
 
 from .models import Diversion, DiversionStatus
 
@@ -26,16 +25,14 @@ def count_results(*, start_at, end_at, period: str, tz, program_id: int | None):
         return []  # diversions are the 911 centre's, not a program's
     ended = Diversion.objects.filter(
         status__in=(DiversionStatus.RESOLVED, DiversionStatus.ESCALATED), ended_at__gte=start_at, ended_at__lt=end_at
-    ).annotate(
-        period=Trunc("ended_at", period, tzinfo=tz),
-        referred=Exists(Referral.objects.filter(call_id=OuterRef("call_id"))),
     )
-    out = []
-    for r in ended.values("period", "status").annotate(n=Count("id")).order_by():
-        out.append((r["period"].date(), r["status"], r["n"]))
-    for r in ended.filter(referred=True).values("period").annotate(n=Count("id")).order_by():
-        out.append((r["period"].date(), REFERRED, r["n"]))
-    return out
+    # "Referred" is a column beside the status ones, counted over the same diversions (one may be both).
+    referred = ended.filter(Exists(Referral.objects.filter(call_id=OuterRef("call_id")))).annotate(
+        result=Value(REFERRED)
+    )
+    return count_per_period(ended, at="ended_at", by="status", period=period, tz=tz) + count_per_period(
+        referred, at="ended_at", by="result", period=period, tz=tz
+    )
 
 
 def diverted(call_ids) -> set[int]:

@@ -3,13 +3,11 @@ consults opened (the team coming to the officer); no routing rules."""
 
 from __future__ import annotations
 
-from django.db.models import Count
-from django.db.models.functions import Trunc
 from django.urls import reverse
 
 from crisis import permissions
 from crisis.people import move_references
-from programs.plugins import OutcomeReport, ProgramPlugin
+from programs.plugins import OutcomeReport, ProgramPlugin, count_per_period
 
 from .models import KIND, Consult, ConsultStatus, Outcome
 
@@ -19,13 +17,7 @@ def count_outcomes(*, start_at, end_at, period: str, tz, program_id: int | None)
     consults = Consult.objects.filter(status=ConsultStatus.CLOSED, closed_at__gte=start_at, closed_at__lt=end_at)
     if program_id is not None:
         consults = consults.filter(program_id=program_id)
-    rows = (
-        consults.annotate(period=Trunc("closed_at", period, tzinfo=tz))
-        .values("period", "outcome")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return [(r["period"].date(), r["outcome"], r["n"]) for r in rows]
+    return count_per_period(consults, at="closed_at", by="outcome", period=period, tz=tz)
 
 
 class LeConsultPlugin(ProgramPlugin):
