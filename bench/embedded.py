@@ -26,7 +26,7 @@ import sys
 import time
 
 from bench.common import ROOT, Child, Config, Services, Table, child_env, summary_ms
-from bench.realtime import Api, Sockets, _free_port, _wait_http
+from bench.realtime import Api, Sockets, _call_body, _free_port, _wait_http
 
 TITLE = "6. Embedded mode (make run): API to websocket"
 # The demo seed's centre (dispatch/management/commands/seed_demo.py): calls land among its teams.
@@ -92,16 +92,7 @@ async def _measure(port: int, token: str, cookie: str, n_calls: int, n_floor: in
         for i in range(n_calls + 3):  # the first three warm the process (imports, first queries)
             lat = CENTER[0] + rng.uniform(-0.03, 0.03)
             lon = CENTER[1] + rng.uniform(-0.03, 0.03)
-            body = {
-                "source": "911",
-                "address": f"{i} Bench Blvd",
-                "latitude": round(lat, 6),
-                "longitude": round(lon, 6),
-                "call_type": "mental_health",
-                "nature": "bench: agitated, pacing",
-                "person_description": "bench person",
-                "screen": {"caller_not_asked": True},
-            }
+            body = _call_body(rng, i, point=(lat, lon)) | {"screen": {"caller_not_asked": True}}
             t0 = time.perf_counter()
             call = await asyncio.to_thread(api.post, "/api/calls/intake/", body)
             t_answer = time.perf_counter()

@@ -141,8 +141,9 @@ class Api:
         self.conn.close()
 
 
-def _call_body(rng: random.Random, i: int) -> dict:
-    lat, lon = random_point(rng, 30.0)
+def _call_body(rng: random.Random, i: int, point: tuple[float, float] | None = None) -> dict:
+    """A bench call at `point`, or at a random point of the bench world (30 km square)."""
+    lat, lon = point or random_point(rng, 30.0)
     return {
         "source": "911",
         "address": f"{i} Bench Blvd",
