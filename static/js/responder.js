@@ -248,7 +248,7 @@
       '<p class="address"><strong>' + esc(c.address) + "</strong> <small>(" + esc(c.location_type) + ")</small></p>" + mapLinks(c) +
       '<dl class="facts">' +
       "<dt>Type</dt><dd>" + esc(c.call_type_label) + (c.priority ? " · P" + c.priority : "") + (c.language && c.language !== "en" ? " · speaks " + esc(c.language_name || c.language) : "") + "</dd>" +
-      "<dt>Person</dt><dd>" + esc(c.person_name) + " " + esc(c.person_description) + "</dd>" +
+      "<dt>Person</dt><dd>" + [c.person_name, c.person_description].filter(Boolean).map(esc).join(" · ") + "</dd>" +
       "<dt>Caller</dt><dd>" + esc(c.caller_name || "—") + (c.callback_number ? ' · <a class="tel" href="tel:' + esc(c.callback_number.replace(/[^0-9+]/g, "")) + '">' + esc(c.callback_number) + "</a>" : "") + "</dd>" +
       "</dl>" +
       (c.narrative ? '<p class="narrative">' + esc(c.narrative) + "</p>" : "") +
