@@ -508,6 +508,11 @@
         answers.outcome = form.outcome.value;
         said.push(form.outcome.options[form.outcome.selectedIndex].text);
       }
+      if (form.referral_partner && form.referral_partner.value && clearQuestions.some(function (q) { return (q.referral_refused_for || []).indexOf(answers.outcome) >= 0; })) {
+        // The server refuses the pair too; asked here, before a clear is queued that would bounce after signal returns.
+        showMessage("“" + said[said.length - 1] + "” means nobody was referred: take out the referral, or choose the outcome that says what happened.");
+        form.referral_partner.focus(); return;
+      }
       if (form.referral_partner && form.referral_partner.value) {
         answers.referral_partner = form.referral_partner.value;
         answers.referral_service = form.referral_service.value.trim();
