@@ -485,8 +485,11 @@
     if (e.target.id === "clear-partner" || e.target.id === "clear-outcome") showMessage(""); // the complaint was answered
   });
 
+  // Only the phone's own forms are sent from here: the top bar's Sign out posts as any form does.
+  const OWN_FORMS = ["decline-form", "clear-form", "note-form"];
   document.addEventListener("submit", function (e) {
     const form = e.target;
+    if (OWN_FORMS.indexOf(form.id) < 0) return;
     e.preventDefault();
     if (form.id === "decline-form") {
       const reason = form.reason.value === "other" ? form.other.value.trim() : form.reason.value;

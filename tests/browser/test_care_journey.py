@@ -4,6 +4,7 @@ test made; and an escalation of a stalled hand-off arriving live on "my caseload
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -33,6 +34,15 @@ pytestmark = [
 
 def _fits(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def _wait_until(page, predicate: str, arg=None) -> None:
+    """page.wait_for_function evaluates its predicate as a string in the page, which the Content-Security-Policy
+    (no 'unsafe-eval') refuses; page.evaluate is not subject to it, so poll with that."""
+    deadline = timezone.now() + timedelta(milliseconds=WAIT)
+    while not page.evaluate(predicate, arg):
+        assert timezone.now() < deadline, f"still false after {WAIT} ms: {predicate}"
+        page.wait_for_timeout(100)
 
 
 def _referral_step(page, referral_pk: int, status: str, due: str = "") -> None:
@@ -291,10 +301,10 @@ def test_an_escalation_during_a_slow_first_read_of_the_list_still_shows(person, 
         assert held, "the page never read its list"
         seen = page.evaluate("() => Object.values(window.crisisCaseload.lastSeq)")
         off_loop(lambda: escalations.escalations_raise(now=timezone.now()))
-        page.wait_for_function(
+        _wait_until(
+            page,
             "(before) => JSON.stringify(Object.values(window.crisisCaseload.lastSeq)) !== JSON.stringify(before)",
-            arg=seen,
-            timeout=WAIT,
+            seen,
         )
         route, stale = held[0]
         route.fulfill(response=stale)
@@ -315,7 +325,7 @@ def test_a_stalled_hand_off_reaches_the_responders_phone_page_live(person, cora,
         expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=WAIT)
         alerts = page.locator("#care-alerts")
         expect(alerts).to_be_hidden()
-        page.wait_for_function("window.crisisCareAlerts && window.crisisCareAlerts.state === 'live'", timeout=WAIT)
+        _wait_until(page, "() => window.crisisCareAlerts && window.crisisCareAlerts.state === 'live'")
         off_loop(lambda: escalations.escalations_raise(now=timezone.now()))
         expect(alerts).to_contain_text("Stabilization contact with Marcus Hill", timeout=WAIT)
         expect(alerts).to_contain_text("Overdue hand-offs: 1")
@@ -328,4 +338,57 @@ def test_a_stalled_hand_off_reaches_the_responders_phone_page_live(person, cora,
     escalation = off_loop(lambda: escalations.Escalation.objects.get())
     assert escalation.acknowledged_at is not None
     assert off_loop(lambda: User.objects.get(pk=escalation.acknowledged_by_id).username) == "cora"
+    off_loop(assert_no_call_strands)
+
+
+def test_the_phone_keeps_its_escalations_for_when_the_server_cannot_be_reached(
+    person, cora, episode, live_stack, chromium
+):
+    """The phone's own copy of its open escalations: opened where no request reaches the server, it still shows
+    them, marked as not live; acknowledged, the copy is gone too."""
+    off_loop(lambda: Episode.objects.filter(pk=episode.pk).update(due_at=timezone.now() - timedelta(minutes=5)))
+    phone = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = phone.new_page()
+        sign_in(page, live_stack.url, "cora")
+        page.goto(f"{live_stack.url}/responder/")
+        _wait_until(page, "() => window.crisisCareAlerts && window.crisisCareAlerts.state === 'live'")
+        off_loop(lambda: escalations.escalations_raise(now=timezone.now()))
+        alerts = page.locator("#care-alerts")
+        expect(alerts).to_contain_text("Stabilization contact with Marcus Hill", timeout=WAIT)
+        expect(alerts.locator("#care-alerts-copy")).to_have_count(0)
+
+        # No signal for the server's reads (the page itself comes back, as a restored tab does).
+        def no_signal(url: str) -> bool:
+            return "/api/" in url
+
+        page.route(no_signal, lambda route: route.abort("internetdisconnected"))
+        page.reload()
+        expect(alerts).to_contain_text("Stabilization contact with Marcus Hill", timeout=WAIT)
+        expect(alerts.locator("#care-alerts-copy")).to_contain_text("Not live")
+        _fits(page)
+        screenshot(page, "phone-escalation-offline-copy-360.png")
+
+        page.unroute(no_signal)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        expect(alerts.locator("#care-alerts-copy")).to_have_count(0, timeout=WAIT)
+        # Signing out drops the copy: the names do not stay on a phone handed to the next shift.
+        copies = "() => Object.keys(localStorage).filter(k => k.startsWith('crisis.escalations.'))"
+        assert len(page.evaluate(copies)) == 1
+        page.get_by_role("button", name="Sign out").click()
+        expect(page).to_have_url(re.compile(r"/login/"), timeout=WAIT)
+        assert page.evaluate(copies) == []
+        sign_in(page, live_stack.url, "cora")
+        page.goto(f"{live_stack.url}/responder/")
+        alerts.get_by_role("button", name="Acknowledge").click()
+        expect(alerts).to_be_hidden(timeout=WAIT)
+
+        page.route(no_signal, lambda route: route.abort("internetdisconnected"))
+        page.reload()
+        expect(page.locator("#conn")).not_to_have_attribute("data-state", "live")
+        expect(alerts).to_be_hidden()
+        assert page.evaluate(copies) == []
+    finally:
+        phone.close()
+    assert off_loop(lambda: escalations.Escalation.objects.get().acknowledged_at) is not None
     off_loop(assert_no_call_strands)
