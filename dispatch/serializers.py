@@ -199,7 +199,7 @@ class ClearSerializer(CloseSerializer):
         required=False,
         default=dict,
         help_text="The team's program's questions at clear (the phone's clear form), e.g. for community responders "
-        '{"outcome": "found_safe", "referral_partner": "3", "referral_service": "Food pantry"}; written with the '
+        '{"outcome": "found_referred", "referral_partner": "3", "referral_service": "Food pantry"}; written with the '
         "clear or not at all.",
     )
 

@@ -566,6 +566,8 @@ class ClearQuestions:
     referral_label: str = "Referral"
     # Outcomes that say a referral was made: the phone asks for the partner before queueing (the plug-in refuses too).
     referral_required_for: Sequence[str] = ()
+    # Outcomes that say nobody was referred: the phone asks to take the referral out before queueing (refused too).
+    referral_refused_for: Sequence[str] = ()
 
 
 def clear_questions(team) -> list[ClearQuestions]:

@@ -91,6 +91,7 @@ class CommunityRespondersPlugin(ProgramPlugin):
             partners=[(p.pk, p.name) for p in Partner.objects.filter(active=True).order_by("name")],
             referral_label="Referred to (optional)",
             referral_required_for=services.REFERRAL_REQUIRED_FOR,
+            referral_refused_for=services.REFERRAL_REFUSED_FOR,
         )
 
     def clear_record(self, call, *, by, answers) -> set[str]:

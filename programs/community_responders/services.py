@@ -120,6 +120,15 @@ def referral_set_status(
 CLEAR_REFERRAL_SERVICE = "Referred by the team at clear"
 # Outcomes that say the person was referred: a referral must come with them, or the report counts a loop never opened.
 REFERRAL_REQUIRED_FOR = (ClearOutcome.FOUND_REFERRED.value,)
+# Outcomes that say nobody was referred (no needs, nobody there, contact refused, the person gone): a referral with
+# one of them is a contradiction, and the outcomes report and the referrals report would disagree about the call.
+# The others (needs met on scene, de-escalated, handed on) may bring a referral for what comes next, or not.
+REFERRAL_REFUSED_FOR = (
+    ClearOutcome.FOUND_SAFE.value,
+    ClearOutcome.NOT_FOUND.value,
+    ClearOutcome.DECLINED.value,
+    ClearOutcome.MOVED_ON.value,
+)
 
 
 def outcomes_for(call_type: str) -> tuple[str, ...]:
@@ -145,6 +154,12 @@ def call_outcome_record(
     if outcome in REFERRAL_REQUIRED_FOR and partner is None:
         raise InvalidInput(
             "You chose “referred”: choose the partner service you referred to.", field="referral_partner"
+        )
+    if outcome in REFERRAL_REFUSED_FOR and partner is not None:
+        raise InvalidInput(
+            f"“{ClearOutcome(outcome).label}” means nobody was referred: take out the referral, "
+            "or choose the outcome that says what happened.",
+            field="referral_partner",
         )
     with transaction.atomic():
         if CallOutcome.objects.filter(call=call).exists():

@@ -9,11 +9,39 @@
   if (!box) return;
   let rows = [];
 
+  // The phone's own copy of the open escalations, as the tap queue is kept: a page opened where the signal cannot
+  // reach the server (a basement, a lift) still shows who is waiting on this responder, marked as a copy. Per user;
+  // only the open ones, kept one shift at most and dropped at sign-out, so names do not linger on a shared phone.
+  const COPY_KEY = "crisis.escalations." + (box.dataset.user || "");
+  const COPY_MAX_MS = 12 * 3600 * 1000;
+  let copiedAt = null; // set while the card shows the copy, not the server's answer
+  function openRows() { return rows.filter(function (e) { return e.open && !e.acknowledged_at; }); }
+  function saveCopy() {
+    try {
+      const open = openRows();
+      if (open.length) localStorage.setItem(COPY_KEY, JSON.stringify({ at: new Date().toISOString(), rows: open }));
+      else localStorage.removeItem(COPY_KEY);
+    } catch (e) { /* private mode or full: the live card still works */ }
+  }
+  function loadCopy() {
+    try {
+      const copy = JSON.parse(localStorage.getItem(COPY_KEY) || "null");
+      if (!copy || !Array.isArray(copy.rows)) return;
+      if (Date.now() - Date.parse(copy.at) > COPY_MAX_MS) { localStorage.removeItem(COPY_KEY); return; }
+      rows = copy.rows;
+      copiedAt = new Date(copy.at);
+    } catch (e) { /* an unreadable copy is no copy */ }
+  }
+  const signOut = document.querySelector("form.logout");
+  if (signOut) signOut.addEventListener("submit", function () { try { localStorage.removeItem(COPY_KEY); } catch (e) { /* ignore */ } });
+
   function render() {
-    const open = rows.filter(function (e) { return e.open && !e.acknowledged_at; });
+    const open = openRows();
     box.hidden = !open.length;
     box.innerHTML = open.length
       ? '<h2 id="care-alerts-h">Overdue hand-offs: ' + open.length + "</h2>" +
+        (copiedAt ? '<p class="small muted" id="care-alerts-copy">Not live: as this phone last had them at ' +
+          L_.hhmm(copiedAt) + ". They update when the connection is back.</p>" : "") +
         '<ul class="esc-list">' + open.map(function (e) {
           const due = new Date(e.due_at);
           return '<li id="phone-escalation-' + e.id + '"><div><span class="kind">' + esc(e.kind) +
@@ -26,15 +54,18 @@
       : "";
   }
 
+  loadCopy();
+  render();
   const live = L_.connect({
     snapshotUrl: box.dataset.snapshotUrl,
     socketPath: box.dataset.socketPath,
     quiet: true, // the call's own connection says whether the phone is live
-    onSnapshot: function (data) { rows = data.escalations || []; render(); },
+    onSnapshot: function (data) { rows = data.escalations || []; copiedAt = null; saveCopy(); render(); },
     onEvent: function (ev) {
       if (ev.kind !== "care.escalation") return;
       const row = ev.data || {};
       rows = rows.filter(function (e) { return e.id !== row.id; }).concat([row]);
+      saveCopy();
       render();
     },
   });

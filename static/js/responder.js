@@ -248,7 +248,7 @@
       '<p class="address"><strong>' + esc(c.address) + "</strong> <small>(" + esc(c.location_type) + ")</small></p>" + mapLinks(c) +
       '<dl class="facts">' +
       "<dt>Type</dt><dd>" + esc(c.call_type_label) + (c.priority ? " · P" + c.priority : "") + (c.language && c.language !== "en" ? " · speaks " + esc(c.language_name || c.language) : "") + "</dd>" +
-      "<dt>Person</dt><dd>" + esc(c.person_name) + " " + esc(c.person_description) + "</dd>" +
+      "<dt>Person</dt><dd>" + [c.person_name, c.person_description].filter(Boolean).map(esc).join(" · ") + "</dd>" +
       "<dt>Caller</dt><dd>" + esc(c.caller_name || "—") + (c.callback_number ? ' · <a class="tel" href="tel:' + esc(c.callback_number.replace(/[^0-9+]/g, "")) + '">' + esc(c.callback_number) + "</a>" : "") + "</dd>" +
       "</dl>" +
       (c.narrative ? '<p class="narrative">' + esc(c.narrative) + "</p>" : "") +
@@ -485,8 +485,11 @@
     if (e.target.id === "clear-partner" || e.target.id === "clear-outcome") showMessage(""); // the complaint was answered
   });
 
+  // Only the phone's own forms are sent from here: the top bar's Sign out posts as any form does.
+  const OWN_FORMS = ["decline-form", "clear-form", "note-form"];
   document.addEventListener("submit", function (e) {
     const form = e.target;
+    if (OWN_FORMS.indexOf(form.id) < 0) return;
     e.preventDefault();
     if (form.id === "decline-form") {
       const reason = form.reason.value === "other" ? form.other.value.trim() : form.reason.value;
@@ -507,6 +510,11 @@
         if (!form.outcome.value) { showMessage("Choose what happened for the person."); form.outcome.focus(); return; }
         answers.outcome = form.outcome.value;
         said.push(form.outcome.options[form.outcome.selectedIndex].text);
+      }
+      if (form.referral_partner && form.referral_partner.value && clearQuestions.some(function (q) { return (q.referral_refused_for || []).indexOf(answers.outcome) >= 0; })) {
+        // The server refuses the pair too; asked here, before a clear is queued that would bounce after signal returns.
+        showMessage("“" + said[said.length - 1] + "” means nobody was referred: take out the referral, or choose the outcome that says what happened.");
+        form.referral_partner.focus(); return;
       }
       if (form.referral_partner && form.referral_partner.value) {
         answers.referral_partner = form.referral_partner.value;

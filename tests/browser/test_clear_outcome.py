@@ -1,5 +1,6 @@
 """A community responders' team clears a wellness check on the phone (360 px) with what happened for the person and
-a referral, in one submit that waits in the tap queue while offline; the supervisor's outcomes report shows it."""
+a referral, in one submit that waits in the tap queue while offline (an outcome that contradicts the referral is
+asked about before anything is queued); the supervisor's outcomes report shows it."""
 
 from __future__ import annotations
 
@@ -67,12 +68,21 @@ def test_a_wellness_check_cleared_with_outcome_and_referral_in_one_offline_submi
         # The wellness check's own choices, from the plug-in: a disturbance's "de-escalated" is not offered.
         expect(outcome.locator("option", has_text="Found, safe, no needs")).to_have_count(1)
         expect(outcome.locator("option", has_text="De-escalated")).to_have_count(0)
+        # "No needs" and a referral contradict each other: the phone asks before anything is queued.
+        outcome.select_option("found_safe")
+        partner_choice = mobile.get_by_label("Referred to (optional)")
+        partner_choice.select_option(label="Eastside Food Pantry")
+        mobile.get_by_role("button", name="Clear call").click()
+        expect(mobile.locator("#message")).to_contain_text("nobody was referred", timeout=WAIT)
+        expect(mobile.locator("#queue-line")).to_be_hidden()
+        screenshot(mobile, "phone-clear-contradiction-360.png")
+        partner_choice.select_option("")
         outcome.select_option("found_referred")
         # "Referred" with no partner: the phone asks before anything is queued.
         mobile.get_by_role("button", name="Clear call").click()
         expect(mobile.locator("#message")).to_contain_text("choose the partner service", timeout=WAIT)
         expect(mobile.locator("#queue-line")).to_be_hidden()
-        mobile.get_by_label("Referred to (optional)").select_option(label="Eastside Food Pantry")
+        partner_choice.select_option(label="Eastside Food Pantry")
         mobile.get_by_label("What for (optional)").fill("Groceries and SNAP application")
         screenshot(mobile, "phone-clear-outcome-360.png")
 

@@ -66,3 +66,38 @@ def test_the_demo_has_a_stalled_contact_escalated_to_its_owner_then_supervisors(
     supervisor = caseload.caseload_today(by=User.objects.get(username="supervisor"), now=timezone.now())
     assert [e.level for e in supervisor.escalations] == ["supervisor"]
     assert "Crisis stabilization" in {p.program for p in supervisor.by_program()}
+
+
+@pytest.mark.django_db
+def test_the_demo_has_community_responder_outcomes_and_referrals_on_the_outcomes_report():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dispatch.models import Call
+    from programs.community_responders.models import CallOutcome, Referral
+    from reports.filters import Filters
+    from reports.registry import build
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    outcomes = CallOutcome.objects.select_related("call__team")
+    assert sorted(o.outcome for o in outcomes) == [
+        "deescalated",
+        "found_referred",
+        "found_safe",
+        "moved_on",
+        "not_found",
+    ]
+    # Cleared through the services: closed calls of the community responders' team, each clear on its timeline.
+    assert {(o.call.status, o.call.team.name) for o in outcomes} == {("closed", "CR-A")}
+    assert Call.objects.filter(community_outcome__isnull=False, events__kind="call.closed").distinct().count() == 5
+    assert sorted(Referral.objects.filter(call__community_outcome__isnull=False).values_list("status", flat=True)) == [
+        "attended",
+        "sent",
+    ]
+    today = timezone.localdate()
+    report = build("program_outcomes", Filters(start=today - timedelta(days=6), end=today))
+    total = report.tables["community_outcomes"].rows[-1]  # the range's total
+    assert [total[k] for k in ("found_referred", "found_safe", "not_found", "deescalated", "moved_on")] == [1] * 5
+    assert report.tables["referrals"].rows[-1]["attended"] == 1

@@ -9,13 +9,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from crisis.errors import DomainError
 from crisis.geo.services import SAMPLE_CSV, addresses_load
 from crisis.models import Alias, Person, User
 from crisis.roles import ROLE_ORDER, sync_groups
 from dispatch import services
-from dispatch.models import Call
+from dispatch.models import Call, Status
 from programs import escalations
-from programs.community_responders.models import Partner
+from programs.community_responders import services as community
+from programs.community_responders.models import CallOutcome, Partner, Referral
 from programs.crisis_stabilization import services as stabilization
 from programs.crisis_stabilization.models import Episode
 from programs.fact import services as fact
@@ -240,6 +242,7 @@ class Command(BaseCommand):
         # Before the outreach contacts: Rosa's housing referral is sent only with her consent to share in force.
         self._partner_agencies(now)
         self._people_search_and_outreach(now)
+        self._community_outcomes(now)
         # The embedded geocoder's sample: a few hundred addresses around the demo's calls and teams (idempotent).
         with SAMPLE_CSV.open(encoding="utf-8", newline="") as lines:
             loaded = addresses_load(lines=lines)
@@ -548,6 +551,63 @@ class Command(BaseCommand):
             expires_at=now + timedelta(days=90),
             document="Signed release, OUT-1 binder",
         )
+
+    def _community_outcomes(self, now):
+        """Wellness checks and disturbances the community responders cleared on the phone, each with what happened
+        for the person (a referral with some): the program outcomes report's community and referral tables."""
+        if CallOutcome.objects.exists():
+            return
+        team = Team.objects.filter(name="CR-A", status=TeamStatus.AVAILABLE).first()
+        if team is None:
+            self.stdout.write("  community outcomes: CR-A is not available now, none added")
+            return
+        dispatcher = User.objects.get(username="dispatcher")
+        responder = User.objects.get(username="cra_peer")
+        pantry, _ = Partner.objects.get_or_create(
+            name="Eastside Food Pantry", defaults={"services": "Food, benefits help", "hours": "Daily 9-17"}
+        )
+        clinic, _ = Partner.objects.get_or_create(
+            name="Northside Clinic", defaults={"services": "Outpatient psychiatry", "phone": "312-555-0150"}
+        )
+        # (call type, nature, address, disposition, outcome, referral: (partner, what for) or None)
+        cleared = [
+            ("welfare_check", "Neighbour not seen for two days", "1450 W Adams St", "referred", "found_referred",
+             (pantry, "Groceries and SNAP application")),
+            ("welfare_check", "Elderly man, daughter cannot reach him", "640 N Ashland Ave", "stabilized", "found_safe",
+             None),
+            ("welfare_check", "Woman sleeping in a doorway in the cold", "300 S Halsted St", "no_contact", "not_found",
+             None),
+            ("social_disturbance", "Man shouting at passers-by outside the library", "400 S State St", "stabilized",
+             "deescalated", (clinic, "Psychiatry intake")),
+            ("social_disturbance", "Argument at the bus shelter", "900 W Jackson Blvd", "no_contact", "moved_on",
+             None),
+        ]  # fmt: skip
+        for i, (call_type, nature, address, disposition, outcome, referral) in enumerate(cleared):
+            answers = {"outcome": outcome}
+            if referral is not None:
+                answers |= {"referral_partner": str(referral[0].pk), "referral_service": referral[1]}
+            try:
+                # Each call on its own savepoint: one the live system got to first (CR-A busy) is left out, not
+                # the whole demo.
+                with transaction.atomic():
+                    call = services.call_create(
+                        by=dispatcher, source="911", caller_name="Neighbor", callback_number=f"312-555-02{i:02d}",
+                        address=address, latitude=CENTER[0] + 0.004 * (i - 2), longitude=CENTER[1] - 0.01,
+                        location_type="street", call_type=call_type, nature=nature,
+                    )  # fmt: skip
+                    services.call_triage(call=call, screen={"phone_engaged": True}, by=dispatcher)
+                    services.call_assign(call=call, team=team, by=dispatcher, reason="Demo history", confirm_gaps=True)
+                    services.call_advance(call=Call.objects.get(pk=call.pk), to=Status.ON_SCENE, by=responder)
+                    services.call_clear(
+                        call=Call.objects.get(pk=call.pk), disposition=disposition, by=responder, answers=answers
+                    )
+            except DomainError as exc:
+                self.stdout.write(f"  community outcomes: {nature!r} left out ({exc})")
+        # The pantry's loop closed (the person went); the clinic's is still open, on the team's caseload.
+        for referral in Referral.objects.filter(partner=pantry, status="sent"):
+            for status in ("accepted", "appointment", "attended"):
+                referral = community.referral_set_status(referral=referral, status=status, by=responder)
+        self.stdout.write(f"  {CallOutcome.objects.count()} community responder outcomes")
 
     def _stabilization_episodes(self, now):
         """STAB-1's caseload: one episode due soon, one overdue (the red clock), one closed stable in the community."""

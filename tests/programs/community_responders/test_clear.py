@@ -60,6 +60,7 @@ def test_the_clear_form_asks_a_community_team_only(team_c, team_a, partner):
     assert "deescalated" in [v for v, _ in questions.outcomes["social_disturbance"]]
     assert list(questions.partners) == [(partner.pk, "Northside Clinic")]
     assert list(questions.referral_required_for) == ["found_referred"]
+    assert sorted(questions.referral_refused_for) == ["declined", "found_safe", "moved_on", "not_found"]
     assert plugins.clear_questions(team_a) == []
 
 
@@ -79,8 +80,8 @@ def test_one_clear_writes_the_outcome_and_the_referral(new_call, dana, team_c, c
 
 def test_a_referral_without_a_service_named_says_so(new_call, dana, team_c, cleo, partner):
     call = on_scene(new_call, dana, team_c, cleo)
-    answers = {"outcome": "found_safe", "referral_partner": str(partner.pk), "referral_service": ""}
-    dispatch.call_clear(call=call, disposition="stabilized", by=cleo, answers=answers)
+    answers = {"outcome": "found_referred", "referral_partner": str(partner.pk), "referral_service": ""}
+    dispatch.call_clear(call=call, disposition="referred", by=cleo, answers=answers)
     assert Referral.objects.get(call=call).service == CLEAR_REFERRAL_SERVICE
 
 
@@ -98,8 +99,8 @@ def test_no_answers_clear_as_before(new_call, dana, team_c, cleo):
         ({"outcome": "lost"}, "outcome"),
         ({"referral_partner": "PARTNER"}, "outcome"),  # a referral but no outcome
         ({"outcome": "found_referred"}, "referral_partner"),  # referred, to nobody
-        ({"outcome": "found_safe", "referral_partner": "999999"}, "referral_partner"),
-        ({"outcome": "found_safe", "referral_partner": "x"}, "referral_partner"),
+        ({"outcome": "found_referred", "referral_partner": "999999"}, "referral_partner"),
+        ({"outcome": "found_referred", "referral_partner": "x"}, "referral_partner"),
         ({"outcome": "found_safe", "mood": "fine"}, "answers"),  # a question no program asked
     ],
 )
@@ -113,6 +114,51 @@ def test_bad_answers_leave_the_call_open_and_nothing_saved(new_call, dana, team_
     assert not CallOutcome.objects.exists() and not Referral.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("call_type", "outcome"),
+    [
+        ("welfare_check", "found_safe"),  # "no needs", yet referred
+        ("welfare_check", "not_found"),  # nobody there to refer
+        ("welfare_check", "declined"),  # contact refused, yet referred
+        ("social_disturbance", "declined"),
+        ("social_disturbance", "moved_on"),  # the person gone
+    ],
+)
+def test_an_outcome_that_says_nobody_was_referred_with_a_referral_is_refused(
+    new_call, dana, team_c, cleo, partner, call_type, outcome
+):
+    call = on_scene(new_call, dana, team_c, cleo, call_type=call_type)
+    with pytest.raises(InvalidInput) as exc:
+        dispatch.call_clear(
+            call=call,
+            disposition="stabilized",
+            by=cleo,
+            answers={"outcome": outcome, "referral_partner": str(partner.pk), "referral_service": "Intake"},
+        )
+    assert exc.value.field == "referral_partner" and "nobody was referred" in str(exc.value)
+    assert Call.objects.get(pk=call.pk).status == Status.ON_SCENE
+    assert not CallOutcome.objects.exists() and not Referral.objects.exists()
+    # The same outcome alone is a good clear.
+    dispatch.call_clear(call=call, disposition="stabilized", by=cleo, answers={"outcome": outcome})
+    assert CallOutcome.objects.get(call=call).outcome == outcome and not Referral.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("call_type", "outcome"),
+    [
+        ("welfare_check", "found_needs_met"),  # met on scene, and a referral for what comes next
+        ("welfare_check", "handed_on"),
+        ("social_disturbance", "deescalated"),
+    ],
+)
+def test_outcomes_that_may_bring_a_referral_take_one(new_call, dana, team_c, cleo, partner, call_type, outcome):
+    call = on_scene(new_call, dana, team_c, cleo, call_type=call_type)
+    answers = {"outcome": outcome, "referral_partner": str(partner.pk), "referral_service": "Intake"}
+    dispatch.call_clear(call=call, disposition="stabilized", by=cleo, answers=answers)
+    assert CallOutcome.objects.get(call=call).outcome == outcome
+    assert Referral.objects.get(call=call).partner == partner
+
+
 def test_an_inactive_partner_is_refused(new_call, dana, team_c, cleo, partner):
     Partner.objects.filter(pk=partner.pk).update(active=False)
     call = on_scene(new_call, dana, team_c, cleo)
@@ -121,7 +167,7 @@ def test_an_inactive_partner_is_refused(new_call, dana, team_c, cleo, partner):
             call=call,
             disposition="stabilized",
             by=cleo,
-            answers={"outcome": "found_safe", "referral_partner": str(partner.pk)},
+            answers={"outcome": "found_referred", "referral_partner": str(partner.pk)},
         )
     assert Call.objects.get(pk=call.pk).status == Status.ON_SCENE
 
@@ -133,7 +179,7 @@ def test_a_failing_close_rolls_the_answers_back(new_call, dana, team_c, cleo, pa
             call=call,
             disposition="nonsense",
             by=cleo,
-            answers={"outcome": "found_safe", "referral_partner": str(partner.pk)},
+            answers={"outcome": "found_referred", "referral_partner": str(partner.pk)},
         )
     assert not CallOutcome.objects.exists() and not Referral.objects.exists()
 
@@ -174,6 +220,11 @@ def test_over_the_api_bad_answers_are_a_400_and_good_ones_one_clear(client, new_
     res = client.post(url, body, content_type="application/json")
     assert res.status_code == 400 and "choose the partner" in res.content.decode()
     assert Call.objects.get(pk=call.pk).status == Status.ON_SCENE
+    # Found safe with no needs, yet a referral: contradictory, refused with the reason, nothing saved.
+    contradiction = body | {"answers": {"outcome": "found_safe", "referral_partner": str(partner.pk)}}
+    res = client.post(url, contradiction, content_type="application/json")
+    assert res.status_code == 400 and "nobody was referred" in res.content.decode()
+    assert Call.objects.get(pk=call.pk).status == Status.ON_SCENE and not CallOutcome.objects.exists()
     body["answers"] |= {"referral_partner": str(partner.pk), "referral_service": ""}
     assert client.post(url, body, content_type="application/json").status_code == 200
     assert (
