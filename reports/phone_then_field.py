@@ -90,18 +90,27 @@ def pairs_for(resolved: list[Resolved]) -> list[Pair]:
         .values_list("pk", "person_id", "callback_number", "received_at", "assigned_at")
         .order_by("assigned_at", "pk")
     )
+    # Each resolution looks only at its own person's (or number's) candidates, kept in (assigned_at, pk) order:
+    # a scan of every candidate per resolution was quadratic (18 s at 50,000 calls over a year).
+    by_person: dict[int, list[tuple]] = {}
+    by_digits: dict[str, list[tuple]] = {}
+    for row in later:
+        pk, person_id, number, received_at, team_at = row
+        if person_id:
+            by_person.setdefault(person_id, []).append(row)
+        digits = phone_digits(number)
+        if digits in numbers:
+            by_digits.setdefault(digits, []).append(row)
     out = []
     for r in resolved:
-        for pk, person_id, number, received_at, team_at in later:
+        if r.person_id:
+            candidates, how = by_person.get(r.person_id, ()), "person"
+        elif r.digits:
+            candidates, how = by_digits.get(r.digits, ()), "callback number"
+        else:
+            continue
+        for pk, _person_id, _number, received_at, team_at in candidates:
             if pk == r.call_id or received_at <= r.resolved_at or team_at > r.resolved_at + WINDOW:
-                continue
-            if r.person_id:
-                if person_id != r.person_id:
-                    continue
-                how = "person"
-            elif r.digits and phone_digits(number) == r.digits:
-                how = "callback number"
-            else:
                 continue
             out.append(Pair(r.call_id, r.resolved_at, how, pk, received_at, team_at))
             break
