@@ -50,6 +50,10 @@ class Pair:
     team_at: datetime
 
 
+def _resolved_by_phone():
+    return Call.objects.filter(Q(status=Status.RESOLVED_BY_PHONE) | Q(disposition=Disposition.RESOLVED_BY_PHONE))
+
+
 def phone_resolved(f: Filters) -> list[Resolved]:
     """Calls resolved by phone in the range, each with when: the timeline's resolution, else its close."""
     resolution = (
@@ -60,7 +64,7 @@ def phone_resolved(f: Filters) -> list[Resolved]:
         .values("first")
     )
     calls = (
-        Call.objects.filter(Q(status=Status.RESOLVED_BY_PHONE) | Q(disposition=Disposition.RESOLVED_BY_PHONE))
+        _resolved_by_phone()
         .annotate(resolved=Coalesce(Subquery(resolution), "closed_at", "status_changed_at"))
         .filter(resolved__gte=f.start_at, resolved__lt=f.end_at)
         .values_list("pk", "resolved", "person_id", "callback_number")
@@ -117,10 +121,15 @@ def pairs_for(resolved: list[Resolved]) -> list[Pair]:
     return out
 
 
-def _cohorts(call_ids: list[int]) -> list[tuple[str, str, set[int]]]:
-    groups = [(ALL, "All calls resolved by phone", set(call_ids))]
+def _cohorts(f: Filters, call_ids: list[int]) -> list[tuple[str, str, set[int]]]:
+    ids = set(call_ids)
+    groups = [(ALL, "All calls resolved by phone", ids)]
+    # A cohort says which of the calls it is given belong to it. It is given the phone-resolved calls received
+    # before the range ended, as a subquery, and the answer is cut to those resolved in the range: the year's
+    # 300,000 ids as query parameters took 14 s at 1,000,000 calls.
+    candidates = _resolved_by_phone().filter(received_at__lt=f.end_at).values_list("pk", flat=True)
     for cohort in program_plugins.call_cohorts():
-        groups.append((cohort.key, cohort.label, cohort.members(call_ids)))
+        groups.append((cohort.key, cohort.label, cohort.members(candidates) & ids))
     return groups
 
 
@@ -129,7 +138,7 @@ def summary_table(f: Filters) -> tuple[Table, list[Pair], dict[int, list[str]]]:
     pairs = pairs_for(resolved)
     needed = {p.phone_call_id for p in pairs}
     rows, labels_of = [], {}
-    for key, label, members in _cohorts([r.call_id for r in resolved]):
+    for key, label, members in _cohorts(f, [r.call_id for r in resolved]):
         later = len(members & needed)
         rows.append({"group": label, "resolved": len(members), "field": later, "rate": share_of(later, len(members))})
         if key != ALL:

@@ -27,3 +27,26 @@ def test_sqlite_fallback_interpolates_like_postgres():
     assert agg.finalize() == "[5.0, 10.0, 32.0, 40.0]"
     empty = SqlitePercentiles()
     assert empty.finalize() is None
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_a_report_sorts_in_memory_without_jit_in_its_own_transaction(world):
+    """report_session: a year's percentiles at 1,000,000 calls spilled to disk at the default 4 MB of work_mem."""
+    from django.db import connection
+
+    from reports.registry import build
+    from reports.sql import REPORT_WORK_MEM
+
+    seen = {}
+
+    def spy(execute, sql, params, many, context):
+        if "percentile_cont" in sql and not seen:
+            with connection.cursor() as cur:
+                cur.execute("SELECT current_setting('work_mem'), current_setting('jit')")
+                seen["work_mem"], seen["jit"] = cur.fetchone()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        build("intervals", filters())
+    assert seen == {"work_mem": REPORT_WORK_MEM, "jit": "off"}
