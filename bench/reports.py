@@ -75,7 +75,13 @@ def _setup_django(bench_url: str):
 
     conn = connections["default"]
     conn.close()
+    # With the connection pool (crisis/settings.py), the pool keeps the database it was opened on: close it,
+    # or every query would still go to the previous bench's database.
+    if getattr(conn, "close_pool", None):
+        conn.close_pool()
+    options = conn.settings_dict.get("OPTIONS", {})
     conn.settings_dict.update(dj_database_url.parse(bench_url))
+    conn.settings_dict.setdefault("OPTIONS", {}).update(options)
     return conn
 
 
