@@ -230,6 +230,14 @@ class Call(models.Model):
                 condition=models.Q(person__isnull=False),
                 name="call_person_received",
             ),
+            # The calls resolved by phone by when they closed, for the phone-then-field measure's range: a
+            # 30-day range at 1,000,000 calls scanned the whole table for its 25,000 (1.4 s).
+            models.Index(
+                fields=["closed_at"],
+                condition=models.Q(status=Status.RESOLVED_BY_PHONE)
+                | models.Q(disposition=Disposition.RESOLVED_BY_PHONE),
+                name="call_phone_resolved_closed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -68,7 +68,10 @@ def _resolved_in_range(f: Filters):
     """Calls resolved by phone in the range, each with when (`resolved`): the timeline's resolution, else its close."""
     return (
         _resolved_by_phone()
-        .filter(received_at__lt=f.end_at)  # resolved after it was received: the rest cannot be in the range
+        # Resolved after it was received and before it was closed (closed is final: TRANSITIONS), so only calls
+        # received before the range ends and closed after it starts (or not yet) need their resolution looked
+        # up: a 30-day range at 1,000,000 calls looked up every phone-resolved call of all time.
+        .filter(Q(closed_at__gte=f.start_at) | Q(closed_at__isnull=True), received_at__lt=f.end_at)
         .annotate(resolved=Coalesce(Subquery(_resolution()), "closed_at", "status_changed_at"))
         .filter(resolved__gte=f.start_at, resolved__lt=f.end_at)
     )

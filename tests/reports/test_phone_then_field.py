@@ -145,3 +145,17 @@ def test_a_person_is_matched_in_sql_without_reading_the_candidate_calls(calls):
     assert len(matched) == 1 and "LIMIT 1" in matched[0]
     rows = {r["group"]: r for r in report.tables["phone_then_field"].rows}
     assert rows["All calls resolved by phone"]["field"] == 2
+
+
+def test_the_range_finds_its_phone_resolved_calls_by_their_close_through_an_index(calls):
+    """A 30-day range at 1,000,000 calls scanned every call for its 25,000 phone-resolved ones (1.4 s)."""
+    from django.db import connection
+
+    from reports.phone_then_field import _resolved_in_range
+
+    sql, params = _resolved_in_range(filters()).values("pk").query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: ask whether the index can serve it
+        cur.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(r[0] for r in cur.fetchall())
+    assert "call_phone_resolved_closed" in plan
