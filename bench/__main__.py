@@ -8,6 +8,8 @@ Configuration (environment):
   BENCH_PORT               first port for the ASGI server (default 8201)
   BENCH_KEEP_DB=1          reuse the bench database instead of recreating it
   BENCH_<SIZE>=n           override one size (names in each section's module)
+  BENCH_REPORT_SIZES=a,b   the reports' history sizes (default 100000,1000000; quick 20000), in the database
+                           BENCH_DATABASE_URL's name + `_reports`; BENCH_REPORTS_RUNS runs per figure (default 5)
 Sections whose service is missing print "skipped: <reason>".
 """
 

@@ -52,12 +52,10 @@ def outcomes_report(f: Filters) -> Report:
         ed=Count("id", filter=Q(disposition=Disposition.ED_TRANSPORT)),
         stabilized=Count("id", filter=Q(disposition__in=(Disposition.STABILIZED, Disposition.REFERRED))),
     )
-    r = calls.filter(person__isnull=False).aggregate(
-        with_person=Count("id"),
-        repeat_calls=Count("id", filter=repeat),
-        people=Count("person", distinct=True),
-        repeat_people=Count("person", distinct=True, filter=repeat),
-    )
+    # Two queries, so the window runs once: both repeat counts in one FILTER each ran it twice (3.5 s a pass
+    # at 1,000,000 calls).
+    r = calls.filter(person__isnull=False).aggregate(with_person=Count("id"), people=Count("person", distinct=True))
+    r |= calls.filter(repeat).aggregate(repeat_calls=Count("id"), repeat_people=Count("person", distinct=True))
     n = c["closed"]
     summary_rows = [
         {"measure": "Resolved by phone", "calls": c["by_phone"], "of": n, "share": share_of(c["by_phone"], n)},

@@ -9,6 +9,7 @@ from .intervals import intervals_report
 from .outcomes import outcomes_report
 from .phone_then_field import phone_then_field_report
 from .program_outcomes import program_outcomes_report
+from .sql import report_session
 from .tables import Report
 
 REPORTS = {
@@ -25,6 +26,11 @@ def build(
     name: str, f: Filters, *, by: str = "program", standard: str | None = None, page: int = 1, paged: bool = True
 ) -> Report:
     """One entry point for the page, the CSV and the API, so all three show the same numbers."""
+    with report_session():
+        return _build(name, f, by=by, standard=standard, page=page, paged=paged)
+
+
+def _build(name: str, f: Filters, *, by: str, standard: str | None, page: int, paged: bool) -> Report:
     if name == "intervals":
         return intervals_report(f, by=by)
     if name == "standards":

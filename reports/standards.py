@@ -132,7 +132,24 @@ def standards_report(
     by_key = {s.key: s for s in standards}
     chosen = by_key[standard] if standard else by_key["arrival"]
 
-    counts = f.calls().aggregate(**_standard_counts(standards, now, f))
+    # Over time: by day for short ranges, by week up to a year, then by month.
+    if f.days <= 62:
+        trunc, period_label = TruncDate, "Day"
+    elif f.days <= 400:
+        trunc, period_label = TruncWeek, "Week of"
+    else:
+        trunc, period_label = TruncMonth, "Month of"
+    by_period = list(
+        f.calls()
+        .annotate(period=trunc("received_at", tzinfo=local_tz()))
+        .values("period")
+        .annotate(**_standard_counts(standards, now, f))
+        .order_by("period")
+    )
+    # Counts add up: the summary is the sum of the periods' counts, so the range is scanned once, not twice
+    # (each scan is 3-4 s at 1,000,000 calls a year).
+    keys = [f"{std.key}__{k}" for std in standards for k in ("applicable", "measured", "met")]
+    counts = {key: sum(r[key] for r in by_period) for key in keys}
     summary_rows = []
     for std in standards:
         c = {k: counts[f"{std.key}__{k}"] for k in ("applicable", "measured", "met")}
@@ -169,21 +186,7 @@ def standards_report(
         summary_rows,
     )
 
-    # Over time: by day for short ranges, by week up to a year, then by month.
-    if f.days <= 62:
-        trunc, period_label = TruncDate, "Day"
-    elif f.days <= 400:
-        trunc, period_label = TruncWeek, "Week of"
-    else:
-        trunc, period_label = TruncMonth, "Month of"
     periods: dict[Any, dict[str, Any]] = {}
-    by_period = (
-        f.calls()
-        .annotate(period=trunc("received_at", tzinfo=local_tz()))
-        .values("period")
-        .annotate(**_standard_counts(standards, now, f))
-        .order_by("period")
-    )
     for r in by_period:
         p = r["period"].date() if isinstance(r["period"], datetime) else r["period"]
         periods[p] = {"period": p.isoformat()} | {

@@ -36,8 +36,13 @@ def count_results(*, start_at, end_at, period: str, tz, program_id: int | None):
 
 
 def diverted(call_ids) -> set[int]:
-    """Which of these calls the 911 centre diverted to its clinician (a transfer from the CAD)."""
-    return set(Diversion.objects.filter(call_id__in=list(call_ids)).values_list("call_id", flat=True))
+    """Which of these calls the 911 centre diverted to its clinician (a transfer from the CAD).
+
+    `call_ids` may be a queryset of call ids: it stays a subquery (a year's ids as parameters took 22 s at
+    1,000,000 calls)."""
+    if not hasattr(call_ids, "query"):  # a queryset stays a subquery; any other iterable becomes a list
+        call_ids = list(call_ids)
+    return set(Diversion.objects.filter(call_id__in=call_ids).values_list("call_id", flat=True))
 
 
 class DiversionPlugin(ProgramPlugin):
