@@ -16,7 +16,7 @@ from crisis import languages
 from crisis.geo.geocoder import LocalGeocoder
 from crisis.models import User
 from programs import plugins as program_plugins
-from programs.plugins import CallFacts, TeamFacts
+from programs.plugins import CallFacts, TeamFacts, team_facts_with
 from responders.models import MEDICAL_CREDENTIALS, Credential, Team, TeamMember, TeamStatus
 
 from .models import (
@@ -294,7 +294,7 @@ def call_team_facts(
     reason = excluded.get(base.team_id)
     if covers and reason is None:
         return base
-    return dataclasses.replace(base, covers_call=covers, excluded_reason=reason)
+    return team_facts_with(base, covers_call=covers, excluded_reason=reason)
 
 
 def team_facts(team: Team, *, call: Call, now, workload: int, excluded: dict[int, str]) -> TeamFacts:
