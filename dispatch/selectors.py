@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Collection
 from datetime import timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
-from django.db.models.functions import Coalesce, Replace
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value, prefetch_related_objects
+from django.db.models.functions import Replace
 from django.utils import timezone
 
 from crisis import languages
@@ -301,21 +303,43 @@ def team_facts(team: Team, *, call: Call, now, workload: int, excluded: dict[int
     return team_facts_for_call(team_base_facts(team, now=now, workload=workload), team, call=call, excluded=excluded)
 
 
+_REFUSED = [AssignmentStatus.DECLINED.value, AssignmentStatus.LAPSED.value, AssignmentStatus.RECALLED.value]
+
+
 def refusals(call_ids: list[int]) -> dict[int, dict[int, Refusal]]:
     """Each team's latest refusal (declined, lapsed, recalled) of each call; reoffer.py says what it means."""
     out: dict[int, dict[int, Refusal]] = {cid: {} for cid in call_ids}
-    rows = (
-        Assignment.objects.filter(
-            call_id__in=call_ids,
-            status__in=(AssignmentStatus.DECLINED, AssignmentStatus.LAPSED, AssignmentStatus.RECALLED),
+    # In SQL as written: every routing run asks, and compiling the ORM's query cost more than running it.
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT call_id, team_id, status, COALESCE(ended_at, responded_at, offered_at) AS ended
+                  FROM "{Assignment._meta.db_table}" WHERE call_id = ANY(%s) AND status = ANY(%s)
+                 ORDER BY ended, id""",  # noqa: S608 (the table name from the model's meta)
+            [list(call_ids), _REFUSED],
         )
-        .annotate(ended=Coalesce("ended_at", "responded_at", "offered_at"))
-        .order_by("ended", "id")
-        .values_list("call_id", "team_id", "status", "ended")
-    )
+        rows = cur.fetchall()
     for call_id, team_id, status, ended in rows:  # later rows overwrite earlier: the latest per team
         out[call_id][team_id] = Refusal(team_id=team_id, kind=status, at=ended)
     return out
+
+
+def waiting_calls_locked(*, region: str, call_ids: Collection[int] | None = None) -> list[Call]:
+    """`waiting_calls_for_routing` (only `call_ids` of them, when given), each locked FOR UPDATE SKIP LOCKED and
+    with its person, for a routing run. In SQL as written: compiling the ORM's query (an EXISTS, a join, the
+    lock) took a routing run 2 ms of CPU, three times running it. The person comes in a second query only
+    when one of the calls has one (a routing run's plugins read it)."""
+    call, assignment = Call._meta.db_table, Assignment._meta.db_table
+    columns = ", ".join(f'"{call}"."{f.column}"' for f in Call._meta.concrete_fields)
+    only = f' AND "{call}"."id" = ANY(%s)' if call_ids is not None else ""
+    sql = f"""SELECT {columns} FROM "{call}"
+               WHERE "{call}"."status" = %s AND "{call}"."region" = %s{only}
+                 AND NOT EXISTS (SELECT 1 FROM "{assignment}" a WHERE a.call_id = "{call}"."id" AND a.status = ANY(%s))
+               ORDER BY "{call}"."priority", "{call}"."received_at", "{call}"."id"
+                 FOR UPDATE OF "{call}" SKIP LOCKED"""  # noqa: S608 (table and column names from the models' meta)
+    params = [Status.AWAITING_TEAM.value, region, *([list(call_ids)] if call_ids is not None else [])]
+    calls = list(Call.objects.raw(sql, [*params, [s.value for s in ACTIVE_ASSIGNMENT]]))
+    prefetch_related_objects(calls, "person")
+    return calls
 
 
 def waiting_calls_for_routing(*, region: str):
