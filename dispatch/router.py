@@ -24,7 +24,7 @@ from responders.models import Team, TeamStatus
 
 from . import interpreter, jobs, reoffer, routing, selectors, warm
 from .assignments import assignment_offer
-from .models import Assignment, Call, Triage
+from .models import Assignment, Call
 from .timeline import record_event
 
 log = logging.getLogger(__name__)
@@ -58,13 +58,7 @@ def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
     snap = warm.snapshot(region=region, now=now)
     out = Plan(now=now, teams=snap.teams)
     out.refusals = selectors.refusals([c.pk for c in calls])
-    screens = {  # later rows overwrite earlier: the latest screen per call (as written: see refusals)
-        t.call_id: t
-        for t in Triage.objects.raw(
-            f'SELECT * FROM "{Triage._meta.db_table}" WHERE call_id = ANY(%s) ORDER BY call_id, "at", id',  # noqa: S608
-            [[c.pk for c in calls]],
-        )
-    }
+    screens = selectors.latest_screens(calls)
     config, eta = selectors.routing_config(), selectors.eta_estimator()
     plugins = program_plugins.overriding("assess")
     programs = snap.programs

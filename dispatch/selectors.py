@@ -11,7 +11,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value, prefetch_related_objects
-from django.db.models.functions import Replace
+from django.db.models.functions import Coalesce, Replace
 from django.utils import timezone
 
 from crisis import languages
@@ -309,6 +309,16 @@ _REFUSED = [AssignmentStatus.DECLINED.value, AssignmentStatus.LAPSED.value, Assi
 def refusals(call_ids: list[int]) -> dict[int, dict[int, Refusal]]:
     """Each team's latest refusal (declined, lapsed, recalled) of each call; reoffer.py says what it means."""
     out: dict[int, dict[int, Refusal]] = {cid: {} for cid in call_ids}
+    if connection.vendor != "postgresql":  # SQLite (make run): the ORM's query, no arrays
+        rows = (
+            Assignment.objects.filter(call_id__in=call_ids, status__in=_REFUSED)
+            .annotate(ended=Coalesce("ended_at", "responded_at", "offered_at"))
+            .order_by("ended", "id")
+            .values_list("call_id", "team_id", "status", "ended")
+        )
+        for call_id, team_id, status, ended in rows:
+            out[call_id][team_id] = Refusal(team_id=team_id, kind=status, at=ended)
+        return out
     # In SQL as written: every routing run asks, and compiling the ORM's query cost more than running it.
     with connection.cursor() as cur:
         cur.execute(
@@ -323,11 +333,28 @@ def refusals(call_ids: list[int]) -> dict[int, dict[int, Refusal]]:
     return out
 
 
+def latest_screens(calls: list[Call]) -> dict[int, Triage]:
+    """Each call's latest risk screen (as written on PostgreSQL: see refusals)."""
+    if connection.vendor != "postgresql":
+        rows = Triage.objects.filter(call__in=calls).order_by("call_id", "at", "id")
+    else:
+        rows = Triage.objects.raw(
+            f'SELECT * FROM "{Triage._meta.db_table}" WHERE call_id = ANY(%s) ORDER BY call_id, "at", id',  # noqa: S608
+            [[c.pk for c in calls]],
+        )
+    return {t.call_id: t for t in rows}  # later rows overwrite earlier: the latest screen per call
+
+
 def waiting_calls_locked(*, region: str, call_ids: Collection[int] | None = None) -> list[Call]:
     """`waiting_calls_for_routing` (only `call_ids` of them, when given), each locked FOR UPDATE SKIP LOCKED and
     with its person, for a routing run. In SQL as written: compiling the ORM's query (an EXISTS, a join, the
     lock) took a routing run 2 ms of CPU, three times running it. The person comes in a second query only
     when one of the calls has one (a routing run's plugins read it)."""
+    if connection.vendor != "postgresql":  # SQLite (make run): the ORM's query, no arrays
+        waiting = waiting_calls_for_routing(region=region)
+        if call_ids is not None:
+            waiting = waiting.filter(pk__in=list(call_ids))
+        return list(waiting.select_for_update(skip_locked=True, of=("self",)).select_related("person"))
     call, assignment = Call._meta.db_table, Assignment._meta.db_table
     columns = ", ".join(f'"{call}"."{f.column}"' for f in Call._meta.concrete_fields)
     only = f' AND "{call}"."id" = ANY(%s)' if call_ids is not None else ""
