@@ -182,16 +182,20 @@ def live_team_rows(*, region: str, now: datetime) -> list[tuple]:
     team, program, assignment = Team._meta.db_table, Program._meta.db_table, Assignment._meta.db_table
     with connection.cursor() as cur:
         cur.execute(
-            f"""SELECT t.id, t.name, t.program_id, t.region, t.status,
+            # The fingerprint and the workloads as materialized CTEs, each computed once: on fresh statistics
+            # (a region just created) the planner guessed one team and re-ran the fingerprint for every team row.
+            f"""WITH f AS MATERIALIZED ({_fingerprint_sql()}),
+                     w AS MATERIALIZED (SELECT a.team_id, count(*) AS n FROM {assignment} a
+                                          JOIN {team} wt ON wt.id = a.team_id
+                                         WHERE wt.region = %s AND a.offered_at >= %s AND a.status = ANY(%s)
+                                         GROUP BY a.team_id)
+                SELECT t.id, t.name, t.program_id, t.region, t.status,
                        extract(epoch FROM t.status_changed_at)::float8, t.latitude, t.longitude,
                        extract(epoch FROM t.location_reported_at)::float8, t.version,
                        coalesce(w.n, 0), f.fp
                   FROM {team} t JOIN {program} p ON p.id = t.program_id
-                  CROSS JOIN ({_fingerprint_sql()}) f
-                  LEFT JOIN (SELECT a.team_id, count(*) AS n FROM {assignment} a
-                               JOIN {team} wt ON wt.id = a.team_id
-                              WHERE wt.region = %s AND a.offered_at >= %s AND a.status = ANY(%s)
-                              GROUP BY a.team_id) w ON w.team_id = t.id
+                  CROSS JOIN f
+                  LEFT JOIN w ON w.team_id = t.id
                  WHERE t.region = %s AND p.active AND t.status <> %s
                  ORDER BY t.id""",  # noqa: S608 (table names from the models' meta)
             [region, region, since, list(_WORKLOAD), region, TeamStatus.OFF_SHIFT.value],
