@@ -572,7 +572,7 @@ def test_a_warm_routing_run_offering_one_call_is_ten_statements_two_savepoints(n
     ]  # fmt: skip
     assert list(zip(kinds, tables, strict=True)) == [
         ("SELECT", "dispatch_call"),  # the waiting calls, locked (SKIP LOCKED)
-        ("SELECT", "responders_team"),  # live team columns, workloads and the warm facts' fingerprint: one read
+        ("WITH", "responders_team"),  # live team columns, workloads and the warm facts' fingerprint: one read
         ("SELECT", "dispatch_assignment"),  # earlier refusals of the call
         ("SELECT", "dispatch_triage"),  # its latest screen
         ("UPDATE", "dispatch_call"),  # the routing explanation
