@@ -24,7 +24,7 @@ from responders.models import Team, TeamStatus
 
 from . import interpreter, jobs, reoffer, routing, selectors, warm
 from .assignments import assignment_offer
-from .models import Assignment, Call, Triage
+from .models import Assignment, Call
 from .timeline import record_event
 
 log = logging.getLogger(__name__)
@@ -58,9 +58,7 @@ def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
     snap = warm.snapshot(region=region, now=now)
     out = Plan(now=now, teams=snap.teams)
     out.refusals = selectors.refusals([c.pk for c in calls])
-    screens = {
-        t.call_id: t for t in Triage.objects.filter(call__in=calls).order_by("call_id", "at", "id")
-    }  # later rows overwrite earlier: the latest screen per call
+    screens = selectors.latest_screens(calls)
     config, eta = selectors.routing_config(), selectors.eta_estimator()
     plugins = program_plugins.overriding("assess")
     programs = snap.programs
@@ -130,10 +128,7 @@ def calls_route_waiting(*, region: str, call_ids: Collection[int] | None = None)
     # A run is all or nothing for its caller: no savepoint of its own inside a caller's transaction (call_intake
     # wraps it in one to recover from a failed run; a worker's run is its own transaction).
     with transaction.atomic(savepoint=False):
-        waiting = selectors.waiting_calls_for_routing(region=region)
-        if call_ids is not None:
-            waiting = waiting.filter(pk__in=list(call_ids))
-        calls = list(waiting.select_for_update(skip_locked=True, of=("self",)).select_related("person"))
+        calls = selectors.waiting_calls_locked(region=region, call_ids=call_ids)
         if not calls:
             return offers
         now = timezone.now()

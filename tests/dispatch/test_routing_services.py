@@ -545,3 +545,46 @@ def test_routing_loads_every_team_and_member_in_two_queries(team_a, team_b, mobi
         fresh = Team.objects.get(pk=team.pk)
         assert facts[team.pk] == selectors.team_base_facts(fresh, now=now, workload=0)
     assert facts[more[0].pk].member_count == 0 and facts[team_a.pk].member_count > 0
+
+
+@pytest.mark.postgres
+def test_a_warm_routing_run_offering_one_call_is_ten_statements_two_savepoints(new_call, dana, team_a, monkeypatch):
+    """The routing transaction over warm team facts (issue 15: ≤ 20 ms over 1,000 teams): what each statement is
+    for, so a new one (an N+1 over teams or members, a re-read, one more savepoint) shows here first."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dispatch import jobs, warm
+
+    monkeypatch.setattr(jobs, "enqueue_routing", lambda **kw: None)
+    call = new_call()
+    services.call_triage(call=call, screen={}, by=dana)
+    warm.snapshot(region="central", now=timezone.now())  # what the teams are: kept from an earlier run
+    with CaptureQueriesContext(connection) as ctx:
+        [offer] = services.calls_route_waiting(region="central")
+    assert offer.call_id == call.pk and offer.team_id == team_a.pk
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    kinds = [s.split(None, 1)[0] if not s.startswith(("SAVEPOINT", "RELEASE")) else "SAVEPOINT" for s in sqls]
+    tables = [
+        next((t for t in ("dispatch_call", "responders_team", "dispatch_assignment", "dispatch_triage",
+                          "crisis_auditentry", "dispatch_callevent") if f'"{t}"' in s or f" {t} " in s), "")
+        for s in sqls
+    ]  # fmt: skip
+    assert list(zip(kinds, tables, strict=True)) == [
+        ("SELECT", "dispatch_call"),  # the waiting calls, locked (SKIP LOCKED)
+        ("WITH", "responders_team"),  # live team columns, workloads and the warm facts' fingerprint: one read
+        ("SELECT", "dispatch_assignment"),  # earlier refusals of the call
+        ("SELECT", "dispatch_triage"),  # its latest screen
+        ("UPDATE", "dispatch_call"),  # the routing explanation
+        ("SAVEPOINT", ""),
+        ("UPDATE", "responders_team"),  # the conditional claim of the team
+        ("INSERT", "crisis_auditentry"),  # the team's status change, audited
+        ("SAVEPOINT", ""),
+        ("INSERT", "dispatch_assignment"),  # the offer
+        ("SAVEPOINT", ""),
+        ("UPDATE", "dispatch_call"),  # the call's version
+        ("INSERT", "dispatch_callevent"),  # call.offered on its timeline
+        ("SAVEPOINT", ""),
+    ]
+    # Nothing read per team or per member on a warm run.
+    assert not any("responders_teammember" in s and "xmin" not in s for s in sqls)
