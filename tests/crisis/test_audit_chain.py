@@ -12,6 +12,7 @@ tells. The app's own role cannot tamper at all (tests/crisis/test_db_roles.py).
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -298,3 +299,76 @@ def test_concurrent_writers_keep_one_unbroken_chain(dana, sue, new_call):
     assert result.ok, result.problems
     assert AuditEntry.objects.filter(action="crisis.test.row").count() == 60
     assert result.entries == AuditEntry.objects.count() == result.head_seq
+
+
+_AUDIT_ROW = (
+    "INSERT INTO crisis_auditentry (at, actor_label, action, object_type, object_id, detail, content_hash,"
+    " prev_hash, chain_hash) VALUES (now(), 'test', 'crisis.test.row', '', '', '{}', 'x', '', '')"
+)
+
+
+def _event_row(call_id: int) -> str:
+    return (
+        "INSERT INTO dispatch_callevent (call_id, at, kind, from_status, to_status, detail, content_hash,"
+        f" prev_hash, chain_hash) VALUES ({call_id}, now(), 'call.note', '', '', '{{}}', 'x', '', '')"
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_chains_sealed_in_opposite_orders_do_not_deadlock(new_call):
+    """A writes an audit row then a call event, B the other way round; both commit while a third transaction holds
+    the audit chain's head, so A waits for head 1 and B reaches its seals with head 2 free. Sealing head 2 first
+    locks head 1 (crisis 0012): without it B took head 2, A took head 1 and each waited for the other."""
+    call = new_call()
+    holding, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def hold_head_1() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("SELECT 1 FROM crisis_auditchainhead WHERE id = 1 FOR UPDATE")
+                holding.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    def writer(statements: list[str]) -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                for sql in statements:
+                    cur.execute(sql)
+        except BaseException as exc:  # noqa: BLE001 (reported by the main thread)
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def waiting_on_locks() -> int:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            return cur.fetchone()[0]
+
+    def wait_for_waiters(n: int) -> None:
+        for _ in range(400):
+            if waiting_on_locks() >= n:
+                return
+            time.sleep(0.025)
+        raise AssertionError(f"{n} transactions never waited on the chain heads")
+
+    holder = threading.Thread(target=hold_head_1)
+    holder.start()
+    assert holding.wait(10)
+    a = threading.Thread(target=writer, args=([_AUDIT_ROW, _event_row(call.pk)],))
+    a.start()
+    wait_for_waiters(1)  # A waits for head 1 at its first seal
+    b = threading.Thread(target=writer, args=([_event_row(call.pk), _AUDIT_ROW],))
+    b.start()
+    wait_for_waiters(2)  # B waits too: for head 1 now, for head 1 after taking head 2 before
+    release.set()
+    for t in (holder, a, b):
+        t.join(30)
+    assert not errors, errors
+    assert AuditEntry.objects.filter(action="crisis.test.row").count() == 2
+    assert AuditEntry.objects.filter(action="crisis.test.row", chain_seq__isnull=True).count() == 0
