@@ -2,7 +2,11 @@
 
 `rank` orders every team for one call and says why each ineligible team was
 left out; `match` assigns several waiting calls jointly by a minimum-cost
-matching instead of one after another. Travel time comes from an
+matching instead of one after another. The matching's cost is more than the
+drive: a team's skills the call does not need are kept in reserve while they
+are scarce among the free teams, and a call that is not priority 1 may be held
+for a team about to clear that would still arrive clearly sooner than any free
+team (bench/simday.py measures both against one-at-a-time dispatch). Travel time comes from an
 `EtaEstimator`, so a road-network router can replace the great-circle
 estimate without touching the rest.
 """
@@ -87,6 +91,9 @@ class Candidate:
     first: bool = False
     skills: int = 0
     workload: int = 0
+    # Skills the team has that this call does not need (only skills some call can need): the joint match
+    # keeps a scarce one in reserve rather than spend it here.
+    spare: frozenset[str] = frozenset()
     reasons: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -173,6 +180,7 @@ def assess(
     cand.eta_seconds = travel + busy
     cand.score = cand.eta_seconds - bonus
     cand.skills = len(wants & team.capabilities)
+    cand.spare = frozenset(s for s in team.capabilities - call.needs if s in NEED_LABELS or s.startswith("lang:"))
     return cand
 
 
@@ -208,26 +216,48 @@ def rank(
 PRIORITY_WEIGHT = {1: 8.0, 2: 4.0, 3: 2.0, 4: 1.0}
 _FIRST_BONUS = 1e6
 _INFEASIBLE = 1e12
+# Spending a skill the call does not need costs RESERVE_SECONDS x (1/free teams with it - 1/free teams):
+# nothing while every free team has it, 4 minutes' drive when 4 of 30 free teams have it, 19 when the last
+# one would go. The next call that needs it would otherwise wait for a far team or for one to clear (the
+# simulated day's medium load, 8 seeds: mean arrival of the calls with needs 35 min one call at a time, 30
+# with the reserve). Tuned on bench/simday.py: 600-1200 s help,
+# 2400 s already costs the calls without needs more than it saves.
+RESERVE_SECONDS = 1200.0
+# Holding: a call waits for a team about to clear when that team's ETA (expected time to clear + drive,
+# selectors.expected_clear_seconds) still beats every free team by more than HOLD_MARGIN_SECONDS, so the
+# free team stays for the next call. Never a priority 1 call (the clear time is an estimate), never for a
+# team expected to be longer than HOLD_MAX_ETA_SECONDS away; the hold is re-decided on every routing run
+# (a team clearing enqueues one), so a team that overruns loses the call to a free team by the margin.
+HOLD_MARGIN_SECONDS = 300.0
+HOLD_FROM_PRIORITY = 2
+HOLD_MAX_ETA_SECONDS = 3600.0
 
 
 def match(
     ranked: dict[int, list[Candidate]],
     priorities: dict[int, int],
+    *,
+    held: dict[int, Candidate] | None = None,
 ) -> dict[int, Candidate]:
     """Jointly assign waiting calls to teams free now, minimising weighted total ETA.
 
     `ranked` maps call id to its candidates (from `rank`). Returns call id to
-    the chosen candidate; a call with no eligible free team is left out.
+    the chosen candidate; a call with no eligible free team is left out, and so
+    is a call held for a team about to clear (put in `held`, call id to that team).
     """
     chosen: dict[int, Candidate] = {}
     taken: set[int] = set()
+    reserve = _reserve_seconds(ranked)
     # Most urgent calls first, each level matched jointly over the teams the
     # levels above left free: a weighted sum alone would still hand a priority
     # 1 call a farther team whenever that saved enough on lower-priority calls.
     for level in sorted({priorities.get(cid, 3) for cid in ranked}):
         level_ranked = {cid: cands for cid, cands in ranked.items() if priorities.get(cid, 3) == level}
-        chosen |= _match_level(level_ranked, level, taken)
-        taken |= {c.team_id for c in chosen.values()}
+        level_chosen, level_held = _match_level(level_ranked, level, taken, reserve)
+        chosen |= level_chosen
+        taken |= {c.team_id for c in level_chosen.values()} | {c.team_id for c in level_held.values()}
+        if held is not None:
+            held |= level_held
     return chosen
 
 
@@ -235,26 +265,63 @@ def _offerable(c: Candidate, taken: set[int]) -> bool:
     return c.eligible and c.available_now and c.team_id not in taken
 
 
-def _match_level(ranked: dict[int, list[Candidate]], level: int, taken: set[int]) -> dict[int, Candidate]:
+def _holdable(c: Candidate, taken: set[int], level: int) -> bool:
+    return (
+        level >= HOLD_FROM_PRIORITY
+        and c.eligible
+        and not c.available_now
+        and c.team_id not in taken
+        and c.eta_seconds is not None
+        and c.eta_seconds <= HOLD_MAX_ETA_SECONDS
+    )
+
+
+def _reserve_seconds(ranked: dict[int, list[Candidate]]) -> dict[str, float]:
+    """What spending each skill costs now, by how few of the free teams have it."""
+    free: dict[int, frozenset[str]] = {}
+    for cands in ranked.values():
+        for c in cands:
+            if c.eligible and c.available_now:
+                free[c.team_id] = free.get(c.team_id, frozenset()) | c.spare
+    counts: dict[str, int] = {}
+    for skills in free.values():
+        for skill in skills:
+            counts[skill] = counts.get(skill, 0) + 1
+    return {skill: RESERVE_SECONDS * (1.0 / k - 1.0 / len(free)) for skill, k in counts.items()}
+
+
+def _match_level(
+    ranked: dict[int, list[Candidate]], level: int, taken: set[int], reserve: dict[str, float]
+) -> tuple[dict[int, Candidate], dict[int, Candidate]]:
     call_ids = [cid for cid, cands in ranked.items() if any(_offerable(c, taken) for c in cands)]
     if not call_ids:
-        return {}
-    team_ids = sorted({c.team_id for cid in call_ids for c in ranked[cid] if _offerable(c, taken)})
+        return {}, {}
+    # A team about to clear is a column too: a call matched to it is held, not offered.
+    columns = [c for cid in call_ids for c in ranked[cid] if _offerable(c, taken) or _holdable(c, taken, level)]
+    team_ids = sorted({c.team_id for c in columns})
     col = {tid: j for j, tid in enumerate(team_ids)}
     cost = np.full((len(call_ids), len(team_ids)), _INFEASIBLE)
     weight = PRIORITY_WEIGHT.get(level, 1.0)
     for i, cid in enumerate(call_ids):
         for c in ranked[cid]:
             if _offerable(c, taken):
-                cost[i, col[c.team_id]] = weight * c.score - (_FIRST_BONUS if c.first else 0.0)
+                seconds = c.score + sum(reserve.get(skill, 0.0) for skill in c.spare)
+            elif _holdable(c, taken, level):
+                seconds = c.score + HOLD_MARGIN_SECONDS
+            else:
+                continue
+            # "First" (e.g. FACT continuity) wins among free teams; it is no reason to hold a call.
+            cost[i, col[c.team_id]] = weight * seconds - (_FIRST_BONUS if c.first and c.available_now else 0.0)
     rows, cols = linear_sum_assignment(cost)
     chosen: dict[int, Candidate] = {}
+    held: dict[int, Candidate] = {}
     for i, j in zip(rows, cols, strict=True):
         if cost[i, j] >= _INFEASIBLE:
             continue
         cid, tid = call_ids[i], team_ids[j]
-        chosen[cid] = next(c for c in ranked[cid] if c.team_id == tid)
-    return chosen
+        pick = next(c for c in ranked[cid] if c.team_id == tid)
+        (chosen if pick.available_now else held)[cid] = pick
+    return chosen, held
 
 
 def greedy(ranked: dict[int, list[Candidate]], order: Sequence[int]) -> dict[int, Candidate]:

@@ -220,9 +220,7 @@ def snapshot(*, region: str, now: datetime) -> Snapshot:
     base = []
     for team_id, name, program_id, _region, status, changed_at, lat, lon, reported_at, _version, workload, *_ in rows:
         shape, program = warm.shapes[team_id], warm.programs[program_id]
-        busy = None
-        if status in selectors.EXPECTED_CLEAR_MINUTES:
-            busy = max(300.0, selectors.EXPECTED_CLEAR_MINUTES[status] * 60 - (at - changed_at))
+        busy = selectors.expected_clear_seconds(status, at - changed_at)
         base.append(
             TeamFacts(
                 team_id=team_id,
