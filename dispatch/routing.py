@@ -2,11 +2,9 @@
 
 `rank` orders every team for one call and says why each ineligible team was
 left out; `match` assigns several waiting calls jointly by a minimum-cost
-matching instead of one after another. The matching's cost is more than the
-drive: a team's skills the call does not need are kept in reserve while they
-are scarce among the free teams, and a call that is not priority 1 may be held
-for a team about to clear that would still arrive clearly sooner than any free
-team (bench/simday.py measures both against one-at-a-time dispatch). Travel time comes from an
+matching instead of one after another. A call that is not priority 1 may be
+held for a team about to clear that would still arrive clearly sooner than any
+free team (bench/simday.py measures it against one-at-a-time dispatch). Travel time comes from an
 `EtaEstimator`, so a road-network router can replace the great-circle
 estimate without touching the rest.
 """
@@ -91,9 +89,6 @@ class Candidate:
     first: bool = False
     skills: int = 0
     workload: int = 0
-    # Skills the team has that this call does not need (only skills some call can need): the joint match
-    # keeps a scarce one in reserve rather than spend it here.
-    spare: frozenset[str] = frozenset()
     reasons: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -180,7 +175,6 @@ def assess(
     cand.eta_seconds = travel + busy
     cand.score = cand.eta_seconds - bonus
     cand.skills = len(wants & team.capabilities)
-    cand.spare = frozenset(s for s in team.capabilities - call.needs if s in NEED_LABELS or s.startswith("lang:"))
     return cand
 
 
@@ -216,13 +210,6 @@ def rank(
 PRIORITY_WEIGHT = {1: 8.0, 2: 4.0, 3: 2.0, 4: 1.0}
 _FIRST_BONUS = 1e6
 _INFEASIBLE = 1e12
-# Spending a skill the call does not need costs RESERVE_SECONDS x (1/free teams with it - 1/free teams):
-# nothing while every free team has it, 4 minutes' drive when 4 of 30 free teams have it, 19 when the last
-# one would go. The next call that needs it would otherwise wait for a far team or for one to clear (the
-# simulated day's medium load, 8 seeds: mean arrival of the calls with needs 35 min one call at a time, 30
-# with the reserve). Tuned on bench/simday.py: 600-1200 s help,
-# 2400 s already costs the calls without needs more than it saves.
-RESERVE_SECONDS = 1200.0
 # Holding: a call waits for a team about to clear when that team's ETA (expected time to clear + drive,
 # selectors.expected_clear_seconds) still beats every free team by more than HOLD_MARGIN_SECONDS, so the
 # free team stays for the next call. Never a priority 1 call (the clear time is an estimate), never for a
@@ -247,13 +234,12 @@ def match(
     """
     chosen: dict[int, Candidate] = {}
     taken: set[int] = set()
-    reserve = _reserve_seconds(ranked)
     # Most urgent calls first, each level matched jointly over the teams the
     # levels above left free: a weighted sum alone would still hand a priority
     # 1 call a farther team whenever that saved enough on lower-priority calls.
     for level in sorted({priorities.get(cid, 3) for cid in ranked}):
         level_ranked = {cid: cands for cid, cands in ranked.items() if priorities.get(cid, 3) == level}
-        level_chosen, level_held = _match_level(level_ranked, level, taken, reserve)
+        level_chosen, level_held = _match_level(level_ranked, level, taken)
         chosen |= level_chosen
         taken |= {c.team_id for c in level_chosen.values()} | {c.team_id for c in level_held.values()}
         if held is not None:
@@ -276,22 +262,8 @@ def _holdable(c: Candidate, taken: set[int], level: int) -> bool:
     )
 
 
-def _reserve_seconds(ranked: dict[int, list[Candidate]]) -> dict[str, float]:
-    """What spending each skill costs now, by how few of the free teams have it."""
-    free: dict[int, frozenset[str]] = {}
-    for cands in ranked.values():
-        for c in cands:
-            if c.eligible and c.available_now:
-                free[c.team_id] = free.get(c.team_id, frozenset()) | c.spare
-    counts: dict[str, int] = {}
-    for skills in free.values():
-        for skill in skills:
-            counts[skill] = counts.get(skill, 0) + 1
-    return {skill: RESERVE_SECONDS * (1.0 / k - 1.0 / len(free)) for skill, k in counts.items()}
-
-
 def _match_level(
-    ranked: dict[int, list[Candidate]], level: int, taken: set[int], reserve: dict[str, float]
+    ranked: dict[int, list[Candidate]], level: int, taken: set[int]
 ) -> tuple[dict[int, Candidate], dict[int, Candidate]]:
     call_ids = [cid for cid, cands in ranked.items() if any(_offerable(c, taken) for c in cands)]
     if not call_ids:
@@ -305,7 +277,7 @@ def _match_level(
     for i, cid in enumerate(call_ids):
         for c in ranked[cid]:
             if _offerable(c, taken):
-                seconds = c.score + sum(reserve.get(skill, 0.0) for skill in c.spare)
+                seconds = c.score
             elif _holdable(c, taken, level):
                 seconds = c.score + HOLD_MARGIN_SECONDS
             else:
