@@ -14,6 +14,7 @@ from dispatch import team_state as team_services
 from dispatch.models import Assignment, Call, CallEvent
 from responders.models import Team
 from tests.conftest import make_team
+from tests.support.strands import assert_no_call_strands
 
 pytestmark = pytest.mark.django_db
 
@@ -545,3 +546,32 @@ def test_routing_loads_every_team_and_member_in_two_queries(team_a, team_b, mobi
         fresh = Team.objects.get(pk=team.pk)
         assert facts[team.pk] == selectors.team_base_facts(fresh, now=now, workload=0)
     assert facts[more[0].pk].member_count == 0 and facts[team_a.pk].member_count > 0
+
+
+def test_a_call_is_held_for_a_team_about_to_clear_and_the_board_says_why(field_call, team_a, team_b):
+    # Team A has been on scene 44 minutes (expected to clear in the 5-minute minimum) a kilometre away; the only
+    # free team is ~33 km out. The call waits for Team A (routing.match's hold), saying so, and is no strand.
+    Team.objects.filter(pk=team_a.pk).update(
+        status="on_scene", status_changed_at=timezone.now() - timedelta(minutes=44)
+    )
+    Team.objects.filter(pk=team_b.pk).update(latitude=team_b.latitude + 0.3)
+    call = field_call()
+    assert call.priority != 1, "priority 1 calls are never held; this test needs a lower one"
+    assert active(call) is None and call.status == "awaiting_team"
+    reason = call.routing_explanation["waiting_reason"]
+    assert reason.startswith("Held for Team A: clears and arrives in ~") and "sooner than any free team" in reason
+    assert_no_call_strands()
+    # A priority 1 call is not held: Team B takes it at once.
+    urgent = field_call(nature="Urgent")
+    Call.objects.filter(pk=urgent.pk).update(priority=1)
+    services.calls_route_waiting(region=urgent.region)
+    assert active(urgent).team == team_b
+
+
+def test_expected_clear_time_is_the_typical_time_for_the_status_less_the_time_in_it_at_least_five_minutes():
+    from dispatch.selectors import expected_clear_seconds
+
+    assert expected_clear_seconds("on_scene", 10 * 60) == 35 * 60
+    assert expected_clear_seconds("assigned", 0) == 70 * 60
+    assert expected_clear_seconds("on_scene", 60 * 60) == 300
+    assert expected_clear_seconds("available", 0) is None
