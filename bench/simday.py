@@ -140,15 +140,18 @@ def _simulate(policy: str, teams, calls, *, eta, plugins, config) -> dict:
         if not waiting or not free:
             return
         free_facts = [replace(facts[tid], workload=workload[tid]) for tid in sorted(free)]
-        free_facts += [
-            replace(
-                facts[tid],
-                workload=workload[tid],
-                status=status,
-                busy_until_seconds=expected_clear_seconds(status, now - since),
-            )
-            for tid, (status, since) in sorted(busy.items())
-        ]
+        # Only the router's match can hold a call for a busy team; one-at-a-time policies never offer one, and
+        # ranking the whole busy fleet for a queue of hundreds at high load would only slow them down.
+        if policy == "router":
+            free_facts += [
+                replace(
+                    facts[tid],
+                    workload=workload[tid],
+                    status=status,
+                    busy_until_seconds=expected_clear_seconds(status, now - since),
+                )
+                for tid, (status, since) in sorted(busy.items())
+            ]
         order = sorted(waiting, key=lambda c: (c.priority, c.at, c.id))
         ranked = {}
         for c in order:

@@ -255,7 +255,6 @@ def _holdable(c: Candidate, taken: set[int], level: int) -> bool:
     return (
         level >= HOLD_FROM_PRIORITY
         and c.eligible
-        and not c.available_now
         and c.team_id not in taken
         and c.eta_seconds is not None
         and c.eta_seconds <= HOLD_MAX_ETA_SECONDS
