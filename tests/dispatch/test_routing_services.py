@@ -575,3 +575,25 @@ def test_expected_clear_time_is_the_typical_time_for_the_status_less_the_time_in
     assert expected_clear_seconds("assigned", 0) == 70 * 60
     assert expected_clear_seconds("on_scene", 60 * 60) == 300
     assert expected_clear_seconds("available", 0) is None
+
+
+def test_a_held_call_in_another_language_is_not_sent_off_with_the_interpreter_line(
+    new_call, dana, routed, mobile_crisis, team_a, team_b
+):
+    # Team A (a Spanish speaker) clears in ~5 minutes a kilometre away; the only free Spanish speaker is ~33 km
+    # out. The call is held for Team A: the interpreter line is for a call no free speaker can take, not this one.
+    Team.objects.filter(pk=team_a.pk).update(
+        status="on_scene", status_changed_at=timezone.now() - timedelta(minutes=44)
+    )
+    Team.objects.filter(pk=team_b.pk).update(latitude=team_b.latitude + 0.3)
+    make_team(
+        "Lejos",
+        mobile_crisis,
+        offset=(0.3, 0.0),
+        members=[("lu", "licensed_clinician", ["es"], []), ("lo", "peer_specialist", ["es"], [])],
+    )
+    call = new_call(language="es")
+    routed(services.call_triage, call=call, screen={}, by=dana)
+    call.refresh_from_db()
+    assert active(call) is None
+    assert call.routing_explanation["waiting_reason"].startswith("Held for Team A")
