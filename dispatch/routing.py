@@ -89,6 +89,8 @@ class Candidate:
     first: bool = False
     skills: int = 0
     workload: int = 0
+    # A busy team's expected seconds to clear (selectors.expected_clear_seconds); None when free.
+    clears_in: float | None = None
     reasons: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -172,6 +174,7 @@ def assess(
     busy = team.busy_until_seconds or 0.0
     if not cand.available_now and team.status in SOON_FREE_STATUSES:
         cand.notes.append(f"Soon available (clears in ~{round(busy / 60)} min)")
+    cand.clears_in = None if cand.available_now else team.busy_until_seconds
     cand.eta_seconds = travel + busy
     cand.score = cand.eta_seconds - bonus
     cand.skills = len(wants & team.capabilities)
@@ -218,6 +221,9 @@ _INFEASIBLE = 1e12
 HOLD_MARGIN_SECONDS = 300.0
 HOLD_FROM_PRIORITY = 2
 HOLD_MAX_ETA_SECONDS = 3600.0
+# A team already past its typical time for its status shows the five-minute minimum estimate however long it
+# overruns: holding a call for it could last as long as the overrun. No hold for it.
+HOLD_MIN_CLEAR_SECONDS = 300.0
 
 
 def match(
@@ -258,6 +264,8 @@ def _holdable(c: Candidate, taken: set[int], level: int) -> bool:
         and c.team_id not in taken
         and c.eta_seconds is not None
         and c.eta_seconds <= HOLD_MAX_ETA_SECONDS
+        and c.clears_in is not None
+        and c.clears_in > HOLD_MIN_CLEAR_SECONDS
     )
 
 
