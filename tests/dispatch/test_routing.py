@@ -266,12 +266,12 @@ def test_matching_never_gives_one_team_two_calls_and_skips_calls_without_a_free_
 
 
 # --- holding a call for a team about to clear --------------------------------------------
-def _busy(team_id: int = 1, *, km_north: float = 0.0, clears_in: float = 300.0, **over) -> TeamFacts:
+def _busy(team_id: int = 1, *, km_north: float = 0.0, clears_in: float = 600.0, **over) -> TeamFacts:
     return team_facts(team_id, km_north=km_north, status="on_scene", busy_until_seconds=clears_in, **over)
 
 
 def test_a_call_is_held_for_a_team_about_to_clear_that_arrives_far_sooner():
-    # Team 1 clears in 5 minutes on the call's block; the only free team is 15 km (~30 min) away.
+    # Team 1 clears in 10 minutes on the call's block; the only free team is 15 km (~32 min) away.
     ranked = {1: rank(call_facts(priority=3), [_busy(), team_facts(2, km_north=15)])}
     held: dict[int, Candidate] = {}
     assert routing.match(ranked, {1: 3}, held=held) == {}
@@ -288,10 +288,19 @@ def test_a_priority_1_call_is_never_held():
 
 
 def test_a_free_team_within_the_margin_is_offered_rather_than_holding():
-    # The busy team would arrive in ~5 min, the free one (3.9 km) in ~7.6: less than the 5-minute margin later.
-    ranked = {1: rank(call_facts(), [_busy(), team_facts(2, km_north=3.9)])}
+    # The busy team would arrive in ~10 min, the free one (5.5 km) in ~10.8: less than the 5-minute margin later.
+    ranked = {1: rank(call_facts(), [_busy(), team_facts(2, km_north=5.5)])}
     by_id = {c.team_id: c for c in ranked[1]}
     assert by_id[1].eta_seconds < by_id[2].eta_seconds < by_id[1].eta_seconds + routing.HOLD_MARGIN_SECONDS
+    held: dict[int, Candidate] = {}
+    assert routing.match(ranked, {1: 3}, held=held)[1].team_id == 2
+    assert held == {}
+
+
+def test_no_hold_for_a_team_already_past_its_typical_time():
+    # Its estimate sits at the five-minute floor however long it overruns: nothing to wait for with confidence.
+    overrunning = _busy(clears_in=300)
+    ranked = {1: rank(call_facts(), [overrunning, team_facts(2, km_north=15)])}
     held: dict[int, Candidate] = {}
     assert routing.match(ranked, {1: 3}, held=held)[1].team_id == 2
     assert held == {}

@@ -549,10 +549,10 @@ def test_routing_loads_every_team_and_member_in_two_queries(team_a, team_b, mobi
 
 
 def test_a_call_is_held_for_a_team_about_to_clear_and_the_board_says_why(field_call, team_a, team_b):
-    # Team A has been on scene 44 minutes (expected to clear in the 5-minute minimum) a kilometre away; the only
+    # Team A has been on scene 35 minutes (expected to clear in 10 of its typical 45) a kilometre away; the only
     # free team is ~33 km out. The call waits for Team A (routing.match's hold), saying so, and is no strand.
     Team.objects.filter(pk=team_a.pk).update(
-        status="on_scene", status_changed_at=timezone.now() - timedelta(minutes=44)
+        status="on_scene", status_changed_at=timezone.now() - timedelta(minutes=35)
     )
     Team.objects.filter(pk=team_b.pk).update(latitude=team_b.latitude + 0.3)
     call = field_call()
@@ -580,10 +580,10 @@ def test_expected_clear_time_is_the_typical_time_for_the_status_less_the_time_in
 def test_a_held_call_in_another_language_is_not_sent_off_with_the_interpreter_line(
     new_call, dana, routed, mobile_crisis, team_a, team_b
 ):
-    # Team A (a Spanish speaker) clears in ~5 minutes a kilometre away; the only free Spanish speaker is ~33 km
+    # Team A (a Spanish speaker) clears in ~10 minutes a kilometre away; the only free Spanish speaker is ~33 km
     # out. The call is held for Team A: the interpreter line is for a call no free speaker can take, not this one.
     Team.objects.filter(pk=team_a.pk).update(
-        status="on_scene", status_changed_at=timezone.now() - timedelta(minutes=44)
+        status="on_scene", status_changed_at=timezone.now() - timedelta(minutes=35)
     )
     Team.objects.filter(pk=team_b.pk).update(latitude=team_b.latitude + 0.3)
     make_team(
