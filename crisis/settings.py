@@ -386,6 +386,9 @@ REOFFER_ESCALATE_AFTER = envint("REOFFER_ESCALATE_AFTER", 3)
 if REOFFER_ESCALATE_AFTER < 1:
     raise ImproperlyConfigured(f"REOFFER_ESCALATE_AFTER must be 1 or more, got {REOFFER_ESCALATE_AFTER}")
 LOCATION_STALE_SECONDS = envint("LOCATION_STALE_SECONDS", 300)
+# Let routing hold a non-urgent call for a busy team expected to clear and arrive clearly sooner than any free
+# team (dispatch/routing.py, "Holding"). Off: by default no call waits while an eligible team is free.
+ROUTING_HOLD_FOR_CLEARING_TEAM = envbool("ROUTING_HOLD_FOR_CLEARING_TEAM", "0")
 # The language pick list (crisis/languages.py): "code:Name,code:Name" replaces the default US list. Codes are ISO
 # 639 (2-3 lowercase letters); English must stay on it (the language no call needs an interpreter for).
 _languages_raw = os.environ.get("CRISIS_LANGUAGES", "").strip()

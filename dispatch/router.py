@@ -38,9 +38,17 @@ class Plan:
     teams: Mapping[int, Team]
     ranked: dict[int, list[routing.Candidate]] = field(default_factory=dict)
     chosen: dict[int, routing.Candidate] = field(default_factory=dict)
+    # Calls the joint match holds for a team about to clear (routing.HOLD_MARGIN_SECONDS): call id -> that team.
+    held: dict[int, routing.Candidate] = field(default_factory=dict)
     refusals: dict[int, dict[int, reoffer.Refusal]] = field(default_factory=dict)
 
     def waiting_reason(self, call_id: int) -> str:
+        hold = self.held.get(call_id)
+        if hold is not None:
+            return (
+                f"Held for {hold.team_name}: clears and arrives in ~{round(hold.eta_seconds / 60)} min, "
+                f"sooner than any free team by over {round(routing.HOLD_MARGIN_SECONDS / 60)} min"
+            )
         return reoffer.waiting_reason(
             self.ranked[call_id],
             refusals=self.refusals[call_id],
@@ -82,12 +90,14 @@ def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
         return routing.rank(facts, team_facts, eta=eta, plugins=plugins, config=config, wants=wants)
 
     out.ranked = {call.pk: rank(call) for call in calls}
-    out.chosen = routing.match(out.ranked, {c.pk: c.priority or 3 for c in calls})
+    out.chosen = routing.match(
+        out.ranked, {c.pk: c.priority or 3 for c in calls}, holds=config.hold_for_clearing_team, held=out.held
+    )
     # Last resort (reoffer.py): a call no other eligible team is free for goes back at once to a team
     # that let its offer lapse, the longest-lapsed first; most urgent calls first.
     taken = {c.team_id for c in out.chosen.values()}
     for call in sorted(calls, key=lambda c: (c.priority or 3, c.received_at, c.pk)):
-        if call.pk in out.chosen:
+        if call.pk in out.chosen or call.pk in out.held:
             continue
         for team_id in reoffer.last_resort_order(out.refusals[call.pk], now=now, cooldown_seconds=cooldown):
             if team_id in taken:
@@ -102,7 +112,7 @@ def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
     # Interpreter line (interpreter.py): a call that still has no team only because no free team speaks its
     # language goes to the best team eligible in every other way, which calls the interpreter line.
     for call in sorted(calls, key=lambda c: (c.priority or 3, c.received_at, c.pk)):
-        waive = interpreter.waivable(call) if call.pk not in out.chosen else frozenset()
+        waive = interpreter.waivable(call) if call.pk not in out.chosen and call.pk not in out.held else frozenset()
         if waive:
             again = rank(call, waive=waive)
             pick = next((c for c in again if c.eligible and c.available_now and c.team_id not in taken), None)

@@ -108,7 +108,10 @@ SAFETY_FLAGS = (
 
 # --- routing facts -----------------------------------------------------------------
 def routing_config() -> RoutingConfig:
-    return RoutingConfig(stale_after_seconds=settings.LOCATION_STALE_SECONDS)
+    return RoutingConfig(
+        stale_after_seconds=settings.LOCATION_STALE_SECONDS,
+        hold_for_clearing_team=settings.ROUTING_HOLD_FOR_CLEARING_TEAM,
+    )
 
 
 def eta_estimator() -> GreatCircleEta:
@@ -121,6 +124,15 @@ EXPECTED_CLEAR_MINUTES = {
     TeamStatus.ON_SCENE: 45,
     TeamStatus.TRANSPORTING: 30,
 }
+
+
+def expected_clear_seconds(status: str, seconds_in_status: float) -> float | None:
+    """Seconds until a busy team is expected to clear (None: not busy on a call). One rule for the router, its
+    warm snapshot and the simulated day: the typical time for the status less the time already in it, and never
+    under five minutes (a team past its typical time is still busy)."""
+    if status not in EXPECTED_CLEAR_MINUTES:
+        return None
+    return max(300.0, EXPECTED_CLEAR_MINUTES[status] * 60 - seconds_in_status)
 
 
 def call_needs(call: Call, screen: Triage | None) -> tuple[frozenset[str], frozenset[str]]:
@@ -250,9 +262,7 @@ def team_base_facts(team: Team, *, now, workload: int) -> TeamFacts:
     members = getattr(team, "routing_members", None)
     if members is None:  # a team not loaded by routing_teams
         members = list(team.members.filter(active=True))
-    busy = None
-    if team.status in EXPECTED_CLEAR_MINUTES:
-        busy = max(300.0, EXPECTED_CLEAR_MINUTES[team.status] * 60 - team.seconds_in_status(now))
+    busy = expected_clear_seconds(team.status, team.seconds_in_status(now))
     return TeamFacts(
         team_id=team.pk,
         name=team.name,

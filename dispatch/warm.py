@@ -41,7 +41,6 @@ from .models import Assignment
 
 # Offers that count towards a team's workload (fairness): answered ones.
 _WORKLOAD = ("accepted", "completed")
-_CLEAR_SECONDS = {status: minutes * 60 for status, minutes in selectors.EXPECTED_CLEAR_MINUTES.items()}
 # The columns that move: read in the routing transaction on every run.
 _LIVE = (
     "id",
@@ -242,9 +241,7 @@ def snapshot(*, region: str, now: datetime) -> Snapshot:
     for team_id, name, program_id, _region, status, changed_at, lat, lon, reported_at, _version, workload, *_ in rows:
         shape = warm.shapes[team_id]
         kind, tiers, call_types, pairs, open_now = per_program[program_id]
-        busy = None
-        if status in _CLEAR_SECONDS:
-            busy = max(300.0, _CLEAR_SECONDS[status] - (at - changed_at))
+        busy = selectors.expected_clear_seconds(status, at - changed_at)
         base.append(
             team_facts_of(
                 {

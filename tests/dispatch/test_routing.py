@@ -265,6 +265,84 @@ def test_matching_never_gives_one_team_two_calls_and_skips_calls_without_a_free_
     assert 1 in chosen, "the most urgent call that can be served is served"
 
 
+# --- holding a call for a team about to clear --------------------------------------------
+def _busy(team_id: int = 1, *, km_north: float = 0.0, clears_in: float = 600.0, **over) -> TeamFacts:
+    return team_facts(team_id, km_north=km_north, status="on_scene", busy_until_seconds=clears_in, **over)
+
+
+def test_a_call_is_held_for_a_team_about_to_clear_that_arrives_far_sooner():
+    # Team 1 clears in 10 minutes on the call's block; the only free team is 15 km (~32 min) away.
+    ranked = {1: rank(call_facts(priority=3), [_busy(), team_facts(2, km_north=15)])}
+    held: dict[int, Candidate] = {}
+    assert routing.match(ranked, {1: 3}, holds=True, held=held) == {}
+    assert held[1].team_id == 1
+    # Greedy (one call at a time, free teams only) never holds.
+    assert routing.greedy(ranked, [1])[1].team_id == 2
+
+
+def test_by_default_no_call_is_held_while_an_eligible_team_is_free():
+    # The same scene without the region's opt-in: the free team 15 km away gets the offer now.
+    ranked = {1: rank(call_facts(priority=3), [_busy(), team_facts(2, km_north=15)])}
+    held: dict[int, Candidate] = {}
+    assert routing.match(ranked, {1: 3}, held=held)[1].team_id == 2
+    assert held == {}
+    assert routing.RoutingConfig().hold_for_clearing_team is False
+
+
+def test_a_priority_1_call_is_never_held():
+    ranked = {1: rank(call_facts(priority=1), [_busy(), team_facts(2, km_north=15)])}
+    held: dict[int, Candidate] = {}
+    assert routing.match(ranked, {1: 1}, holds=True, held=held)[1].team_id == 2
+    assert held == {}
+
+
+def test_a_free_team_within_the_margin_is_offered_rather_than_holding():
+    # The busy team would arrive in ~10 min, the free one (5.5 km) in ~10.8: less than the 5-minute margin later.
+    ranked = {1: rank(call_facts(), [_busy(), team_facts(2, km_north=5.5)])}
+    by_id = {c.team_id: c for c in ranked[1]}
+    assert by_id[1].eta_seconds < by_id[2].eta_seconds < by_id[1].eta_seconds + routing.HOLD_MARGIN_SECONDS
+    held: dict[int, Candidate] = {}
+    assert routing.match(ranked, {1: 3}, holds=True, held=held)[1].team_id == 2
+    assert held == {}
+
+
+def test_no_hold_for_a_team_already_past_its_typical_time():
+    # Its estimate sits at the five-minute floor however long it overruns: nothing to wait for with confidence.
+    overrunning = _busy(clears_in=300)
+    ranked = {1: rank(call_facts(), [overrunning, team_facts(2, km_north=15)])}
+    held: dict[int, Candidate] = {}
+    assert routing.match(ranked, {1: 3}, holds=True, held=held)[1].team_id == 2
+    assert held == {}
+
+
+def test_no_hold_for_a_team_expected_to_be_over_an_hour_away():
+    ranked = {1: rank(call_facts(), [_busy(clears_in=3700), team_facts(2, km_north=80)])}
+    held: dict[int, Candidate] = {}
+    assert routing.match(ranked, {1: 3}, holds=True, held=held)[1].team_id == 2
+    assert held == {}
+
+
+def test_one_team_about_to_clear_holds_one_call_only():
+    # Both calls would rather wait for team 1; the more urgent one does, the other takes the free team.
+    p2, p3 = call_facts(call_id=1, priority=2), call_facts(call_id=2, priority=3)
+    teams = [_busy(), team_facts(2, km_north=15)]
+    held: dict[int, Candidate] = {}
+    chosen = routing.match({1: rank(p2, teams), 2: rank(p3, teams)}, {1: 2, 2: 3}, holds=True, held=held)
+    assert {cid: c.team_id for cid, c in held.items()} == {1: 1}
+    assert {cid: c.team_id for cid, c in chosen.items()} == {2: 2}
+
+
+def test_a_busy_continuity_team_is_no_reason_to_hold():
+    # The person's FACT team goes first when free. Busy for another half hour, it is held for only as any team
+    # would be: here the free team arrives sooner, so the free team goes, as before holds existed.
+    fact_team = _busy(1, clears_in=1800, program_kind="fact", program_id=2)
+    call = call_facts(person_id=5, extra={"fact_team_ids": frozenset({1})})
+    ranked = {1: rank(call, [fact_team, team_facts(2, km_north=15)], plugins=PLUGINS)}
+    held: dict[int, Candidate] = {}
+    assert routing.match(ranked, {1: 3}, holds=True, held=held)[1].team_id == 2
+    assert held == {}
+
+
 # --- program plugins -----------------------------------------------------------------
 PLUGINS = (FactPlugin(), OutreachPlugin())
 

@@ -14,6 +14,7 @@ from dispatch import team_state as team_services
 from dispatch.models import Assignment, Call, CallEvent
 from responders.models import Team
 from tests.conftest import make_team
+from tests.support.strands import assert_no_call_strands
 
 pytestmark = pytest.mark.django_db
 
@@ -588,3 +589,71 @@ def test_a_warm_routing_run_offering_one_call_is_ten_statements_two_savepoints(n
     ]
     # Nothing read per team or per member on a warm run.
     assert not any("responders_teammember" in s and "xmin" not in s for s in sqls)
+
+
+def test_by_default_a_call_is_not_held_while_an_eligible_team_is_free(field_call, team_a, team_b):
+    # The scene below without the region's opt-in: the free team ~33 km out gets the offer at once.
+    Team.objects.filter(pk=team_a.pk).update(
+        status="on_scene", status_changed_at=timezone.now() - timedelta(minutes=35)
+    )
+    Team.objects.filter(pk=team_b.pk).update(latitude=team_b.latitude + 0.3)
+    call = field_call()
+    assert active(call).team == team_b
+
+
+@pytest.fixture
+def holds_on(settings):
+    settings.ROUTING_HOLD_FOR_CLEARING_TEAM = True
+
+
+@pytest.mark.usefixtures("holds_on")
+def test_a_call_is_held_for_a_team_about_to_clear_and_the_board_says_why(field_call, team_a, team_b):
+    # Team A has been on scene 35 minutes (expected to clear in 10 of its typical 45) a kilometre away; the only
+    # free team is ~33 km out. The call waits for Team A (routing.match's hold), saying so, and is no strand.
+    Team.objects.filter(pk=team_a.pk).update(
+        status="on_scene", status_changed_at=timezone.now() - timedelta(minutes=35)
+    )
+    Team.objects.filter(pk=team_b.pk).update(latitude=team_b.latitude + 0.3)
+    call = field_call()
+    assert call.priority != 1, "priority 1 calls are never held; this test needs a lower one"
+    assert active(call) is None and call.status == "awaiting_team"
+    reason = call.routing_explanation["waiting_reason"]
+    assert reason.startswith("Held for Team A: clears and arrives in ~") and "sooner than any free team" in reason
+    assert_no_call_strands()
+    # A priority 1 call is not held: Team B takes it at once.
+    urgent = field_call(nature="Urgent")
+    Call.objects.filter(pk=urgent.pk).update(priority=1)
+    services.calls_route_waiting(region=urgent.region)
+    assert active(urgent).team == team_b
+
+
+def test_expected_clear_time_is_the_typical_time_for_the_status_less_the_time_in_it_at_least_five_minutes():
+    from dispatch.selectors import expected_clear_seconds
+
+    assert expected_clear_seconds("on_scene", 10 * 60) == 35 * 60
+    assert expected_clear_seconds("assigned", 0) == 70 * 60
+    assert expected_clear_seconds("on_scene", 60 * 60) == 300
+    assert expected_clear_seconds("available", 0) is None
+
+
+@pytest.mark.usefixtures("holds_on")
+def test_a_held_call_in_another_language_is_not_sent_off_with_the_interpreter_line(
+    new_call, dana, routed, mobile_crisis, team_a, team_b
+):
+    # Team A (a Spanish speaker) clears in ~10 minutes a kilometre away; the only free Spanish speaker is ~33 km
+    # out. The call is held for Team A: the interpreter line is for a call no free speaker can take, not this one.
+    Team.objects.filter(pk=team_a.pk).update(
+        status="on_scene", status_changed_at=timezone.now() - timedelta(minutes=35)
+    )
+    Team.objects.filter(pk=team_b.pk).update(latitude=team_b.latitude + 0.3)
+    make_team(
+        "Lejos",
+        mobile_crisis,
+        offset=(0.3, 0.0),
+        members=[("lu", "licensed_clinician", ["es"], []), ("lo", "peer_specialist", ["es"], [])],
+    )
+    call = new_call(language="es")
+    routed(services.call_triage, call=call, screen={}, by=dana)
+    call.refresh_from_db()
+    assert active(call) is None
+    assert call.routing_explanation["waiting_reason"].startswith("Held for Team A")
