@@ -237,6 +237,8 @@ def test_the_schema_documents_what_the_calls_endpoints_return():
     assert ok("/api/calls/", "get") == {"$ref": "#/components/schemas/CallPage"}
 
 
+# The statements pinned are PostgreSQL's (SKIP LOCKED, the chain sealed by its trigger at COMMIT).
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_token_create_reads_nothing_back(client, dana, sent_events, django_capture_on_commit_callbacks):
     """POST /api/calls/ (an integration's token): the token, one permission query, the two INSERTs; the
@@ -376,6 +378,8 @@ def test_needs_are_shown_and_stated_through_the_api(client, dana):
     assert bad.status_code == 400 and "needs" in bad.json()
 
 
+# The statements pinned are PostgreSQL's (SKIP LOCKED, the chain sealed by its trigger at COMMIT).
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_token_intake_routes_in_its_transaction_and_reads_nothing_back(
     client, dana, team_a, team_b, sent_events, django_capture_on_commit_callbacks, monkeypatch
