@@ -319,7 +319,7 @@ def call_clear(
         confirm_units = confirm_units and (by is None or permissions.may_dispatch.test(by, locked))
         given = {k: v.strip() for k, v in (answers or {}).items() if v and v.strip()}
         if given:
-            unknown = program_plugins.clear_record(locked, by=by, answers=given)
+            unknown = program_plugins.clear_record(locked, by=by, disposition=disposition, answers=given)
             if unknown:
                 raise InvalidInput(f"This team's clear form has no {sorted(unknown)[0]!r}.", field="answers")
         return call_close(call=locked, disposition=disposition, by=by, note=note, confirm_units=confirm_units)

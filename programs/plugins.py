@@ -19,7 +19,8 @@ registered plugins and never names a program app or branches on its kind:
 - a person merged into another: `person_merge(keep=, merge=)` moves the program's own rows;
 - live screens of its own: `websocket_urls()`, routed by crisis/asgi.py.
 - the call cleared on the phone: `clear_questions(team)` (what the team's clear form asks, e.g. a wellness
-  check's outcome and a referral) and `clear_record(call, by=, answers=)` (writes the answers inside the clear).
+  check's outcome and a referral) and `clear_record(call, by=, disposition=, answers=)` (writes the answers
+  inside the clear).
 - following a call it asked for (through the call desk): `call_changed(call)` after each event on a call's
   timeline and `team_moved(team)` after a team reports its position, both inside the writer's transaction.
 
@@ -206,9 +207,10 @@ class ProgramPlugin:
         the form works from the phone's own copy while offline and the answers travel with the queued clear."""
         return None
 
-    def clear_record(self, call, *, by, answers: Mapping[str, str]) -> set[str]:
+    def clear_record(self, call, *, by, disposition: str, answers: Mapping[str, str]) -> set[str]:
         """Write this program's answers from the clear form, inside the clear's transaction (before the call
-        closes). Raise a DomainError on bad input: the whole clear rolls back. Returns the answer keys it took."""
+        closes with `disposition`, which the answers must not contradict). Raise a DomainError on bad input: the
+        whole clear rolls back. Returns the answer keys it took."""
         return set()
 
     def offer_recipients(self, call, team) -> frozenset[int] | None:
@@ -598,9 +600,9 @@ def clear_questions(team) -> list[ClearQuestions]:
     return [q for plugin in overriding("clear_questions") if (q := plugin.clear_questions(team)) is not None]
 
 
-def clear_record(call, *, by, answers: Mapping[str, str]) -> set[str]:
+def clear_record(call, *, by, disposition: str, answers: Mapping[str, str]) -> set[str]:
     """Every plug-in writes its answers; the keys none of them took (the caller refuses those)."""
     taken: set[str] = set()
     for plugin in overriding("clear_record"):
-        taken |= plugin.clear_record(call, by=by, answers=answers)
+        taken |= plugin.clear_record(call, by=by, disposition=disposition, answers=answers)
     return set(answers) - taken

@@ -94,7 +94,7 @@ class CommunityRespondersPlugin(ProgramPlugin):
             referral_refused_for=services.REFERRAL_REFUSED_FOR,
         )
 
-    def clear_record(self, call, *, by, answers) -> set[str]:
+    def clear_record(self, call, *, by, disposition, answers) -> set[str]:
         from . import services
 
         if not _is_ours(call.team) or not (ANSWERS & set(answers)):
@@ -112,7 +112,12 @@ class CommunityRespondersPlugin(ProgramPlugin):
         if not answers.get("outcome"):
             raise InvalidInput("Choose what happened for the person.", field="outcome")
         services.call_outcome_record(
-            call=call, by=by, outcome=answers["outcome"], partner=partner, service=answers.get("referral_service", "")
+            call=call,
+            by=by,
+            outcome=answers["outcome"],
+            disposition=disposition,
+            partner=partner,
+            service=answers.get("referral_service", ""),
         )
         return set(ANSWERS & set(answers))
 

@@ -129,6 +129,22 @@ REFERRAL_REFUSED_FOR = (
     ClearOutcome.DECLINED.value,
     ClearOutcome.MOVED_ON.value,
 )
+# The call's disposition (dispatch) and the outcome (this program) describe the same ending: "referred to services"
+# with an outcome that says nobody was referred, or "no contact" with one that says the team met the person, would
+# put the call in two reports at once. Other pairs are left to the team (e.g. handed on, then stabilized).
+# Keyed by dispatch's Disposition values (a layer above this one), with the words its form shows.
+OUTCOMES_REFUSED_BY_DISPOSITION = {
+    "referred": ("Referred to services", REFERRAL_REFUSED_FOR),
+    "no_contact": (
+        "No contact / gone on arrival",
+        (
+            ClearOutcome.FOUND_SAFE.value,
+            ClearOutcome.FOUND_NEEDS_MET.value,
+            ClearOutcome.FOUND_REFERRED.value,
+            ClearOutcome.DEESCALATED.value,
+        ),
+    ),
+}
 
 
 def outcomes_for(call_type: str) -> tuple[str, ...]:
@@ -140,6 +156,7 @@ def call_outcome_record(
     call,
     by: User | None,
     outcome: str,
+    disposition: str | None = None,
     partner: Partner | None = None,
     service: str = "",
 ) -> CallOutcome:
@@ -160,6 +177,13 @@ def call_outcome_record(
             f"“{ClearOutcome(outcome).label}” means nobody was referred: take out the referral, "
             "or choose the outcome that says what happened.",
             field="referral_partner",
+        )
+    disposition_words, refused = OUTCOMES_REFUSED_BY_DISPOSITION.get(disposition or "", ("", ()))
+    if outcome in refused:
+        raise InvalidInput(
+            f"“{ClearOutcome(outcome).label}” and the disposition “{disposition_words}” disagree: "
+            "choose the two that say what happened.",
+            field="outcome",
         )
     with transaction.atomic():
         if CallOutcome.objects.filter(call=call).exists():

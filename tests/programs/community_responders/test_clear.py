@@ -238,3 +238,47 @@ def test_the_phone_page_carries_the_questions(client, team_c, cleo, partner):
     res = client.get("/responder/")
     page = res.content.decode()
     assert "found_safe" in page and "Northside Clinic" in page
+
+
+@pytest.mark.parametrize(
+    ("call_type", "disposition", "outcome"),
+    [
+        ("welfare_check", "referred", "found_safe"),  # referred, yet "no needs"
+        ("welfare_check", "referred", "not_found"),
+        ("social_disturbance", "referred", "moved_on"),
+        ("welfare_check", "no_contact", "found_safe"),  # no contact, yet found
+        ("welfare_check", "no_contact", "found_needs_met"),
+        ("welfare_check", "no_contact", "found_referred"),
+        ("social_disturbance", "no_contact", "deescalated"),
+    ],
+)
+def test_an_outcome_that_contradicts_the_disposition_is_refused(
+    new_call, dana, team_c, cleo, partner, call_type, disposition, outcome
+):
+    call = on_scene(new_call, dana, team_c, cleo, call_type=call_type)
+    answers = {"outcome": outcome}
+    if outcome == "found_referred":
+        answers |= {"referral_partner": str(partner.pk), "referral_service": "Intake"}
+    with pytest.raises(InvalidInput) as exc:
+        dispatch.call_clear(call=call, disposition=disposition, by=cleo, answers=answers)
+    assert exc.value.field == "outcome" and "disagree" in str(exc.value)
+    assert Call.objects.get(pk=call.pk).status == Status.ON_SCENE
+    assert not CallOutcome.objects.exists() and not Referral.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("call_type", "disposition", "outcome"),
+    [
+        ("welfare_check", "referred", "found_needs_met"),
+        ("welfare_check", "no_contact", "not_found"),
+        ("social_disturbance", "no_contact", "moved_on"),
+        ("welfare_check", "stabilized", "found_safe"),
+    ],
+)
+def test_a_disposition_and_outcome_that_agree_clear(new_call, dana, team_c, cleo, call_type, disposition, outcome):
+    call = on_scene(new_call, dana, team_c, cleo, call_type=call_type)
+    dispatch.call_clear(call=call, disposition=disposition, by=cleo, answers={"outcome": outcome})
+    assert (Call.objects.get(pk=call.pk).disposition, CallOutcome.objects.get(call=call).outcome) == (
+        disposition,
+        outcome,
+    )
