@@ -263,7 +263,10 @@ def call_resolve_by_phone(*, call: Call, by: User | None, note: str = "") -> Cal
         if call.status in WITHDRAWABLE and Status.RESOLVED_BY_PHONE not in TRANSITIONS[call.status]:
             raise InvalidTransition("A team is assigned to this call: pull it back first (Withdraw on the board).")
         withdraw_offer(call, timezone.now(), by=by, reason="Resolved by phone")
-        transition(call, Status.RESOLVED_BY_PHONE, by=by, kind="call.resolved_by_phone", note=note)
+        # The column and the timeline row carry the same instant: the reports read the column (one writer: here).
+        call.resolved_by_phone_at = timezone.now()
+        at = call.resolved_by_phone_at
+        transition(call, Status.RESOLVED_BY_PHONE, by=by, kind="call.resolved_by_phone", at=at, note=note)
         # Resolved by phone is how the call ended: it closes at once (disposition "resolved by phone") and
         # leaves the board, instead of waiting there for a second step nobody remembers at 4 a.m.
         call = call_close(call=call, disposition=Disposition.RESOLVED_BY_PHONE, by=by)  # the note is on the row above

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -66,13 +67,15 @@ def record_event(
     team: Team | None = None,
     active: Assignment | None = UNKNOWN,
     bumped: bool = False,
+    at: datetime | None = None,
     **detail: Any,
 ) -> CallEvent:
     """Write the timeline row and publish the call's row after commit.
 
     `active`: the call's offer or assignment in force when the caller knows it (None: none), which saves
     the board row a lookup. `bumped`: the caller's own write already bumped the version (a transition, a
-    new call); otherwise one UPDATE ... RETURNING bumps and reads it.
+    new call); otherwise one UPDATE ... RETURNING bumps and reads it. `at`: the row's time when the caller also
+    wrote it on the call (a transition's status_changed_at), else now.
     """
     if not bumped:
         call.version = update_returning(Call, call.pk, values={}, increment="version", returning=["version"])["version"]
@@ -80,6 +83,7 @@ def record_event(
         by = None
     ev = CallEvent.objects.create(
         call=call,
+        at=at or timezone.now(),
         kind=kind,
         from_status=from_status,
         to_status=to_status,
@@ -113,17 +117,19 @@ def transition(
     kind: str,
     team: Team | None = None,
     active: Assignment | None = UNKNOWN,
+    at: datetime | None = None,
     **detail,
 ) -> None:
     """Move a locked call to `to`, or refuse with a clear error.
 
-    One UPDATE writes the row and bumps its version (RETURNING the new one), one INSERT the event.
+    One UPDATE writes the row and bumps its version (RETURNING the new one), one INSERT the event. `at`: the
+    transition's time when the caller writes it on the call too (call.resolved_by_phone_at), else now.
     """
     if to not in TRANSITIONS[call.status]:
         raise InvalidTransition(
             f"A call that is {call.get_status_display().lower()} cannot become {Status(to).label.lower()}."
         )
-    now = timezone.now()
+    now = at or timezone.now()
     before = call.status
     call.status = to
     call.status_changed_at = now
@@ -140,4 +146,6 @@ def transition(
         returning=["version"],
     )  # fmt: skip
     call.version = row["version"]
-    record_event(call, kind, by=by, from_status=before, to_status=to, team=team, active=active, bumped=True, **detail)
+    record_event(
+        call, kind, by=by, from_status=before, to_status=to, team=team, active=active, bumped=True, at=at, **detail
+    )

@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Min, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from crisis.validators import phone_digits
-from dispatch.models import Call, CallEvent, Disposition, Status
+from dispatch.models import Call, Disposition, Status
 from programs import plugins as program_plugins
 
 from .filters import Filters
@@ -55,13 +55,10 @@ def _resolved_by_phone():
 
 
 def _resolution():
-    return (
-        CallEvent.objects.filter(call_id=OuterRef("pk"), kind="call.resolved_by_phone")
-        .order_by()
-        .values("call_id")
-        .annotate(first=Min("at"))
-        .values("first")
-    )
+    """When the call was resolved by phone: the column its one writer sets with the timeline's row
+    (dispatch/calls.call_resolve_by_phone), else its close. It was the timeline's MIN per call, a correlated
+    probe for each of a year's 330,000 phone-resolved calls at 1,000,000 calls."""
+    return Coalesce("resolved_by_phone_at", "closed_at", "status_changed_at")
 
 
 def _resolved_in_range(f: Filters):
@@ -72,7 +69,7 @@ def _resolved_in_range(f: Filters):
         # received before the range ends and closed after it starts (or not yet) need their resolution looked
         # up: a 30-day range at 1,000,000 calls looked up every phone-resolved call of all time.
         .filter(Q(closed_at__gte=f.start_at) | Q(closed_at__isnull=True), received_at__lt=f.end_at)
-        .annotate(resolved=Coalesce(Subquery(_resolution()), "closed_at", "status_changed_at"))
+        .annotate(resolved=_resolution())
         .filter(resolved__gte=f.start_at, resolved__lt=f.end_at)
     )
 
@@ -124,13 +121,7 @@ def person_pairs(by_person: dict[int, int]) -> list[Pair]:
     resolved_at = dict(
         _resolved_by_phone()
         .filter(pk__in=list(by_person))
-        .annotate(
-            resolved=Coalesce(
-                Subquery(_resolution()),
-                "closed_at",
-                "status_changed_at",
-            )
-        )
+        .annotate(resolved=_resolution())
         .values_list("pk", "resolved")
     )
     later = {

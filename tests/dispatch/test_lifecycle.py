@@ -61,6 +61,30 @@ def test_phone_call_journey(new_call, dana):
 
 
 @pytest.mark.django_db
+def test_resolving_by_phone_writes_when_on_the_call_and_its_timeline_at_the_same_instant(new_call, dana):
+    """The reports read Call.resolved_by_phone_at (reports/phone_then_field.py); its one writer stamps it with the
+    timeline row's own time, so the column and the timeline never disagree."""
+    call = new_call()
+    services.call_triage(call=call, screen={"phone_engaged": True}, by=dana)
+    call.refresh_from_db()
+    assert call.resolved_by_phone_at is None
+    services.call_resolve_by_phone(call=call, by=dana, note="Safety plan made")
+    call.refresh_from_db()
+    event = call.events.get(kind="call.resolved_by_phone")
+    assert call.resolved_by_phone_at is not None
+    assert call.resolved_by_phone_at == event.at <= call.closed_at
+
+
+@pytest.mark.django_db
+def test_a_call_closed_otherwise_has_no_phone_resolution_time(new_call, dana):
+    call = new_call()
+    services.call_triage(call=call, screen={"phone_engaged": True}, by=dana)
+    services.call_close(call=call, disposition="referred", by=dana)
+    call.refresh_from_db()
+    assert call.status == "closed" and call.resolved_by_phone_at is None
+
+
+@pytest.mark.django_db
 def test_field_tier_goes_to_awaiting_team(new_call, dana):
     call = new_call()
     services.call_triage(call=call, screen={}, by=dana)

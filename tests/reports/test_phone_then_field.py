@@ -27,9 +27,10 @@ def calls(dana):
     pat, quinn, rosa = (Person.objects.create(first_name=n, last_name="Caller") for n in ("Pat", "Quinn", "Rosa"))
 
     def by_phone(resolved_at, *, event=True, diverted=False, **kw):
-        # Resolved by phone, then closed an hour later: the timeline's resolution is the time that counts.
+        # Resolved by phone, then closed an hour later: the resolution is the time that counts. Its one writer
+        # (call_resolve_by_phone) sets the column and the timeline row at the same instant; this world does both.
         call = mk(resolved_at - timedelta(minutes=20), status=Status.CLOSED, disposition="resolved_by_phone",
-                  closed=80 * 60, **kw)  # fmt: skip
+                  closed=80 * 60, resolved_by_phone_at=resolved_at if event else None, **kw)  # fmt: skip
         if event:
             CallEvent.objects.create(call=call, kind="call.resolved_by_phone", at=resolved_at)
         if diverted:
