@@ -104,3 +104,22 @@ def test_the_summary_is_the_sum_of_the_periods_from_one_scan(world, django_asser
     s = rows(report.tables["summary"], "key")
     over = report.tables["over_time"].rows
     assert s["answer"]["measured"] == 5 and len(over) > 1
+
+
+@pytest.mark.django_db
+def test_the_follow_up_clock_subquery_is_built_once_per_statement(world):
+    """PostgreSQL builds each occurrence of an identical hashed subquery again (0.4 s each for 30 days at
+    1,000,000 calls): the counts group by it once, and the breach list names it once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        report = standards_report(filters(), standard="follow_up")
+    reads = [q["sql"] for q in ctx.captured_queries if "mobile_crisis_followup" in q["sql"]]
+    counting = [sql for sql in reads if "follow_up__applicable" in sql]
+    breaches = [sql for sql in reads if "follow_up__applicable" not in sql]
+    assert len(counting) == 1 and counting[0].count('FROM "mobile_crisis_followup"') == 1
+    assert breaches and all(sql.count('FROM "mobile_crisis_followup"') == 1 for sql in breaches if "COUNT(*)" in sql)
+    s = rows(report.tables["summary"], "key")["follow_up"]
+    assert (s["measured"], s["met"], s["breached"]) == (3, 1, 2)
+    assert [r["call"] for r in report.tables["breaches"].rows] == [world[2].pk, world[6].pk]
