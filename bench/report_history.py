@@ -158,3 +158,22 @@ def grow(connection, target: int, *, days: int = 365) -> int:
         cur.execute("SELECT count(*) FROM grow_call")
         (added,) = cur.fetchone()
     return added
+
+
+def arrival_order(connection) -> str:
+    """Rewrite the calls table in the order the calls arrived (CLUSTER on the received_at index); returns the index.
+
+    A live table is written as calls arrive, so a month's calls sit on a month's pages. The generated history
+    is not (`generate_history` draws the calls out of time order and each grown copy is appended as a whole):
+    there a 30-day range at 1,000,000 calls touched 32,638 of the table's 36,896 pages (EXPLAIN ANALYZE),
+    and every 30-day report was timing a near-full table read no live table would do."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " JOIN pg_class t ON t.oid = x.indrelid JOIN pg_attribute a ON a.attrelid = t.oid"
+            " AND a.attnum = x.indkey[0]"
+            " WHERE t.relname = 'dispatch_call' AND x.indnatts = 1 AND x.indpred IS NULL AND a.attname = 'received_at'"
+        )
+        (index,) = cur.fetchone()
+        cur.execute(f'CLUSTER dispatch_call USING "{index}"')
+    return index
