@@ -487,7 +487,7 @@ def test_a_call_that_loses_its_team_in_a_race_is_routed_again_at_once(
     real_rows = warm.live_team_rows
 
     def read_before_the_dispatcher_committed(**kwargs):
-        return [(*r[:4], "available", *r[5:]) if r[0] == team_a.pk else r for r in real_rows(**kwargs)]
+        return [(*r[:3], "available", *r[4:]) if r[0] == team_a.pk else r for r in real_rows(**kwargs)]
 
     sent = []
     monkeypatch.setattr(warm, "live_team_rows", read_before_the_dispatcher_committed)
