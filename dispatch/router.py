@@ -83,10 +83,15 @@ def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
         )
         # Whether a program's area covers the call is one answer per program, not one per team.
         covers = {pid: p.covers(call.latitude, call.longitude) for pid, p in programs.items()}
-        team_facts = [
-            selectors.call_team_facts(f, programs[f.program_id], call=call, excluded=excluded, covers=covers)
-            for f in snap.base
-        ]
+        # Most calls change no team's facts (every area covers them, no refusal cooling down): the run's own.
+        team_facts = (
+            [
+                selectors.call_team_facts(f, programs[f.program_id], call=call, excluded=excluded, covers=covers)
+                for f in snap.base
+            ]
+            if excluded or not all(covers.values())
+            else snap.base
+        )
         return routing.rank(facts, team_facts, eta=eta, plugins=plugins, config=config, wants=wants)
 
     out.ranked = {call.pk: rank(call) for call in calls}

@@ -5,6 +5,9 @@ from programs.plugins import Assessment, CallFacts, TeamFacts
 
 from .models import Enrollment, OnCallShift
 
+# Frozen, so one instance serves every FACT team a call is not enrolled with (a routing run asks for each).
+_NOT_ENROLLED = Assessment(ineligible="FACT team answers only its enrolled clients")
+
 
 class FactRouting:
     """Continuity of care: a FACT client's own team goes first, and FACT teams
@@ -46,5 +49,5 @@ class FactRouting:
                 )
             return Assessment(first=True, note="Person is enrolled with this FACT team (continuity of care)")
         if team.program_kind == ProgramKind.FACT:
-            return Assessment(ineligible="FACT team answers only its enrolled clients")
+            return _NOT_ENROLLED
         return None
