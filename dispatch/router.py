@@ -188,8 +188,9 @@ def calls_route_waiting(*, region: str, call_ids: Collection[int] | None = None)
         for call_id, pick in sorted(chosen.items(), key=lambda kv: kv[1].team_id):
             try:
                 call, team = calls_by_id[call_id], by_id[pick.team_id]
-                with transaction.atomic():
-                    offers.append(assignment_offer(call=call, team=team, eta_seconds=pick.eta_seconds))
+                # No savepoint here: assignment_offer writes nothing when it raises Conflict (its own takes a
+                # refused offer's claim back).
+                offers.append(assignment_offer(call=call, team=team, eta_seconds=pick.eta_seconds))
             except Conflict:
                 # Lost the team to a racing dispatcher or worker: route again as soon as this run
                 # commits, with that team out of the picture, rather than wait for the sweep. Only a
