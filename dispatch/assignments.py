@@ -28,11 +28,16 @@ def assignment_offer(*, call: Call, team: Team, by: User | None = None, eta_seco
     """Offer a locked, waiting call to a team. Raises Conflict if the team was taken meanwhile."""
     if call.status != Status.AWAITING_TEAM:
         raise InvalidTransition("Only a call awaiting a team can be offered.")
-    if not claim_team(team, from_statuses=(TeamStatus.AVAILABLE,), to=TeamStatus.OFFERED, by=by, call_id=call.pk):
-        raise Conflict(f"{team.name} is no longer available.")
-    now = timezone.now()
     try:
+        # One savepoint for the claim and the offer: a claim lost to a racer writes nothing, and an offer the
+        # constraints refuse takes its claim (and the claim's audit row and event) back with it, so a caller
+        # that carries on after the Conflict (the router, with its other calls) needs no savepoint of its own.
         with transaction.atomic():
+            if not claim_team(
+                team, from_statuses=(TeamStatus.AVAILABLE,), to=TeamStatus.OFFERED, by=by, call_id=call.pk
+            ):
+                raise Conflict(f"{team.name} is no longer available.")
+            now = timezone.now()
             assignment = Assignment.objects.create(
                 call=call,
                 team=team,

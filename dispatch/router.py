@@ -83,10 +83,15 @@ def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
         )
         # Whether a program's area covers the call is one answer per program, not one per team.
         covers = {pid: p.covers(call.latitude, call.longitude) for pid, p in programs.items()}
-        team_facts = [
-            selectors.call_team_facts(f, programs[f.program_id], call=call, excluded=excluded, covers=covers)
-            for f in snap.base
-        ]
+        # Most calls change no team's facts (every area covers them, no refusal cooling down): the run's own.
+        team_facts = (
+            [
+                selectors.call_team_facts(f, programs[f.program_id], call=call, excluded=excluded, covers=covers)
+                for f in snap.base
+            ]
+            if excluded or not all(covers.values())
+            else snap.base
+        )
         return routing.rank(facts, team_facts, eta=eta, plugins=plugins, config=config, wants=wants)
 
     out.ranked = {call.pk: rank(call) for call in calls}
@@ -183,8 +188,9 @@ def calls_route_waiting(*, region: str, call_ids: Collection[int] | None = None)
         for call_id, pick in sorted(chosen.items(), key=lambda kv: kv[1].team_id):
             try:
                 call, team = calls_by_id[call_id], by_id[pick.team_id]
-                with transaction.atomic():
-                    offers.append(assignment_offer(call=call, team=team, eta_seconds=pick.eta_seconds))
+                # No savepoint here: assignment_offer writes nothing when it raises Conflict (its own takes a
+                # refused offer's claim back).
+                offers.append(assignment_offer(call=call, team=team, eta_seconds=pick.eta_seconds))
             except Conflict:
                 # Lost the team to a racing dispatcher or worker: route again as soon as this run
                 # commits, with that team out of the picture, rather than wait for the sweep. Only a

@@ -5,6 +5,11 @@ from programs.plugins import Assessment, CallFacts, TeamFacts
 
 from .models import Enrollment, OnCallShift
 
+# Frozen, so one instance serves every FACT team a call is not enrolled with (a routing run asks for each).
+_NOT_ENROLLED = Assessment(ineligible="FACT team answers only its enrolled clients")
+# Read once per call × team pair (1,000 a run): the plain value, not the enum member's class lookup.
+_FACT, _NONE = ProgramKind.FACT.value, frozenset()
+
 
 class FactRouting:
     """Continuity of care: a FACT client's own team goes first, and FACT teams
@@ -36,15 +41,15 @@ class FactRouting:
         return {"fact_team_ids": ids, "fact_on_call_team_ids": on_call}
 
     def assess(self, call: CallFacts, team: TeamFacts) -> Assessment | None:
-        enrolled_with = call.extra.get("fact_team_ids", frozenset())
+        enrolled_with = call.extra.get("fact_team_ids", _NONE)
         if team.team_id in enrolled_with:
-            if not team.open_now and team.team_id in call.extra.get("fact_on_call_team_ids", frozenset()):
+            if not team.open_now and team.team_id in call.extra.get("fact_on_call_team_ids", _NONE):
                 return Assessment(
                     first=True,
                     after_hours=True,
                     note="After hours: the FACT team's on-call member answers its own client",
                 )
             return Assessment(first=True, note="Person is enrolled with this FACT team (continuity of care)")
-        if team.program_kind == ProgramKind.FACT:
-            return Assessment(ineligible="FACT team answers only its enrolled clients")
+        if team.program_kind == _FACT:
+            return _NOT_ENROLLED
         return None

@@ -415,8 +415,9 @@ def test_a_token_intake_routes_in_its_transaction_and_reads_nothing_back(
         assert not [s for s in sql if s.startswith("SELECT") and f'FROM "{table}"' in s], table
     assert not [s for s in sql if s.startswith('SELECT "dispatch_assignment"."id"')]
     # Savepoints, two round trips each: the request's block (here inside the test's transaction), routing's (so
-    # a failed run leaves the call triaged), the offer's and its INSERT's (a lost team or a duplicate is a 409).
-    assert sum(q["sql"].startswith("SAVEPOINT") for q in ctx.captured_queries) == 4
+    # a failed run leaves the call triaged) and the offer's (the claim and the INSERT: a lost team or a duplicate
+    # is a 409 that leaves nothing behind).
+    assert sum(q["sql"].startswith("SAVEPOINT") for q in ctx.captured_queries) == 3
     kinds = [m["kind"] for m in sent_events]
     assert "call.offered" in kinds and kinds.index("call.offered") > kinds.index("call.awaiting_team")
 

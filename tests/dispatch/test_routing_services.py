@@ -487,7 +487,7 @@ def test_a_call_that_loses_its_team_in_a_race_is_routed_again_at_once(
     real_rows = warm.live_team_rows
 
     def read_before_the_dispatcher_committed(**kwargs):
-        return [(*r[:4], "available", *r[5:]) if r[0] == team_a.pk else r for r in real_rows(**kwargs)]
+        return [(*r[:3], "available", *r[4:]) if r[0] == team_a.pk else r for r in real_rows(**kwargs)]
 
     sent = []
     monkeypatch.setattr(warm, "live_team_rows", read_before_the_dispatcher_committed)
@@ -520,6 +520,36 @@ def test_a_conflict_with_the_team_still_free_is_left_to_the_sweep(new_call, dana
     assert sent == []
 
 
+def test_an_offer_the_constraints_refuse_takes_its_team_claim_back(
+    new_call, dana, team_a, sent_events, monkeypatch, django_capture_on_commit_callbacks
+):
+    """assignment_offer's one savepoint holds the claim and the offer: the router calls it without one of its own,
+    so a refused offer must leave no claimed team, no audit row of the claim and no team event behind."""
+    from crisis.models import AuditEntry
+    from dispatch import jobs
+
+    other, call = new_call(), new_call()
+    with monkeypatch.context() as m:
+        m.setattr(jobs, "enqueue_routing", lambda **kw: None)
+        services.call_triage(call=call, screen={}, by=dana)
+    # An inconsistent row (the team free, yet holding an offer) that only the partial unique constraint catches.
+    now = timezone.now()
+    Assignment.objects.create(call=other, team=team_a, offered_at=now, expires_at=now + timedelta(minutes=2))
+    claims = AuditEntry.objects.filter(action="responders.team.status_changed", object_id=str(team_a.pk)).count()
+    sent_events.clear()
+    monkeypatch.setattr(jobs, "enqueue_routing", lambda **kw: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.calls_route_waiting(region="central") == []
+    assert Team.objects.get(pk=team_a.pk).status == "available"
+    assert AuditEntry.objects.filter(action="responders.team.status_changed", object_id=str(team_a.pk)).count() == (
+        claims
+    )
+    assert not [e for e in sent_events if e["kind"] == "team.status"]
+    # The run itself went on: the call's explanation was written, and it waits for the next run.
+    call.refresh_from_db()
+    assert call.status == "awaiting_team" and call.routing_explanation["chosen"]["team_id"] == team_a.pk
+
+
 @pytest.mark.django_db
 def test_routing_loads_every_team_and_member_in_two_queries(team_a, team_b, mobile_crisis, django_assert_num_queries):
     from dispatch import selectors
@@ -549,7 +579,7 @@ def test_routing_loads_every_team_and_member_in_two_queries(team_a, team_b, mobi
 
 
 @pytest.mark.postgres
-def test_a_warm_routing_run_offering_one_call_is_ten_statements_two_savepoints(new_call, dana, team_a, monkeypatch):
+def test_a_warm_routing_run_offering_one_call_is_ten_statements_one_savepoint(new_call, dana, team_a, monkeypatch):
     """The routing transaction over warm team facts (issue 15: ≤ 20 ms over 1,000 teams): what each statement is
     for, so a new one (an N+1 over teams or members, a re-read, one more savepoint) shows here first."""
     from django.db import connection
@@ -577,15 +607,13 @@ def test_a_warm_routing_run_offering_one_call_is_ten_statements_two_savepoints(n
         ("SELECT", "dispatch_assignment"),  # earlier refusals of the call
         ("SELECT", "dispatch_triage"),  # its latest screen
         ("UPDATE", "dispatch_call"),  # the routing explanation
-        ("SAVEPOINT", ""),
+        ("SAVEPOINT", ""),  # assignment_offer's one: a refused offer takes its claim back
         ("UPDATE", "responders_team"),  # the conditional claim of the team
         ("INSERT", "crisis_auditentry"),  # the team's status change, audited
-        ("SAVEPOINT", ""),
         ("INSERT", "dispatch_assignment"),  # the offer
-        ("SAVEPOINT", ""),
+        ("SAVEPOINT", ""),  # released
         ("UPDATE", "dispatch_call"),  # the call's version
         ("INSERT", "dispatch_callevent"),  # call.offered on its timeline
-        ("SAVEPOINT", ""),
     ]
     # Nothing read per team or per member on a warm run.
     assert not any("responders_teammember" in s and "xmin" not in s for s in sqls)
