@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dispatch', '0014_call_phone_resolved_closed'),
+        ('dispatch', '0015_call_resolved_by_phone_at'),
         ('responders', '0007_intern_hours'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
