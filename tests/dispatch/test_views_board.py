@@ -22,7 +22,13 @@ def test_board_page_serves_leaflet_from_static_with_the_configured_tiles(client,
 def test_leaflet_is_in_static_files(client, dana):
     from django.contrib.staticfiles import finders
 
-    for path in ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "vendor/leaflet/images/marker-icon.png"):
+    # The icon too: without one every page load asks for /favicon.ico and logs a 404 in the console.
+    for path in (
+        "vendor/leaflet/leaflet.js",
+        "vendor/leaflet/leaflet.css",
+        "vendor/leaflet/images/marker-icon.png",
+        "img/favicon.svg",
+    ):
         assert finders.find(path), path
 
 
