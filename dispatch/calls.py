@@ -264,8 +264,7 @@ def call_resolve_by_phone(*, call: Call, by: User | None, note: str = "") -> Cal
             raise InvalidTransition("A team is assigned to this call: pull it back first (Withdraw on the board).")
         withdraw_offer(call, timezone.now(), by=by, reason="Resolved by phone")
         # The column and the timeline row carry the same instant: the reports read the column (one writer: here).
-        call.resolved_by_phone_at = timezone.now()
-        at = call.resolved_by_phone_at
+        at = call.resolved_by_phone_at = timezone.now()
         transition(call, Status.RESOLVED_BY_PHONE, by=by, kind="call.resolved_by_phone", at=at, note=note)
         # Resolved by phone is how the call ended: it closes at once (disposition "resolved by phone") and
         # leaves the board, instead of waiting there for a second step nobody remembers at 4 a.m.
