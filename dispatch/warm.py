@@ -6,14 +6,13 @@ without a supervisor, the plugins' team facts) changes a few times a day; what a
 JSON columns was most of a routing run over 1,000 teams; here it is built once per process and kept
 while a fingerprint of the rows it came from holds.
 
-The fingerprint is set-based and shared by every process without any signal or cache server: on
-PostgreSQL an UPDATE writes a new version of the row, with the writing transaction's id as its
-`xmin` (ids only grow, so the sum of `xmin` grows) at a new physical place, its `ctid` (the old
-version's place stays taken until that transaction ends, so an update within one transaction moves
-it too); an INSERT or DELETE changes the count. So the count, the sum of `xmin` and a sum of hashed
-`ctid` over a region's member rows and over the programs change whenever any of them changes,
-whoever wrote it (the admin, a service, a bulk `update()`, another process). Teams' own columns
-that the cache keeps (name, program) come with the live read and are compared there.
+The fingerprint is shared by every process without any signal or cache server: a statement-level
+trigger on team members and programs (dispatch 0017) bumps one row, `dispatch_warm_version`, in the
+writer's own transaction, whoever wrote (the admin, a service, a bulk `update()`, raw SQL, TRUNCATE,
+another process). The row's `xmin` (the last writer's transaction id) and its counter change with any
+such write, and a run reads them with the live rows, in the same snapshot. (It was a set of sums over
+a region's member rows and every program: a third of the live read over 1,000 teams.) Teams' own
+columns that the cache keeps (name, program) come with the live read and are compared there.
 
 Status, position, version and workload are read fresh in the routing transaction every run, so a
 stale cache can never offer a busy team; the conditional claim (`team_state.claim_team`) stays the
@@ -86,17 +85,10 @@ _lock = threading.Lock()
 builds = Counter()
 
 
-def _fingerprint_sql() -> str:
-    """The region's fingerprint as a one-row subquery (`%s`: the region)."""
-    member, team, program = TeamMember._meta.db_table, Team._meta.db_table, Program._meta.db_table
-    # One text column: the six sums are numeric in PostgreSQL, and parsing six Decimals on each of 1,000 rows
-    # was a third of the read's client time.
-    return f"""SELECT concat_ws(' ', m.n, m.x, m.c, p.n, p.x, p.c) AS fp FROM
-                (SELECT count(*) AS n, coalesce(sum(tm.xmin::text::bigint), 0) AS x,
-                        coalesce(sum(hashtext(tm.ctid::text)::bigint), 0) AS c
-                   FROM {member} tm JOIN {team} t ON t.id = tm.team_id WHERE t.region = %s) m,
-                (SELECT count(*) AS n, coalesce(sum(xmin::text::bigint), 0) AS x,
-                        coalesce(sum(hashtext(ctid::text)::bigint), 0) AS c FROM {program}) p"""  # noqa: S608 (table names from the models' meta)
+# The row every write to team members or programs bumps (a statement-level trigger, dispatch 0017). Its `xmin` is the
+# last writer's transaction id (ids only grow: a new writer, a new value) and `n` moves with each statement within one
+# transaction, so together they change with any committed or own write. No row (deleted by hand): NULL, no cache.
+_FINGERPRINT_SQL = "(SELECT xmin::text || ' ' || n FROM dispatch_warm_version)"
 
 
 def _build(region: str, team_rows: list[tuple], programs: dict[int, Program]) -> dict[int, _Shape]:
@@ -202,22 +194,19 @@ def live_team_rows(*, region: str, now: datetime) -> list[tuple]:
     team, program, assignment = Team._meta.db_table, Program._meta.db_table, Assignment._meta.db_table
     with _binary_cursor() as cur:
         cur.execute(
-            # The fingerprint and the workloads as materialized CTEs, each computed once: on fresh statistics
-            # (a region just created) the planner guessed one team and re-ran the fingerprint for every team row.
-            f"""WITH f AS MATERIALIZED ({_fingerprint_sql()}),
-                     w AS MATERIALIZED (SELECT a.team_id, count(*) AS n FROM {assignment} a
+            # The workloads as a materialized CTE, computed once; the fingerprint an uncorrelated subquery, once too.
+            f"""WITH w AS MATERIALIZED (SELECT a.team_id, count(*) AS n FROM {assignment} a
                                           JOIN {team} wt ON wt.id = a.team_id
                                          WHERE wt.region = %s AND a.offered_at >= %s AND a.status = ANY(%s)
                                          GROUP BY a.team_id)
                 SELECT t.id, t.name, t.program_id, t.status, date_part('epoch', t.status_changed_at),
                        t.latitude, t.longitude, date_part('epoch', t.location_reported_at), t.version,
-                       coalesce(w.n, 0), f.fp
+                       coalesce(w.n, 0), {_FINGERPRINT_SQL}
                   FROM {team} t JOIN {program} p ON p.id = t.program_id
-                  CROSS JOIN f
                   LEFT JOIN w ON w.team_id = t.id
                  WHERE t.region = %s AND p.active AND t.status <> %s
                  ORDER BY t.id""",  # noqa: S608 (table names from the models' meta)
-            [region, region, since, list(_WORKLOAD), region, TeamStatus.OFF_SHIFT.value],
+            [region, since, list(_WORKLOAD), region, TeamStatus.OFF_SHIFT.value],
         )
         return cur.fetchall()
 

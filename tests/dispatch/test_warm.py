@@ -95,6 +95,42 @@ def test_a_bulk_member_change_is_seen_without_any_signal(team_a, team_b):
     assert _facts()[team_a.pk].member_count == 1
 
 
+def test_the_live_read_scans_no_member_or_program_rows_for_the_fingerprint(team_a, team_b):
+    """Issue 15: summing xmin and ctid over a region's member rows and every program was a third of the live read
+    over 1,000 teams; the fingerprint is now one row that a trigger bumps (dispatch 0017)."""
+    from django.db import connection
+
+    sqls = []
+
+    def spy(execute, sql, params, many, context):
+        sqls.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        warm.live_team_rows(region="central", now=timezone.now())
+    (sql,) = sqls
+    assert TeamMember._meta.db_table not in sql
+    assert "dispatch_warm_version" in sql
+
+
+def test_a_raw_sql_write_in_another_statement_and_a_write_elsewhere_are_seen(team_a, team_b):
+    """The trigger catches what no signal sees: raw SQL, and a member write in another region."""
+    from django.db import connection
+
+    _facts()
+    builds = warm.builds["central"]
+    with connection.cursor() as cur:
+        cur.execute("UPDATE responders_teammember SET languages = '[]' WHERE team_id = %s", [team_a.pk])
+    assert "lang:es" not in _facts()[team_a.pk].capabilities
+    assert warm.builds["central"] == builds + 1
+    with connection.cursor() as cur:  # a statement that changes no row still invalidates (cheap, and safe)
+        cur.execute("UPDATE programs_program SET name = name WHERE false")
+    _facts()
+    assert warm.builds["central"] == builds + 2
+    _facts()
+    assert warm.builds["central"] == builds + 2
+
+
 def test_a_program_change_is_seen(team_a, mobile_crisis):
     assert "co_response" in _facts()[team_a.pk].tiers
     Program.objects.filter(pk=mobile_crisis.pk).update(tiers=["community"])
