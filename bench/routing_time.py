@@ -52,6 +52,7 @@ def _db(n_teams: int, iterations: int, seed: int) -> tuple[list[float], int, lis
     from django.db import connections
     from django.db.models import Q
 
+    from crisis.celery import freeze_startup_heap
     from dispatch.models import Assignment
     from dispatch.services import calls_route_waiting
     from responders.models import Team
@@ -61,11 +62,11 @@ def _db(n_teams: int, iterations: int, seed: int) -> tuple[list[float], int, lis
     create_teams(rng, n_teams, region=region, prefix=f"r{n_teams}")
     call = create_waiting_call(rng, region=region, needs_free=True)
     calls_route_waiting(region=region)  # warm-up: connections, caches, first queries
-    # As a worker does at start (crisis/celery.py::_freeze_startup_heap): without it a full collection over the
-    # bench process's start-up heap (~190,000 objects, 275 ms) landed inside one run in forty, which a worker no
-    # longer pays.
-    gc.collect()
-    gc.freeze()
+    # As a worker does at start (crisis/celery.py::freeze_startup_heap): without it a full collection over the
+    # bench process's start-up heap (~190,000 objects, 275 ms) landed inside one run in forty, and ~7 young
+    # collections inside every run, which a worker no longer pays.
+    threshold = gc.get_threshold()
+    freeze_startup_heap()
     times, offered, after = [], 0, []
     # What runs after COMMIT (the publish, the offer-expiry and push enqueues), timed apart: the bound
     # is for the routing run in its database transaction, the row above it is the whole call.
@@ -105,6 +106,7 @@ def _db(n_teams: int, iterations: int, seed: int) -> tuple[list[float], int, lis
         load_times.append(time.perf_counter() - t0)
     Team.objects.filter(region=region).update(status="off_shift")
     gc.unfreeze()
+    gc.set_threshold(*threshold)
     return times, offered, load_times, in_transaction
 
 
