@@ -1,8 +1,10 @@
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crisis.settings")
+
+# HTTP: Django's ASGI handler running each request's middleware chain and view in one thread (crisis/handlers.py).
+from crisis.handlers import get_asgi_application  # noqa: E402
+
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402

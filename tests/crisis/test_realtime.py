@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sent(monkeypatch):
     out = []
-    monkeypatch.setattr(events, "_send_now", lambda messages: out.extend(messages.values()))
+    monkeypatch.setattr(events, "_send_now", lambda messages: out.extend(m for _, m in messages))
     return out
 
 

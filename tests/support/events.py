@@ -10,5 +10,5 @@ from crisis import realtime
 @pytest.fixture
 def sent_events(monkeypatch) -> list[dict]:
     out: list[dict] = []
-    monkeypatch.setattr(realtime, "_send_now", lambda messages: out.extend(messages.values()))
+    monkeypatch.setattr(realtime, "_send_now", lambda messages: out.extend(m for _, m in messages))
     return out
