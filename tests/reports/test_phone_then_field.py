@@ -235,3 +235,20 @@ def test_the_pairs_are_paged_newest_first_and_the_counts_cover_the_whole_range(c
         build("phone_then_field", filters(), page=1)
     read = {int(i) for q in ctx.captured_queries for ids in ID_LISTS.findall(q["sql"]) for i in ids.split(", ")}
     assert c["A2"].pk not in read  # page 2's later call
+
+
+@pytest.mark.postgres
+def test_the_range_reads_each_resolution_as_a_number_and_only_the_pages_as_datetimes(calls):
+    """Ordering a year's pairs needs when each was resolved: 330,000 datetimes parsed in Python took ~1 s at
+    1,000,000 calls, so the range's statement gives seconds since the epoch and the page's pairs are read again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        report = build("phone_then_field", filters())
+    (matched,) = [q["sql"] for q in ctx.captured_queries if 'U0."assigned_at" IS NOT NULL' in q["sql"]]
+    assert matched.split(" FROM ")[0].count("date_part('epoch'") == 1
+    assert [r["resolved_at"] for r in report.tables["pairs"].rows] == [
+        calls["C"].closed_at,
+        calls["A"].resolved_by_phone_at,
+    ]
