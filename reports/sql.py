@@ -3,8 +3,8 @@
 Every number in the reports comes from one GROUP BY / aggregate query: medians and 90th percentiles with
 PostgreSQL's percentile_cont, and on SQLite with an aggregate registered on the connection that computes the
 same linear interpolation; the response intervals' percentiles, over whole seconds, from a histogram in one
-statement on both (histogram_percentiles), with the same interpolation. A missing timestamp makes an interval
-SQL NULL, so the call is left out of it, never counted as zero.
+statement on both (histogram_percentiles), with the same interpolation. A missing timestamp makes an interval SQL NULL, so the call is left out of it,
+never counted as zero.
 """
 
 from __future__ import annotations
@@ -162,9 +162,6 @@ def _percentile(fraction: float, n: int, at_rank) -> float:
     return lo + ((k - first) * (hi - lo))
 
 
-HISTOGRAM_PLANNING_MEM = "1GB"
-
-
 def histogram_percentiles(
     qs, values: dict[str, Any], *, fractions: tuple[float, ...], group: Any | None = None, every: tuple[str, ...] = ()
 ) -> dict[Any, dict[str, Any]]:
@@ -172,9 +169,8 @@ def histogram_percentiles(
 
     percentile_cont sorts every value of every interval (a year at 1,000,000 calls: ten sorts of ~560,000 values
     each, per breakdown too). Whole seconds have a few thousand distinct values: the statement counts each
-    (group, key, second) in one pass of hash aggregates (GROUPING SETS on PostgreSQL; a UNION of one GROUP BY
-    per key on SQLite), numbers the counts cumulatively, and returns only the seconds at the percentiles'
-    ranks, so the answer is exactly percentile_cont over the same whole seconds.
+    (group, key, second) in one hash aggregate, numbers the counts cumulatively, and returns only the seconds
+    at the percentiles' ranks, so the answer is exactly percentile_cont over the same whole seconds.
 
     `values`: key -> an expression of whole seconds (or any number; NULL is left out). Returns
     {group: {key: (n, [percentile per fraction] or None)}} in the database's order of the groups; for a key in
@@ -183,22 +179,8 @@ def histogram_percentiles(
     inner = qs.annotate(**{f"v{i}": values[key] for i, key in enumerate(names)})
     inner = inner.annotate(g=group if group is not None else Value(None, output_field=IntegerField()))
     sql, params = inner.order_by().values("g", *(f"v{i}" for i in range(len(names)))).query.sql_with_params()
-    columns = [f"v.v{i}" for i in range(len(names))]
-    if connections[qs.db].vendor == "postgresql":
-        # One scan: each call's row goes into one hash table per value (GROUPING SETS), not one row per value.
-        grouped = " ".join(f"WHEN GROUPING({c}) = 0 THEN {i}" for i, c in enumerate(columns))
-        picked = " ".join(f"WHEN GROUPING({c}) = 0 THEN {c}" for c in columns)
-        sets = ", ".join(f"(v.g, {c})" for c in columns)
-        counted = f"""
-            SELECT v.g AS g, CASE {grouped} END AS k, CASE {picked} END AS s, COUNT(*) AS n
-            FROM ({sql}) v GROUP BY GROUPING SETS ({sets})
-        """  # noqa: S608
-    else:
-        counted = " UNION ALL ".join(
-            f"SELECT v.g AS g, {i} AS k, {c} AS s, COUNT(*) AS n FROM ({sql}) v GROUP BY v.g, {c}"  # noqa: S608
-            for i, c in enumerate(columns)
-        )
-        params = tuple(params) * len(columns)
+    keys = " UNION ALL ".join(f"SELECT {i} AS k" for i in range(len(names)))
+    pick = "CASE x.k " + " ".join(f"WHEN {i} THEN v.v{i}" for i in range(len(names))) + " END"
     ranks = []
     for fraction in fractions:
         # The same double-precision arithmetic as percentile_cont's ranks.
@@ -208,7 +190,11 @@ def histogram_percentiles(
     wanted += [f"c.k = {names.index(key)}" for key in every]
     # Every piece is the ORM's own statement (with its parameters) or built here from integers and floats.
     statement = f"""
-        WITH h AS ({counted}), c AS (
+        WITH h AS (
+            SELECT v.g AS g, x.k AS k, {pick} AS s, COUNT(*) AS n
+            FROM ({sql}) v CROSS JOIN ({keys}) x
+            GROUP BY v.g, x.k, {pick}
+        ), c AS (
             SELECT g, k, s, n,
                 SUM(n) OVER (PARTITION BY g, k ORDER BY s ROWS UNBOUNDED PRECEDING) AS upto,
                 SUM(n) OVER (PARTITION BY g, k) AS total
@@ -219,25 +205,9 @@ def histogram_percentiles(
     found: dict[tuple[Any, int], list[tuple[float, int, int]]] = {}
     totals: dict[tuple[Any, int], int] = {}
     groups: list[Any] = []
-    connection = connections[qs.db]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The planner cannot know that whole seconds have a few thousand values: it guesses one group per
-            # call per key (~5 million for a year at 1,000,000 calls), finds no room to hash them in 64 MB and
-            # sorts every key's million rows instead (EXPLAIN ANALYZE: 12 s against 4 s hashed, at load 5). The
-            # real tables hold ~40,000 groups (a few MB); the room is asked for this statement only, and a hash
-            # aggregate that outgrew it would spill to disk.
-            cursor.execute(
-                "SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [HISTOGRAM_PLANNING_MEM]
-            )
-            (work_mem,) = cursor.fetchone()[:1]
-            cursor.execute(statement, params)
-            rows = cursor.fetchall()
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
-        else:
-            cursor.execute(statement, params)
-            rows = cursor.fetchall()
-        for g, k, s, n, upto, total in rows:
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(statement, params)
+        for g, k, s, n, upto, total in cursor.fetchall():
             if g not in groups:
                 groups.append(g)
             found.setdefault((g, k), []).append((float(s), int(upto) - int(n), int(upto)))
