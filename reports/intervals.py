@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, FloatField, Value
+from django.db.models import Count, F
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, Floor
 
 from dispatch.models import Source, Tier
 
 from .filters import Filters, local_tz
-from .sql import Seconds, WholeSeconds, histogram_percentiles, interval_expr
+from .sql import Percentiles, Seconds, interval_expr
 from .tables import Column, Report, Table
 
 INTERVALS = (
@@ -40,23 +40,19 @@ BREAKDOWNS: dict[str, tuple[str, Any]] = {
 }
 
 
-FRACTIONS = (0.5, 0.9)
-
-
-def _interval_values() -> dict[str, Any]:
-    # A constant per call: its count is the number of calls.
-    out: dict[str, Any] = {"calls": Value(0.0, output_field=FloatField())}
+def _interval_aggregates() -> dict[str, Any]:
+    out = {}
     for key, _label, start, end in INTERVALS:
-        out[key] = WholeSeconds(interval_expr(start, end))
+        expr = interval_expr(start, end)
+        out[f"{key}_n"] = Count(expr)
+        out[f"{key}_pct"] = Percentiles(expr, (0.5, 0.9))
     return out
 
 
-def _unpack(found: dict[str, Any]) -> dict[str, Any]:
-    row = {"calls": found.get("calls", (0, None))[0]}
+def _unpack_percentiles(row: dict[str, Any]) -> dict[str, Any]:
     for key, *_ in INTERVALS:
-        n, pcts = found.get(key, (0, None))
-        row[f"{key}_n"] = n
-        row[f"{key}_median"], row[f"{key}_p90"] = pcts or (None, None)
+        median, p90 = row.pop(f"{key}_pct") or (None, None)
+        row[f"{key}_median"], row[f"{key}_p90"] = median, p90
     return row
 
 
@@ -84,13 +80,7 @@ def intervals_report(f: Filters, *, by: str = "program") -> Report:
     if by not in BREAKDOWNS:
         raise ValueError(by)
     calls = f.calls()
-    # Percentiles over whole seconds, from a histogram (reports/sql.py): exactly percentile_cont over the same
-    # whole seconds, without sorting every value; the page shows h:mm:ss.
-    arrive_bin = Floor(Seconds(F("arrived_at"), F("assigned_at")) / (DIST_BIN_MINUTES * 60.0))
-    found = histogram_percentiles(
-        calls, _interval_values() | {"bin": arrive_bin}, fractions=FRACTIONS, every=("bin",)
-    ).get(None, {})
-    overall = _unpack(found)
+    overall = _unpack_percentiles(calls.aggregate(calls=Count("id"), **_interval_aggregates()))
     rows = [
         {
             "interval": label,
@@ -115,18 +105,18 @@ def intervals_report(f: Filters, *, by: str = "program") -> Report:
 
     label, group_field = BREAKDOWNS[by]
     if by == "hour":
-        group = ExtractHour("received_at", tzinfo=local_tz())
+        grouped = calls.annotate(g=ExtractHour("received_at", tzinfo=local_tz()))
     elif by == "weekday":
-        group = ExtractIsoWeekDay("received_at", tzinfo=local_tz())
+        grouped = calls.annotate(g=ExtractIsoWeekDay("received_at", tzinfo=local_tz()))
     else:
-        group = F(group_field)
+        grouped = calls.annotate(g=F(group_field))
+    groups = grouped.values("g").annotate(calls=Count("id"), **_interval_aggregates()).order_by("g")
     by_rows = []
-    for g, of_group in histogram_percentiles(calls, _interval_values(), fractions=FRACTIONS, group=group).items():
-        u = _unpack(of_group)
-        row = {"group": _group_label(by, g), "calls": u["calls"]}
+    for g in map(_unpack_percentiles, groups):
+        row = {"group": _group_label(by, g["g"]), "calls": g["calls"]}
         for key, *_ in INTERVALS:
-            row[f"{key}_median"] = u[f"{key}_median"]
-            row[f"{key}_p90"] = u[f"{key}_p90"]
+            row[f"{key}_median"] = g[f"{key}_median"]
+            row[f"{key}_p90"] = g[f"{key}_p90"]
         by_rows.append(row)
     by_columns = [Column("group", label), Column("calls", "Calls", "int")]
     for key, ilabel, *_ in INTERVALS:
@@ -136,12 +126,19 @@ def intervals_report(f: Filters, *, by: str = "program") -> Report:
         ]
     by_table = Table("by", f"By {label.lower()}", by_columns, by_rows)
 
-    # Distribution of assigned → on scene, in 5-minute bins (the last bin is "120 min or more"), from the same
-    # statement as the summary.
+    # Distribution of assigned → on scene, in 5-minute bins (the last bin is "120 min or more").
+    arrive = Seconds(F("arrived_at"), F("assigned_at"))
+    bins = (
+        calls.annotate(b=Floor(arrive / (DIST_BIN_MINUTES * 60.0)))
+        .filter(b__isnull=False)
+        .values("b")
+        .annotate(n=Count("id"))
+        .order_by("b")
+    )
     last = DIST_MAX_MINUTES // DIST_BIN_MINUTES
     counts = dict.fromkeys(range(last + 1), 0)
-    for b, n in found.get("bin", {}).items():
-        counts[min(max(int(b), 0), last)] += n
+    for b in bins:
+        counts[min(max(int(b["b"]), 0), last)] += b["n"]
     dist_rows = [
         {
             "bin": f"{i * DIST_BIN_MINUTES}–{(i + 1) * DIST_BIN_MINUTES} min"
