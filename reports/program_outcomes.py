@@ -82,7 +82,7 @@ def outcome_table(source: program_plugins.OutcomeReport, f: Filters, period: str
 def program_outcomes_report(f: Filters) -> Report:
     period = period_for(f)
     tables = {source.key: outcome_table(source, f, period) for source in program_plugins.outcome_reports()}
-    phone_then_field, _, _ = summary_table(f)
+    phone_then_field, _ = summary_table(f)
     tables[phone_then_field.key] = phone_then_field
     notes = ["Counted by when each record ended. The team filter does not apply: these records belong to no team."]
     return Report("program_outcomes", "Program outcomes", f, tables, [], notes)

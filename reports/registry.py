@@ -7,7 +7,7 @@ from .caseload import caseload_report
 from .filters import Filters
 from .intervals import intervals_report
 from .outcomes import outcomes_report
-from .phone_then_field import phone_then_field_report
+from .phone_then_field import PAIRS_PAGE_SIZE, phone_then_field_report
 from .program_outcomes import program_outcomes_report
 from .sql import report_session
 from .tables import Report
@@ -43,5 +43,5 @@ def _build(name: str, f: Filters, *, by: str, standard: str | None, page: int, p
     if name == "program_outcomes":
         return program_outcomes_report(f)
     if name == "phone_then_field":
-        return phone_then_field_report(f)
+        return phone_then_field_report(f, page=page, page_size=PAIRS_PAGE_SIZE if paged else None)
     raise KeyError(name)

@@ -25,6 +25,9 @@ class ReportTableSerializer(serializers.Serializer):
     )
     total = serializers.IntegerField(help_text="Rows in the whole table; `rows` may be one page of them.")
     page = serializers.IntegerField()
+    page_size = serializers.IntegerField(
+        allow_null=True, help_text="Rows per page when `rows` is one page (ask for another with `page`), else null."
+    )
 
 
 class ReportFiltersSerializer(serializers.Serializer):

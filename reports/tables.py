@@ -109,6 +109,7 @@ class Table:
             "rows": [{c.key: raw(r.get(c.key)) for c in self.columns} for r in self.rows],
             "total": self.total if self.total is not None else len(self.rows),
             "page": self.page,
+            "page_size": self.page_size,
         }
 
 

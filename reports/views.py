@@ -77,11 +77,12 @@ def report_page(request, name: str):
     params = request.GET.copy()
     params.pop("page", None)
     ctx.update(report=report, query=params.urlencode(), charts=report.charts)
-    breaches = report.tables.get("breaches")
-    if breaches is not None and breaches.page_size and breaches.total > breaches.page * breaches.page_size:
-        ctx["next_page"] = breaches.page + 1
-    if breaches is not None and breaches.page > 1:
-        ctx["prev_page"] = breaches.page - 1
+    # The one list a report pages (the standards' breaches, the phone-then-field pairs): its page links.
+    paged = next((t for t in report.tables.values() if t.page_size), None)
+    if paged is not None and paged.total > paged.page * paged.page_size:
+        ctx["next_page"] = paged.page + 1
+    if paged is not None and paged.page > 1:
+        ctx["prev_page"] = paged.page - 1
     return render(request, "reports/report.html", ctx)
 
 
@@ -123,7 +124,9 @@ class ReportAPI(APIView):
             OpenApiParameter("team", int, description="Only this team (it must be in the program, if one is given)."),
             OpenApiParameter("by", str, enum=list(BREAKDOWNS), description="Breakdown of the intervals report."),
             OpenApiParameter("standard", str, enum=STANDARD_KEYS, description="Breach list of the standards report."),
-            OpenApiParameter("page", int, description="Page of the breach list (1-based)."),
+            OpenApiParameter(
+                "page", int, description="Page of the list a report pages (1-based): breaches, phone-then-field pairs."
+            ),
         ],
         responses={200: ReportSerializer, 400: ReportErrorSerializer},
     )
