@@ -355,6 +355,15 @@ def require(predicate: rules.Predicate, user, obj: Any, message: str) -> None:
         raise PermissionDenied(message)
 
 
+def dispatch_region(user) -> str | None:
+    """The region whose open calls a dispatch desk follows (queue, board, their socket); None: every region.
+
+    Supervisors follow every region; a dispatch desk its own. One rule, so the queue page, the board's snapshot
+    and the socket's groups cannot show a desk different calls.
+    """
+    return None if user.has_perm("crisis.view_reports") else user.region
+
+
 def stream_groups_for(user) -> list[str] | None:
     """The realtime groups a user's websocket joins; None when the role may not listen at all.
 
@@ -364,9 +373,10 @@ def stream_groups_for(user) -> list[str] | None:
     if not is_active_user.test(user):
         return None
     if user.has_perm("dispatch.view_queue"):
-        if user.has_perm("crisis.view_reports"):
+        region = dispatch_region(user)
+        if region is None:
             return [realtime.SUPERVISORS_GROUP, realtime.user_group(user.pk)]
-        return [realtime.dispatch_group(user.region), realtime.user_group(user.pk)]
+        return [realtime.dispatch_group(region), realtime.user_group(user.pk)]
     if is_responder.test(user):
         team_id = active_team_id(user)
         if team_id is None:

@@ -73,7 +73,7 @@ def board_snapshot(user) -> dict[str, Any]:
     """Open calls with their offers, teams and open SOS alerts for a dispatch desk."""
     epoch, seq = _position_for(user)
     now = timezone.now()
-    region = None if user.has_perm("crisis.view_reports") else user.region
+    region = permissions.dispatch_region(user)
     calls = selectors.queue(region=region)
     teams = Team.objects.select_related("program").order_by("name")
     alerts = SosAlert.objects.filter(acknowledged_at__isnull=True).select_related("team", "raised_by")

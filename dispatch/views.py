@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from crisis import audit
+from crisis import audit, permissions
 from crisis.errors import DomainError, add_to_form
 from crisis.validators import parse_db_int
 from programs import plugins as program_plugins
@@ -22,7 +22,8 @@ from .models import Call, Source, address_key
 @require_GET
 @permission_required("dispatch.view_queue", raise_exception=True)
 def queue(request):
-    calls = list(selectors.queue())
+    # The same calls as the board's snapshot (one region rule), so queue.js can tell what changed since this render.
+    calls = list(selectors.queue(region=permissions.dispatch_region(request.user)))
     audit.record(actor=request.user, action="dispatch.queue.viewed", via="page", calls=[c.pk for c in calls])
     return render(request, "dispatch/queue.html", {"calls": calls, "now": timezone.now()})
 

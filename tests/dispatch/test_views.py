@@ -149,6 +149,22 @@ def test_queue_page_query_count_does_not_grow_with_calls(client, dana, new_call,
 
 
 @pytest.mark.django_db
+def test_queue_page_shows_a_desk_the_calls_of_its_region_as_the_board_does(client, dana, sue, new_call):
+    """One region rule (crisis.permissions.dispatch_region) for the queue page, the board's snapshot and the socket:
+    queue.js compares the page with the snapshot, so the two must list the same calls."""
+    here = new_call(nature="here")
+    there = new_call(nature="there", region="north")
+    client.force_login(dana)
+    page = client.get("/dispatch/")
+    assert [c.pk for c in page.context["calls"]] == [here.pk]
+    assert f'data-call="{here.pk}" data-version="{here.version}"'.encode() in page.content
+    assert [c["id"] for c in client.get("/api/board/").json()["calls"]] == [here.pk]
+    client.force_login(sue)
+    assert {c.pk for c in client.get("/dispatch/").context["calls"]} == {here.pk, there.pk}
+    assert {c["id"] for c in client.get("/api/board/").json()["calls"]} == {here.pk, there.pk}
+
+
+@pytest.mark.django_db
 def test_unknown_call_page_is_404(client, dana):
     client.force_login(dana)
     assert client.get("/dispatch/calls/999999/").status_code == 404
