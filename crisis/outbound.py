@@ -9,13 +9,18 @@ must not talk to the network: delivery happens later, in a worker.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from django.db import models
 
 Listener = Callable[..., None]
 _listeners: list[Listener] = []
+T = TypeVar("T")
+# Lookups listeners made during a `batch()`: key -> value, read once for the block.
+_batch: ContextVar[dict[str, Any] | None] = ContextVar("outbound_batch", default=None)
 
 
 def listen(listener: Listener) -> None:
@@ -27,3 +32,27 @@ def notify(kind: str, *, obj: models.Model, **data: Any) -> None:
     """`kind` is the dotted event (`call.created`, `referral.status_changed`), `obj` the row it is about."""
     for listener in _listeners:
         listener(kind, obj=obj, **data)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Several notifications in one transaction (call_intake's create, triage and wait; a triage's two
+    transitions): what a listener looks up through `once` is read once for the block, not once per notification
+    (asking the webhook table three times cost an intake three round trips). Notifications still reach the
+    listeners one by one, as they happen, in the caller's transaction."""
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def once(key: str, load: Callable[[], T]) -> T:
+    """`load()`, or inside a `batch()` what it gave the first time in that block (keys are the listener's own,
+    e.g. "webhooks.endpoints"). Only for what the block itself does not change."""
+    memo = _batch.get()
+    if memo is None:
+        return load()
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]

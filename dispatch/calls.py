@@ -10,7 +10,7 @@ from typing import Any
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from crisis import languages, permissions
+from crisis import languages, outbound, permissions
 from crisis.errors import Conflict, InvalidInput, InvalidTransition
 from crisis.models import Person, User
 from programs import plugins as program_plugins
@@ -31,7 +31,7 @@ from .models import (
     Tier,
     Triage,
 )
-from .router import calls_route_waiting
+from .router import call_route_new
 from .timeline import lock_call, record_event, transition
 
 log = logging.getLogger(__name__)
@@ -103,8 +103,9 @@ def call_intake(
     """
     scored = _screen_outcome(screen, person=person, tier_override=tier_override, override_reason=override_reason)
     offers: list = []
-    # No savepoint of its own inside the request's transaction (two round trips): only routing recovers.
-    with timeline.journal() as written, transaction.atomic(savepoint=False):
+    # No savepoint of its own inside the request's transaction (two round trips): only routing recovers. Its
+    # events tell partners' systems in one outbound batch (their endpoints read once, not once per event).
+    with timeline.journal() as written, outbound.batch(), transaction.atomic(savepoint=False):
         call = call_create(by=by, person=person, **fields)
         # The row was inserted by this transaction: no other one can see it, let alone lock it (no re-lock).
         screened = _triage_locked(
@@ -116,7 +117,7 @@ def call_intake(
                     # This call alone, over the teams free now: a call already waiting in the region waits
                     # because no eligible team was free at its last run, and the worker re-routes those
                     # jointly whenever a team frees (routing them all here made each intake pay the backlog).
-                    offers = calls_route_waiting(region=call.region, call_ids=[call.pk])
+                    offers = call_route_new(call=call, screen=screened)
             except DatabaseError:
                 log.exception("routing at intake failed for call %s; the routing job will retry", call.pk)
                 jobs.enqueue_routing(region=call.region)
@@ -180,7 +181,7 @@ def call_triage(
     the dispatcher to resolve or hand off the call.
     """
     scored = _screen_outcome(screen, person=call.person, tier_override=tier_override, override_reason=override_reason)
-    with transaction.atomic():
+    with outbound.batch(), transaction.atomic():
         return _triage_locked(lock_call(call), scored, screen=screen, by=by, override_reason=override_reason)
 
 

@@ -6,6 +6,7 @@ loads the facts once per run, takes the locks and writes the outcome.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 import time
@@ -24,7 +25,7 @@ from responders.models import Team, TeamStatus
 
 from . import interpreter, jobs, reoffer, routing, selectors, warm
 from .assignments import assignment_offer
-from .models import Assignment, Call
+from .models import Assignment, Call, Status, Triage
 from .timeline import record_event
 
 log = logging.getLogger(__name__)
@@ -58,15 +59,24 @@ class Plan:
         )
 
 
-def plan(calls: list[Call], *, region: str, now: datetime) -> Plan:
-    """Rank and match, writing nothing (the router acts on it; tests ask it whether a call strands)."""
+def plan(
+    calls: list[Call],
+    *,
+    region: str,
+    now: datetime,
+    refusals: dict[int, dict[int, reoffer.Refusal]] | None = None,
+    screens: dict[int, Triage] | None = None,
+) -> Plan:
+    """Rank and match, writing nothing (the router acts on it; tests ask it whether a call strands).
+
+    `refusals` and `screens`: given by a caller that already has them (call_route_new), read otherwise."""
     if not calls:
         return Plan(now=now, teams={})
     # Status, position and workload fresh from this transaction; what each team is, warm (warm.py).
     snap = warm.snapshot(region=region, now=now)
     out = Plan(now=now, teams=snap.teams)
-    out.refusals = selectors.refusals([c.pk for c in calls])
-    screens = selectors.latest_screens(calls)
+    out.refusals = selectors.refusals([c.pk for c in calls]) if refusals is None else refusals
+    screens = selectors.latest_screens(calls) if screens is None else screens
     config, eta = selectors.routing_config(), selectors.eta_estimator()
     plugins = program_plugins.overriding("assess")
     programs = snap.programs
@@ -139,68 +149,91 @@ def calls_route_waiting(*, region: str, call_ids: Collection[int] | None = None)
     conditional UPDATE, so a dispatcher assigning by hand meanwhile wins or
     loses cleanly. Running it twice changes nothing the second time.
     """
-    offers: list[Assignment] = []
     # A run is all or nothing for its caller: no savepoint of its own inside a caller's transaction (call_intake
     # wraps it in one to recover from a failed run; a worker's run is its own transaction).
     with transaction.atomic(savepoint=False):
         calls = selectors.waiting_calls_locked(region=region, call_ids=call_ids)
         if not calls:
-            return offers
-        now = timezone.now()
-        decided = plan(calls, region=region, now=now)
-        chosen, by_id = decided.chosen, decided.teams
-        recommend = settings.ROUTING_MODE == "recommend"
-        for call in calls:
-            pick = chosen.get(call.pk)
-            before = call.routing_explanation or {}
-            call.routing_explanation = _explain(decided.ranked[call.pk], pick, now, joint=len(calls) > 1)
-            if pick is None:
-                call.routing_explanation |= {
-                    "waiting_reason": decided.waiting_reason(call.pk),
-                    "waiting_since": _waiting_since(call, decided.refusals[call.pk]).isoformat(),
-                }
-            call.last_routed_at = now
-            fields = ["routing_explanation", "last_routed_at"]
-            new_recommendation = pick.team_id if (recommend and pick) else None
-            recommendation_changed = recommend and call.recommended_team_id != new_recommendation
-            if recommendation_changed:
-                call.recommended_team_id = new_recommendation
-                fields.append("recommended_team")
-            call.save(update_fields=fields)
-            if recommendation_changed and pick is not None:
-                # Only a changed recommendation is news: re-running the router
-                # must not repeat the event.
-                record_event(
-                    call, "call.recommended", by=None, team=by_id[pick.team_id], eta_seconds=round(pick.eta_seconds)
-                )
-            reason = call.routing_explanation.get("waiting_reason")
-            if reason and reason != before.get("waiting_reason"):
-                # A changed reason is news for the board (the row carries it); the same one again is not.
-                record_event(
-                    call, "call.waiting", by=None, reason=reason, since=call.routing_explanation["waiting_since"]
-                )
-        if recommend:
-            return offers
-        calls_by_id = {c.pk: c for c in calls}
-        lost_race = False
-        # Claim teams in one global order (team id): two routers claiming the
-        # same pair of teams in opposite orders would deadlock otherwise.
-        for call_id, pick in sorted(chosen.items(), key=lambda kv: kv[1].team_id):
-            try:
-                call, team = calls_by_id[call_id], by_id[pick.team_id]
-                # No savepoint here: assignment_offer writes nothing when it raises Conflict (its own takes a
-                # refused offer's claim back).
-                offers.append(assignment_offer(call=call, team=team, eta_seconds=pick.eta_seconds))
-            except Conflict:
-                # Lost the team to a racing dispatcher or worker: route again as soon as this run
-                # commits, with that team out of the picture, rather than wait for the sweep. Only a
-                # team really gone counts: anything else would loop, and is the sweep's to retry.
-                lost_race = lost_race or not Team.objects.filter(pk=pick.team_id, status=TeamStatus.AVAILABLE).exists()
-                continue
-        if lost_race:
-            jobs.enqueue_routing(region=region)
-        if offers and settings.FAULT_ROUTING_HOLD_SECONDS:
-            _hold_for_fault_suite(offers)
+            return []
+        return _route(calls, region=region)
+
+
+def call_route_new(*, call: Call, screen: Triage) -> list[Assignment]:
+    """Route a call the caller's transaction has just created and triaged (call_intake): the same run as
+    `calls_route_waiting(call_ids=[call.pk])`, from what the transaction already has. Its row is this
+    transaction's own (no other one can see it, so there is no lock to take and nothing to read back), it can
+    have no refusal yet, and its screen is the one just written: three statements fewer on the hot path."""
+    if call.status != Status.AWAITING_TEAM:
+        return []
+    # Routing writes its own copy, as it does a row it read: the caller's object stays the triage's (call_intake
+    # builds its page from the copies its writes left, dispatch/calls.py::_intake_page).
+    routed = copy.copy(call)
+    with transaction.atomic(savepoint=False):
+        return _route([routed], region=call.region, refusals={call.pk: {}}, screens={call.pk: screen})
+
+
+def _route(
+    calls: list[Call],
+    *,
+    region: str,
+    refusals: dict[int, dict[int, reoffer.Refusal]] | None = None,
+    screens: dict[int, Triage] | None = None,
+) -> list[Assignment]:
+    """A routing run over calls its caller holds (locked, or its own): plan, explain, offer."""
+    offers: list[Assignment] = []
+    now = timezone.now()
+    decided = plan(calls, region=region, now=now, refusals=refusals, screens=screens)
+    chosen, by_id = decided.chosen, decided.teams
+    recommend = settings.ROUTING_MODE == "recommend"
+    for call in calls:
+        pick = chosen.get(call.pk)
+        before = call.routing_explanation or {}
+        call.routing_explanation = _explain(decided.ranked[call.pk], pick, now, joint=len(calls) > 1)
+        if pick is None:
+            call.routing_explanation |= {
+                "waiting_reason": decided.waiting_reason(call.pk),
+                "waiting_since": _waiting_since(call, decided.refusals[call.pk]).isoformat(),
+            }
+        call.last_routed_at = now
+        fields = ["routing_explanation", "last_routed_at"]
+        new_recommendation = pick.team_id if (recommend and pick) else None
+        recommendation_changed = recommend and call.recommended_team_id != new_recommendation
+        if recommendation_changed:
+            call.recommended_team_id = new_recommendation
+            fields.append("recommended_team")
+        call.save(update_fields=fields)
+        if recommendation_changed and pick is not None:
+            # Only a changed recommendation is news: re-running the router
+            # must not repeat the event.
+            record_event(
+                call, "call.recommended", by=None, team=by_id[pick.team_id], eta_seconds=round(pick.eta_seconds)
+            )
+        reason = call.routing_explanation.get("waiting_reason")
+        if reason and reason != before.get("waiting_reason"):
+            # A changed reason is news for the board (the row carries it); the same one again is not.
+            record_event(call, "call.waiting", by=None, reason=reason, since=call.routing_explanation["waiting_since"])
+    if recommend:
+        return offers
+    calls_by_id = {c.pk: c for c in calls}
+    lost_race = False
+    # Claim teams in one global order (team id): two routers claiming the
+    # same pair of teams in opposite orders would deadlock otherwise.
+    for call_id, pick in sorted(chosen.items(), key=lambda kv: kv[1].team_id):
+        try:
+            call, team = calls_by_id[call_id], by_id[pick.team_id]
+            # No savepoint here: assignment_offer writes nothing when it raises Conflict (its own takes a
+            # refused offer's claim back).
+            offers.append(assignment_offer(call=call, team=team, eta_seconds=pick.eta_seconds))
+        except Conflict:
+            # Lost the team to a racing dispatcher or worker: route again as soon as this run
+            # commits, with that team out of the picture, rather than wait for the sweep. Only a
+            # team really gone counts: anything else would loop, and is the sweep's to retry.
+            lost_race = lost_race or not Team.objects.filter(pk=pick.team_id, status=TeamStatus.AVAILABLE).exists()
+            continue
+    if lost_race:
+        jobs.enqueue_routing(region=region)
+    if offers and settings.FAULT_ROUTING_HOLD_SECONDS:
+        _hold_for_fault_suite(offers)
     return offers
 
 

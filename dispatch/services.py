@@ -39,7 +39,7 @@ from .calls import (  # noqa: F401
     call_triage,
 )
 from .handoffs import call_record_handoff  # noqa: F401
-from .router import calls_route_waiting  # noqa: F401
+from .router import call_route_new, calls_route_waiting  # noqa: F401
 from .rows import alert_summary, call_summary, live_clocks, team_summary  # noqa: F401
 from .sweep import PUSHED_STANDARDS, calls_sweep, calls_warn_standards  # noqa: F401
 from .team_state import alert_acknowledge, team_raise_sos, team_report_location, team_set_status  # noqa: F401

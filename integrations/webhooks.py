@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from crisis import audit, permissions
+from crisis import audit, outbound, permissions
 from crisis.errors import InvalidInput
 from crisis.models import User
 
@@ -68,9 +68,10 @@ def on_event(kind: str, *, obj, **data: Any) -> None:
     events = events_for(kind, **data)
     if not events:
         return
-    endpoints = [
-        e for e in WebhookEndpoint.objects.filter(active=True, partner__active=True) if set(e.events) & set(events)
-    ]
+    active = outbound.once(
+        "webhooks.endpoints", lambda: list(WebhookEndpoint.objects.filter(active=True, partner__active=True))
+    )
+    endpoints = [e for e in active if set(e.events) & set(events)]
     if not endpoints:
         return
     now = timezone.now()

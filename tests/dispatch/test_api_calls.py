@@ -407,12 +407,19 @@ def test_a_token_intake_routes_in_its_transaction_and_reads_nothing_back(
     assert data == serializers.CallDetailSerializer(selectors.call_for_page(data["id"])).data
     assert enqueued == []
     sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
-    calls_read = [s for s in sql if s.startswith('SELECT "dispatch_call"')]
-    # One read of the call table: routing's waiting calls (SKIP LOCKED). No re-lock of the new row at
-    # triage, no read-back of the page (its events, screen, offers, hand-offs, units) for the answer.
-    assert len(calls_read) == 1 and "SKIP LOCKED" in calls_read[0]
-    for table in ("dispatch_callevent", "dispatch_handoff", "dispatch_callunit"):
+    # No read of the call table: the new row is this transaction's own, so neither triage nor routing locks or
+    # re-reads it (router.call_route_new), and the answer is not read back (its events, screen, offers,
+    # hand-offs, units). Routing asks for no refusal (a new call has none) and no screen (it was just written).
+    assert not [s for s in sql if 'FROM "dispatch_call"' in s and "dispatch_callevent" not in s]
+    for table in ("dispatch_callevent", "dispatch_handoff", "dispatch_callunit", "dispatch_triage"):
         assert not [s for s in sql if s.startswith("SELECT") and f'FROM "{table}"' in s], table
+    assert not [s for s in sql if s.startswith("SELECT") and '"dispatch_assignment" WHERE call_id' in s]
+    # Every statement of the intake is pinned (but the warm team facts' rebuild, which a fresh roster costs once
+    # per process: dispatch/warm.py): a read that comes back shows here first.
+    hot = [s for s in sql if '"responders_teammember"' not in s and 'FROM "programs_program"' not in s]
+    assert len(hot) == 18, "\n".join(hot)
+    # Partners' webhook endpoints are read once for the intake's three call events (crisis.outbound.batch).
+    assert sum('FROM "integrations_webhookendpoint"' in s for s in sql) == 1
     assert not [s for s in sql if s.startswith('SELECT "dispatch_assignment"."id"')]
     # Savepoints, two round trips each: the request's block (here inside the test's transaction), routing's (so
     # a failed run leaves the call triaged) and the offer's (the claim and the INSERT: a lost team or a duplicate
@@ -436,7 +443,7 @@ def test_an_intake_whose_routing_fails_leaves_the_call_to_the_routing_job(
     def broken(**kw):
         raise DatabaseError("routing broke")
 
-    monkeypatch.setattr(calls, "calls_route_waiting", broken)
+    monkeypatch.setattr(calls, "call_route_new", broken)
     client.force_login(dana)
     body = CALL_DEFAULTS | {"screen": {"caller_not_asked": True}}
     with django_capture_on_commit_callbacks(execute=True):

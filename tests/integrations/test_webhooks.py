@@ -72,6 +72,35 @@ def test_a_created_call_is_delivered_signed_and_accounted_for(
     assert row.detail["records"] == [f"call.created:delivery:{delivery.pk}"]
 
 
+def test_an_intake_tells_each_of_its_events_reading_the_endpoints_once(
+    cad, receiver, ada, dana, team_a, django_capture_on_commit_callbacks
+):
+    """POST /api/calls/intake/ writes three call events in one transaction; the endpoints are read once
+    (crisis.outbound.batch) and every subscribed event still gets its outbox row, in order."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import CALL_DEFAULTS
+
+    integrations.endpoint_save(
+        partner=cad, url=receiver.url, events=[Event.CALL_CREATED, Event.CALL_STATUS_CHANGED], by=ada
+    )
+    client = Client()
+    client.force_login(dana)
+    body = CALL_DEFAULTS | {"screen": {"caller_not_asked": True}}
+    with django_capture_on_commit_callbacks(execute=False), CaptureQueriesContext(connection) as ctx:
+        response = client.post("/api/calls/intake/", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert sum('FROM "integrations_webhookendpoint"' in q["sql"] for q in ctx.captured_queries) == 1
+    sent = [(d.event, d.payload["call"]["status"]) for d in Delivery.objects.order_by("id")]
+    assert sent == [
+        ("call.created", "received"),
+        ("call.status_changed", "triaged"),
+        ("call.status_changed", "awaiting_team"),
+    ]
+
+
 def test_an_old_or_forged_signature_is_refused(cad):
     body = b'{"a":1}'
     header = webhooks.sign(cad.secret, body, int(time.time()) - 3600)
