@@ -4,7 +4,9 @@ Live operations and the programs sit below the integrations (webhooks, a 911 CAD
 servers) and may not import them. So the services tell this module what happened, inside their own transaction,
 and an integration that listens (registered in its AppConfig.ready) writes its outbox rows in that same
 transaction: a rolled-back change sends nothing, and a committed one is never lost. Listeners must be quick and
-must not talk to the network: delivery happens later, in a worker.
+must not talk to the network: delivery happens later, in a worker. The reports listen too, for the same reason:
+a change to an old call marks the standards' kept per-day counts stale in the change's transaction
+(reports/rollup.py).
 """
 
 from __future__ import annotations

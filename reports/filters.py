@@ -36,6 +36,9 @@ class Filters:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    def each_day(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range(self.days)]
+
     def calls(self):
         qs = Call.objects.filter(received_at__gte=self.start_at, received_at__lt=self.end_at)
         if self.program is not None:

@@ -26,6 +26,9 @@ def build(
     name: str, f: Filters, *, by: str = "program", standard: str | None = None, page: int = 1, paged: bool = True
 ) -> Report:
     """One entry point for the page, the CSV and the API, so all three show the same numbers."""
+    if name == "standards":
+        # Before the report's own transaction: counting a day commits its counts and lets go of its lock.
+        standards.standards_days_count(f)
     with report_session():
         return _build(name, f, by=by, standard=standard, page=page, paged=paged)
 

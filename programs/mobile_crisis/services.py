@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from crisis import audit, permissions
+from crisis import audit, outbound, permissions
 from crisis.errors import InvalidInput, InvalidTransition
 from crisis.models import User
 
@@ -74,6 +74,8 @@ def follow_up_record(
             method=method,
             overdue=follow_up.completed_at > follow_up.due_at,
         )
+        # It stops the call's follow-up clock (the standards report counts it).
+        outbound.notify("follow_up.recorded", obj=follow_up)
     return follow_up
 
 

@@ -199,7 +199,11 @@ def test_breach_list_pages_and_csv_has_all(client, sue, world, monkeypatch):
 @pytest.mark.parametrize("name", list(REPORTS))
 def test_query_count_does_not_grow_with_rows(client, sue, world, name, django_assert_max_num_queries):
     client.force_login(sue)
-    with django_assert_max_num_queries(22):
+    # The standards page first counts the range's ended days it has not kept yet (reports/rollup.py): a fixed
+    # number of statements for each month of them, whatever the calls.
+    with django_assert_max_num_queries(24 if name == "standards" else 22):
+        assert client.get(f"/reports/{name}/?{RANGE}").status_code == 200
+    with django_assert_max_num_queries(14 if name == "standards" else 22):  # standards: from the kept days
         assert client.get(f"/reports/{name}/?{RANGE}").status_code == 200
 
 
