@@ -175,10 +175,10 @@ def run(results: dict, *, bench_db: str = BENCH_DB, quick: bool = False) -> None
             out["generate_seconds"][size] = round(time.perf_counter() - t, 1)
         total = Call.objects.count()
         out["sizes"].append(total)
-        # The standards' per-day counts, as the hourly beat task keeps them (reports/rollup.py): the first read
+        # The reports' kept days, as the hourly beat task keeps them (reports/rollup.py): the first read
         # after a change of targets pays this once; the timed reads below find the year counted.
         t = time.perf_counter()
-        call_command("standards_days", days=400, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("report_days", days=400, stdout=open(os.devnull, "w"))  # noqa: SIM115
         out.setdefault("count_seconds", {})[total] = round(time.perf_counter() - t, 2)
         supervisor = User.objects.filter(groups__name="supervisor").first()
         client = Client()
@@ -213,7 +213,7 @@ def run(results: dict, *, bench_db: str = BENCH_DB, quick: bool = False) -> None
     for size, s in out["generate_seconds"].items():
         print(f"  history to {size:,} calls built in {s:.1f} s")
     for size, s in out.get("count_seconds", {}).items():
-        print(f"  standards' per-day counts for 400 days at {size:,} calls counted in {s:.2f} s")
+        print(f"  reports' kept days (400) at {size:,} calls counted in {s:.2f} s")
     print(
         f"{'calls':>9} {'report':<16} {'range':<9} {'kind':<5} {'seconds':>8} {'floor s':>8} {'x floor':>8}  {'<= 1 s'}"
     )
@@ -265,6 +265,6 @@ def run_section(cfg, services) -> list:
         how = "generate_history" if i == 0 else "grown in SQL by bench/report_history.py"
         table.notes.append(f"history to {size:,} calls built in {s:.0f} s ({how}, then VACUUM ANALYZE)")
     for size, s in out.get("count_seconds", {}).items():
-        table.notes.append(f"standards' per-day counts for 400 days at {size:,} calls counted in {s:.2f} s first")
+        table.notes.append(f"reports' kept days (400) at {size:,} calls counted in {s:.2f} s first")
     table.notes.append("floor = SELECT count(*) over the calls received in the range, measured in the same run")
     return [table]

@@ -612,8 +612,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
     "idempotency-keys-purge": {"task": "crisis.tasks.purge_idempotency_keys", "schedule": 3600.0},
-    # The standards report's per-day counts (reports/rollup.py): yesterday counted soon after it ends.
-    "reports-standards-days": {"task": "reports.tasks.count_standards_days", "schedule": 3600.0},
+    # The reports' per-day figures (reports/rollup.py, keep.py): yesterday counted soon after it ends.
+    "reports-days": {"task": "reports.tasks.count_report_days", "schedule": 3600.0},
     "routing-heartbeat": {
         "task": "dispatch.tasks.heartbeat",
         "schedule": float(WORKER_HEARTBEAT_INTERVAL_SECONDS),

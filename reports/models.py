@@ -1,4 +1,5 @@
-"""The standards report's per-day counts (reports/rollup.py keeps them; the report adds them up)."""
+"""What the reports keep per local day so a year does not re-read a million calls (reports/rollup.py): the
+standards' counts, and the intervals' per-call columns."""
 
 from django.db import models
 
@@ -6,8 +7,8 @@ from programs.models import Program
 from responders.models import Team
 
 
-class StandardsDay(models.Model):
-    """One local day's stamp: whether its counts below may be used, and the lock a recount takes."""
+class KeptDay(models.Model):
+    """One local day's stamp: whether what is kept for it below may be used, and the lock a recount takes."""
 
     day = models.DateField(primary_key=True)
     # Set in the transaction of any change to one of the day's calls (or to a record that stops a clock).
@@ -20,7 +21,7 @@ class StandardsDay(models.Model):
     good_until = models.DateTimeField(null=True, blank=True)
 
 
-class StandardsDayCount(models.Model):
+class KeptStandards(models.Model):
     """The standards' counts for the calls received on one local day, for one (program, team)."""
 
     day = models.DateField(db_index=True)
@@ -33,3 +34,14 @@ class StandardsDayCount(models.Model):
     )
     # {"arrival__applicable": 12, "arrival__measured": 10, "arrival__met": 9, ...} for every configured standard.
     counts = models.JSONField()
+
+
+class KeptCalls(models.Model):
+    """The calls received on one local day, one entry per call in columns (reports/columns.py packs them): what
+    the intervals report groups by and the seconds of each interval, as the report's SQL computes them."""
+
+    day = models.DateField(primary_key=True)
+    calls = models.IntegerField()
+    data = models.BinaryField()
+    # The strings behind the day's small codes: {"tier": [...], "source": [...]}.
+    vocabulary = models.JSONField()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import standards
+from . import keep, standards
 from .caseload import caseload_report
 from .filters import Filters
 from .intervals import intervals_report
@@ -11,6 +11,9 @@ from .phone_then_field import PAIRS_PAGE_SIZE, phone_then_field_report
 from .program_outcomes import program_outcomes_report
 from .sql import report_session
 from .tables import Report
+
+# The reports that add up what reports/keep.py keeps per day.
+KEPT = ("intervals", "standards")
 
 REPORTS = {
     "intervals": "Response intervals",
@@ -26,9 +29,9 @@ def build(
     name: str, f: Filters, *, by: str = "program", standard: str | None = None, page: int = 1, paged: bool = True
 ) -> Report:
     """One entry point for the page, the CSV and the API, so all three show the same numbers."""
-    if name == "standards":
-        # Before the report's own transaction: counting a day commits its counts and lets go of its lock.
-        standards.standards_days_count(f)
+    if name in KEPT:
+        # Before the report's own transaction: counting a day commits what it keeps and lets go of its lock.
+        keep.days_count(f)
     with report_session():
         return _build(name, f, by=by, standard=standard, page=page, paged=paged)
 

@@ -1,18 +1,19 @@
-"""The standards' counts per local day, kept so that a year's report adds up ~10,000 rows instead of counting
-1,000,000 calls (2.5-3 s of full scans at that size; bench/RESULTS.md, round 7).
+"""What the reports keep per local day, so that a year's report reads ~10,000 small rows and a year of compact
+per-call columns instead of 1,000,000 calls (the standards' counts took 2.5-3 s and the intervals' percentiles 4.5 s
+of scans and sorts at that size; bench/RESULTS.md, rounds 7 and 8).
 
-A day's counts are taken from its calls with the report's own conditions (reports/standards.py counts both ways
-with `count_standards`), once the day is over. The report adds up the days kept here and counts the others
-(today, a day a change made stale) from the calls, so it gives the same numbers either way. A day's counts stop
+A day is counted from its calls with the reports' own code (reports/keep.py: the standards' `count_standards`, the
+intervals' `_columns`) once the day is over. A report adds up the days kept here and counts the others (today, a
+day a change made stale) from the calls, so it gives the same numbers either way. What is kept for a day stops
 being used when:
 - one of its calls changes: every change to a call is a timeline event told to crisis.outbound in the change's
   own transaction, as is a record that stops a standard's clock (a completed follow-up); `on_event` marks the
   day stale there. A day is kept only once it ended more than MARGIN ago, so changes to today's calls (the hot
   path) cost nothing here;
-- time alone would change them: a clock that counts a breach when it runs out (follow-up within 72 h) was still
-  running on one of the day's calls; the day's counts hold until the first such clock runs out;
-- what they were counted under changed (the configured standards, the time zone, the programs that stop a
-  clock): each day carries a fingerprint of it.
+- time alone would change it: a clock that counts a breach when it runs out (follow-up within 72 h) was still
+  running on one of the day's calls; the day holds until the first such clock runs out;
+- what it was counted under changed (the configured standards, the time zone, the programs that stop a clock,
+  VERSION): each day carries a fingerprint of it.
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ from dispatch.standards import configured_standards
 from programs import plugins as program_plugins
 
 from .filters import Filters, local_tz
-from .models import StandardsDay, StandardsDayCount
+from .models import KeptCalls, KeptDay, KeptStandards
 
 # A day is kept once it ended this long ago. A change to a call received on a day before the writer's today marks
 # that day stale; a writer whose day was still "today" must have committed before the day can be counted.
 MARGIN = timedelta(hours=1)
-VERSION = "1"  # bump when the counting itself changes: every kept day is counted again
+VERSION = "2"  # bump when what is kept changes: every kept day is counted again
 
 
 def last_day_kept(now: datetime) -> date:
@@ -60,7 +61,7 @@ def stored_days(f: Filters, now: datetime) -> set[date]:
     if last < f.start:
         return set()
     return set(
-        StandardsDay.objects.filter(_usable(now, fingerprint()), day__gte=f.start, day__lte=last).values_list(
+        KeptDay.objects.filter(_usable(now, fingerprint()), day__gte=f.start, day__lte=last).values_list(
             "day", flat=True
         )
     )
@@ -102,7 +103,7 @@ def add_stored(rows: list[dict[str, Any]], f: Filters, stored: set[date], period
         p = r["period"].date() if isinstance(r["period"], datetime) else r["period"]
         by[p] = r | {"period": p}
     if stored:
-        kept = StandardsDayCount.objects.filter(day__in=stored)
+        kept = KeptStandards.objects.filter(day__in=stored)
         if f.program is not None:
             kept = kept.filter(program_id=f.program.pk)
         if f.team is not None:
@@ -144,15 +145,16 @@ def day_stale(day: date, *, now: datetime) -> None:
         return
     # An upsert, not an UPDATE: a recount inserting this day's stamp right now makes this wait for it and then
     # mark it stale; an UPDATE would find no row and the recount would keep counts that miss this change.
-    StandardsDay.objects.bulk_create(
-        [StandardsDay(day=day, stale=True)], update_conflicts=True, unique_fields=["day"], update_fields=["stale"]
+    KeptDay.objects.bulk_create(
+        [KeptDay(day=day, stale=True)], update_conflicts=True, unique_fields=["day"], update_fields=["stale"]
     )
 
 
 def forget() -> None:
-    """Drop every kept count (after writing calls outside the services: generate_history, the bench's growth)."""
-    StandardsDay.objects.all().delete()
-    StandardsDayCount.objects.all().delete()
+    """Drop everything kept (after writing calls outside the services: generate_history, the bench's growth)."""
+    KeptDay.objects.all().delete()
+    KeptStandards.objects.all().delete()
+    KeptCalls.objects.all().delete()
 
 
 def days_to_count(f: Filters, now: datetime) -> list[date]:

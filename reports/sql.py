@@ -12,6 +12,7 @@ import json
 import math
 from contextlib import contextmanager
 
+import numpy as np
 from django.db import connections, transaction
 from django.db.models import Aggregate, Case, F, Field, FloatField, Func, When
 
@@ -63,13 +64,24 @@ class SqlitePercentiles:
     def finalize(self):
         if not self.values:
             return None
-        values = sorted(self.values)
-        out = []
-        for fraction in (float(x) for x in self.fraction.split(",")):
-            k = (len(values) - 1) * fraction
-            lo, hi = math.floor(k), math.ceil(k)
-            out.append(values[lo] + (values[hi] - values[lo]) * (k - lo))
-        return json.dumps(out)
+        fractions = [float(x) for x in self.fraction.split(",")]
+        return json.dumps(percentile_cont(np.array(self.values, dtype=float), fractions))
+
+
+def percentile_cont(values: np.ndarray, fractions) -> list[float]:
+    """PostgreSQL's percentile_cont of `values` (no NaN, at least one) at each fraction, in its own double
+    arithmetic (orderedsetaggs.c: the rows at floor and ceil of fraction × (n - 1), then lo + (pct × (hi - lo))),
+    so the same values give the same doubles. Only the rows it needs are selected, not the whole sort."""
+    n = len(values)
+    positions = [fraction * (n - 1) for fraction in fractions]
+    rows = sorted({math.floor(p) for p in positions} | {math.ceil(p) for p in positions})
+    chosen = np.partition(values, rows)
+    out = []
+    for p in positions:
+        lo, hi = math.floor(p), math.ceil(p)
+        first, second = float(chosen[lo]), float(chosen[hi])
+        out.append(first if hi == lo else first + ((p - lo) * (second - first)))
+    return out
 
 
 class _FloatList(Field):
@@ -136,9 +148,19 @@ def report_session(using: str = "default"):
     if connection.vendor != "postgresql":
         yield
         return
-    with transaction.atomic(using=using), connection.cursor() as cursor:
+    with transaction.atomic(using=using):
+        tune_transaction(using)
+        yield
+
+
+def tune_transaction(using: str = "default") -> None:
+    """In the current transaction (PostgreSQL): REPORT_WORK_MEM and no JIT, for the report's reads and for counting
+    the days reports/keep.py keeps (its per-day sorts spilled to disk at 4 MB)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
             [REPORT_WORK_MEM],
         )
-        yield

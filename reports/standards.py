@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -36,7 +35,7 @@ from programs import plugins as program_plugins
 
 from . import rollup
 from .filters import Filters, local_tz
-from .models import StandardsDay, StandardsDayCount
+from .models import KeptStandards
 from .sql import Seconds
 from .tables import Column, Report, Table, fmt_duration, share_of
 
@@ -228,64 +227,25 @@ def _describe_target(std: Standard) -> str:
 
 
 BREACH_PAGE_SIZE = 100
-COUNT_CHUNK_DAYS = 31  # days counted per transaction: a month's calls, so a recount holds its locks briefly
 
 
-def standards_days_count(f: Filters, now: datetime | None = None) -> int:
-    """Count and keep (reports/rollup.py) the days of `f` whose kept counts are missing or no longer hold;
-    returns how many days were counted. The report page runs this before it reads; a beat task keeps the year
-    counted so that the first read of the day does not pay for it."""
-    now = now or timezone.now()
-    counted = 0
-    for first, last in rollup.runs(rollup.days_to_count(f, now)):
-        while first <= last:
-            end = min(last, first + timedelta(days=COUNT_CHUNK_DAYS - 1))
-            counted += _count_and_keep(Filters(start=first, end=end), now)
-            first = end + timedelta(days=1)
-    return counted
-
-
-def _count_and_keep(span: Filters, now: datetime) -> int:
-    # The stamps exist first, committed on their own: a change that marks one of these days stale then waits for
-    # the recount's lock (below) instead of racing it.
-    # Only the missing ones: inserting over a stamp a change holds would wait for that change to commit.
-    have = set(StandardsDay.objects.filter(day__gte=span.start, day__lte=span.end).values_list("day", flat=True))
-    missing = [StandardsDay(day=d) for d in span.each_day() if d not in have]
-    if missing:
-        StandardsDay.objects.bulk_create(missing, ignore_conflicts=True)
-    with transaction.atomic():
-        # A day a change is marking stale right now is left for the next count (counted from the calls meanwhile).
-        days = sorted(
-            StandardsDay.objects.select_for_update(skip_locked=True)
-            .filter(day__gte=span.start, day__lte=span.end)
-            .values_list("day", flat=True)
+def standards_keep(calls, span: Filters, days: list, now: datetime) -> dict:
+    """Keep the standards' counts of `days` (reports/keep.py holds their locks): `calls` are the days' calls, `span`
+    the range they lie in. Returns, per day, when a running clock runs out (reports/rollup.py `good_until`)."""
+    standards = configured_standards()
+    sqls = {std.key: standard_sql(std, now, span) for std in standards}
+    rows = count_standards(calls, sqls, TruncDate, keys=("program_id", "team_id"))
+    KeptStandards.objects.filter(day__in=days).delete()
+    KeptStandards.objects.bulk_create(
+        KeptStandards(
+            day=r["period"],
+            program_id=r["program_id"],
+            team_id=r["team_id"],
+            counts={k: n for k, n in r.items() if "__" in k},
         )
-        if not days:
-            return 0
-        standards = configured_standards()
-        sqls = {std.key: standard_sql(std, now, span) for std in standards}
-        calls = span.calls().filter(rollup.received_on(days))
-        rows = count_standards(calls, sqls, TruncDate, keys=("program_id", "team_id"))
-        good_until = running_clocks(calls, sqls, standards, now)
-        StandardsDayCount.objects.filter(day__in=days).delete()
-        StandardsDayCount.objects.bulk_create(
-            StandardsDayCount(
-                day=r["period"],
-                program_id=r["program_id"],
-                team_id=r["team_id"],
-                counts={k: n for k, n in r.items() if "__" in k},
-            )
-            for r in rows
-        )
-        fp = rollup.fingerprint()
-        StandardsDay.objects.bulk_update(
-            [
-                StandardsDay(day=d, stale=False, fingerprint=fp, counted_for=now, good_until=good_until.get(d))
-                for d in days
-            ],
-            ["stale", "fingerprint", "counted_for", "good_until"],
-        )
-    return len(days)
+        for r in rows
+    )
+    return running_clocks(calls, sqls, standards, now)
 
 
 def standards_report(

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from dispatch.models import Status
 from programs.mobile_crisis.models import FollowUp
 from programs.mobile_crisis.services import follow_up_record
-from reports.models import StandardsDay
+from reports.models import KeptDay
 from tests.browser.test_live_journeys import WAIT, screenshot, sign_in
 from tests.reports.world import mk
 from tests.support.strands import assert_no_call_strands
@@ -53,11 +53,11 @@ def test_a_follow_up_recorded_on_a_kept_day_shows_on_the_next_load(
         expect(row.locator("td").nth(MEASURED)).to_have_text("0")
         screenshot(page, "reports-standards-pending.png")
         # The page kept the day's counts, good until the follow-up's 72 hours run out.
-        stamp = StandardsDay.objects.get(day=day)
+        stamp = KeptDay.objects.get(day=day)
         assert not stamp.stale and stamp.good_until == call.arrived_at + timedelta(hours=72)
 
         follow_up_record(follow_up=follow_up, by=rita, reached=True, note="Home, safe; outpatient intake booked")
-        assert StandardsDay.objects.get(day=day).stale
+        assert KeptDay.objects.get(day=day).stale
 
         page.reload()
         expect(row.locator("td").nth(MEASURED)).to_have_text("1", timeout=WAIT)
@@ -65,7 +65,7 @@ def test_a_follow_up_recorded_on_a_kept_day_shows_on_the_next_load(
         expect(row.locator("td").nth(SHARE)).to_have_text("100.0%")
         expect(row.locator("td").nth(PENDING)).to_have_text("0")
         screenshot(page, "reports-standards-follow-up-met.png")
-        assert not StandardsDay.objects.get(day=day).stale  # counted again, with the follow-up
+        assert not KeptDay.objects.get(day=day).stale  # counted again, with the follow-up
     finally:
         context.close()
     assert_no_call_strands()

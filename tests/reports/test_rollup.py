@@ -1,4 +1,4 @@
-"""reports/rollup.py and the standards' per-day counts (reports/standards.py `standards_days_count`): the kept
+"""reports/rollup.py and the standards' per-day counts (reports/keep.py `days_count`): the kept
 days add up to exactly what counting the calls gives, and every way a day's counts go out of date is caught."""
 
 import io
@@ -17,8 +17,10 @@ from programs.mobile_crisis.models import FollowUp
 from programs.mobile_crisis.services import follow_up_record
 from reports import rollup
 from reports.filters import Filters
-from reports.models import StandardsDay, StandardsDayCount
-from reports.standards import standard_sql, standards_days_count, standards_report
+from reports.intervals import BREAKDOWNS, intervals_report
+from reports.keep import days_count
+from reports.models import KeptCalls, KeptDay, KeptStandards
+from reports.standards import standard_sql, standards_report
 from tests.reports.world import DAY, at, filters, mk
 
 
@@ -45,17 +47,20 @@ def test_kept_days_give_the_same_report_as_counting_the_calls(world, f, which, m
                 team=team_b if which == "team" else None)  # fmt: skip
     now = timezone.now()  # an overdue follow-up's "took" runs on with the clock
     counted = tables(standards_report(f, standard="follow_up", now=now))
-    assert standards_days_count(f, now) == f.days  # every day of the range ended months ago
+    counted_intervals = [tables(intervals_report(f, by=by, now=now)) for by in BREAKDOWNS]
+    assert days_count(f, now) == f.days  # every day of the range ended months ago
     with CaptureQueriesContext(connection) as ctx:
         kept = tables(standards_report(f, standard="follow_up", now=now))
+        kept_intervals = [tables(intervals_report(f, by=by, now=now)) for by in BREAKDOWNS]
     assert counting_queries(ctx) == []  # nothing counted from the calls: every day was kept
-    assert kept == counted
-    assert StandardsDayCount.objects.exists()
+    assert not [q for q in ctx.captured_queries if 'FROM "dispatch_call"' in q["sql"] and "secs_" in q["sql"]]
+    assert kept == counted and kept_intervals == counted_intervals
+    assert KeptStandards.objects.exists() and KeptCalls.objects.exists()
 
 
 @pytest.mark.django_db
 def test_only_the_days_not_kept_are_counted_from_the_calls(world):
-    standards_days_count(Filters(start=DAY, end=DAY + timedelta(days=4)))
+    days_count(Filters(start=DAY, end=DAY + timedelta(days=4)))
     f = filters()
     with CaptureQueriesContext(connection) as ctx:
         report = standards_report(f)
@@ -75,32 +80,34 @@ def test_only_the_days_not_kept_are_counted_from_the_calls(world):
 @pytest.mark.django_db
 def test_counting_twice_counts_nothing_the_second_time(world):
     f = filters()
-    assert standards_days_count(f) == 14
-    assert standards_days_count(f) == 0
+    assert days_count(f) == 14
+    assert days_count(f) == 0
 
 
 @pytest.mark.django_db
 def test_a_change_to_an_old_call_marks_its_day_stale_and_the_report_follows(world):
     f = filters()
-    standards_days_count(f)
+    days_count(f)
     c3 = world[3]  # co-response, assigned, never arrived: arrival not measured
     Call.objects.filter(pk=c3.pk).update(arrived_at=c3.received_at + timedelta(minutes=30))
     c3.refresh_from_db()
     record_event(c3, "call.arrived", by=None)  # what every service that changes a call does
-    assert StandardsDay.objects.get(day=DAY + timedelta(days=1)).stale
-    assert standards_days_count(f) == 1
+    assert KeptDay.objects.get(day=DAY + timedelta(days=1)).stale
+    assert days_count(f) == 1
     s = {r["key"]: r for r in standards_report(f).tables["summary"].rows}
     assert (s["arrival"]["measured"], s["arrival"]["met"]) == (4, 3)
+    arrive = {r["interval"]: r for r in intervals_report(f).tables["summary"].rows}["Assigned → on scene"]
+    assert arrive["n"] == 4  # c3's 1,695 s (assigned at +105 s, on scene at +1,800 s) counts now
 
 
 @pytest.mark.django_db
 def test_a_completed_follow_up_marks_its_calls_day_stale(world, sue):
     f = filters()
-    standards_days_count(f)
+    days_count(f)
     follow_up = FollowUp.objects.get(call=world[6])
     follow_up_record(follow_up=follow_up, by=sue, reached=True)
-    assert StandardsDay.objects.get(day=DAY + timedelta(days=4)).stale
-    assert not StandardsDay.objects.get(day=DAY + timedelta(days=3)).stale
+    assert KeptDay.objects.get(day=DAY + timedelta(days=4)).stale
+    assert not KeptDay.objects.get(day=DAY + timedelta(days=3)).stale
 
 
 @pytest.mark.django_db
@@ -108,8 +115,8 @@ def test_changes_to_todays_calls_cost_no_statement_here(dana):
     call = mk(timezone.now() - timedelta(minutes=5))
     with CaptureQueriesContext(connection) as ctx:
         record_event(call, "call.noted", by=dana)
-    assert not [q for q in ctx.captured_queries if "reports_standardsday" in q["sql"]]
-    assert not StandardsDay.objects.exists()
+    assert not [q for q in ctx.captured_queries if "reports_keptday" in q["sql"]]
+    assert not KeptDay.objects.exists()
 
 
 @pytest.mark.django_db
@@ -126,33 +133,33 @@ def test_a_running_follow_up_clock_keeps_the_day_only_until_it_runs_out(world, t
             disposition="referred", status=Status.CLOSED)  # fmt: skip
     f = filters()
     now = c7.arrived_at + timedelta(days=2)  # day 13 ended; its follow-up clock has a day left
-    standards_days_count(f, now)
-    stamp = StandardsDay.objects.get(day=DAY + timedelta(days=13))
+    days_count(f, now)
+    stamp = KeptDay.objects.get(day=DAY + timedelta(days=13))
     assert stamp.good_until == c7.arrived_at + timedelta(hours=72)
     later = c7.arrived_at + timedelta(hours=73)
     assert DAY + timedelta(days=13) not in rollup.stored_days(f, later)
-    assert standards_days_count(f, later) == 1
+    assert days_count(f, later) == 1
     s = {r["key"]: r for r in standards_report(f, now=later).tables["summary"].rows}
     assert (s["follow_up"]["measured"], s["follow_up"]["met"], s["follow_up"]["not_measured"]) == (4, 1, 0)
-    assert StandardsDay.objects.get(day=DAY + timedelta(days=13)).good_until is None
+    assert KeptDay.objects.get(day=DAY + timedelta(days=13)).good_until is None
 
 
 @pytest.mark.django_db
 def test_counts_taken_for_a_later_now_are_not_used_for_an_earlier_one(world):
     f = filters()
-    standards_days_count(f)
+    days_count(f)
     assert rollup.stored_days(f, at(20)) == set()
 
 
 @pytest.mark.django_db
 def test_changed_targets_are_counted_again(world, settings):
     f = filters()
-    standards_days_count(f)
+    days_count(f)
     settings.CRISIS_STANDARDS = {"answer": {"target_seconds": 30}}
     assert rollup.stored_days(f, timezone.now()) == set()
     now = timezone.now()
     counted = tables(standards_report(f, now=now))
-    assert standards_days_count(f, now) == 14
+    assert days_count(f, now) == 14
     assert tables(standards_report(f, now=now)) == counted
     assert {r["key"]: r for r in counted["summary"][0]}["answer"]["met"] == 4
 
@@ -161,14 +168,14 @@ def test_changed_targets_are_counted_again(world, settings):
 def test_the_report_page_counts_before_it_reads(client, sue, world):
     client.force_login(sue)
     assert client.get(f"/reports/standards/?start={DAY}&end={DAY + timedelta(days=13)}").status_code == 200
-    assert StandardsDay.objects.filter(stale=False).count() == 14
+    assert KeptDay.objects.filter(stale=False).count() == 14
 
 
 @pytest.mark.django_db
 def test_forget_drops_every_kept_day(world):
-    standards_days_count(filters())
+    days_count(filters())
     rollup.forget()
-    assert not StandardsDay.objects.exists() and not StandardsDayCount.objects.exists()
+    assert not KeptDay.objects.exists() and not KeptStandards.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -178,8 +185,8 @@ def test_a_day_being_marked_stale_is_left_for_the_next_count(world):
     if connection.vendor != "postgresql":
         pytest.skip("row locks: PostgreSQL")
     f = filters()
-    standards_days_count(f)
-    StandardsDay.objects.update(stale=True)  # the whole range needs counting again
+    days_count(f)
+    KeptDay.objects.update(stale=True)  # the whole range needs counting again
     changed_day = DAY + timedelta(days=1)
     marked, release = threading.Event(), threading.Event()
 
@@ -199,13 +206,13 @@ def test_a_day_being_marked_stale_is_left_for_the_next_count(world):
     thread.start()
     try:
         assert marked.wait(10)
-        assert standards_days_count(f) == 13
+        assert days_count(f) == 13
         # Every day but the one being changed was counted; that one still says stale.
-        assert list(StandardsDay.objects.filter(stale=True).values_list("day", flat=True)) == [changed_day]
+        assert list(KeptDay.objects.filter(stale=True).values_list("day", flat=True)) == [changed_day]
     finally:
         release.set()
         thread.join(10)
-    assert StandardsDay.objects.get(day=changed_day).stale
+    assert KeptDay.objects.get(day=changed_day).stale
     s = {r["key"]: r for r in standards_report(f).tables["summary"].rows}
     assert (s["arrival"]["measured"], s["arrival"]["met"]) == (4, 3)
 
@@ -229,7 +236,9 @@ def test_generated_history_reads_the_same_kept_or_counted_and_generating_again_f
     keys = ("answer", "dispatch", "arrival", "follow_up")
 
     def read():
-        return [tables(standards_report(f, standard=k, now=now, page_size=None)) for f in ranges for k in keys]
+        return [tables(standards_report(f, standard=k, now=now, page_size=None)) for f in ranges for k in keys] + [
+            tables(intervals_report(f, by=by, now=now)) for f in ranges for by in BREAKDOWNS
+        ]
 
     counted = read()
     # The breach list's total is the counts' measured - met: the same as counting the breaches themselves.
@@ -239,9 +248,9 @@ def test_generated_history_reads_the_same_kept_or_counted_and_generating_again_f
             assert standards_report(f, standard=k, now=now).tables["breaches"].total == (
                 f.calls().filter(sqls[k].breach).count()
             )
-    assert standards_days_count(Filters(start=today - timedelta(days=420), end=today), now) == 420
+    assert days_count(Filters(start=today - timedelta(days=420), end=today), now) == 420
     assert rollup.stored_days(ranges[1], now)  # kept days are read...
     assert read() == counted  # ...to the same numbers
-    assert StandardsDay.objects.exclude(good_until=None).exists()  # some follow-up clocks were still running
+    assert KeptDay.objects.exclude(good_until=None).exists()  # some follow-up clocks were still running
     call_command("generate_history", calls=10, days=3, seed=4, stdout=io.StringIO())
-    assert not StandardsDay.objects.exists()
+    assert not KeptDay.objects.exists()

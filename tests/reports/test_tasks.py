@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from reports import rollup, tasks
-from reports.models import StandardsDay
+from reports.models import KeptDay
 from tests.reports.world import mk
 
 
@@ -16,7 +16,7 @@ def test_the_beat_task_counts_every_ended_day_of_the_last_400_once():
     mk(timezone.now() - timedelta(days=3))
     # From 400 days ago to the last day that ended an hour ago (yesterday, or the day before just after midnight).
     ended = (rollup.last_day_kept(timezone.now()) - (timezone.localdate() - timedelta(days=tasks.DAYS))).days + 1
-    assert tasks.count_standards_days.apply().get() == ended
-    assert StandardsDay.objects.filter(stale=False).count() == ended
-    assert tasks.count_standards_days.apply().get() == 0
-    assert settings.CELERY_BEAT_SCHEDULE["reports-standards-days"]["task"] == "reports.tasks.count_standards_days"
+    assert tasks.count_report_days.apply().get() == ended
+    assert KeptDay.objects.filter(stale=False).count() == ended
+    assert tasks.count_report_days.apply().get() == 0
+    assert settings.CELERY_BEAT_SCHEDULE["reports-days"]["task"] == "reports.tasks.count_report_days"

@@ -159,8 +159,8 @@ class Command(BaseCommand):
                 self._outreach(created, teams, batch)
                 made += len(created)
             self._enrollments(rng, teams, pool, now, batch)
-        # These calls were written past the services, which tell the reports' per-day counts what changed.
-        call_command("standards_days", "--forget", stdout=self.stdout)
+        # These calls were written past the services, which tell the reports' kept days what changed.
+        call_command("report_days", "--forget", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Generated {made:,} calls and {pool_size:,} people (seed {seed})."))
 
     def _slots(self, now, days):

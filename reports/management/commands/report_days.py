@@ -5,13 +5,13 @@ from django.utils import timezone
 
 from reports import rollup
 from reports.filters import Filters
-from reports.standards import standards_days_count
+from reports.keep import days_count
 
 
 class Command(BaseCommand):
     help = (
-        "Count the standards report's per-day counts for the last --days days (the ones missing or out of date), "
-        "or --forget them all (after writing calls outside the services)."
+        "Count what the reports keep per day (the standards' counts, the intervals' columns) for the last --days "
+        "days (the ones missing or out of date), or --forget it all (after writing calls outside the services)."
     )
 
     def add_arguments(self, parser):
@@ -24,5 +24,5 @@ class Command(BaseCommand):
             self.stdout.write("Forgot every kept day; the report counts from the calls until they are counted again.")
             return
         today = timezone.localdate()
-        n = standards_days_count(Filters(start=today - timedelta(days=max(days, 1) - 1), end=today))
+        n = days_count(Filters(start=today - timedelta(days=max(days, 1) - 1), end=today))
         self.stdout.write(f"Counted {n} day(s).")
