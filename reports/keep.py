@@ -1,8 +1,8 @@
 """Counting and keeping the reports' per-day figures (reports/rollup.py says what is kept and when it holds).
 
 The report page runs `days_count` before it reads, a beat task hourly, `manage.py report_days` by hand. Each day is
-counted from its calls by the reports' own code: the standards' counts (reports/standards.py) and the intervals'
-per-call columns (reports/intervals.py).
+counted from its calls by the reports' own code: the standards' counts (reports/standards.py) and the calls as
+compact columns (reports/columns.py) for the intervals and outcomes.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from . import intervals, rollup, standards
+from . import columns, rollup, standards
 from .filters import Filters
 from .models import KeptDay
 from .sql import tune_transaction
@@ -52,7 +52,7 @@ def _count_and_keep(span: Filters, now: datetime) -> int:
             return 0
         calls = span.calls().filter(rollup.received_on(days))
         good_until = standards.standards_keep(calls, span, days, now)
-        intervals.intervals_keep(calls, days)
+        columns.columns_keep(calls, days)
         fp = rollup.fingerprint()
         KeptDay.objects.bulk_update(
             [KeptDay(day=d, stale=False, fingerprint=fp, counted_for=now, good_until=good_until.get(d)) for d in days],
