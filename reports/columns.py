@@ -52,10 +52,6 @@ class CallColumns:
     columns: dict[str, np.ndarray]
     vocabulary: dict[str, list[str]]  # CODED column -> its strings by code
 
-    @classmethod
-    def of(cls, data: np.ndarray, vocabulary: dict[str, list[str]]) -> CallColumns:
-        return cls({name: np.ascontiguousarray(data[name]) for name in COLUMNS.names}, vocabulary)
-
     def __len__(self) -> int:
         return len(self.columns["program"])
 
@@ -64,12 +60,6 @@ class CallColumns:
 
     def take(self, index) -> CallColumns:
         return CallColumns({name: values[index] for name, values in self.columns.items()}, self.vocabulary)
-
-    def packed(self) -> np.ndarray:
-        data = np.empty(len(self), COLUMNS)
-        for name, values in self.columns.items():
-            data[name] = values
-        return data
 
 
 def columns_by_day(calls) -> dict[date, tuple[np.ndarray, dict[str, list[str]]]]:
@@ -174,29 +164,34 @@ def _kept(days: set[date]) -> Iterator[tuple[np.ndarray, dict[str, list[str]]]]:
         yield np.frombuffer(data, COLUMNS), vocabulary
 
 
-def _joined(pieces: list[tuple[np.ndarray, dict[str, list[str]]]]) -> CallColumns:
-    """The pieces as one, each piece's codes mapped to one vocabulary."""
+def _joined(pieces: list[tuple[np.ndarray, dict[str, list[str]]]], names: tuple[str, ...]) -> CallColumns:
+    """The `names` columns of the pieces as one each, every piece's codes mapped to one vocabulary."""
     vocabulary = {name: sorted({v for _, vocab in pieces for v in vocab[name]}) for name in CODED}
-    cols = CallColumns.of(np.concatenate([data for data, _ in pieces]) if pieces else np.empty(0, COLUMNS), vocabulary)
+    columns = {
+        name: np.concatenate([data[name] for data, _ in pieces]) if pieces else np.empty(0, COLUMNS[name])
+        for name in names
+    }
     start = 0
     for data, vocab in pieces:
         end = start + len(data)
         for name in CODED:
+            if name not in columns:
+                continue
             index = {v: n for n, v in enumerate(vocabulary[name])}
             mapping = np.array([index[v] for v in vocab[name]] + [NONE], dtype=np.int16)
-            cols[name][start:end] = mapping[cols[name][start:end]]  # NONE (-1) picks the last entry: NONE again
+            columns[name][start:end] = mapping[columns[name][start:end]]  # NONE (-1) picks the last entry: NONE
         start = end
-    return cols
+    return CallColumns(columns, vocabulary)
 
 
-def call_columns_for(f: Filters, now: datetime) -> CallColumns:
-    """The columns of `f`'s calls: the kept days' and, counted from the calls, the others'."""
+def call_columns_for(f: Filters, now: datetime, names: tuple[str, ...] = COLUMNS.names) -> CallColumns:
+    """The `names` columns of `f`'s calls: the kept days' and, counted from the calls, the others'."""
     stored = rollup.stored_days(f, now)
     pieces = list(_kept(stored))
     if missing := [d for d in f.each_day() if d not in stored]:
         span = Filters(start=missing[0], end=missing[-1], program=f.program, team=f.team)
         pieces += columns_by_day(span.calls().filter(rollup.received_on(missing))).values()
-    cols = _joined(pieces)
+    cols = _joined(pieces, tuple(dict.fromkeys((*names, "program", "team"))))
     if f.program is not None:
         cols = cols.take(cols["program"] == f.program.pk)
     if f.team is not None:

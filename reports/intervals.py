@@ -40,6 +40,7 @@ BREAKDOWNS: dict[str, tuple[str, str]] = {
     "weekday": ("Day of week", "weekday"),
 }
 FRACTIONS = (0.5, 0.9)
+NEEDS = ("priority", "hour", "weekday", "tier", "source", *(key for key, *_ in INTERVALS))  # of the columns
 
 
 def _interval_figures(cols: CallColumns) -> dict[str, Any]:
@@ -118,7 +119,7 @@ DIST_MAX_MINUTES = 120
 def intervals_report(f: Filters, *, by: str = "program", now: datetime | None = None) -> Report:
     if by not in BREAKDOWNS:
         raise ValueError(by)
-    cols = call_columns_for(f, now or timezone.now())
+    cols = call_columns_for(f, now or timezone.now(), NEEDS)
     overall = _interval_figures(cols)
     rows = [
         {

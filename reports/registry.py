@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from . import keep, standards
+from datetime import timedelta
+
+from . import keep, outcomes, standards
 from .caseload import caseload_report
 from .filters import Filters
 from .intervals import intervals_report
-from .outcomes import outcomes_report
 from .phone_then_field import PAIRS_PAGE_SIZE, phone_then_field_report
 from .program_outcomes import program_outcomes_report
 from .sql import report_session
 from .tables import Report
 
-# The reports that add up what reports/keep.py keeps per day.
-KEPT = ("intervals", "standards")
+# The reports that read what reports/keep.py keeps per day, and how many days before the range they read too
+# (the outcomes' repeat callers look back 30 days, from a time that may be 23 h before local midnight).
+KEPT = {"intervals": 0, "outcomes": outcomes.REPEAT_DAYS + 1, "standards": 0}
 
 REPORTS = {
     "intervals": "Response intervals",
@@ -31,7 +33,7 @@ def build(
     """One entry point for the page, the CSV and the API, so all three show the same numbers."""
     if name in KEPT:
         # Before the report's own transaction: counting a day commits what it keeps and lets go of its lock.
-        keep.days_count(f)
+        keep.days_count(Filters(start=f.start - timedelta(days=KEPT[name]), end=f.end))
     with report_session():
         return _build(name, f, by=by, standard=standard, page=page, paged=paged)
 
@@ -43,7 +45,7 @@ def _build(name: str, f: Filters, *, by: str, standard: str | None, page: int, p
         page_size = standards.BREACH_PAGE_SIZE if paged else None
         return standards.standards_report(f, standard=standard, page=page, page_size=page_size)
     if name == "outcomes":
-        return outcomes_report(f)
+        return outcomes.outcomes_report(f)
     if name == "caseload":
         return caseload_report(f)
     if name == "program_outcomes":

@@ -40,20 +40,43 @@ def test_repeat_window_is_thirty_days(world):
 
 
 @pytest.mark.django_db
-@pytest.mark.postgres
-def test_the_repeat_window_runs_once_over_the_person_index(world):
-    """At 1,000,000 calls the window ran twice (once per repeat count) and sorted the person's calls again."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def test_repeat_calls_are_what_the_window_over_the_calls_gives(world, team_b):
+    """The repeat count is taken from the calls' columns (reports/columns.py); the oracle is the SQL it replaced:
+    LAG over each person's calls by (received_at, id) from 30 days before the range, all programs."""
+    from datetime import timedelta
 
-    with CaptureQueriesContext(connection) as ctx:
-        outcomes_report(filters())
-    windows = [q["sql"] for q in ctx.captured_queries if "LAG(" in q["sql"]]
-    assert len(windows) == 1 and windows[0].count("LAG(") == 1
-    with connection.cursor() as cur:
-        # A handful of rows, where any plan is cheap: ask whether an index gives the window its order unsorted.
-        cur.execute("SET LOCAL enable_seqscan = off")
-        cur.execute("SET LOCAL enable_sort = off")
-        cur.execute("EXPLAIN " + windows[0])
-        plan = "\n".join(r[0] for r in cur.fetchall())
-    assert "call_person_received" in plan
+    from django.db.models import F, Window
+    from django.db.models.functions import Lag
+
+    from dispatch.models import Call
+    from reports.outcomes import REPEAT_DAYS
+
+    people = [Person.objects.create(first_name=f"P{i}", last_name="Edge") for i in range(4)]
+    first = world[1].received_at
+    mk(first, person=people[0])  # two calls at the same instant: the id decides which one is "previous"
+    mk(first, person=people[0], team=team_b)
+    mk(first - timedelta(days=REPEAT_DAYS), person=people[1])  # exactly 30 days before: a repeat
+    mk(first, person=people[1])
+    mk(first - timedelta(days=REPEAT_DAYS, microseconds=1), person=people[2])  # a microsecond more: not one
+    mk(first, person=people[2])
+    mk(at(12, 23), person=people[3])
+    mk(at(13, 23), person=people[3])  # the last hour of the range, a day after the other
+    for f in (filters(), filters(team=team_b)):
+        lag = Window(Lag("received_at"), partition_by=F("person"), order_by=(F("received_at").asc(), F("id").asc()))
+        window = (
+            Call.objects.filter(
+                person__isnull=False,
+                received_at__gte=f.start_at - timedelta(days=REPEAT_DAYS),
+                received_at__lt=f.end_at,
+            )
+            .annotate(prev=lag)
+            .filter(prev__gte=F("received_at") - timedelta(days=REPEAT_DAYS))
+            .values("pk")
+        )
+        repeat = f.calls().filter(pk__in=window)
+        s = rows(outcomes_report(f).tables["summary"], "measure")
+        assert s["Calls about a person with another call in the previous 30 days"]["calls"] == repeat.count()
+        assert s[f"People with a repeat call within {REPEAT_DAYS} days"]["calls"] == (
+            repeat.values("person").distinct().count()
+        )
+    assert repeat.count() == 1  # team B's own: the second of the two at the same instant

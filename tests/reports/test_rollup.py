@@ -20,6 +20,7 @@ from reports.filters import Filters
 from reports.intervals import BREAKDOWNS, intervals_report
 from reports.keep import days_count
 from reports.models import KeptCalls, KeptDay, KeptStandards
+from reports.outcomes import outcomes_report
 from reports.standards import standard_sql, standards_report
 from tests.reports.world import DAY, at, filters, mk
 
@@ -47,11 +48,16 @@ def test_kept_days_give_the_same_report_as_counting_the_calls(world, f, which, m
                 team=team_b if which == "team" else None)  # fmt: skip
     now = timezone.now()  # an overdue follow-up's "took" runs on with the clock
     counted = tables(standards_report(f, standard="follow_up", now=now))
-    counted_intervals = [tables(intervals_report(f, by=by, now=now)) for by in BREAKDOWNS]
-    assert days_count(f, now) == f.days  # every day of the range ended months ago
+    counted_intervals = [tables(intervals_report(f, by=by, now=now)) for by in BREAKDOWNS] + [
+        tables(outcomes_report(f, now=now))
+    ]
+    # Every day of the range ended months ago; the outcomes' repeat window also reads the 30 days before it.
+    assert days_count(Filters(start=f.start - timedelta(days=31), end=f.end), now) == f.days + 31
     with CaptureQueriesContext(connection) as ctx:
         kept = tables(standards_report(f, standard="follow_up", now=now))
-        kept_intervals = [tables(intervals_report(f, by=by, now=now)) for by in BREAKDOWNS]
+        kept_intervals = [tables(intervals_report(f, by=by, now=now)) for by in BREAKDOWNS] + [
+            tables(outcomes_report(f, now=now))
+        ]
     assert counting_queries(ctx) == []  # nothing counted from the calls: every day was kept
     assert not [q for q in ctx.captured_queries if 'FROM "dispatch_call"' in q["sql"] and "secs_" in q["sql"]]
     assert kept == counted and kept_intervals == counted_intervals
@@ -236,9 +242,11 @@ def test_generated_history_reads_the_same_kept_or_counted_and_generating_again_f
     keys = ("answer", "dispatch", "arrival", "follow_up")
 
     def read():
-        return [tables(standards_report(f, standard=k, now=now, page_size=None)) for f in ranges for k in keys] + [
-            tables(intervals_report(f, by=by, now=now)) for f in ranges for by in BREAKDOWNS
-        ]
+        return (
+            [tables(standards_report(f, standard=k, now=now, page_size=None)) for f in ranges for k in keys]
+            + [tables(intervals_report(f, by=by, now=now)) for f in ranges for by in BREAKDOWNS]
+            + [tables(outcomes_report(f, now=now)) for f in ranges]
+        )
 
     counted = read()
     # The breach list's total is the counts' measured - met: the same as counting the breaches themselves.
