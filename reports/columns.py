@@ -45,6 +45,11 @@ CODED = ("tier", "source", "status", "disposition")  # strings kept as codes int
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def micros(at: datetime) -> int:
+    """An aware datetime as the `received` column holds it: microseconds since the epoch, exactly."""
+    return (at - _EPOCH) // timedelta(microseconds=1)
+
+
 @dataclass(frozen=True)
 class CallColumns:
     """Calls as contiguous columns (a numpy array per COLUMNS name), and the strings behind the coded ones."""
@@ -87,7 +92,7 @@ def columns_by_day(calls) -> dict[date, tuple[np.ndarray, dict[str, list[str]]]]
         for i, name in enumerate(plain):
             values = [r[1 + i] for r in day_rows]
             if name == "received":
-                values = [(v - _EPOCH) // timedelta(microseconds=1) for v in values]
+                values = [micros(v) for v in values]
             data[name] = [NONE if v is None else v for v in values]
         data["weekday"] = day.isoweekday()
         for i, name in enumerate(CODED):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.utils import timezone
 
 from dispatch.models import Disposition, Status, Tier
 
-from .columns import NONE, CallColumns, call_columns_for
+from .columns import NONE, CallColumns, call_columns_for, micros
 from .filters import Filters, local_tz
 from .tables import Column, Report, Table, share_of
 
@@ -20,12 +20,7 @@ NO_LAW_ENFORCEMENT_DEFINITION = (
     "and it did not end in police involvement/arrest or a hand-over to police/EMS."
 )
 REPEAT_DAYS = 30
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NEEDS = ("id", "received", "person", "tier", "status", "disposition")  # of the columns (reports/columns.py)
-
-
-def _micros(at: datetime) -> int:
-    return (at - _EPOCH) // timedelta(microseconds=1)
 
 
 def _count(mask: np.ndarray) -> int:
@@ -41,7 +36,7 @@ def _repeat_calls(cols: CallColumns, window_start: datetime) -> np.ndarray:
     """Per call: about a known person whose previous call (by receipt, then id), received from `window_start` on,
     was within REPEAT_DAYS (LAG over the person's calls, as the SQL had it)."""
     person, received = cols["person"], cols["received"]
-    considered = np.flatnonzero((person != NONE) & (received >= _micros(window_start)))
+    considered = np.flatnonzero((person != NONE) & (received >= micros(window_start)))
     order = considered[np.lexsort((cols["id"][considered], received[considered], person[considered]))]
     same_person = person[order][1:] == person[order][:-1]
     within = received[order][:-1] >= received[order][1:] - REPEAT_DAYS * 86_400 * 1_000_000
@@ -60,7 +55,7 @@ def outcomes_report(f: Filters, *, now: datetime | None = None) -> Report:
     first_day = timezone.localtime(window_start, local_tz()).date()
     everyone = call_columns_for(Filters(start=first_day, end=f.end), now, NEEDS)
     received = everyone["received"]
-    in_range = (received >= _micros(f.start_at)) & (received < _micros(f.end_at))
+    in_range = (received >= micros(f.start_at)) & (received < micros(f.end_at))
     if f.program is not None:
         in_range &= everyone["program"] == f.program.pk
     if f.team is not None:
