@@ -29,16 +29,18 @@ INTERVALS = (
     ("on_scene", "Time on scene", "arrived_at", "closed_at"),
     ("close", "Received → closed", "received_at", "closed_at"),
 )
+# Every span kept per call: the report's intervals, and the caseload's time on task.
+SECONDS = INTERVALS + (("task", "Assigned → closed", "assigned_at", "closed_at"),)
 
 
 # One entry per call: what the reports group and count by, and each interval's seconds as the SQL computes them
 # (reports/sql.py `interval_expr`; NaN where the call lacks a timestamp). `received` is microseconds since the
-# epoch (exact, for the repeat callers' 30 days).
+# epoch (exact, for the repeat callers' 30 days); `assigned` is 1 when a team was assigned.
 COLUMNS = np.dtype(
     [("id", "<i8"), ("received", "<i8"), ("person", "<i8"), ("program", "<i8"), ("team", "<i8"),
      ("priority", "<i4"), ("hour", "<i2"), ("weekday", "<i2"), ("tier", "<i2"), ("source", "<i2"),
-     ("status", "<i2"), ("disposition", "<i2")]
-    + [(key, "<f8") for key, *_ in INTERVALS]
+     ("status", "<i2"), ("disposition", "<i2"), ("assigned", "<i2")]
+    + [(key, "<f8") for key, *_ in SECONDS]
 )  # fmt: skip
 NONE = -1  # an id, priority or code that is NULL
 CODED = ("tier", "source", "status", "disposition")  # strings kept as codes into the day's vocabulary
@@ -70,35 +72,36 @@ class CallColumns:
 def columns_by_day(calls) -> dict[date, tuple[np.ndarray, dict[str, list[str]]]]:
     """The calls' columns (packed, COLUMNS) and their vocabulary, per local day of receipt, from one statement."""
     tz = local_tz()
-    seconds = {f"secs_{key}": interval_expr(start, end) for key, _label, start, end in INTERVALS}
+    seconds = {f"secs_{key}": interval_expr(start, end) for key, _label, start, end in SECONDS}
+    fields = ("day", "id", "received_at", "person_id", "program_id", "team_id", "priority", "hour", "assigned_at",
+              *CODED, *seconds)  # fmt: skip
     rows = (
         calls.annotate(day=TruncDate("received_at", tzinfo=tz), hour=ExtractHour("received_at", tzinfo=tz), **seconds)
-        .values_list(
-            "day", "id", "received_at", "person_id", "program_id", "team_id", "priority", "hour", *CODED, *seconds
-        )
+        .values_list(*fields)
         .order_by()
     )
     if connection.vendor == "postgresql":
         return _packed_by_postgres(rows)
+    at = {name: n for n, name in enumerate(fields)}
     by_day: dict[date, list[tuple]] = {}
     for r in rows:
         by_day.setdefault(r[0], []).append(r)
     out = {}
-    plain = ("id", "received", "person", "program", "team", "priority", "hour")
+    plain = {"id": "id", "person": "person_id", "program": "program_id", "team": "team_id", "priority": "priority",
+             "hour": "hour"}  # fmt: skip
     for day, day_rows in by_day.items():
-        vocabulary = {name: sorted({r[8 + i] for r in day_rows} - {None}) for i, name in enumerate(CODED)}
+        vocabulary = {name: sorted({r[at[name]] for r in day_rows} - {None}) for name in CODED}
         codes = {name: {v: n for n, v in enumerate(vocabulary[name])} for name in CODED}
         data = np.empty(len(day_rows), COLUMNS)
-        for i, name in enumerate(plain):
-            values = [r[1 + i] for r in day_rows]
-            if name == "received":
-                values = [micros(v) for v in values]
-            data[name] = [NONE if v is None else v for v in values]
+        for name, field in plain.items():
+            data[name] = [NONE if r[at[field]] is None else r[at[field]] for r in day_rows]
+        data["received"] = [micros(r[at["received_at"]]) for r in day_rows]
+        data["assigned"] = [r[at["assigned_at"]] is not None for r in day_rows]
         data["weekday"] = day.isoweekday()
-        for i, name in enumerate(CODED):
-            data[name] = [NONE if r[8 + i] is None else codes[name][r[8 + i]] for r in day_rows]
-        for i, (key, *_) in enumerate(INTERVALS):
-            data[key] = [np.nan if r[8 + len(CODED) + i] is None else r[8 + len(CODED) + i] for r in day_rows]
+        for name in CODED:
+            data[name] = [NONE if r[at[name]] is None else codes[name][r[at[name]]] for r in day_rows]
+        for key, *_ in SECONDS:
+            data[key] = [np.nan if r[at[f"secs_{key}"]] is None else r[at[f"secs_{key}"]] for r in day_rows]
         out[day] = (data, vocabulary)
     return out
 
@@ -117,7 +120,7 @@ def _packed_by_postgres(rows) -> dict[date, tuple[np.ndarray, dict[str, list[str
     sql, params = rows.query.sql_with_params()
     source = {"person": "person_id", "program": "program_id", "team": "team_id",
               "received": "(EXTRACT(EPOCH FROM received_at) * 1000000)", "weekday": "EXTRACT(ISODOW FROM day)",
-              **{key: f"secs_{key}" for key, *_ in INTERVALS}}  # fmt: skip
+              "assigned": "(assigned_at IS NOT NULL)::int", **{key: f"secs_{key}" for key, *_ in SECONDS}}  # fmt: skip
     coded = {
         name: f"CASE WHEN {name} IS NULL THEN -1 ELSE dense_rank() OVER (PARTITION BY day ORDER BY {name}) - 1 END"
         for name in CODED

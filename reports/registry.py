@@ -15,7 +15,7 @@ from .tables import Report
 
 # The reports that read what reports/keep.py keeps per day, and how many days before the range they read too
 # (the outcomes' repeat callers look back 30 days, from a time that may be 23 h before local midnight).
-KEPT = {"intervals": 0, "outcomes": outcomes.REPEAT_DAYS + 1, "standards": 0}
+KEPT = {"caseload": 0, "intervals": 0, "outcomes": outcomes.REPEAT_DAYS + 1, "standards": 0}
 
 REPORTS = {
     "intervals": "Response intervals",

@@ -1,20 +1,18 @@
-"""SQL dialect helpers for the reports: intervals in seconds and percentiles, on PostgreSQL and SQLite.
+"""SQL helpers for the reports: intervals in seconds on PostgreSQL and SQLite, PostgreSQL's percentile_cont
+arithmetic for the columns the reports keep (reports/columns.py), and the report transaction's settings.
 
-Every number in the reports comes from one GROUP BY / aggregate query: medians and 90th percentiles with
-PostgreSQL's percentile_cont, and on SQLite with an aggregate registered on the connection that computes the
-same linear interpolation. A missing timestamp makes an interval SQL NULL, so the call is left out of it,
-never counted as zero.
+A missing timestamp makes an interval SQL NULL (NaN in the columns), so the call is left out of it, never
+counted as zero.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from contextlib import contextmanager
 
 import numpy as np
 from django.db import connections, transaction
-from django.db.models import Aggregate, Case, F, Field, FloatField, Func, When
+from django.db.models import Case, F, FloatField, Func, When
 
 from dispatch.models import Status
 
@@ -48,26 +46,6 @@ class Seconds(Func):
         )
 
 
-class SqlitePercentiles:
-    """percentile_cont for SQLite, with PostgreSQL's linear interpolation: several
-    percentiles from one sort, as a JSON list (PostgreSQL returns an array)."""
-
-    def __init__(self):
-        self.values: list[float] = []
-        self.fraction = ""
-
-    def step(self, value, fractions):
-        if value is not None:
-            self.values.append(value)
-        self.fraction = fractions
-
-    def finalize(self):
-        if not self.values:
-            return None
-        fractions = [float(x) for x in self.fraction.split(",")]
-        return json.dumps(percentile_cont(np.array(self.values, dtype=float), fractions))
-
-
 def percentile_cont(values: np.ndarray, fractions) -> list[float]:
     """PostgreSQL's percentile_cont of `values` (no NaN, at least one) at each fraction, in its own double
     arithmetic (orderedsetaggs.c: the rows at floor and ceil of fraction × (n - 1), then lo + (pct × (hi - lo))),
@@ -82,44 +60,6 @@ def percentile_cont(values: np.ndarray, fractions) -> list[float]:
         first, second = float(chosen[lo]), float(chosen[hi])
         out.append(first if hi == lo else first + ((p - lo) * (second - first)))
     return out
-
-
-class _FloatList(Field):
-    def get_internal_type(self):
-        return "TextField"
-
-    def from_db_value(self, value, expression, connection):
-        if value is None:
-            return None
-        return [float(v) for v in (json.loads(value) if isinstance(value, str) else value)]
-
-
-class Percentiles(Aggregate):
-    """Several continuous percentiles of one expression with a single sort: a list, or None when no rows."""
-
-    name = "Percentiles"
-    output_field = _FloatList()
-
-    def __init__(self, expression, fractions: tuple[float, ...], **extra):
-        self.fractions = tuple(float(x) for x in fractions)
-        super().__init__(expression, **extra)
-
-    def as_sql(self, compiler, connection, **extra):
-        array = ", ".join(str(x) for x in self.fractions)
-        return super().as_sql(
-            compiler,
-            connection,
-            template=f"percentile_cont(ARRAY[{array}]::double precision[]) WITHIN GROUP (ORDER BY %(expressions)s)",
-            **extra,
-        )
-
-    def as_sqlite(self, compiler, connection, **extra):
-        connection.ensure_connection()
-        connection.connection.create_aggregate("crisis_percentiles", 2, SqlitePercentiles)
-        fractions = ",".join(str(x) for x in self.fractions)
-        return super().as_sql(
-            compiler, connection, template=f"crisis_percentiles(%(expressions)s, '{fractions}')", **extra
-        )
 
 
 def interval_expr(start: str, end: str) -> Seconds:

@@ -16,6 +16,7 @@ from dispatch.timeline import record_event
 from programs.mobile_crisis.models import FollowUp
 from programs.mobile_crisis.services import follow_up_record
 from reports import rollup
+from reports.caseload import caseload_report
 from reports.filters import Filters
 from reports.intervals import BREAKDOWNS, intervals_report
 from reports.keep import days_count
@@ -49,14 +50,16 @@ def test_kept_days_give_the_same_report_as_counting_the_calls(world, f, which, m
     now = timezone.now()  # an overdue follow-up's "took" runs on with the clock
     counted = tables(standards_report(f, standard="follow_up", now=now))
     counted_intervals = [tables(intervals_report(f, by=by, now=now)) for by in BREAKDOWNS] + [
-        tables(outcomes_report(f, now=now))
+        tables(outcomes_report(f, now=now)),
+        tables(caseload_report(f, now=now)),
     ]
     # Every day of the range ended months ago; the outcomes' repeat window also reads the 30 days before it.
     assert days_count(Filters(start=f.start - timedelta(days=31), end=f.end), now) == f.days + 31
     with CaptureQueriesContext(connection) as ctx:
         kept = tables(standards_report(f, standard="follow_up", now=now))
         kept_intervals = [tables(intervals_report(f, by=by, now=now)) for by in BREAKDOWNS] + [
-            tables(outcomes_report(f, now=now))
+            tables(outcomes_report(f, now=now)),
+            tables(caseload_report(f, now=now)),
         ]
     assert counting_queries(ctx) == []  # nothing counted from the calls: every day was kept
     assert not [q for q in ctx.captured_queries if 'FROM "dispatch_call"' in q["sql"] and "secs_" in q["sql"]]
