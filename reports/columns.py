@@ -196,9 +196,8 @@ def call_columns_for(f: Filters, now: datetime, names: tuple[str, ...] = COLUMNS
     """The `names` columns of `f`'s calls: the kept days' and, counted from the calls, the others'."""
     stored = rollup.stored_days(f, now)
     pieces = list(_kept(stored))
-    if missing := [d for d in f.each_day() if d not in stored]:
-        span = Filters(start=missing[0], end=missing[-1], program=f.program, team=f.team)
-        pieces += columns_by_day(span.calls().filter(rollup.received_on(missing))).values()
+    if (rest := rollup.not_kept(f, stored)) is not None:
+        pieces += columns_by_day(rest[1]).values()
     cols = _joined(pieces, tuple(dict.fromkeys((*names, "program", "team"))))
     if f.program is not None:
         cols = cols.take(cols["program"] == f.program.pk)

@@ -88,6 +88,16 @@ def received_on(days: list[date]) -> Q:
     return q
 
 
+def not_kept(f: Filters, stored: set[date]):
+    """The days of `f` not in `stored`: (their span, with `f`'s program and team, and its calls received on them),
+    or None when every day is kept."""
+    missing = [d for d in f.each_day() if d not in stored]
+    if not missing:
+        return None
+    span = Filters(start=missing[0], end=missing[-1], program=f.program, team=f.team)
+    return span, span.calls().filter(received_on(missing))
+
+
 def period_of(day: date, period: str) -> date:
     if period == "week":
         return day - timedelta(days=day.weekday())
