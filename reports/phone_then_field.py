@@ -16,32 +16,30 @@ phone has no team, and the later call may be any program's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import ExpressionWrapper, F, Field, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+import numpy as np
+from django.utils import timezone
 
 from crisis.validators import phone_digits
-from dispatch.models import Call, Disposition, Status
+from dispatch.models import Call
 from programs import plugins as program_plugins
 
+from .columns import NONE, NOT_ASCII, PHONE_RESOLVED, call_columns_for, digits_code, from_micros, micros, resolution
 from .filters import Filters
-from .sql import Seconds
 from .tables import Column, Report, Table, share_of
 
 WINDOW = timedelta(hours=24)
-# More than a received time may lie ahead of the clock at intake (dispatch/serializers.py: CLOCK_SKEW, 5 minutes).
+# A later call is received before a team takes it, give or take the 5 minutes a received time may lie ahead of the
+# clock at intake (dispatch/serializers.py: CLOCK_SKEW): so it was received no later than this after the resolution.
 RECEIVED_AHEAD = timedelta(hours=1)
-EPOCH = Value(datetime(1970, 1, 1, tzinfo=UTC))
+# The days read besides the range's: the day before (a call received then, resolved by phone in the range; one
+# received earlier still is read from the calls, `_resolved_long_after`) and two after (the later calls).
+DAYS_BEFORE, DAYS_AFTER = 1, 2
 ALL = "all"
-
-
-@dataclass(frozen=True)
-class Resolved:
-    call_id: int
-    resolved_at: datetime
-    person_id: int | None
-    digits: str
+_US = timedelta(microseconds=1)
+_WINDOW_US = WINDOW // _US
+_RECEIVED_US = (WINDOW + RECEIVED_AHEAD) // _US
 
 
 @dataclass(frozen=True)
@@ -54,141 +52,151 @@ class Pair:
     team_at: datetime
 
 
+@dataclass(frozen=True)
+class Matched:
+    """The range's calls resolved by phone (`ids`) and, for each that led to a field call, the pair: parallel
+    arrays, one entry per pair."""
+
+    ids: np.ndarray
+    phone: np.ndarray  # the phone-resolved call
+    resolved: np.ndarray  # when it was resolved (µs since the epoch)
+    by_person: np.ndarray  # matched by the person (else by the callback number)
+    later: np.ndarray  # the later call a team took
+    received: np.ndarray  # when the later call was received (µs)
+    team_at: np.ndarray  # when a team took it (µs)
+
+    def pair(self, n: int) -> Pair:
+        return Pair(
+            int(self.phone[n]), from_micros(self.resolved[n]), "person" if self.by_person[n] else "callback number",
+            int(self.later[n]), from_micros(self.received[n]), from_micros(self.team_at[n]),
+        )  # fmt: skip
+
+
 def _resolved_by_phone():
-    return Call.objects.filter(Q(status=Status.RESOLVED_BY_PHONE) | Q(disposition=Disposition.RESOLVED_BY_PHONE))
+    return Call.objects.filter(PHONE_RESOLVED)
 
 
-def _resolution():
-    """When the call was resolved by phone: the column its one writer sets with the timeline's row
-    (dispatch/calls.call_resolve_by_phone), else its close. It was the timeline's MIN per call, a correlated
-    probe for each of a year's 330,000 phone-resolved calls at 1,000,000 calls."""
-    return Coalesce("resolved_by_phone_at", "closed_at", "status_changed_at")
+def _read_around(f: Filters) -> Filters:
+    """The days whose calls the measure reads: the range's, the day before and the two after (any program)."""
+    return Filters(start=f.start - timedelta(days=DAYS_BEFORE), end=f.end + timedelta(days=DAYS_AFTER))
 
 
-def _resolved_in_range(f: Filters):
-    """Calls resolved by phone in the range, each with when (`resolved`): the timeline's resolution, else its close."""
-    return (
+def _resolved_long_after(f: Filters) -> dict[str, np.ndarray]:
+    """Calls received before the days read and resolved by phone in the range (a call left open for days): few.
+    A call is resolved before it closes (closed is final: TRANSITIONS), so such a call closed in the range or
+    later, or is not closed yet: two ranges of the call_phone_resolved_closed index, the received time checked in
+    the index."""
+    found = (
         _resolved_by_phone()
-        # Resolved after it was received and before it was closed (closed is final: TRANSITIONS), so only calls
-        # received before the range ends and closed after it starts (or not yet) need their resolution looked
-        # up: a 30-day range at 1,000,000 calls looked up every phone-resolved call of all time.
-        .filter(Q(closed_at__gte=f.start_at) | Q(closed_at__isnull=True), received_at__lt=f.end_at)
-        .annotate(resolved=_resolution())
+        .filter(received_at__lt=_read_around(f).start_at)
+        .annotate(resolved=resolution())
         .filter(resolved__gte=f.start_at, resolved__lt=f.end_at)
     )
-
-
-def _first_later_about_the_person():
-    """The first later call about the same person that a team took within the window (its id), in SQL: one
-    index probe per resolution (call_person_received) instead of every candidate call and its timestamps in
-    Python, which took 30 s at 1,000,000 calls a year."""
-    return Subquery(
-        Call.objects.filter(
-            person_id=OuterRef("person_id"),
-            assigned_at__isnull=False,
-            received_at__gt=OuterRef("resolved"),
-            # Implied by the next line (a team takes a call after it was received; intake refuses a received time
-            # more than 5 minutes ahead), and it bounds the index range: without it each probe read all of the
-            # person's later calls (2.7 s for a year at 1,000,000 calls).
-            received_at__lte=OuterRef("resolved") + WINDOW + RECEIVED_AHEAD,
-            assigned_at__lte=OuterRef("resolved") + WINDOW,
-        )
-        .exclude(pk=OuterRef("pk"))
-        .order_by("assigned_at", "pk")
-        .values("pk")[:1]
-    )
-
-
-def phone_resolved(f: Filters) -> tuple[list[int], dict[int, tuple[float, int]], list[Resolved]]:
-    """The range's phone-resolved calls: every id; the later call each one about a known person led to, with
-    when it was resolved (seconds since the epoch: only to put the pairs in order); and the ones with only a
-    callback number (matched in Python, since the number's digits are not a column)."""
-    ids, by_person, by_number = [], {}, []
-    # date_part keeps every microsecond apart and in order (a double's step there is ~0.24 us); a year's
-    # 330,000 resolutions as datetimes took ~1 s of Python at 1,000,000 calls.
-    # As a plain Field: a FloatField's converter ran once per row (~0.4 s of a year's 330,000 in Python).
-    epoch = ExpressionWrapper(Seconds(F("resolved"), EPOCH), output_field=Field())
-    rows = _resolved_in_range(f).annotate(later=_first_later_about_the_person(), epoch=epoch)
-    for pk, epoch, person_id, number, later in rows.values_list("pk", "epoch", "person_id", "callback_number", "later"):
-        ids.append(pk)
-        if later is not None:
-            by_person[pk] = (epoch, later)
-        elif person_id is None and phone_digits(number):
-            by_number.append(pk)
-    numbered = []
-    if by_number:
-        numbered = [
-            Resolved(pk, at, None, phone_digits(number))
-            for pk, at, number in _resolved_in_range(f)
-            .filter(pk__in=by_number)
-            .values_list("pk", "resolved", "callback_number")
-            .order_by("resolved", "pk")
-        ]
-    return ids, by_person, numbered
-
-
-def person_pairs(later_of: dict[int, int]) -> list[Pair]:
-    """The pairs matched by person (phone call -> later call), with their times: only the pairs a page shows
-    are read, since a year's 30,000-odd pairs took a statement and a second of rendering at 1,000,000 calls."""
-    if not later_of:
-        return []
-    resolved = _resolved_by_phone().filter(pk__in=list(later_of)).annotate(resolved=_resolution())
-    resolved_at = dict(resolved.values_list("pk", "resolved"))
-    later = {
-        pk: (received_at, team_at)
-        for pk, received_at, team_at in Call.objects.filter(pk__in=set(later_of.values())).values_list(
-            "pk", "received_at", "assigned_at"
-        )
+    fields = ("pk", "resolved", "person_id", "callback_number")
+    rows = [
+        *found.filter(closed_at__gte=f.start_at).values_list(*fields),
+        *found.filter(closed_at__isnull=True).values_list(*fields),
+    ]
+    return {
+        "id": np.array([r[0] for r in rows], np.int64),
+        "resolved": np.array([micros(r[1]) for r in rows], np.int64),
+        "person": np.array([NONE if r[2] is None else r[2] for r in rows], np.int64),
+        "digits": np.array([digits_code(r[3]) for r in rows], np.int64),
     }
-    return [Pair(pk, resolved_at[pk], "person", later_pk, *later[later_pk]) for pk, later_pk in later_of.items()]
 
 
-def pairs_for(resolved: list[Resolved]) -> list[Pair]:
-    """The first later call a team took within the window, per phone-resolved call that has one."""
-    if not resolved:
-        return []
-    people = {r.person_id for r in resolved if r.person_id}
-    numbers = {r.digits for r in resolved if not r.person_id and r.digits}
-    # Candidates: calls a team took between the first resolution and 24 h after the last, about one of these
-    # people or from a number ending in one of these numbers' digits (checked exactly below).
-    near = Q(person_id__in=people)
-    for digits in numbers:
-        near |= Q(callback_number__endswith=digits[-4:])
-    later = list(
-        Call.objects.filter(
-            near,
-            assigned_at__isnull=False,
-            received_at__gt=resolved[0].resolved_at,
-            assigned_at__lte=max(r.resolved_at for r in resolved) + WINDOW,
-        )
-        .values_list("pk", "person_id", "callback_number", "received_at", "assigned_at")
-        .order_by("assigned_at", "pk")
-    )
-    # Each resolution looks only at its own person's (or number's) candidates, kept in (assigned_at, pk) order:
-    # a scan of every candidate per resolution was quadratic (18 s at 50,000 calls over a year).
-    by_person: dict[int, list[tuple]] = {}
-    by_digits: dict[str, list[tuple]] = {}
-    for row in later:
-        pk, person_id, number, received_at, team_at = row
-        if person_id:
-            by_person.setdefault(person_id, []).append(row)
-        digits = phone_digits(number)
-        if digits in numbers:
-            by_digits.setdefault(digits, []).append(row)
-    out = []
-    for r in resolved:
-        if r.person_id:
-            candidates, how = by_person.get(r.person_id, ()), "person"
-        elif r.digits:
-            candidates, how = by_digits.get(r.digits, ()), "callback number"
+def _exact_digits(ids: np.ndarray, codes: np.ndarray) -> None:
+    """Replace NOT_ASCII codes (in place) by codes equal exactly when the numbers' `phone_digits` are: ASCII digits
+    as `digits_code` gives them, any other digits a code of their own below NOT_ASCII."""
+    where = np.flatnonzero(codes == NOT_ASCII)
+    if not len(where):
+        return
+    numbers = dict(Call.objects.filter(pk__in=ids[where].tolist()).values_list("pk", "callback_number"))
+    others: dict[str, int] = {}
+    for n in where:
+        digits = phone_digits(numbers[int(ids[n])])
+        if not digits:
+            codes[n] = NONE
+        elif digits.isascii():
+            codes[n] = int("1" + digits)
         else:
-            continue
-        for pk, _person_id, _number, received_at, team_at in candidates:
-            if pk == r.call_id or received_at <= r.resolved_at or team_at > r.resolved_at + WINDOW:
-                continue
-            out.append(Pair(r.call_id, r.resolved_at, how, pk, received_at, team_at))
-            break
-    return out
+            codes[n] = others.setdefault(digits, NOT_ASCII - 1 - len(others))
+
+
+def _positions(key: np.ndarray, at: np.ndarray, q_key: np.ndarray, q_at: np.ndarray) -> np.ndarray:
+    """For each (q_key, q_at): how many of the candidates, sorted by (key, at), come at or before it. The key's
+    run by `searchsorted`, then a binary search within each run, all queries a halving at a time."""
+    lo, hi = np.searchsorted(key, q_key, "left"), np.searchsorted(key, q_key, "right")
+    while (open_ := np.flatnonzero(lo < hi)).size:
+        mid = (lo[open_] + hi[open_]) // 2
+        after = at[mid] <= q_at[open_]
+        lo[open_[after]] = mid[after] + 1
+        hi[open_[~after]] = mid[~after]
+    return lo
+
+
+def first_later(
+    q_key: np.ndarray, q_at: np.ndarray, q_id: np.ndarray, c_key: np.ndarray, c_received: np.ndarray,
+    c_team_at: np.ndarray, c_id: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """For each resolution (same-caller key, resolved at, call id): the index of the candidate call (a team took
+    it) about the same key, received after the resolution, taken by a team no later than WINDOW after it, the
+    first by (taken, id); -1 for none. Each resolution looks only at its key's calls received in the window after
+    it (usually none or one), all resolutions a step at a time."""
+    order = np.lexsort((c_received, c_key))
+    key, received = c_key[order], c_received[order]
+    lo, hi = _positions(key, received, q_key, q_at), _positions(key, received, q_key, q_at + _RECEIVED_US)
+    best = np.full(len(q_key), -1, np.int64)
+    best_at = np.full(len(q_key), np.iinfo(np.int64).max)
+    best_id = np.full(len(q_key), np.iinfo(np.int64).max)
+    for step in range(int((hi - lo).max(initial=0))):
+        live = np.flatnonzero(hi - lo > step)
+        c = order[lo[live] + step]
+        at, pk = c_team_at[c], c_id[c]
+        better = (
+            (at <= q_at[live] + _WINDOW_US)
+            & (pk != q_id[live])
+            & ((at < best_at[live]) | ((at == best_at[live]) & (pk < best_id[live])))
+        )
+        live, c = live[better], c[better]
+        best[live], best_at[live], best_id[live] = c, c_team_at[c], c_id[c]
+    return best
+
+
+def matched(f: Filters, now: datetime | None = None) -> Matched:
+    """The range's calls resolved by phone and the later call a team took for each, from the calls' kept columns
+    (reports/columns.py): the day before the range, the range and the two days after; a call received earlier
+    and resolved in the range is read from the calls."""
+    cols = call_columns_for(_read_around(f), now or timezone.now(), ("id", "received", "person", "team_at",
+                                                                     "resolved", "digits"))  # fmt: skip
+    start, end = micros(f.start_at), micros(f.end_at)
+    mine = np.flatnonzero((cols["resolved"] >= start) & (cols["resolved"] < end))
+    early = _resolved_long_after(f)
+    r = {name: np.concatenate([cols[name][mine], early[name]]) for name in ("id", "resolved", "person", "digits")}
+    took = np.flatnonzero(cols["team_at"] != NONE)
+    c = {name: cols[name][took] for name in ("id", "received", "person", "team_at", "digits")}
+    _exact_digits(r["id"], r["digits"])
+    _exact_digits(c["id"], c["digits"])
+    # The same person when the resolved call has one linked; else the same callback number (its last 10 digits),
+    # since the unidentified caller who rings back is the case the measure is for.
+    pieces = []
+    for by_person, q, cand in (
+        (True, r["person"] != NONE, c["person"] != NONE),
+        (False, (r["person"] == NONE) & (r["digits"] != NONE), c["digits"] != NONE),
+    ):
+        key = "person" if by_person else "digits"
+        q, cand = np.flatnonzero(q), np.flatnonzero(cand)
+        found = first_later(r[key][q], r["resolved"][q], r["id"][q], c[key][cand], c["received"][cand],
+                            c["team_at"][cand], c["id"][cand])  # fmt: skip
+        hit = found >= 0
+        q, later = q[hit], cand[found[hit]]
+        pieces.append((q, later, np.full(len(q), by_person)))
+    q = np.concatenate([p[0] for p in pieces])
+    later = np.concatenate([p[1] for p in pieces])
+    return Matched(
+        ids=r["id"], phone=r["id"][q], resolved=r["resolved"][q], by_person=np.concatenate([p[2] for p in pieces]),
+        later=c["id"][later], received=c["received"][later], team_at=c["team_at"][later],
+    )  # fmt: skip
 
 
 def _cohorts(f: Filters, call_ids: list[int]) -> list[tuple[str, str, set[int]]]:
@@ -216,13 +224,18 @@ class Pairs:
 
 
 def summary_table(
-    f: Filters, *, details: bool = False, page: int = 1, page_size: int | None = PAIRS_PAGE_SIZE
+    f: Filters,
+    *,
+    details: bool = False,
+    page: int = 1,
+    page_size: int | None = PAIRS_PAGE_SIZE,
+    now: datetime | None = None,
 ) -> tuple[Table, Pairs | None]:
     """The counts per cohort over the whole range; with `details`, one page of the pairs too (every pair when
     `page_size` is None, for the CSV), for the drill-down."""
-    ids, by_person, numbered = phone_resolved(f)
-    by_number = pairs_for(numbered)
-    needed = set(by_person) | {p.phone_call_id for p in by_number}
+    m = matched(f, now)
+    ids = m.ids.tolist()
+    needed = set(m.phone.tolist())
     cohorts = _cohorts(f, ids)
     rows = []
     for _key, label, members in cohorts:
@@ -245,30 +258,25 @@ def summary_table(
     table.drill = ("See the pairs", "phone_then_field")
     if not details:
         return table, None
-    # Newest resolution first; only the page's pairs are read in full (a year holds ~30,000 at 1,000,000 calls,
-    # and rendering them all made a 1.5 MB page that took 6 s).
-    numbered_pairs = {p.phone_call_id: p for p in by_number}
-    order = sorted(
-        [(epoch, pk) for pk, (epoch, _) in by_person.items()]
-        + [(p.resolved_at.timestamp(), pk) for pk, p in numbered_pairs.items()],
-        reverse=True,
-    )
+    # Newest resolution first; only the page's pairs become rows (a year holds ~30,000 at 1,000,000 calls, and
+    # rendering them all made a 1.5 MB page that took 6 s).
+    order = np.lexsort((m.phone, m.resolved))[::-1]
     shown = order if page_size is None else order[(page - 1) * page_size : page * page_size]
-    on_page = {pk for _, pk in shown}
-    by_pk = {p.phone_call_id: p for p in person_pairs({pk: by_person[pk][1] for pk in on_page if pk in by_person})}
-    by_pk.update({pk: numbered_pairs[pk] for pk in on_page if pk in numbered_pairs})
+    on_page = set(m.phone[shown].tolist())
     labels_of: dict[int, list[str]] = {}
     for key, label, members in cohorts:
         if key != ALL:
             for call_id in on_page & members:
                 labels_of.setdefault(call_id, []).append(label)
-    return table, Pairs([by_pk[pk] for _, pk in shown], len(order), labels_of)
+    return table, Pairs([m.pair(n) for n in shown], len(order), labels_of)
 
 
-def phone_then_field_report(f: Filters, *, page: int = 1, page_size: int | None = PAIRS_PAGE_SIZE) -> Report:
+def phone_then_field_report(
+    f: Filters, *, page: int = 1, page_size: int | None = PAIRS_PAGE_SIZE, now: datetime | None = None
+) -> Report:
     """The drill-down: the summary over the whole range and one page of the pairs (newest first), with links to
     both calls; `page_size=None` lists every pair (the CSV)."""
-    summary, pairs = summary_table(f, details=True, page=page, page_size=page_size)
+    summary, pairs = summary_table(f, details=True, page=page, page_size=page_size, now=now)
     summary.drill = None
     rows = [
         {

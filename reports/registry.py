@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from . import keep, outcomes, standards
+from . import keep, outcomes, phone_then_field, standards
 from .caseload import caseload_report
 from .filters import Filters
 from .intervals import intervals_report
@@ -13,9 +13,18 @@ from .program_outcomes import program_outcomes_report
 from .sql import report_session
 from .tables import Report
 
-# The reports that read what reports/keep.py keeps per day, and how many days before the range they read too
-# (the outcomes' repeat callers look back 30 days, from a time that may be 23 h before local midnight).
-KEPT = {"caseload": 0, "intervals": 0, "outcomes": outcomes.REPEAT_DAYS + 1, "standards": 0}
+# The reports that read what reports/keep.py keeps per day, and how many days before and after the range they read
+# too (the outcomes' repeat callers look back 30 days, from a time that may be 23 h before local midnight; the
+# phone-then-field measure reads the day before and the two after).
+_AROUND = (phone_then_field.DAYS_BEFORE, phone_then_field.DAYS_AFTER)
+KEPT = {
+    "caseload": (0, 0),
+    "intervals": (0, 0),
+    "outcomes": (outcomes.REPEAT_DAYS + 1, 0),
+    "standards": (0, 0),
+    "phone_then_field": _AROUND,
+    "program_outcomes": _AROUND,
+}
 
 REPORTS = {
     "intervals": "Response intervals",
@@ -33,7 +42,8 @@ def build(
     """One entry point for the page, the CSV and the API, so all three show the same numbers."""
     if name in KEPT:
         # Before the report's own transaction: counting a day commits what it keeps and lets go of its lock.
-        keep.days_count(Filters(start=f.start - timedelta(days=KEPT[name]), end=f.end))
+        before, after = KEPT[name]
+        keep.days_count(Filters(start=f.start - timedelta(days=before), end=f.end + timedelta(days=after)))
     with report_session():
         return _build(name, f, by=by, standard=standard, page=page, paged=paged)
 

@@ -35,7 +35,7 @@ from .models import KeptCalls, KeptDay, KeptStandards
 # A day is kept once it ended this long ago. A change to a call received on a day before the writer's today marks
 # that day stale; a writer whose day was still "today" must have committed before the day can be counted.
 MARGIN = timedelta(hours=1)
-VERSION = "4"  # bump when what is kept changes: every kept day is counted again
+VERSION = "6"  # bump when what is kept changes: every kept day is counted again
 
 
 def last_day_kept(now: datetime) -> date:

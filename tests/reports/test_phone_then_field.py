@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import timedelta
 
 import pytest
@@ -19,7 +18,6 @@ from tests.reports.world import at, filters, mk
 pytestmark = pytest.mark.django_db
 
 SECOND = timedelta(seconds=1)
-ID_LISTS = re.compile(r'"dispatch_call"\."id" IN \((\d+(?:, \d+)*)\)')
 DAY_ = timedelta(hours=24)
 
 
@@ -134,35 +132,84 @@ def test_the_cohort_reads_the_phone_resolved_calls_as_a_subquery_not_a_list_of_i
     assert rows["Diverted from police dispatch (911 diversion)"]["resolved"] == 2
 
 
-def test_a_person_is_matched_in_sql_without_reading_the_candidate_calls(calls):
-    """The first later call about the person is a subquery per resolution: reading every candidate call and its
-    times into Python took 30 s at 1,000,000 calls a year. Only the number-only call (C) reads candidates."""
+def test_the_pairs_come_from_the_kept_columns_without_a_statement_per_resolution(calls):
+    """A year at 1,000,000 calls took 1.2-1.3 s to find its 330,000 phone resolutions and probe each one's later
+    calls in SQL. Once the days are kept, the calls table is read only for the calls left open for days (two
+    ranges of the index) and by the cohort."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    first = build("program_outcomes", filters())  # counts the range's days, the day before and the two after
     with CaptureQueriesContext(connection) as ctx:
         report = build("program_outcomes", filters())
-    candidate_reads = [q["sql"] for q in ctx.captured_queries if '"dispatch_call"."person_id" IN (' in q["sql"]]
-    assert candidate_reads == []
-    matched = [q["sql"] for q in ctx.captured_queries if 'U0."assigned_at" IS NOT NULL' in q["sql"]]
-    assert len(matched) == 1 and "LIMIT 1" in matched[0]
+    reads = [q["sql"] for q in ctx.captured_queries if '"dispatch_call"' in q["sql"]]
+    assert len(reads) == 3
+    assert sum('"diversion_diversion"' in sql for sql in reads) == 1  # the cohort
+    assert report.tables["phone_then_field"].rows == first.tables["phone_then_field"].rows
     rows = {r["group"]: r for r in report.tables["phone_then_field"].rows}
-    assert rows["All calls resolved by phone"]["field"] == 2
+    assert (rows["All calls resolved by phone"]["resolved"], rows["All calls resolved by phone"]["field"]) == (5, 2)
 
 
-@pytest.mark.postgres  # EXPLAIN's plan: PostgreSQL's (it failed on SQLite's syntax)
-def test_the_range_finds_its_phone_resolved_calls_by_their_close_through_an_index(calls):
-    """A 30-day range at 1,000,000 calls scanned every call for its 25,000 phone-resolved ones (1.4 s)."""
+def test_a_call_left_open_for_days_and_resolved_in_the_range_counts(calls):
+    """The days read are the range's, the one before and the two after; a call received before them and
+    resolved by phone in the range is found through the index, and is paired like any other."""
+    sam = Person.objects.create(first_name="Sam", last_name="Open")
+    resolved_at = at(5, 9)
+    old = mk(at(-6, 22), status=Status.CLOSED, disposition="resolved_by_phone", person=sam,
+             resolved_by_phone_at=resolved_at, closed=(resolved_at - at(-6, 22)).total_seconds() + 1)  # fmt: skip
+    later = mk(at(5, 11), assigned=600, person=sam)
+    for _ in range(2):  # counted from the calls, then from the kept days
+        report = build("phone_then_field", filters())
+        rows = {r["group"]: r for r in report.tables["summary"].rows}
+        assert rows["All calls resolved by phone"]["resolved"] == 6
+        pairs = {r["phone_call"]: r for r in report.tables["pairs"].rows}
+        assert (pairs[old.pk]["later_call"], pairs[old.pk]["matched_by"]) == (later.pk, "person")
+        assert pairs[old.pk]["resolved_at"] == resolved_at
+
+
+def test_callback_numbers_are_the_same_caller_exactly_when_their_digits_are(dana):
+    """Digits outside ASCII ("٣" is a digit to Python, not to PostgreSQL's [0-9]) are compared as Python reads
+    them; a letter outside ASCII beside ASCII digits changes nothing; leading zeros count."""
+    cases = {
+        "arabic": ("٣١٢ ٥٥٥ ٠١٠٢", "(٣١٢) ٥٥٥-٠١٠٢"),
+        "accent": ("312-555-0103 é", "+1 312 555 0103"),
+        "zeros": ("0055-0104", "0055 0104"),
+    }
+    expected = {}
+    for n, (name, (number, same)) in enumerate(cases.items()):
+        t = at(n, 10)
+        phone = mk(t - timedelta(minutes=5), status=Status.CLOSED, disposition="resolved_by_phone",
+                   resolved_by_phone_at=t, closed=300, callback_number=number)  # fmt: skip
+        # Taken first, but not the same digits: "3125550102" in ASCII, or the zeros dropped.
+        mk(t + timedelta(minutes=30), assigned=60, callback_number={"arabic": "312 555 0102", "accent": "312 555 0113",
+                                                                    "zeros": "55-0104"}[name])  # fmt: skip
+        expected[phone.pk] = mk(t + timedelta(hours=1), assigned=60, callback_number=same).pk
+    for _ in range(2):  # counted from the calls, then from the kept days
+        report = build("phone_then_field", filters())
+        got = {r["phone_call"]: (r["later_call"], r["matched_by"]) for r in report.tables["pairs"].rows}
+        assert got == {pk: (later, "callback number") for pk, later in expected.items()}
+
+
+@pytest.mark.postgres  # EXPLAIN's plan: PostgreSQL's
+def test_calls_left_open_for_days_are_found_in_the_index_with_their_received_time(calls):
+    """A 30-day range at 1,000,000 calls read 106,000 rows of the index's close alone to find none (0.3 s): the
+    received time is an index condition, checked without reading the calls."""
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    from reports.phone_then_field import _resolved_in_range
+    from reports.phone_then_field import _resolved_long_after
 
-    sql, params = _resolved_in_range(filters()).values("pk").query.sql_with_params()
+    with CaptureQueriesContext(connection) as ctx:
+        _resolved_long_after(filters())
+    assert len(ctx.captured_queries) == 2
     with connection.cursor() as cur:
         cur.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: ask whether the index can serve it
-        cur.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(r[0] for r in cur.fetchall())
-    assert "call_phone_resolved_closed" in plan
+        for q in ctx.captured_queries:
+            cur.execute("EXPLAIN " + q["sql"])
+            plan = "\n".join(r[0] for r in cur.fetchall())
+            assert "call_phone_resolved_closed" in plan
+            cond = next(line for line in plan.splitlines() if "Index Cond" in line)
+            assert "closed_at" in cond and "received_at <" in cond
 
 
 def test_the_resolution_is_read_from_the_call_not_the_timeline(calls):
@@ -178,25 +225,10 @@ def test_the_resolution_is_read_from_the_call_not_the_timeline(calls):
     assert [r["later_call"] for r in report.tables["pairs"].rows] == [calls["C2"].pk, calls["A2"].pk]
 
 
-def test_the_later_call_probe_reads_only_the_calls_received_within_the_window(calls):
-    """The person's later calls are bounded on both sides of received_at, so the probe is one short range of the
-    call_person_received index: bounded below only, each probe read every later call about the person (2.7 s of
-    a year's 3.2 s at 1,000,000 calls, EXPLAIN ANALYZE)."""
-    from reports.phone_then_field import _first_later_about_the_person, _resolved_in_range
-
-    qs = _resolved_in_range(filters()).annotate(later=_first_later_about_the_person()).values("pk", "later")
-    sql = str(qs.query)
-    assert 'U0."received_at" > ' in sql and 'U0."received_at" <= ' in sql
-    assert set(qs.values_list("later", flat=True)) == {calls["A2"].pk, None}
-
-
 def test_the_pairs_are_paged_newest_first_and_the_counts_cover_the_whole_range(calls, client, sue, monkeypatch):
     """A year at 1,000,000 calls has ~30,000 pairs: the page rendered all of them (1.46 MB, 6.4 s in the
     template). Now one page of them, newest first, with links that keep the range; the counts, the API's
     `total` and the CSV still cover every pair, and only the pairs shown are audited as read."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from reports import registry
 
     monkeypatch.setattr(registry, "PAIRS_PAGE_SIZE", 1)
@@ -231,25 +263,82 @@ def test_the_pairs_are_paged_newest_first_and_the_counts_cover_the_whole_range(c
     rows = list(csv.reader(io.StringIO(client.get("/reports/phone_then_field/pairs.csv" + query).content.decode())))
     assert [r[0] for r in rows[1:]] == [str(c["C"].pk), str(c["A"].pk)]
 
-    # Only the page's pairs are read in full: the later calls of page 2 are not read for page 1.
-    with CaptureQueriesContext(connection) as ctx:
-        build("phone_then_field", filters(), page=1)
-    read = {int(i) for q in ctx.captured_queries for ids in ID_LISTS.findall(q["sql"]) for i in ids.split(", ")}
-    assert c["A2"].pk not in read  # page 2's later call
+
+def _measure_call_by_call(f):
+    """The measure as its definition reads, one resolution at a time: {phone call: (later call, matched by)} and
+    every call resolved by phone in the range."""
+    from crisis.validators import phone_digits
+    from dispatch.models import Call
+    from reports.columns import PHONE_RESOLVED, resolution
+    from reports.phone_then_field import WINDOW
+
+    in_range = Call.objects.filter(PHONE_RESOLVED).annotate(resolved=resolution())
+    in_range = in_range.filter(resolved__gte=f.start_at, resolved__lt=f.end_at)
+    resolved = list(in_range.values_list("pk", "resolved", "person_id", "callback_number"))
+    pairs = {}
+    for pk, when, person_id, number in resolved:
+        later = Call.objects.filter(assigned_at__isnull=False, received_at__gt=when, assigned_at__lte=when + WINDOW)
+        later = later.exclude(pk=pk).order_by("assigned_at", "pk")
+        if person_id:
+            first, how = later.filter(person_id=person_id).values_list("pk", flat=True).first(), "person"
+        elif phone_digits(number):
+            same = [c for c, n in later.values_list("pk", "callback_number") if phone_digits(n) == phone_digits(number)]
+            first, how = (same[0] if same else None), "callback number"
+        else:
+            first = None
+        if first is not None:
+            pairs[pk] = (first, how)
+    return pairs, {pk for pk, *_ in resolved}
 
 
-@pytest.mark.postgres
-def test_the_range_reads_each_resolution_as_a_number_and_only_the_pages_as_datetimes(calls):
-    """Ordering a year's pairs needs when each was resolved: 330,000 datetimes parsed in Python took ~1 s at
-    1,000,000 calls, so the range's statement gives seconds since the epoch and the page's pairs are read again."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def _repeat_callers(now, seed=7):
+    """Calls resolved by phone and field calls after them about a few people and numbers, on the boundaries:
+    received at the resolution's instant or a microsecond after, taken at 24 h or a microsecond past, two taken
+    at one instant, a number with digits outside ASCII, a resolution left open for days."""
+    import random
 
-    with CaptureQueriesContext(connection) as ctx:
-        report = build("phone_then_field", filters())
-    (matched,) = [q["sql"] for q in ctx.captured_queries if 'U0."assigned_at" IS NOT NULL' in q["sql"]]
-    assert matched.split(" FROM ")[0].count("date_part('epoch'") == 1
-    assert [r["resolved_at"] for r in report.tables["pairs"].rows] == [
-        calls["C"].closed_at,
-        calls["A"].resolved_by_phone_at,
-    ]
+    rng = random.Random(seed)
+    people = [Person.objects.create(first_name=f"P{n}", last_name="Repeat") for n in range(8)]
+    numbers = [f"312 555 01{n:02d}" for n in range(5)] + ["٣١٢ ٥٥٥ ٠١٩٩", "(312) 555-0100", ""]
+    us = timedelta(microseconds=1)
+    for _ in range(120):
+        resolved_at = now - timedelta(days=rng.uniform(1, 33))
+        received = resolved_at - rng.choice([timedelta(minutes=3), timedelta(days=3)])
+        who = {"person": rng.choice(people)} if rng.random() < 0.5 else {"callback_number": rng.choice(numbers)}
+        mk(received, status=Status.CLOSED, disposition="resolved_by_phone", resolved_by_phone_at=resolved_at,
+           closed=(resolved_at - received).total_seconds() + 1, **who)  # fmt: skip
+        for _ in range(rng.randrange(4)):
+            later = resolved_at + rng.choice([timedelta(0), us, timedelta(hours=3), timedelta(hours=23)])
+            took = max(later, resolved_at + rng.choice([timedelta(minutes=30), DAY_, DAY_ + us, DAY_ - us]))
+            again = who if rng.random() < 0.7 else {"person": rng.choice(people)}
+            mk(later, assigned=(took - later).total_seconds(), **again)
+            if rng.random() < 0.2:  # another team took another call about them at the same instant
+                mk(later, assigned=(took - later).total_seconds(), **again)
+
+
+def test_a_generated_history_pairs_as_the_measure_read_call_by_call_does():
+    """The columns' join against the definition, resolution by resolution, on a plausible history (every
+    program) with repeat callers on every boundary, counted from the calls and from the kept days."""
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from reports.filters import Filters
+    from reports.phone_then_field import matched
+
+    call_command("generate_history", calls=1500, days=120, seed=5, stdout=io.StringIO())
+    _repeat_callers(timezone.now())
+    today = timezone.localdate()
+    for days in (30, 120):
+        f = Filters(start=today - timedelta(days=days - 1), end=today)
+        pairs, resolved = _measure_call_by_call(f)
+        assert len(resolved) > 100 and len(pairs) > 50
+        assert {how for _, how in pairs.values()} == {"person", "callback number"}
+        for _ in range(2):
+            m = matched(f)
+            assert set(m.ids.tolist()) == resolved
+            got = {int(m.phone[n]): (int(m.later[n]), "person" if m.by_person[n] else "callback number")
+                   for n in range(len(m.phone))}  # fmt: skip
+            assert got == pairs
+            build("phone_then_field", f)  # keeps the days for the second pass

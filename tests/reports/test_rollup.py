@@ -22,6 +22,7 @@ from reports.intervals import BREAKDOWNS, intervals_report
 from reports.keep import days_count
 from reports.models import KeptCalls, KeptDay, KeptStandards
 from reports.outcomes import outcomes_report
+from reports.phone_then_field import phone_then_field_report
 from reports.standards import standard_sql, standards_report
 from tests.reports.world import DAY, at, filters, mk
 
@@ -249,6 +250,7 @@ def test_generated_history_reads_the_same_kept_or_counted_and_generating_again_f
             [tables(standards_report(f, standard=k, now=now, page_size=None)) for f in ranges for k in keys]
             + [tables(intervals_report(f, by=by, now=now)) for f in ranges for by in BREAKDOWNS]
             + [tables(outcomes_report(f, now=now)) for f in ranges]
+            + [tables(phone_then_field_report(f, now=now, page_size=None)) for f in ranges[::3]]
         )
 
     counted = read()
@@ -260,6 +262,9 @@ def test_generated_history_reads_the_same_kept_or_counted_and_generating_again_f
                 f.calls().filter(sqls[k].breach).count()
             )
     assert days_count(Filters(start=today - timedelta(days=420), end=today), now) == 420
+    assert (
+        sum(r["resolved"] for f in ranges[::3] for r in phone_then_field_report(f, now=now).tables["summary"].rows) > 0
+    )
     assert rollup.stored_days(ranges[1], now)  # kept days are read...
     assert read() == counted  # ...to the same numbers
     assert KeptDay.objects.exclude(good_until=None).exists()  # some follow-up clocks were still running
