@@ -105,22 +105,22 @@ def _resolved_long_after(f: Filters) -> dict[str, np.ndarray]:
     }
 
 
-def _exact_digits(ids: np.ndarray, codes: np.ndarray) -> None:
-    """Replace NOT_ASCII codes (in place) by codes equal exactly when the numbers' `phone_digits` are: ASCII digits
-    as `digits_code` gives them, any other digits a code of their own below NOT_ASCII."""
-    where = np.flatnonzero(codes == NOT_ASCII)
-    if not len(where):
+def _exact_digits(*columns: tuple[np.ndarray, np.ndarray]) -> None:
+    """Replace NOT_ASCII codes (in place) in each (ids, codes) by codes equal exactly when the numbers'
+    `phone_digits` are: ASCII digits as `digits_code` gives them, any other digits a code of their own below
+    NOT_ASCII, the same one in every array."""
+    where = [np.flatnonzero(codes == NOT_ASCII) for _, codes in columns]
+    ids = {int(pk) for (call_ids, _), at in zip(columns, where, strict=True) for pk in call_ids[at]}
+    if not ids:
         return
-    numbers = dict(Call.objects.filter(pk__in=ids[where].tolist()).values_list("pk", "callback_number"))
+    numbers = dict(Call.objects.filter(pk__in=sorted(ids)).values_list("pk", "callback_number"))
     others: dict[str, int] = {}
-    for n in where:
-        digits = phone_digits(numbers[int(ids[n])])
-        if not digits:
-            codes[n] = NONE
-        elif digits.isascii():
-            codes[n] = int("1" + digits)
-        else:
-            codes[n] = others.setdefault(digits, NOT_ASCII - 1 - len(others))
+    for (call_ids, codes), at in zip(columns, where, strict=True):
+        for n in at:
+            digits = phone_digits(numbers[int(call_ids[n])])
+            codes[n] = (
+                digits_code(digits) if digits.isascii() else others.setdefault(digits, NOT_ASCII - 1 - len(others))
+            )
 
 
 def _positions(key: np.ndarray, at: np.ndarray, q_key: np.ndarray, q_at: np.ndarray) -> np.ndarray:
@@ -175,8 +175,7 @@ def matched(f: Filters, now: datetime | None = None) -> Matched:
     r = {name: np.concatenate([cols[name][mine], early[name]]) for name in ("id", "resolved", "person", "digits")}
     took = np.flatnonzero(cols["team_at"] != NONE)
     c = {name: cols[name][took] for name in ("id", "received", "person", "team_at", "digits")}
-    _exact_digits(r["id"], r["digits"])
-    _exact_digits(c["id"], c["digits"])
+    _exact_digits((r["id"], r["digits"]), (c["id"], c["digits"]))
     # The same person when the resolved call has one linked; else the same callback number (its last 10 digits),
     # since the unidentified caller who rings back is the case the measure is for.
     pieces = []

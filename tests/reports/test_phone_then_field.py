@@ -171,6 +171,8 @@ def test_callback_numbers_are_the_same_caller_exactly_when_their_digits_are(dana
     """Digits outside ASCII ("٣" is a digit to Python, not to PostgreSQL's [0-9]) are compared as Python reads
     them; a letter outside ASCII beside ASCII digits changes nothing; leading zeros count."""
     cases = {
+        # Two numbers in Arabic-Indic digits: each the same code wherever it is read.
+        "arabic 2": ("٣١٢ ٥٥٥ ٠٢٠٢", "٣١٢-٥٥٥-٠٢٠٢"),
         "arabic": ("٣١٢ ٥٥٥ ٠١٠٢", "(٣١٢) ٥٥٥-٠١٠٢"),
         "accent": ("312-555-0103 é", "+1 312 555 0103"),
         "zeros": ("0055-0104", "0055 0104"),
@@ -180,9 +182,10 @@ def test_callback_numbers_are_the_same_caller_exactly_when_their_digits_are(dana
         t = at(n, 10)
         phone = mk(t - timedelta(minutes=5), status=Status.CLOSED, disposition="resolved_by_phone",
                    resolved_by_phone_at=t, closed=300, callback_number=number)  # fmt: skip
-        # Taken first, but not the same digits: "3125550102" in ASCII, or the zeros dropped.
-        mk(t + timedelta(minutes=30), assigned=60, callback_number={"arabic": "312 555 0102", "accent": "312 555 0113",
-                                                                    "zeros": "55-0104"}[name])  # fmt: skip
+        # Taken first, but not the same digits: "3125550102" in ASCII, the other Arabic-Indic number, or the zeros
+        # dropped.
+        decoy = {"arabic 2": "٣١٢ ٥٥٥ ٠١٠٢", "arabic": "312 555 0102", "accent": "312 555 0113", "zeros": "55-0104"}
+        mk(t + timedelta(minutes=30), assigned=60, callback_number=decoy[name])
         expected[phone.pk] = mk(t + timedelta(hours=1), assigned=60, callback_number=same).pk
     for _ in range(2):  # counted from the calls, then from the kept days
         report = build("phone_then_field", filters())
