@@ -33,7 +33,24 @@ from .models import Triage as TriageModel
 from .rows import assignment_row, call_actions
 
 
-class CallCreateSerializer(serializers.Serializer):
+class _FieldsOnce:
+    """DRF makes a serializer's fields again for every instance: a ModelSerializer from the model's metadata,
+    then a deep copy of each (declared fields are deep-copied too). A call's page is ~120 fields in 7
+    serializers and an intake's body ~40, all on the intake's hot path, and making them was most of the time
+    spent serializing (~4 ms a page). These fields depend on the class alone (no get_fields reads the instance,
+    the data or the context), so each class builds them once and every instance takes shallow copies: binding
+    a field sets attributes on the copy only, and a nested serializer's child (shared by the copies) is bound
+    once and keeps no instance or data of its own, so sharing it is safe across requests and threads."""
+
+    def get_fields(self):
+        cls = type(self)
+        built = cls.__dict__.get("_fields_once")
+        if built is None:  # two threads may both build it once: the same fields
+            built = cls._fields_once = super().get_fields()
+        return {name: copy.copy(field) for name, field in built.items()}
+
+
+class CallCreateSerializer(_FieldsOnce, serializers.Serializer):
     source = serializers.ChoiceField(choices=Source.choices)
     caller_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     callback_number = serializers.RegexField(
@@ -97,7 +114,7 @@ class CallCreateSerializer(serializers.Serializer):
         return data
 
 
-class TriageInputSerializer(serializers.Serializer):
+class _TriageInput(serializers.Serializer):
     tier_override = serializers.ChoiceField(choices=Tier.choices, required=False, allow_blank=True, default="")
     override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
@@ -138,6 +155,10 @@ class TriageInputSerializer(serializers.Serializer):
                 "Answer the risk screen, or record that the caller could not be asked (caller_not_asked: true)."
             )
         return data
+
+
+class TriageInputSerializer(_FieldsOnce, _TriageInput):
+    """The risk screen (POST /api/calls/{id}/triage/, and inside an intake's body)."""
 
 
 @extend_schema_field(TriageInputSerializer)
@@ -233,21 +254,6 @@ class NoteSerializer(serializers.Serializer):
 
 class PhoneResolutionSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-
-
-class _FieldsOnce:
-    """A ModelSerializer builds its fields from the model's metadata for every instance it serializes: a call's
-    page is ~75 fields and 7 serializers, and building them was 80% of serializing it (~4 ms, spent inside the
-    transaction whose COMMIT publishes an intake's offer). These fields depend on the class alone (no
-    get_fields override reads the instance or the context), so each class builds them once and copies them,
-    as DRF copies declared fields."""
-
-    def get_fields(self):
-        cls = type(self)
-        built = cls.__dict__.get("_fields_once")
-        if built is None:  # two threads may both build it once: the same fields
-            built = cls._fields_once = super().get_fields()
-        return copy.deepcopy(built)
 
 
 class TriageSerializer(_FieldsOnce, serializers.ModelSerializer):
