@@ -74,11 +74,12 @@ def api_token_issue(
     return token, key
 
 
-def api_token_find(key: str) -> ApiToken | None:
-    """The unexpired token of an active user for this key, with its user; None otherwise."""
+def api_token_find(key: str, **annotations) -> ApiToken | None:
+    """The unexpired token of an active user for this key, with its user; None otherwise. `annotations` are
+    read in the same statement (crisis.authentication: the token role's permissions)."""
     if not key or "\x00" in key or len(key) > 200:
         return None
-    token = ApiToken.objects.select_related("user").filter(digest=token_digest(key)).first()
+    token = ApiToken.objects.select_related("user").annotate(**annotations).filter(digest=token_digest(key)).first()
     if token is None or token.expires_at <= timezone.now() or not token.user.is_active:
         return None
     return token

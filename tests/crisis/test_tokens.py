@@ -117,3 +117,38 @@ def test_the_admin_action_shows_the_token_once(client, ada, dana):
     key = message.split(": ", 1)[1].split(" ")[0]
     assert _get(client, CALLS, key).status_code == 200
     assert ApiToken.objects.get(user=dana).digest == token_digest(key)
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "supervisor", "responder", "officer", "administrator"])
+def test_the_token_brings_its_roles_permissions_as_the_backend_reads_them(dana, role):
+    """On PostgreSQL the token's statement carries its role's permissions (crisis.authentication); the answer is
+    the backend's own read, for every role, and empty once the role is taken away."""
+    from crisis.authentication import RoleBackend, TokenAuthentication
+    from crisis.models import User
+
+    dana.groups.add(Group.objects.get(name=role))
+    key = api_token(dana, role=role)
+    user, _ = TokenAuthentication().authenticate_credentials(key)
+    fresh = User.objects.get(pk=dana.pk)
+    fresh.api_token_role = role
+    expected = RoleBackend().get_all_permissions(fresh)
+    assert expected and user.get_all_permissions() == expected
+    dana.groups.remove(Group.objects.get(name=role))
+    user, _ = TokenAuthentication().authenticate_credentials(key)
+    assert user.get_all_permissions() == set()
+
+
+@pytest.mark.postgres
+def test_a_token_request_reads_its_role_in_the_tokens_statement(client, dana, django_assert_num_queries):
+    """One statement before a token request's own work (PostgreSQL): the token, its user and its role's
+    permissions; a second read of the permissions comes back here first."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    key = api_token(dana)
+    with CaptureQueriesContext(connection) as ctx:
+        assert _get(client, "/api/teams/", key).status_code == 200
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert sum('FROM "auth_permission"' in s for s in sql) == 1, sql
+    (token_read,) = [s for s in sql if 'FROM "crisis_apitoken"' in s]
+    assert 'FROM "auth_permission"' in token_read

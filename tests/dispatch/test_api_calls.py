@@ -241,7 +241,7 @@ def test_the_schema_documents_what_the_calls_endpoints_return():
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_token_create_reads_nothing_back(client, dana, sent_events, django_capture_on_commit_callbacks):
-    """POST /api/calls/ (an integration's token): the token, one permission query, the two INSERTs; the
+    """POST /api/calls/ (an integration's token): the token with its role's permissions, the two INSERTs; the
     201 is built from what the write has, so it equals what a read-back would show."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -256,10 +256,11 @@ def test_a_token_create_reads_nothing_back(client, dana, sent_events, django_cap
         )
     assert response.status_code == 201
     sql = [q["sql"].split()[0].upper() for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
-    # The token, the permissions, the call and its event, and the webhook outbox's look-up of subscribed
-    # partner endpoints (integrations/webhooks.py, in the same transaction so no delivery is lost); before the
-    # call, the phone system's unclaimed report for its callback number (dispatch/telephony.py).
-    assert sql == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT", "SELECT"]
+    # The token with its role's permissions (one statement: crisis/authentication.py), the call and its event,
+    # and the webhook outbox's look-up of subscribed partner endpoints (integrations/webhooks.py, in the same
+    # transaction so no delivery is lost); before the call, the phone system's unclaimed report for its
+    # callback number (dispatch/telephony.py).
+    assert sql == ["SELECT", "SELECT", "INSERT", "INSERT", "SELECT"]
     assert response.json() == serializers.CallDetailSerializer(selectors.call_for_page(response.json()["id"])).data
     assert [m["kind"] for m in sent_events] == ["call.created", "call.created"]
 
@@ -417,7 +418,7 @@ def test_a_token_intake_routes_in_its_transaction_and_reads_nothing_back(
     # Every statement of the intake is pinned (but the warm team facts' rebuild, which a fresh roster costs once
     # per process: dispatch/warm.py): a read that comes back shows here first.
     hot = [s for s in sql if '"responders_teammember"' not in s and 'FROM "programs_program"' not in s]
-    assert len(hot) == 18, "\n".join(hot)
+    assert len(hot) == 17, "\n".join(hot)
     # Partners' webhook endpoints are read once for the intake's three call events (crisis.outbound.batch).
     assert sum('FROM "integrations_webhookendpoint"' in s for s in sql) == 1
     assert not [s for s in sql if s.startswith('SELECT "dispatch_assignment"."id"')]
