@@ -41,8 +41,14 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A crisis beat --loglevel=INFO
 
+# Two runs: every test but the `serial` ones on TEST_WORKERS processes (pytest-xdist, each with its own test
+# database and Redis database: tests/parallel.py), then the serial ones (servers, workers, a browser, the
+# benches) one at a time. TEST_WORKERS=0 runs the first part in one process too.
+TEST_WORKERS ?= 2
+
 test: install-dev
-	CRISIS_TESTING=1 $(PY) -m pytest
+	CRISIS_TESTING=1 $(PY) -m pytest -p tests.parallel -n $(TEST_WORKERS) -m "not serial"
+	CRISIS_TESTING=1 $(PY) -m pytest -m serial
 
 # The bench creates (and recreates) its own database and uses its own Redis
 # database; it never touches DATABASE_URL / REDIS_URL. `make bench BENCH_QUICK=1`

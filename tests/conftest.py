@@ -46,6 +46,18 @@ def _redis_ok() -> bool:
         return False
 
 
+# What `make test` runs after its parallel part, one test at a time: tests that start servers, Celery workers,
+# Redis or a browser (timing-sensitive on two cores), and the benches (their own fixed databases and ports).
+SERIAL_MARKERS = ("browser", "celery_worker", "faults_ci", "redis")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects on it
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith("tests/bench/") or any(item.get_closest_marker(m) for m in SERIAL_MARKERS):
+            item.add_marker(pytest.mark.serial)
+
+
 def pytest_runtest_setup(item):
     from django.db import connection
 

@@ -302,8 +302,8 @@ def test_out_of_range_ids_in_paths_are_a_404(client, world, pk, role):
 QUERY_VALUES = ["\x00", "99999999999999999999", str(2**63), "-1", "abc", "NaN", "1e5", "²", "", "x" * 5000]
 
 
+# Every value in one test per page: the world (built per test) cost 4 times the requests when each value was a test.
 @pytest.mark.django_db
-@pytest.mark.parametrize("value", QUERY_VALUES)
 @pytest.mark.parametrize(
     "role, path, params",
     [
@@ -331,12 +331,18 @@ QUERY_VALUES = ["\x00", "99999999999999999999", str(2**63), "-1", "abc", "NaN", 
         ("administrator", "/api/integrations/hmis/export/?start=2026-11-01&end=2026-11-30", ["start", "end"]),
     ],
 )
-def test_nasty_query_parameters_are_never_a_500(client, world, role, path, params, value):
+def test_nasty_query_parameters_are_never_a_500(client, world, role, path, params):
     client.force_login(world.users[role])
     url = path.format(person=world.person.pk, call=world.calls["triaged"].pk)
-    for param in params:
-        response = client.get(url, {param: value})
-        assert response.status_code in (200, 400, 403, 404), (param, response.status_code, response.content[:300])
+    for value in QUERY_VALUES:
+        for param in params:
+            response = client.get(url, {param: value})
+            assert response.status_code in (200, 400, 403, 404), (
+                param,
+                value[:20],
+                response.status_code,
+                response.content[:300],
+            )
 
 
 @pytest.mark.django_db
