@@ -10,7 +10,8 @@ from dispatch import services, timeline
 from dispatch.models import TRANSITIONS, Call, CallEvent, Status
 
 ILLEGAL = [(a, b) for a, b in itertools.product(Status.values, Status.values) if b not in TRANSITIONS[a]]
-LEGAL = [(a, b) for a in Status.values for b in TRANSITIONS[a]]
+# Sorted: TRANSITIONS holds sets, and each pytest-xdist worker must collect the same tests in the same order.
+LEGAL = [(a, b) for a in Status.values for b in sorted(TRANSITIONS[a])]
 
 
 @pytest.mark.django_db
