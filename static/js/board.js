@@ -323,28 +323,51 @@
     L_.api("GET", "/api/calls/" + id + "/").then(function (res) {
       if (selected !== id) return;
       if (!res.ok) { box.innerHTML = '<p class="error">' + esc(res.error) + "</p>"; return; }
-      // Keep a half-typed reassignment across live redraws.
-      const reason = document.getElementById("assign-reason");
-      const team = document.getElementById("assign-team");
-      const kept = reason && box.querySelector("form.reassign").dataset.call === String(id) ? { reason: reason.value, team: team.value } : null;
-      const keptWithdraw = keptValue(box, "withdraw-reason", id);
-      box.innerHTML = detailHtml(res.data);
-      restoreValue("withdraw-reason", keptWithdraw);
-      if (kept) {
-        document.getElementById("assign-reason").value = kept.reason;
-        const select = document.getElementById("assign-team");
-        if ([...select.options].some(function (o) { return o.value === kept.team; })) select.value = kept.team;
-      }
+      redrawDetail(box, id, detailHtml(res.data));
     }).catch(function () { box.innerHTML = '<p class="error">Could not load the call: offline.</p>'; });
   }
-  function keptValue(box, inputId, callId) {
-    const input = document.getElementById(inputId);
-    const form = input && input.closest("form");
-    return form && box.contains(form) && form.dataset.call === String(callId) ? input.value : null;
+
+  // What the dispatcher typed in the call detail's forms, per call and field. Every event on the call redraws the
+  // detail: half-typed text must survive that, and so must the caret, or the next keystrokes land on the page and
+  // act as shortcuts. Kept from input events, so text comes back even after a redraw that had no form (a failed load).
+  const drafts = new Map(); // call id -> Map(field key -> value)
+  function draftKey(el) {
+    // A withdraw reason belongs to the assignment it was typed for, not to the next team's offer.
+    return el.id + (el.form.dataset.assignment ? "@" + el.form.dataset.assignment : "");
   }
-  function restoreValue(inputId, value) {
-    const input = document.getElementById(inputId);
-    if (input && value) input.value = value;
+  function draftForm(el) {
+    const form = el && el.id && el.form;
+    return form && form.dataset.call && document.getElementById("detail").contains(form) ? form : null;
+  }
+  function keepDraft(e) {
+    const form = draftForm(e.target);
+    if (!form) return;
+    const call = +form.dataset.call;
+    if (!drafts.has(call)) drafts.set(call, new Map());
+    drafts.get(call).set(draftKey(e.target), e.target.value);
+  }
+  document.addEventListener("input", keepDraft);
+  document.addEventListener("change", keepDraft);
+  function forgetDrafts(form) {
+    const kept = drafts.get(+form.dataset.call);
+    if (kept) for (const el of form.elements) if (el.id) kept.delete(draftKey(el));
+  }
+  function redrawDetail(box, id, html) {
+    const active = document.activeElement;
+    const focus = active && active.id && box.contains(active) ? { id: active.id, start: active.selectionStart, end: active.selectionEnd } : null;
+    box.innerHTML = html;
+    const kept = drafts.get(id);
+    for (const el of box.querySelectorAll("form[data-call] [id]")) {
+      if (!el.form || !kept || !kept.has(draftKey(el))) continue;
+      const value = kept.get(draftKey(el));
+      if (el.tagName === "SELECT" && ![...el.options].some(function (o) { return o.value === value; })) continue;
+      el.value = value;
+    }
+    const again = focus && document.getElementById(focus.id);
+    if (again && box.contains(again)) {
+      again.focus();
+      if (focus.start != null && typeof again.setSelectionRange === "function") again.setSelectionRange(focus.start, focus.end);
+    }
   }
   function activeAssignment(c) {
     return (c.assignments || []).find(function (a) { return a.status === "offered" || a.status === "accepted"; });
@@ -533,7 +556,7 @@
       e.preventDefault();
       withdraw.querySelector("button").disabled = true;
       L_.api("POST", "/api/assignments/" + withdraw.dataset.assignment + "/withdraw/", { reason: withdraw.reason.value }).then(function (res) {
-        if (res.ok) withdraw.reason.value = "";
+        if (res.ok) forgetDrafts(withdraw);
         if (res.status === 409) live.sync(); // lost a race: show what happened instead
         showResult(res);
       });
@@ -545,7 +568,7 @@
       handoff.querySelector("button").disabled = true;
       L_.api("POST", "/api/calls/" + handoff.dataset.call + "/handoffs/", {
         agency: handoff.agency.value, incident_number: handoff.incident_number.value, unit: handoff.unit.value,
-      }).then(showResult);
+      }).then(function (res) { if (res.ok) forgetDrafts(handoff); showResult(res); });
       return;
     }
     const addUnit = e.target.closest("form.unit-add");
@@ -554,14 +577,17 @@
       addUnit.querySelector("button").disabled = true;
       L_.api("POST", "/api/calls/" + addUnit.dataset.call + "/units/", {
         agency: addUnit.agency.value, unit: addUnit.unit.value, incident_number: addUnit.incident_number.value,
-      }).then(showResult);
+      }).then(function (res) { if (res.ok) forgetDrafts(addUnit); showResult(res); });
       return;
     }
     const resolve = e.target.closest("form.resolve");
     if (resolve) {
       e.preventDefault();
       resolve.querySelector("button").disabled = true;
-      L_.api("POST", "/api/calls/" + resolve.dataset.call + "/resolve-by-phone/", { text: resolve.text.value }).then(showResult);
+      L_.api("POST", "/api/calls/" + resolve.dataset.call + "/resolve-by-phone/", { text: resolve.text.value }).then(function (res) {
+        if (res.ok) forgetDrafts(resolve);
+        showResult(res);
+      });
       return;
     }
     const form = e.target.closest("form.reassign");
@@ -572,6 +598,7 @@
     L_.api("POST", "/api/calls/" + form.dataset.call + "/assign/", body).then(function (res) {
       // The team lacks what the call needs: list it, and ask for an explicit confirmation.
       if (res.status === 409 && res.data && res.data.reasons) { showGaps(form, res.data.reasons); return; }
+      if (res.ok) forgetDrafts(form);
       showResult(res);
     });
   });
@@ -596,7 +623,7 @@
   function upsertCall(c) {
     const old = calls.get(c.id);
     if (old && old.version > c.version) return; // an older row arriving late
-    if (CLOSED[c.status]) calls.delete(c.id);
+    if (CLOSED[c.status]) { calls.delete(c.id); drafts.delete(c.id); }
     else calls.set(c.id, Object.assign({}, calls.get(c.id) || {}, c));
   }
   function upsertTeam(t) {

@@ -546,3 +546,65 @@ def test_dispatcher_pulls_back_a_team_then_withdraws_an_offer(live_stack, chromi
     finally:
         desk.close()
         phone.close()
+
+
+def test_a_half_typed_reason_survives_live_redraws(live_stack, chromium, people, mobile_crisis, new_call):
+    """Every event on the selected call redraws its detail. A dispatcher half-way through typing why they pull a team
+    back keeps the text and the caret through an event, and through a load that failed (the form gone for a moment);
+    the next team's offer starts with an empty reason. At 1440x900."""
+    from dispatch import services
+    from dispatch.models import Assignment, CallUnit
+
+    dana, rita, team_a = people["dana"], people["rita"], people["team_a"]
+    make_team(
+        "Team B",
+        mobile_crisis,
+        offset=(0.05, 0.0),
+        members=[("bo", "licensed_clinician", ["en"], []), ("eli", "emt", ["en"], [])],
+    )
+    call = off_loop(new_call, nature="Woman shouting in a laundromat")
+    off_loop(services.call_triage, call=call, screen={"intoxication": True}, by=dana)
+    off_loop(services.assignment_accept, assignment=Assignment.objects.get(call=call, status="offered"), by=rita)
+
+    desk = chromium.new_context(viewport=DESK_1440)
+    try:
+        board = desk.new_page()
+        sign_in(board, live_stack.url, "dana")
+        expect(board.locator("#conn")).to_have_attribute("data-state", "live", timeout=WAIT)
+        row = board.locator(f'#calls tr[data-call="{call.pk}"]')
+        expect(row).to_have_attribute("data-status", "assigned", timeout=WAIT)
+        row.click()
+        detail = board.locator("#detail")
+        reason = detail.locator("#withdraw-reason")
+        expect(detail.locator("form.withdraw")).to_contain_text("Pull back team (Team A)", timeout=WAIT)
+        reason.click()
+        board.keyboard.type("Team A needed")
+
+        # Police add a unit to the call elsewhere: the detail redraws with it, the text and the caret stay.
+        off_loop(services.unit_add, call=call, agency="police", unit="4A12", by=dana)
+        expect(detail.locator("ul.units")).to_contain_text("4A12", timeout=WAIT)
+        expect(reason).to_have_value("Team A needed")
+        expect(reason).to_be_focused()
+        board.keyboard.type(" at a P1")  # a "c" or "a" here would be a board shortcut if the caret were lost
+        expect(reason).to_have_value("Team A needed at a P1")
+
+        # The next load fails (the form is gone: "offline"); the one after brings the form back with the text.
+        board.route(f"**/api/calls/{call.pk}/", lambda route: route.abort())
+        unit = CallUnit.objects.get(call=call)
+        off_loop(services.unit_set_status, unit=unit, status="en_route", by=dana)
+        expect(detail).to_contain_text("Could not load the call: offline.", timeout=WAIT)
+        board.unroute(f"**/api/calls/{call.pk}/")
+        off_loop(services.unit_set_status, unit=CallUnit.objects.get(pk=unit.pk), status="on_scene", by=dana)
+        expect(detail.locator("form.withdraw")).to_contain_text("Pull back team (Team A)", timeout=WAIT)
+        expect(reason).to_have_value("Team A needed at a P1")
+        screenshot(board, "board-draft-kept.png")
+
+        detail.locator("form.withdraw button[type=submit]").click()
+        expect(detail.locator("form.withdraw")).to_contain_text("Withdraw offer (Team B)", timeout=WAIT)
+        expect(reason).to_have_value("")
+        pulled = call.events.get(kind="call.pulled_back")
+        assert pulled.detail["reason"] == "Team A needed at a P1", pulled.detail
+        off_loop(services.unit_set_status, unit=CallUnit.objects.get(pk=unit.pk), status="cleared", by=dana)
+        assert_no_call_strands(settle_seconds=SETTLE)
+    finally:
+        desk.close()
