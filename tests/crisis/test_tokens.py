@@ -152,3 +152,19 @@ def test_a_token_request_reads_its_role_in_the_tokens_statement(client, dana, dj
     assert sum('FROM "auth_permission"' in s for s in sql) == 1, sql
     (token_read,) = [s for s in sql if 'FROM "crisis_apitoken"' in s]
     assert 'FROM "auth_permission"' in token_read
+
+
+def test_the_token_read_is_compiled_once_per_process(dana, monkeypatch):
+    """Building and compiling the token's query cost three times what running it did (issue #15): every API
+    request runs the statement compiled by the first (crisis.sql.CompiledOne)."""
+    from crisis import authentication
+    from crisis.sql import CompiledOne
+
+    authentication._token_with_permissions.cache_clear()
+    compiled = []
+    real = CompiledOne._compile
+    monkeypatch.setattr(CompiledOne, "_compile", lambda self, alias: compiled.append(alias) or real(self, alias))
+    key = api_token(dana)
+    users = [authentication.TokenAuthentication().authenticate_credentials(key)[0] for _ in range(3)]
+    assert compiled == ["default"]
+    assert {u.username for u in users} == {"dana"} and all(u.api_token_role == "dispatcher" for u in users)
