@@ -7,6 +7,7 @@ partial unique constraints on Assignment are the last line of defence.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,8 +25,18 @@ from .team_state import claim_team, set_team_status
 from .timeline import lock_call, record_event, transition
 
 
-def assignment_offer(*, call: Call, team: Team, by: User | None = None, eta_seconds: float | None = None) -> Assignment:
-    """Offer a locked, waiting call to a team. Raises Conflict if the team was taken meanwhile."""
+def assignment_offer(
+    *,
+    call: Call,
+    team: Team,
+    by: User | None = None,
+    eta_seconds: float | None = None,
+    unsaved: Sequence[str] = (),
+) -> Assignment:
+    """Offer a locked, waiting call to a team. Raises Conflict if the team was taken meanwhile (writing nothing).
+
+    `unsaved`: fields the caller changed on the call (the router's explanation), written with the offer's row
+    instead of a statement of their own; on a Conflict they are still the caller's to save."""
     if call.status != Status.AWAITING_TEAM:
         raise InvalidTransition("Only a call awaiting a team can be offered.")
     try:
@@ -48,17 +59,19 @@ def assignment_offer(*, call: Call, team: Team, by: User | None = None, eta_seco
             )
     except IntegrityError as exc:
         raise Conflict("This call or team already has an active assignment.") from exc
+    unsaved = list(unsaved)
     if call.recommended_team_id is not None:
         call.recommended_team = None
-        call.save(update_fields=["recommended_team"])
+        unsaved.append("recommended_team")
     assignment.team = team
-    _set_interpreter_line(call, team, by=by)
+    unsaved = _set_interpreter_line(call, team, by=by, unsaved=unsaved)
     record_event(
         call,
         "call.offered",
         by=by,
         team=team,
         active=assignment,
+        unsaved=unsaved,
         assignment_id=assignment.pk,
         expires_at=assignment.expires_at.isoformat(),
         eta_seconds=None if eta_seconds is None else round(eta_seconds),
@@ -68,22 +81,26 @@ def assignment_offer(*, call: Call, team: Team, by: User | None = None, eta_seco
     return assignment
 
 
-def _set_interpreter_line(call: Call, team: Team, *, by: User | None) -> None:
+def _set_interpreter_line(call: Call, team: Team, *, by: User | None, unsaved: list[str]) -> list[str]:
     """Whether `team` needs the interpreter line for `call` (dispatch/interpreter.py), kept on the call and,
-    when it does, said on the timeline (the next event publishes the row that shows it)."""
+    when it does, said on the timeline (the next event publishes the row that shows it). Returns the fields
+    still unsaved: an event of its own writes them with its row."""
     line = interpreter.line_for(call, team)
     if line != call.interpreter_line:
         call.interpreter_line = line
-        call.save(update_fields=["interpreter_line"])
+        unsaved = [*unsaved, "interpreter_line"]
     if line:
         record_event(
             call,
             "call.interpreter_line",
             by=by,
             team=team,
+            unsaved=unsaved,
             language=line,
             text=f"{team.name} has no {languages.name(line)} speaker: use the interpreter line",
         )
+        return []
+    return unsaved
 
 
 def clear_interpreter_line(call: Call) -> None:
@@ -335,7 +352,7 @@ def call_assign(*, call: Call, team: Team, by: User, reason: str, confirm_gaps: 
         call.program_id = team.program_id
         call.assigned_at = now
         call.recommended_team = None
-        _set_interpreter_line(call, team, by=by)
+        _set_interpreter_line(call, team, by=by, unsaved=[])  # what it leaves unsaved, the transition writes
         transition(
             call,
             Status.ASSIGNED,

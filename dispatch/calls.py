@@ -219,14 +219,15 @@ def _triage_locked(
     detail = {"priority": outcome.priority, "tier": tier, "rules": list(outcome.rules_fired)}
     if tier != outcome.tier:
         detail |= {"computed_tier": outcome.tier, "override_reason": result.override_reason}
-    # No offer survives withdraw_offer and a triageable call has no accepted team: `active=None`.
-    transition(call, Status.TRIAGED, by=by, kind="call.triaged", active=None, **detail)
+    # No offer survives withdraw_offer and a triageable call has no accepted team: `active=None`. A field tier
+    # goes on to wait for a team in the same write (two timeline rows, one UPDATE).
+    field = tier in FIELD_TIERS
+    then = ((Status.AWAITING_TEAM, "call.awaiting_team"),) if field else ()
+    transition(call, Status.TRIAGED, by=by, kind="call.triaged", active=None, then=then, **detail)
     # A police/EMS-led call waits for its hand-off to the partner agency (flagged on the board until recorded).
     handoffs.handoff_require(call, result, by=by)
-    if tier in FIELD_TIERS:
-        transition(call, Status.AWAITING_TEAM, by=by, kind="call.awaiting_team", active=None)
-        if enqueue_routing:
-            jobs.enqueue_routing(region=call.region)
+    if field and enqueue_routing:
+        jobs.enqueue_routing(region=call.region)
     return result
 
 

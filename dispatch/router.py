@@ -181,6 +181,7 @@ def _route(
 ) -> list[Assignment]:
     """A routing run over calls its caller holds (locked, or its own): plan, explain, offer."""
     offers: list[Assignment] = []
+    unsaved: dict[int, list[str]] = {}
     now = timezone.now()
     decided = plan(calls, region=region, now=now, refusals=refusals, screens=screens)
     chosen, by_id = decided.chosen, decided.teams
@@ -201,6 +202,10 @@ def _route(
         if recommendation_changed:
             call.recommended_team_id = new_recommendation
             fields.append("recommended_team")
+        if pick is not None and not recommend:
+            # The offer below writes the explanation with its own row (one statement, not two); a lost offer saves it.
+            unsaved[call.pk] = fields
+            continue
         call.save(update_fields=fields)
         if recommendation_changed and pick is not None:
             # Only a changed recommendation is news: re-running the router
@@ -223,8 +228,11 @@ def _route(
             call, team = calls_by_id[call_id], by_id[pick.team_id]
             # No savepoint here: assignment_offer writes nothing when it raises Conflict (its own takes a
             # refused offer's claim back).
-            offers.append(assignment_offer(call=call, team=team, eta_seconds=pick.eta_seconds))
+            offers.append(
+                assignment_offer(call=call, team=team, eta_seconds=pick.eta_seconds, unsaved=unsaved[call_id])
+            )
         except Conflict:
+            call.save(update_fields=unsaved[call_id])
             # Lost the team to a racing dispatcher or worker: route again as soon as this run
             # commits, with that team out of the picture, rather than wait for the sweep. Only a
             # team really gone counts: anything else would loop, and is the sweep's to retry.

@@ -9,7 +9,7 @@ changes are not written to the audit table a second time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -68,17 +68,25 @@ def record_event(
     active: Assignment | None = UNKNOWN,
     bumped: bool = False,
     at: datetime | None = None,
+    unsaved: Sequence[str] = (),
     **detail: Any,
 ) -> CallEvent:
     """Write the timeline row and publish the call's row after commit.
 
     `active`: the call's offer or assignment in force when the caller knows it (None: none), which saves
     the board row a lookup. `bumped`: the caller's own write already bumped the version (a transition, a
-    new call); otherwise one UPDATE ... RETURNING bumps and reads it. `at`: the row's time when the caller also
-    wrote it on the call (a transition's status_changed_at), else now.
+    new call); otherwise one UPDATE ... RETURNING bumps and reads it, and writes the call's `unsaved` fields (the
+    caller's changes to the row, one statement instead of a save() and the bump). `at`: the row's time when the
+    caller also wrote it on the call (a transition's status_changed_at), else now.
     """
     if not bumped:
-        call.version = update_returning(Call, call.pk, values={}, increment="version", returning=["version"])["version"]
+        attnames = [Call._meta.get_field(name).attname for name in unsaved]
+        values = {attname: getattr(call, attname) for attname in attnames}
+        call.version = update_returning(Call, call.pk, values=values, increment="version", returning=["version"])[
+            "version"
+        ]
+    elif unsaved:
+        raise ValueError("record_event: a caller that bumped the version wrote its own changes.")
     if by is not None and not getattr(by, "is_authenticated", False):
         by = None
     ev = CallEvent.objects.create(
@@ -118,18 +126,46 @@ def transition(
     team: Team | None = None,
     active: Assignment | None = UNKNOWN,
     at: datetime | None = None,
+    then: tuple[tuple[str, str], ...] = (),
     **detail,
 ) -> None:
     """Move a locked call to `to`, or refuse with a clear error.
 
     One UPDATE writes the row and bumps its version (RETURNING the new one), one INSERT the event. `at`: the
     transition's time when the caller writes it on the call too (call.resolved_by_phone_at), else now.
+
+    `then`: (status, kind) steps the call moves on through at the same instant (triaged, then awaiting a team).
+    Each is checked against the lifecycle before anything is written and has its own timeline row, published with
+    the call as it was at that step; the row is written once, by the last step (its version bumped once per step).
     """
-    if to not in TRANSITIONS[call.status]:
-        raise InvalidTransition(
-            f"A call that is {call.get_status_display().lower()} cannot become {Status(to).label.lower()}."
-        )
+    steps = [(to, kind, team, detail), *((status, step_kind, None, {}) for status, step_kind in then)]
+    status = call.status
+    for step_to, *_ in steps:
+        if step_to not in TRANSITIONS[status]:
+            raise InvalidTransition(
+                f"A call that is {Status(status).label.lower()} cannot become {Status(step_to).label.lower()}."
+            )
+        status = step_to
     now = at or timezone.now()
+    for n, (step_to, step_kind, step_team, step_detail) in enumerate(steps, start=1):
+        before = _move(call, step_to, now)
+        if n < len(steps):
+            call.version += 1  # written with the last step's row; this step's row carries its own number
+        else:
+            call.address_key = address_key(call.address)  # what Call.save() keeps in step
+            row = update_returning(
+                Call, call.pk, values={name: getattr(call, name) for name in _CALL_COLUMNS}, increment="version",
+                increment_by=len(steps), returning=["version"],
+            )  # fmt: skip
+            call.version = row["version"]
+        record_event(
+            call, step_kind, by=by, from_status=before, to_status=step_to, team=step_team, active=active,
+            bumped=True, at=at, **step_detail,
+        )  # fmt: skip
+
+
+def _move(call: Call, to: str, now: datetime) -> str:
+    """The transition's change to the call in memory; returns the status it left."""
     before = call.status
     call.status = to
     call.status_changed_at = now
@@ -140,12 +176,4 @@ def transition(
             call.unrouted_flagged_at = None
             call.escalated_at = None
         call.awaiting_since = call.awaiting_since or now
-    call.address_key = address_key(call.address)  # what Call.save() keeps in step
-    row = update_returning(
-        Call, call.pk, values={name: getattr(call, name) for name in _CALL_COLUMNS}, increment="version",
-        returning=["version"],
-    )  # fmt: skip
-    call.version = row["version"]
-    record_event(
-        call, kind, by=by, from_status=before, to_status=to, team=team, active=active, bumped=True, at=at, **detail
-    )
+    return before

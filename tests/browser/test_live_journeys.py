@@ -555,7 +555,7 @@ def test_a_half_typed_reason_survives_live_redraws(live_stack, chromium, people,
     from dispatch import services
     from dispatch.models import Assignment, CallUnit
 
-    dana, rita, team_a = people["dana"], people["rita"], people["team_a"]
+    dana, rita = people["dana"], people["rita"]
     make_team(
         "Team B",
         mobile_crisis,

@@ -579,7 +579,7 @@ def test_routing_loads_every_team_and_member_in_two_queries(team_a, team_b, mobi
 
 
 @pytest.mark.postgres
-def test_a_warm_routing_run_offering_one_call_is_ten_statements_one_savepoint(new_call, dana, team_a, monkeypatch):
+def test_a_warm_routing_run_offering_one_call_is_nine_statements_one_savepoint(new_call, dana, team_a, monkeypatch):
     """The routing transaction over warm team facts (issue 15: ≤ 20 ms over 1,000 teams): what each statement is
     for, so a new one (an N+1 over teams or members, a re-read, one more savepoint) shows here first."""
     from django.db import connection
@@ -606,15 +606,17 @@ def test_a_warm_routing_run_offering_one_call_is_ten_statements_one_savepoint(ne
         ("WITH", "responders_team"),  # live team columns, workloads and the warm facts' fingerprint: one read
         ("SELECT", "dispatch_assignment"),  # earlier refusals of the call
         ("SELECT", "dispatch_triage"),  # its latest screen
-        ("UPDATE", "dispatch_call"),  # the routing explanation
         ("SAVEPOINT", ""),  # assignment_offer's one: a refused offer takes its claim back
         ("UPDATE", "responders_team"),  # the conditional claim of the team
         ("INSERT", "crisis_auditentry"),  # the team's status change, audited
         ("INSERT", "dispatch_assignment"),  # the offer
         ("SAVEPOINT", ""),  # released
-        ("UPDATE", "dispatch_call"),  # the call's version
+        ("UPDATE", "dispatch_call"),  # the routing explanation with the call's version: one write of the row
         ("INSERT", "dispatch_callevent"),  # call.offered on its timeline
     ]
+    assert '"routing_explanation" = ' in sqls[-2] and '"last_routed_at" = ' in sqls[-2]
+    stored = Call.objects.get(pk=call.pk)
+    assert stored.routing_explanation["chosen"]["team_id"] == team_a.pk and stored.last_routed_at is not None
     # Nothing read per team or per member on a warm run.
     assert not any("responders_teammember" in s and "xmin" not in s for s in sqls)
 

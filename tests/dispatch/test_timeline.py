@@ -4,7 +4,7 @@ floor the write needs, so a re-select, a second version bump or a needless looku
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from crisis import realtime
@@ -38,29 +38,61 @@ def test_a_new_call_is_two_inserts(dana, sent_events, django_capture_on_commit_c
     assert sent_events[0]["data"]["call"]["version"] == 1 and sent_events[0]["data"]["call"]["assignment"] is None
 
 
-def test_triage_to_awaiting_a_team_is_one_lock_one_insert_and_a_write_per_transition(
+def test_triage_to_awaiting_a_team_is_one_lock_one_write_and_an_event_row_per_transition(
     dana, sent_events, django_capture_on_commit_callbacks, monkeypatch
 ):
     from dispatch import jobs
 
     monkeypatch.setattr(jobs, "enqueue_routing", lambda **kw: None)  # routing is the worker's, counted apart
     call = services.call_create(by=dana, **CALL_DEFAULTS)
+    sent_events.clear()
     with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as ctx:
         services.call_triage(call=call, screen=FIELD_SCREEN, by=dana)
-    # SELECT ... FOR UPDATE; the screen; per transition one UPDATE ... RETURNING version and one event row.
-    # A received call has no offer to withdraw and no assignment to look up.
-    # The webhook outbox asks which partner endpoints subscribe once for the triage's two status changes
-    # (crisis.outbound.batch), at the first.
-    assert statements(ctx) == ["SELECT", "INSERT", "UPDATE", "INSERT", "SELECT", "UPDATE", "INSERT"]
+    # SELECT ... FOR UPDATE; the screen; triaged and awaiting a team: one event row each and one UPDATE ...
+    # RETURNING version for both (timeline.transition's `then`). A received call has no offer to withdraw and no
+    # assignment to look up. The webhook outbox asks which partner endpoints subscribe once for the triage's two
+    # status changes (crisis.outbound.batch), at the first.
+    assert statements(ctx) == ["SELECT", "INSERT", "INSERT", "SELECT", "UPDATE", "INSERT"]
     call.refresh_from_db()
     assert (call.status, call.version) == (Status.AWAITING_TEAM, 3)
-    # The numbers the screens got are the ones stored, in order.
-    assert [e["data"]["call"]["version"] for e in sent_events if e["group"] == "dispatch.central"][-2:] == [2, 3]
-    assert list(CallEvent.objects.filter(call=call).values_list("kind", flat=True).order_by("id")) == [
-        "call.created",
-        "call.triaged",
-        "call.awaiting_team",
+    # Each row went out as the call was at its step, numbered in order, the last number the stored one.
+    board = [e["data"]["call"] for e in sent_events if e["group"] == "dispatch.central"]
+    assert [(c["status"], c["version"]) for c in board] == [("triaged", 2), ("awaiting_team", 3)]
+    events = list(CallEvent.objects.filter(call=call).order_by("id"))
+    assert [(e.kind, e.from_status, e.to_status) for e in events] == [
+        ("call.created", "", "received"),
+        ("call.triaged", "received", "triaged"),
+        ("call.awaiting_team", "triaged", "awaiting_team"),
     ]
+    assert call.status_changed_at == call.awaiting_since and call.triaged_at is not None
+
+
+def test_a_transition_refused_at_a_later_step_writes_nothing(dana, sent_events):
+    from crisis.errors import InvalidTransition
+    from dispatch.timeline import lock_call, transition
+
+    call = services.call_create(by=dana, **CALL_DEFAULTS)
+    with pytest.raises(InvalidTransition, match="triaged cannot become on scene"):
+        with transaction.atomic():
+            then = ((Status.ON_SCENE, "call.on_scene"),)
+            transition(lock_call(call), Status.TRIAGED, by=dana, kind="call.triaged", then=then)
+    stored = Call.objects.get(pk=call.pk)
+    assert (stored.status, stored.version) == (Status.RECEIVED, 1)
+    assert list(stored.events.values_list("kind", flat=True)) == ["call.created"]
+
+
+def test_an_event_writes_its_callers_changes_with_the_version_bump(dana, django_capture_on_commit_callbacks):
+    from dispatch.timeline import record_event
+
+    call = Call.objects.get(pk=services.call_create(by=dana, **CALL_DEFAULTS).pk)
+    call.narrative = "Caller says he has not slept for days"
+    with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as ctx:
+        record_event(call, "call.note", by=dana, unsaved=["narrative"], text="More from the caller")
+    assert statements(ctx) == ["UPDATE", "INSERT"]
+    stored = Call.objects.get(pk=call.pk)
+    assert (stored.narrative, stored.version) == ("Caller says he has not slept for days", 2)
+    with pytest.raises(ValueError, match="wrote its own changes"):
+        record_event(call, "call.note", by=dana, bumped=True, unsaved=["narrative"], text="Twice")
 
 
 def test_a_note_bumps_the_version_in_one_statement(dana, sent_events, django_capture_on_commit_callbacks):
