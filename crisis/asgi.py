@@ -1,4 +1,5 @@
 import os
+import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crisis.settings")
 
@@ -22,3 +23,14 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_routes))),
     }
 )
+
+# Every view, serializer and consumer the first requests would import, loaded now; then this process's start-up
+# heap goes out of the garbage collector's sight (crisis/heap.py: a full collection over it was the intake's p99).
+# Not in a test process, which imports this module for its socket tests: pytest's heap is not ours to freeze.
+if "pytest" not in sys.modules:
+    from django.urls import get_resolver  # noqa: E402
+
+    from crisis import heap  # noqa: E402
+
+    get_resolver().url_patterns  # noqa: B018 (imports every URLconf's views)
+    heap.freeze_startup_heap()

@@ -1,8 +1,9 @@
-import gc
 import os
 
 from celery import Celery
 from celery.signals import task_prerun, worker_init, worker_process_init
+
+from crisis import heap
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crisis.settings")
 
@@ -30,21 +31,16 @@ def _usable_database_connections(sender=None, **_kwargs) -> None:
 @worker_init.connect
 @worker_process_init.connect
 def freeze_startup_heap(**_kwargs) -> None:
-    """Move what a worker holds after start (Django, the models, Celery, NumPy and SciPy: ~190,000 objects) out of
-    the garbage collector's sight, as Instagram does in its Django servers (`gc.freeze`, Python 3.7+).
-
-    The collector's oldest generation scans every tracked object; in a worker that is a whole pass over the start-up
-    heap, 275 ms measured inside one routing run over 1,000 teams (bench/routing_time.py, issue #15), the runs' p99.
-    With it frozen the same pass took 9 ms. Run in the main process (solo pool; prefork children inherit it) and
-    again in each prefork child after the fork.
+    """A worker's start-up heap (Django, the models, Celery, NumPy and SciPy: ~190,000 objects) out of the garbage
+    collector's sight (crisis/heap.py): a full collection inside one routing run over 1,000 teams took 275 ms
+    (bench/routing_time.py, issue #15), the runs' p99; frozen, 9 ms. Run in the main process (solo pool; prefork
+    children inherit it) and again in each prefork child after the fork.
 
     The youngest generation is collected every 20,000 net allocations instead of 700: a routing run over 1,000
     teams (a `TeamFacts` and a `Candidate` with two lists per team) ran ~7 young collections, 1.3-1.6 ms a run;
     with this threshold none ran inside a run (they run between tasks), for a few MB more of young objects.
     """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    heap.freeze_startup_heap(young_threshold=_YOUNG_THRESHOLD)
 
 
 _YOUNG_THRESHOLD = 20_000
