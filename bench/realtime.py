@@ -190,26 +190,21 @@ class Sockets:
         try:
             async for raw in ws:
                 now = time.perf_counter()
-                frame = json.loads(raw)
-                # A transaction's events for one group arrive as one frame: an array of events (crisis/sockets.py).
-                for msg in frame if isinstance(frame, list) else [frame]:
-                    self._note(msg, now, team_id)
+                msg = json.loads(raw)
+                kind = msg.get("kind")
+                if kind == "call.offered":
+                    call_id = msg["data"]["call"]["id"]
+                    if team_id is None:
+                        self.offered_dash.setdefault(call_id, now)
+                        self.offered_boards[call_id].append(now)
+                    else:
+                        self.offered_team.setdefault(call_id, (team_id, now))
+                    self.changed.set()
+                elif kind == "bench.fanout":
+                    self.fanout[msg["data"]["n"]].append(now)
+                    self.changed.set()
         except Exception:  # a closed socket ends its reader; close() reports nothing more
             return
-
-    def _note(self, msg: dict, now: float, team_id: int | None) -> None:
-        kind = msg.get("kind")
-        if kind == "call.offered":
-            call_id = msg["data"]["call"]["id"]
-            if team_id is None:
-                self.offered_dash.setdefault(call_id, now)
-                self.offered_boards[call_id].append(now)
-            else:
-                self.offered_team.setdefault(call_id, (team_id, now))
-            self.changed.set()
-        elif kind == "bench.fanout":
-            self.fanout[msg["data"]["n"]].append(now)
-            self.changed.set()
 
     async def wait(self, predicate, timeout: float) -> bool:
         deadline = time.perf_counter() + timeout

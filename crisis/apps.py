@@ -35,4 +35,4 @@ def _close_sockets_on_logout(sender, request, user, **kwargs):
     if user is not None:
         from . import realtime
 
-        realtime.publish(realtime.SESSION_ENDED, {}, groups=[realtime.user_group(user.pk)])
+        realtime.publish("session.ended", {}, groups=[realtime.user_group(user.pk)])

@@ -173,23 +173,6 @@ def set_server_loop(loop: asyncio.AbstractEventLoop | None) -> None:
     _server_loop = loop
 
 
-SESSION_ENDED = "session.ended"  # always its own message: every consumer closes on it, batched or not
-
-
-def each_event(message: dict[str, Any]) -> list[dict[str, Any]]:
-    """The events a message carries, each as a message of its own: itself, or each of a transaction's events for
-    its group (`events`) with the group and epoch they share."""
-    if "events" not in message:
-        return [message]
-    head = {key: value for key, value in message.items() if key != "events"}
-    return [head | item for item in message["events"]]
-
-
-def kinds_of(message: dict[str, Any]) -> str:
-    """The event kinds a message carries, for logs."""
-    return "+".join(str(one.get("kind")) for one in each_event(message))
-
-
 def _send_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
     """Send `messages` ((group, message) pairs, in order) now: a whole committed transaction's events at once."""
     layer = get_channel_layer()
@@ -218,7 +201,7 @@ def _send_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
         else:
             async_to_sync(_fan_out)()
     except Exception:  # a dead realtime layer must never break the write that already committed
-        log.exception("realtime publish failed for %s", ", ".join(kinds_of(message) for _, message in messages))
+        log.exception("realtime publish failed for %s", messages[0][1].get("kind"))
 
 
 # The Redis pub/sub layer's group_send is one PUBLISH of the serialized message to `<prefix>__group__<group>`,
@@ -377,21 +360,13 @@ def _send_events(events: list[tuple[str, dict[str, Any], list[str]]]) -> None:
         return
     seq = {group: last[group] - counts[group] for group in counts}  # the number before this batch's first
     at = timezone.now().isoformat()
-    per_group: dict[str, list[dict[str, Any]]] = {}
+    messages = []
     for kind, data, groups in events:
+        base = {"type": "crisis.event", "kind": kind, "at": at, "epoch": epoch, "data": data}
         for group in groups:
             seq[group] += 1
-            per_group.setdefault(group, []).append({"kind": kind, "at": at, "seq": seq[group], "data": data})
-    messages = []
-    for group, items in per_group.items():
-        head = {"type": "crisis.event", "group": group, "epoch": epoch}
-        if len(items) == 1 or any(item["kind"] == SESSION_ENDED for item in items):
-            messages.extend((group, head | item) for item in items)
-        else:
-            # A transaction's events for one group travel as one message and reach each socket as one frame
-            # (crisis/sockets.py, live.js): an intake's five events were five sends to every board.
-            messages.append((group, head | {"events": items}))
-    _send_now(messages)  # the transaction's events together, in order within each group
+            messages.append((group, base | {"group": group, "seq": seq[group]}))
+    _send_now(messages)  # the transaction's events together, in order
 
 
 # --- rooms: relays between the sockets of one conversation ----------------------------------------------

@@ -67,7 +67,7 @@ def user_access_revoke(*, user, reason: str, tokens: bool = False, **detail) -> 
         tokens_deleted=deleted_tokens,
         **detail,
     )
-    realtime.publish(realtime.SESSION_ENDED, {"reason": reason}, groups=[realtime.user_group(user.pk)])
+    realtime.publish("session.ended", {"reason": reason}, groups=[realtime.user_group(user.pk)])
 
 
 # The team a session was signed in for (crisis.permissions.active_team_id at sign-in): its socket streams that

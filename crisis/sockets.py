@@ -88,31 +88,18 @@ def _share_window() -> float:
 
 
 def encode_frame(message: dict) -> str:
-    """The text frame of one event, as live.js reads it; of a transaction's events for one group (`events`), a
-    JSON array of their frames, in order."""
-    if "events" in message:
-        return "[" + ",".join(_encode_one(one) for one in realtime.each_event(message)) + "]"
-    return _encode_one(message)
-
-
-def _encode_one(message: dict) -> str:
+    """The text frame of one event, as live.js reads it."""
     return json.dumps({k: message.get(k) for k in ("kind", "group", "epoch", "seq", "at", "data")})
 
 
-def _last_seq(message: dict):
-    events = message.get("events")
-    return events[-1].get("seq") if events else message.get("seq")
-
-
 # An event reaches every socket of the group in this process (each with its own copy of the message):
-# its text is encoded for the first and reused by the others. (group, epoch, seq) names one event, and the
-# last seq of a batch names the batch (each number belongs to one message).
+# its text is encoded for the first and reused by the others. (group, epoch, seq) names one event.
 _frames: OrderedDict[tuple, str] = OrderedDict()
 FRAMES_KEPT = 256
 
 
 def _frame_text(message: dict) -> str:
-    key = (message.get("group"), message.get("epoch"), _last_seq(message))
+    key = (message.get("group"), message.get("epoch"), message.get("seq"))
     if key[2] is None:
         return encode_frame(message)
     text = _frames.get(key)
@@ -125,7 +112,7 @@ def _frame_text(message: dict) -> str:
 
 
 def _note_delivered(message: dict) -> None:
-    group, epoch, seq = message.get("group"), message.get("epoch"), _last_seq(message)
+    group, epoch, seq = message.get("group"), message.get("epoch"), message.get("seq")
     if group and epoch and isinstance(seq, int):
         known = _delivered.get(group)
         if known is None or known[0] != epoch or known[1] < seq:

@@ -148,8 +148,6 @@
       self.lastMessageAt = Date.now();
       let msg;
       try { msg = JSON.parse(e.data); } catch (err) { return; }
-      // A transaction's events for one group come as one frame: an array of event frames, in order.
-      if (Array.isArray(msg)) { for (const one of msg) self.receive(one); return; }
       if (msg.kind === "hello") { self.attempt = 0; self.sync(); return; }
       if (msg.kind === "pong") return;
       if (msg.kind === "heartbeat") { self.checkPosition(msg); if (self.opts.onHeartbeat) self.opts.onHeartbeat(msg); return; }

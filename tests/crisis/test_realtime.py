@@ -14,10 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sent(monkeypatch):
     out = []
-    # Each event as its own message (a transaction's events for one group travel as one).
-    monkeypatch.setattr(
-        events, "_send_now", lambda messages: out.extend(e for _, m in messages for e in events.each_event(m))
-    )
+    monkeypatch.setattr(events, "_send_now", lambda messages: out.extend(m for _, m in messages))
     return out
 
 
@@ -98,12 +95,11 @@ def test_a_counter_store_that_lost_its_data_gets_a_new_epoch(settings, sent, dja
 
 
 def test_a_transactions_events_are_numbered_in_one_round_trip_and_sent_in_order(
-    monkeypatch, django_capture_on_commit_callbacks
+    sent, monkeypatch, django_capture_on_commit_callbacks
 ):
-    reserved, messages = [], []
+    reserved = []
     real = events.reserve_positions
     monkeypatch.setattr(events, "reserve_positions", lambda counts: reserved.append(dict(counts)) or real(counts))
-    monkeypatch.setattr(events, "_send_now", messages.extend)
     start = events.current_seqs(["dispatch.central", "supervisors"])
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         events.publish("a", {}, groups=["dispatch.central", "supervisors"])
@@ -114,15 +110,11 @@ def test_a_transactions_events_are_numbered_in_one_round_trip_and_sent_in_order(
         with transaction.atomic():
             events.publish("c", {}, groups=["supervisors"])
     assert reserved == [{"dispatch.central": 2, "supervisors": 2}]
-    # One message per group, its events in order (each socket gets one frame for the transaction).
-    assert [group for group, _ in messages] == ["dispatch.central", "supervisors"]
-    got = [
-        (m["kind"], m["group"], m["seq"] - start[m["group"]]) for _, batch in messages for m in events.each_event(batch)
-    ]
+    got = [(m["kind"], m["group"], m["seq"] - start[m["group"]]) for m in sent]
     assert got == [
         ("a", "dispatch.central", 1),
-        ("b", "dispatch.central", 2),
         ("a", "supervisors", 1),
+        ("b", "dispatch.central", 2),
         ("c", "supervisors", 2),
     ]
 
@@ -134,17 +126,3 @@ def test_a_batch_lost_with_its_transaction_does_not_swallow_the_next(sent, djang
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         events.publish("kept", {}, groups=["dispatch.central"])
     assert [m["kind"] for m in sent] == ["kept"]
-
-
-def test_a_session_end_is_never_batched_with_other_events(monkeypatch, django_capture_on_commit_callbacks):
-    """Every consumer closes on `session.ended` by its message's kind: it always travels alone."""
-    messages = []
-    monkeypatch.setattr(events, "_send_now", messages.extend)
-    group = events.user_group(7)
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        events.publish("user.notice", {}, groups=[group])
-        events.publish(events.SESSION_ENDED, {}, groups=[group])
-    assert [(g, m.get("kind"), "events" in m) for g, m in messages] == [
-        (group, "user.notice", False),
-        (group, "session.ended", False),
-    ]

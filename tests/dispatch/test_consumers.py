@@ -208,35 +208,6 @@ async def test_one_event_is_encoded_once_for_every_board_and_needs_no_database_h
         await comm.disconnect()
 
 
-async def test_a_transactions_events_reach_each_board_as_one_frame_encoded_once(dana, monkeypatch):
-    """Issue 15: an intake's five events were five sends to every board. A transaction's events for one group now
-    travel as one message and reach each socket as one frame (a list of the events' frames, in order), its text
-    encoded once for every board in the process."""
-    from dispatch import jobs
-
-    monkeypatch.setattr(jobs, "enqueue_routing", lambda **kw: None)  # routing is the worker's, apart
-    call = await sync_to_async(services.call_create)(by=dana, **CALL_DEFAULTS)
-    encoded = []
-    real_encode = sockets.encode_frame
-    monkeypatch.setattr(sockets, "encode_frame", lambda message: encoded.append(1) or real_encode(message))
-    boards = []
-    for _ in range(2):
-        comm, connected, _ = await connect(dana)
-        assert connected
-        await hello(comm)
-        boards.append(comm)
-    await sync_to_async(services.call_triage)(call=call, screen={"intoxication": True}, by=dana)
-    frames = [await comm.receive_json_from(timeout=5) for comm in boards]
-    assert frames[0] == frames[1] and encoded == [1]
-    triaged, waiting = frames[0]
-    assert (triaged["kind"], triaged["data"]["call"]["status"]) == ("call.triaged", "triaged")
-    assert (waiting["kind"], waiting["data"]["call"]["status"]) == ("call.awaiting_team", "awaiting_team")
-    assert waiting["seq"] == triaged["seq"] + 1 and triaged["group"] == waiting["group"] == "dispatch.central"
-    for comm in boards:
-        assert await comm.receive_nothing(timeout=0.3)
-        await comm.disconnect()
-
-
 async def test_boards_in_the_same_groups_share_a_heartbeat_reading(dana, monkeypatch):
     monkeypatch.setattr(sockets, "HEARTBEAT_SECONDS", 0.2)
     monkeypatch.setattr(sockets, "_share_window", lambda: 60)

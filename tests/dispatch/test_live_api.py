@@ -232,9 +232,7 @@ def test_call_events_carry_the_full_row_with_the_offer(
     sent = []
     call = new_call()
     services.call_triage(call=call, screen={"weapons": True}, by=dana)
-    monkeypatch.setattr(
-        events, "_send_now", lambda messages: sent.extend(e for _, m in messages for e in events.each_event(m))
-    )
+    monkeypatch.setattr(events, "_send_now", lambda messages: sent.extend(m for _, m in messages))
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         services.assignment_offer(call=Call.objects.select_for_update().get(pk=call.pk), team=team_a)
     offered = [m for m in sent if m["kind"] == "call.offered"]

@@ -64,9 +64,7 @@ def test_the_phone_snapshot_matches_its_schema_with_and_without_a_call(busy_worl
 
 def test_published_call_rows_are_the_documented_row(busy_world, dana, monkeypatch, django_capture_on_commit_callbacks):
     sent = []
-    monkeypatch.setattr(
-        realtime, "_send_now", lambda messages: sent.extend(e for _, m in messages for e in realtime.each_event(m))
-    )
+    monkeypatch.setattr(realtime, "_send_now", lambda messages: sent.extend(m for _, m in messages))
     waiting, _ = busy_world
     with django_capture_on_commit_callbacks(execute=True):
         services.call_add_note(call=waiting, by=dana, text="Caller called back")

@@ -18,9 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sent(monkeypatch):
     out = []
-    monkeypatch.setattr(
-        events, "_send_now", lambda messages: out.extend(e for _, m in messages for e in events.each_event(m))
-    )
+    monkeypatch.setattr(events, "_send_now", lambda messages: out.extend(m for _, m in messages))
     return out
 
 

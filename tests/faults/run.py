@@ -227,11 +227,6 @@ class Bot:
 
 
 # --- boards that speak static/js/live.js's protocol --------------------------------------------------
-def _events(frame) -> list[dict]:
-    """A frame's events: one, or a transaction's events for one group, sent as a list (crisis/sockets.py)."""
-    return frame if isinstance(frame, list) else [frame]
-
-
 class Board:
     BEHIND_GRACE = 1.5
 
@@ -325,11 +320,10 @@ class Board:
                     await self.snapshot()
                     async for raw in ws:
                         frame = json.loads(raw)
-                        kind = frame.get("kind") if isinstance(frame, dict) else None
+                        kind = frame.get("kind")
                         if kind == "hello":
                             continue
-                        # A transaction's events for one group come as one frame, a list (crisis/sockets.py).
-                        ok = self.heartbeat(frame) if kind == "heartbeat" else all(map(self.apply, _events(frame)))
+                        ok = self.heartbeat(frame) if kind == "heartbeat" else self.apply(frame)
                         if not ok:
                             await self.snapshot()
             except asyncio.CancelledError:

@@ -1,4 +1,4 @@
-"""The shared capture of realtime events in tests (as zulip's capture_send_event_calls): a dict per event, group."""
+"""The shared capture of realtime events in tests (as zulip's capture_send_event_calls): one message per group."""
 
 from __future__ import annotations
 
@@ -10,8 +10,5 @@ from crisis import realtime
 @pytest.fixture
 def sent_events(monkeypatch) -> list[dict]:
     out: list[dict] = []
-    # Each event as its own message: a transaction's events for one group travel as one (realtime.each_event).
-    monkeypatch.setattr(
-        realtime, "_send_now", lambda messages: out.extend(e for _, m in messages for e in realtime.each_event(m))
-    )
+    monkeypatch.setattr(realtime, "_send_now", lambda messages: out.extend(m for _, m in messages))
     return out
