@@ -491,6 +491,8 @@ def run(cfg: Config, services: Services) -> list[Table]:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--ws-per-message-deflate",
+            "false",
         ],
         child_env(),
     )

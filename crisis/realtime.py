@@ -214,11 +214,9 @@ def _send_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
 # them as it reads group_send's.
 def _direct_prefix(layer) -> str | None:
     """The layer's channel prefix when its messages can be published directly, else None."""
-    try:
-        from channels_redis.pubsub import RedisPubSubChannelLayer
-    except ImportError:  # pragma: no cover - channels_redis is a requirement; the embedded mode never uses it
-        return None
-    if type(layer) is not RedisPubSubChannelLayer or not settings.REDIS_URL:
+    from .channel_layer import PubSubChannelLayer
+
+    if type(layer) is not PubSubChannelLayer or not settings.REDIS_URL:
         return None
     config = settings.CHANNEL_LAYERS.get("default", {}).get("CONFIG", {})
     hosts = config.get("hosts") or []

@@ -308,7 +308,7 @@ if not 0 < REALTIME_REDIS_TIMEOUT <= 30:
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "crisis.channel_layer.PubSubChannelLayer",
             "CONFIG": {
                 # The subscriber's reads pass their own short timeout (channels_redis polls every 0.1 s), so
                 # socket_timeout bounds only commands: a publish, a subscribe.

@@ -29,7 +29,7 @@ def redis_layer(settings, monkeypatch):
         pytest.skip("needs Redis")
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "crisis.channel_layer.PubSubChannelLayer",
             "CONFIG": {"hosts": [{"address": settings.REDIS_URL}], "prefix": f"direct-{uuid.uuid4().hex[:8]}"},
         }
     }

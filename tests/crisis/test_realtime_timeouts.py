@@ -41,7 +41,7 @@ def paused_redis(settings, monkeypatch):
         host = {"address": server.url(0), "socket_timeout": TIMEOUT, "socket_connect_timeout": TIMEOUT}
         settings.CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "BACKEND": "crisis.channel_layer.PubSubChannelLayer",
                 "CONFIG": {"hosts": [host], "prefix": f"pause-{uuid.uuid4().hex[:8]}"},
             }
         }

@@ -1,5 +1,7 @@
 """The embedded mode restarts its in-process worker when it dies (crisis/management/commands/runembedded.py)."""
 
+import json
+
 import pytest
 
 from crisis.management.commands.runembedded import supervise
@@ -44,3 +46,33 @@ def test_the_embedded_broker_is_polled_often_enough_for_a_live_board(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)  # noqa: S603
     options = json.loads(out.stdout.strip().splitlines()[-1])
     assert 0 < options["polling_interval"] <= 0.1
+
+
+def _uvicorn_params(args: list[str]) -> dict:
+    import sys
+
+    import uvicorn  # noqa: F401 - loads uvicorn.main, whose click command parses the arguments as the CLI does
+
+    return sys.modules["uvicorn.main"].main.make_context("uvicorn", args).params
+
+
+def test_every_server_launch_sends_websocket_frames_uncompressed():
+    """Each event's frame is encoded once per process and written as is to every socket; per-message deflate was a
+    zlib pass per socket per event, the largest per-socket cost in a web process's profile under a surge."""
+    import shlex
+    from pathlib import Path
+
+    import yaml
+
+    from crisis.management.commands.runembedded import server_config
+
+    root = Path(__file__).resolve().parents[2]
+    dockerfile_cmd = next(line for line in (root / "Dockerfile").read_text().splitlines() if line.startswith("CMD "))
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text())
+    launches = {
+        "Dockerfile": json.loads(dockerfile_cmd[4:])[1:],
+        "docker-compose web": shlex.split(compose["services"]["web"]["command"])[1:],
+    }
+    for where, args in launches.items():
+        assert _uvicorn_params(args)["ws_per_message_deflate"] is False, where
+    assert server_config("127.0.0.1", 8000).ws_per_message_deflate is False

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 def redis_layer(settings):
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "crisis.channel_layer.PubSubChannelLayer",
             "CONFIG": {"hosts": [os.environ.get("REDIS_URL", "")], "prefix": f"test-{uuid.uuid4().hex[:12]}"},
         }
     }

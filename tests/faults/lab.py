@@ -244,7 +244,7 @@ class Lab:
         self.web = Process(
             "web",
             [str(BIN / "uvicorn"), "crisis.asgi:application", "--host", HOST, "--port", str(self.web_port)]
-            + ["--lifespan", "off", "--log-level", "warning"],
+            + ["--lifespan", "off", "--log-level", "warning", "--ws-per-message-deflate", "false"],
             self.env,
             self.tmp,
         )

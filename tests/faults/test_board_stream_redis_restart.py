@@ -29,7 +29,7 @@ def layer_on(settings, monkeypatch):
         settings.REDIS_URL = url
         settings.CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "BACKEND": "crisis.channel_layer.PubSubChannelLayer",
                 "CONFIG": {"hosts": [url], "prefix": f"faults-{uuid.uuid4().hex[:8]}"},
             }
         }

@@ -21,7 +21,7 @@ PATH = "/ws/programs/le_consult/"
 def redis_layer(settings):
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "crisis.channel_layer.PubSubChannelLayer",
             "CONFIG": {"hosts": [os.environ.get("REDIS_URL", "")], "prefix": f"test-{uuid.uuid4().hex[:12]}"},
         }
     }

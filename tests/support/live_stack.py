@@ -168,7 +168,7 @@ def live_stack(transactional_db, tmp_path, settings):
     prefix = f"live-{uuid.uuid4().hex[:10]}"
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "crisis.channel_layer.PubSubChannelLayer",
             "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": prefix},
         }
     }
@@ -204,6 +204,8 @@ def live_stack(transactional_db, tmp_path, settings):
             str(port),
             "--lifespan",
             "off",
+            "--ws-per-message-deflate",
+            "false",
         ],
     )
     stack.start(

@@ -60,6 +60,19 @@ def _worker_exit_code(code: int | None) -> int | None:
     return code
 
 
+def server_config(host: str, port: int) -> uvicorn.Config:
+    # Frames are encoded once per process and written as they are to every socket (crisis/sockets.py):
+    # per-message compression would be a zlib pass per socket per event (README, "What the hot path does").
+    return uvicorn.Config(
+        "crisis.asgi:application",
+        host=host,
+        port=port,
+        log_level="info",
+        lifespan="off",
+        ws_per_message_deflate=False,
+    )
+
+
 class Command(BaseCommand):
     help = "Serve the platform (uvicorn) with an in-process Celery worker and beat."
 
@@ -72,8 +85,7 @@ class Command(BaseCommand):
         from crisis import realtime
         from crisis.celery import app as celery_app
 
-        config = uvicorn.Config("crisis.asgi:application", host=host, port=port, log_level="info", lifespan="off")
-        server = uvicorn.Server(config)
+        server = uvicorn.Server(server_config(host, port))
         loop = asyncio.new_event_loop()
 
         def serve():
