@@ -167,6 +167,7 @@ class Sockets:
         self.offered_team: dict[int, tuple[int, float]] = {}
         self.offered_boards: dict[int, list[float]] = defaultdict(list)  # every board's arrival, per call
         self.fanout: dict[int, list[float]] = defaultdict(list)
+        self.offer_data: dict | None = None  # a real call.offered's data, the fan-out's payload
         self.changed = asyncio.Event()
 
     async def open(self, cookie: str, *, label: str, team_id: int | None = None):
@@ -195,6 +196,7 @@ class Sockets:
                 if kind == "call.offered":
                     call_id = msg["data"]["call"]["id"]
                     if team_id is None:
+                        self.offer_data = msg["data"]
                         self.offered_dash.setdefault(call_id, now)
                         self.offered_boards[call_id].append(now)
                     else:
@@ -409,7 +411,10 @@ async def _measure(cfg: Config, services: Services, port: int, token: str, dash_
     out["concurrency"] = concurrency
     await asyncio.sleep(1.0)  # let the boards drain the call.created events
 
-    # Fan-out to 10, 100, 500 boards (the dispatcher's sockets; team sockets are not in the dispatch group).
+    # Fan-out to 10, 100, 500 boards (the dispatcher's sockets; team sockets are not in the dispatch group), each
+    # event as large as a real offer (its data carries one a board received above).
+    offer = socks.offer_data or {}
+    out["fan_bytes"] = len(json.dumps({"n": 0, "offer": offer}))
     await socks.close()
     socks = Sockets(port)
     fan: dict[int, dict] = {}
@@ -426,7 +431,7 @@ async def _measure(cfg: Config, services: Services, port: int, token: str, dash_
                 n = seq
                 t0 = time.perf_counter()
                 await asyncio.to_thread(
-                    events.publish, "bench.fanout", {"n": n}, groups=[events.dispatch_group(REGION)]
+                    events.publish, "bench.fanout", {"n": n, "offer": offer}, groups=[events.dispatch_group(REGION)]
                 )
                 ok = await socks.wait(lambda n=n, size=size: len(socks.fanout[n]) >= size, timeout=15)
                 got = socks.fanout[n]
@@ -638,7 +643,8 @@ def _tables(res: dict, *, n_teams: int, workers: int, port: int) -> list[Table]:
         fan.data[f"layer_{size}"] = s
     fan.notes.append(
         "from events.publish() in this process (Redis sequence number, channels_redis group send) to the frame "
-        "read by the last of N websocket clients, all N clients in this one Python process"
+        "read by the last of N websocket clients, all N clients in this one Python process; each event "
+        f"{res.get('fan_bytes', 0):,} bytes of JSON (a real offer's data)"
     )
     fan.notes.append(
         "channel layer only: channels_redis RedisPubSubChannelLayer.group_send to N channels of one in-process "
